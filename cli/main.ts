@@ -1,0 +1,66 @@
+/**
+ * The `atomdyn` command line. Thin: each subcommand lives in cli/commands/<name>.ts, exports
+ * `register(program)`, parses its flags, calls one library function and writes files.
+ * Subcommand files are discovered at start-up, so adding a step means adding one file.
+ */
+import { Command, CommanderError } from 'commander';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AtomdynError } from '../data/errors.ts';
+import { versions } from '../data/runMetadata.ts';
+
+/** A subcommand module: cli/commands/<name>.ts. */
+export interface CommandModule {
+  /** Adds the subcommand (with its --help text) to the program. */
+  register(program: Command): void;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Build the commander program with every subcommand registered. */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command();
+  program
+    .name('atomdyn')
+    .description(
+      'From atomically resolved STEM movies to atomic dynamics.\n' +
+        'Reads microscope files (TIFF, NumPy, HDF5/EMD/HSPY, DM3/DM4, PNG/JPEG), finds atoms with a U-Net,\n' +
+        'tracks them, classifies local configurations and estimates transition probabilities.\n' +
+        'Coordinates: x = column, y = row, pixel centres at integers; lengths in pm where calibrated.',
+    )
+    .version(versions().atomdyn ?? 'unknown')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const dir = path.join(here, 'commands');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule;
+    mod.register(program);
+  }
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/**
+ * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 1 a bug.
+ * Set ATOMDYN_DEBUG=1 to print stacks of input errors too.
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    if (e instanceof AtomdynError) {
+      process.stderr.write(`atomdyn: ${e.message}\n`);
+      if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${e.stack}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ''}\n`);
+      return 2;
+    }
+    process.stderr.write(`atomdyn: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

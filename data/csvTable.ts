@@ -1,0 +1,145 @@
+/**
+ * CSV tables (RFC 4180): the files steps exchange (atoms.csv, tracks.csv, ...; docs/schema.md).
+ * Columns are read by header name, never by position. Numbers are written with up to 6
+ * significant decimals after the point for coordinates; integers as integers; strings quoted only
+ * when they contain a comma, quote or newline.
+ */
+import { readFileSync } from 'node:fs';
+import { AtomdynError } from './errors.ts';
+import { writeFileAtomic } from './atomicWrite.ts';
+
+/** A cell value. Empty cells read as null. */
+export type Cell = number | string | boolean | null;
+
+/** A table: column names and rows of records keyed by those names. */
+export interface Table {
+  columns: string[];
+  rows: Array<Record<string, Cell>>;
+}
+
+function formatCell(v: Cell): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? '' : v > 0 ? 'inf' : '-inf';
+    if (Number.isInteger(v)) return String(v);
+    return String(Number(v.toPrecision(10)));
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** Serialise a table to CSV text (header line, then rows; `\n` line ends). */
+export function toCsv(table: Table): string {
+  const lines = [table.columns.map((c) => formatCell(c)).join(',')];
+  for (const r of table.rows) lines.push(table.columns.map((c) => formatCell(r[c] ?? null)).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Write a table atomically.
+ * @throws AtomdynError when the target is an input or cannot be written
+ */
+export async function writeCsv(file: string, table: Table): Promise<void> {
+  await writeFileAtomic(file, toCsv(table));
+}
+
+function splitRecords(text: string, file: string): string[][] {
+  const out: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else quoted = false;
+      } else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      cell = '';
+      if (!(row.length === 1 && row[0] === '')) out.push(row);
+      row = [];
+    } else cell += ch;
+  }
+  if (quoted) throw new AtomdynError(file, 'unterminated quoted field');
+  if (cell !== '' || row.length) {
+    row.push(cell);
+    out.push(row);
+  }
+  return out;
+}
+
+function parseCell(s: string): Cell {
+  if (s === '') return null;
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (s === 'inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return Number(s);
+  return s;
+}
+
+/**
+ * Parse CSV text. Numeric-looking cells become numbers.
+ * @param file name used in error messages
+ * @throws AtomdynError on an empty file, a ragged row or a duplicate column name
+ */
+export function parseCsv(text: string, file = '<csv>'): Table {
+  const recs = splitRecords(text, file);
+  if (recs.length === 0) throw new AtomdynError(file, 'empty table (no header line)');
+  const columns = recs[0].map((c) => c.trim());
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c)) throw new AtomdynError(file, `duplicate column '${c}'`);
+    seen.add(c);
+  }
+  const rows: Array<Record<string, Cell>> = [];
+  for (let i = 1; i < recs.length; i++) {
+    const r = recs[i];
+    if (r.length !== columns.length) throw new AtomdynError(file, `line ${i + 1} has ${r.length} fields, the header has ${columns.length}`);
+    const o: Record<string, Cell> = {};
+    for (let j = 0; j < columns.length; j++) o[columns[j]] = parseCell(r[j]);
+    rows.push(o);
+  }
+  return { columns, rows };
+}
+
+/**
+ * Read a CSV file and check that it has the required columns.
+ * @throws AtomdynError naming the file when it is missing, unreadable or lacks a required column
+ */
+export function readCsv(file: string, required: string[] = []): Table {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new AtomdynError(file, `cannot read table: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const t = parseCsv(text, file);
+  const missing = required.filter((c) => !t.columns.includes(c));
+  if (missing.length) throw new AtomdynError(file, `missing column(s) ${missing.join(', ')} (has ${t.columns.join(', ')})`);
+  return t;
+}
+
+/**
+ * A numeric column as Float64Array.
+ * @throws AtomdynError when a cell is not a number (empty cells give NaN only if `allowEmpty`)
+ */
+export function numericColumn(t: Table, name: string, file = '<csv>', allowEmpty = false): Float64Array {
+  const out = new Float64Array(t.rows.length);
+  t.rows.forEach((r, i) => {
+    const v = r[name];
+    if (typeof v === 'number') out[i] = v;
+    else if (v === null && allowEmpty) out[i] = NaN;
+    else throw new AtomdynError(file, `column '${name}' row ${i + 2}: expected a number, found ${JSON.stringify(v)}`);
+  });
+  return out;
+}

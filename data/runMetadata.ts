@@ -1,0 +1,164 @@
+/**
+ * `run.json`: the metadata every step writes beside its tables and every later step reads.
+ * The contract is in docs/schema.md ("run.json"). Precedence for any value:
+ * command line > previous step's run.json > file metadata > lattice-derived/default.
+ */
+import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { AtomdynError } from './errors.ts';
+import { writeFileAtomic } from './atomicWrite.ts';
+
+/** Where a value came from, most trusted first. */
+export type ValueOrigin = 'command-line' | 'run.json' | 'file' | 'lattice' | 'model' | 'default' | 'none';
+
+/** A value with its origin and, optionally, a note (e.g. why a file value was not trusted). */
+export interface Sourced<T> {
+  value: T | null;
+  origin: ValueOrigin;
+  /** Free text: the metadata key it was read from, or why it was rejected. */
+  note?: string;
+}
+
+/** Spatial and temporal calibration of a frame stack. */
+export interface Calibration {
+  /** Pixel size in picometres (square pixels assumed). null when unknown. */
+  pixelSizePm: Sourced<number>;
+  /** Time between the starts of consecutive frames, seconds. null when unknown. */
+  frameTimeS: Sourced<number>;
+}
+
+/** The contents of run.json (docs/schema.md). Unknown extra keys are kept on read. */
+export interface RunMetadata {
+  /** Schema version of this file. */
+  schema: 'atomdyn-run/1';
+  /** Step that wrote it: 'locate', 'track', 'classify', 'transitions', 'simulate', 'train', 'analyze'. */
+  step: string;
+  /** ISO 8601 time the step finished. */
+  created: string;
+  /** The exact command line (argv without node and the script), for reproduction. */
+  command: string[];
+  /** The original input file (movie or image) the chain started from, absolute path. */
+  source: string | null;
+  /** The files this step read (tables or images), absolute paths. */
+  inputs: string[];
+  /** Frames in the source: count, height, width (pixels). */
+  frames: { count: number; height: number; width: number } | null;
+  /** Pixel size in pm with its origin; see Calibration. */
+  pixelSizePm: Sourced<number>;
+  /** Frame time in s with its origin. */
+  frameTimeS: Sourced<number>;
+  /** Lattice/material name, e.g. 'graphene', 'WSe2'. */
+  lattice: string | null;
+  /** Model name (or path) and its card, when a network was used. */
+  model: { name: string; card?: unknown } | null;
+  /** Species name -> element (e.g. { C: 'C', Si: 'Si' } or { metal: 'W', chalcogen: 'Se2' }). */
+  species: Record<string, string>;
+  /** Tensor backend used ('tensorflow', 'wasm', 'cpu') or null when the step used none. */
+  backend: string | null;
+  /** Versions: atomdyn, node, tfjs. */
+  versions: Record<string, string>;
+  /** Seed of every random step (null when the step is deterministic without one). */
+  seed: number | null;
+  /** Step-specific settings (lag, search range, K, ...). */
+  parameters: Record<string, unknown>;
+  /** Output files this step wrote, relative to the run folder. */
+  outputs: string[];
+  /** Warnings shown to the user (calibration disagreements, ambiguous registration, ...). */
+  warnings: string[];
+  /** The previous step's run.json, embedded, so one file tells the whole chain. */
+  previous?: RunMetadata | null;
+  [extra: string]: unknown;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Versions recorded in every run.json: atomdyn, node, tfjs. */
+export function versions(): Record<string, string> {
+  const out: Record<string, string> = { node: process.versions.node };
+  try {
+    out.atomdyn = (require('../package.json') as { version: string }).version;
+  } catch {
+    out.atomdyn = 'unknown';
+  }
+  try {
+    out.tfjs = (require('@tensorflow/tfjs-core/package.json') as { version: string }).version;
+  } catch {
+    /* tfjs not needed by every step */
+  }
+  return out;
+}
+
+/** An unknown value. */
+export function unknown<T>(): Sourced<T> {
+  return { value: null, origin: 'none' };
+}
+
+/**
+ * Pick the first known value in precedence order (command line, run.json, file, ...).
+ * @param candidates values in decreasing precedence; null/undefined entries are skipped
+ */
+export function pickSourced<T>(...candidates: Array<Sourced<T> | null | undefined>): Sourced<T> {
+  for (const c of candidates) if (c && c.value !== null && c.value !== undefined) return c;
+  return unknown<T>();
+}
+
+/**
+ * A fresh run.json for `step`, filled with versions and defaults; callers set the rest.
+ * @param previous the previous step's run.json: its source, frames, calibration, lattice, model and
+ *   species are inherited (origin becomes 'run.json' unless it was already more specific)
+ */
+export function newRun(step: string, command: string[], previous?: RunMetadata | null): RunMetadata {
+  const inherit = <T>(s: Sourced<T> | undefined): Sourced<T> =>
+    s && s.value !== null ? { ...s, origin: s.origin === 'command-line' ? 'run.json' : s.origin } : unknown<T>();
+  return {
+    schema: 'atomdyn-run/1',
+    step,
+    created: new Date().toISOString(),
+    command,
+    source: previous?.source ?? null,
+    inputs: [],
+    frames: previous?.frames ?? null,
+    pixelSizePm: inherit(previous?.pixelSizePm),
+    frameTimeS: inherit(previous?.frameTimeS),
+    lattice: previous?.lattice ?? null,
+    model: previous?.model ?? null,
+    species: { ...(previous?.species ?? {}) },
+    backend: null,
+    versions: versions(),
+    seed: null,
+    parameters: {},
+    outputs: [],
+    warnings: [],
+    previous: previous ?? null,
+  };
+}
+
+/**
+ * Read `run.json` from a folder (or the folder of a table file). Returns null when there is none.
+ * @throws AtomdynError when the file exists but is not valid JSON of this schema
+ */
+export function readRunBeside(fileOrDir: string): RunMetadata | null {
+  const dir = existsSync(fileOrDir) && !fileOrDir.match(/\.[a-z0-9]+$/i) ? fileOrDir : path.dirname(fileOrDir);
+  const file = path.join(dir, 'run.json');
+  if (!existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AtomdynError(file, `not valid JSON: ${(e as Error).message}`);
+  }
+  const r = parsed as Partial<RunMetadata>;
+  if (r.schema !== 'atomdyn-run/1') throw new AtomdynError(file, `not an atomdyn run.json (schema is ${JSON.stringify(r.schema)})`);
+  return r as RunMetadata;
+}
+
+/**
+ * Write `DIR/run.json` atomically (stamps `created`).
+ * @throws AtomdynError when the folder cannot be written
+ */
+export async function writeRun(dir: string, run: RunMetadata): Promise<void> {
+  run.created = new Date().toISOString();
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+}

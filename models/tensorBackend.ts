@@ -1,0 +1,104 @@
+/**
+ * The one tensor backend module. Every part of atomdyn that needs TensorFlow.js imports `tf` from
+ * here and calls {@link initBackend} first; nothing else selects a backend or registers kernels.
+ *
+ * Order tried with `auto`: `tensorflow` through @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node
+ * (native libtensorflow; optional dependencies that only install where libtensorflow can be
+ * downloaded), then `wasm` (@tensorflow/tfjs-backend-wasm, XNNPACK, with the training kernels of
+ * ./wasmKernels.ts registered), then `cpu` (pure JavaScript, slow). Each candidate is probed with a
+ * real operation before it is accepted. See ../shared/notes/tensor-backend.md for the measurements.
+ *
+ * Call {@link initBackend} in every worker thread that uses tensors: each thread has its own backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { AtomdynError } from '../data/errors.ts';
+import { registerWasmTrainingKernels } from './wasmKernels.ts';
+
+export { tf };
+
+/** A backend a user can ask for; `auto` tries them in the order above. */
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** What {@link initBackend} settled on. */
+export interface BackendInfo {
+  /** tfjs backend name: 'tensorflow' (native), 'wasm' or 'cpu'. */
+  name: string;
+  /** The npm package that provided it. */
+  package: string;
+  /** Threads the backend uses (wasm in Node runs 1 per thread). */
+  threads: number;
+  /** Candidates that were tried and why they were rejected, in order. */
+  rejected: string[];
+}
+
+const require = createRequire(import.meta.url);
+let active: BackendInfo | null = null;
+
+async function probe(): Promise<void> {
+  const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const b = tf.matMul(a, a);
+  const v = await b.data();
+  tf.dispose([a, b]);
+  if (v[0] !== 7 || v[3] !== 22) throw new Error(`probe gave wrong result ${Array.from(v)}`);
+}
+
+async function tryNative(pkg: string): Promise<void> {
+  // Importing tfjs-node registers the 'tensorflow' backend on the shared tfjs-core.
+  await import(pkg);
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend failed');
+  await probe();
+}
+
+async function tryWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('setBackend failed');
+  await probe();
+}
+
+/**
+ * Select and initialise the tensor backend (once per thread; later calls return the same info
+ * unless `choice` names a different backend).
+ *
+ * @param choice 'auto' (default, or env ATOMDYN_BACKEND) or a backend name to force
+ * @returns the backend in use
+ * @throws AtomdynError('--backend', ...) when a forced backend cannot be used, or no backend works
+ */
+export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_BACKEND as BackendChoice) || 'auto'): Promise<BackendInfo> {
+  if (active && (choice === 'auto' || choice === active.name)) return active;
+  const valid: BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+  if (!valid.includes(choice)) throw new AtomdynError('--backend', `unknown backend '${choice}'; use one of ${valid.join(', ')}`);
+  const rejected: string[] = [];
+  const candidates: Array<[string, string, () => Promise<void>]> = [];
+  if (choice === 'auto' || choice === 'tensorflow') {
+    candidates.push(['tensorflow', '@tensorflow/tfjs-node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')]);
+    candidates.push(['tensorflow', '@tensorflow/tfjs-node', () => tryNative('@tensorflow/tfjs-node')]);
+  }
+  if (choice === 'auto' || choice === 'wasm') candidates.push(['wasm', '@tensorflow/tfjs-backend-wasm', tryWasm]);
+  if (choice === 'auto' || choice === 'cpu') {
+    candidates.push(['cpu', '@tensorflow/tfjs-backend-cpu', async () => {
+      if (!(await tf.setBackend('cpu'))) throw new Error('setBackend failed');
+      await probe();
+    }]);
+  }
+  for (const [name, pkg, attempt] of candidates) {
+    try {
+      await attempt();
+      active = { name, package: pkg, threads: 1, rejected };
+      return active;
+    } catch (e) {
+      const msg = (e as Error).message?.split('\n')[0] ?? String(e);
+      rejected.push(`${pkg}: ${/Cannot find (module|package)/.test(msg) ? 'not installed' : msg}`);
+    }
+  }
+  throw new AtomdynError('--backend', `no tensor backend could be started (${rejected.join('; ')})`);
+}
+
+/** The backend chosen by {@link initBackend} in this thread, or null before it ran. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}

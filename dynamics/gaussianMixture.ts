@@ -167,12 +167,18 @@ export class WeightedMoments {
     const w = this.w + eps;
     const mu = new Float64Array(d);
     for (let i = 0; i < d; i++) mu[i] = this.s1[i] / w;
+    // a variance below 1e-12 of the second moment it was computed from is rounding noise: call it 0
+    const zero = new Uint8Array(d);
+    for (let i = 0; i < d; i++) {
+      const m2 = (this.type === 'full' ? this.s2[i * d + i] : this.s2[i]) / w;
+      if (m2 - mu[i] * mu[i] <= 1e-12 * m2) zero[i] = 1;
+    }
     if (type === 'full') {
       if (this.type !== 'full') throw new Error('full covariance needs full moments');
       const c = new Float64Array(d * d);
       for (let i = 0; i < d; i++) {
         for (let j = 0; j <= i; j++) {
-          const v = this.s2[i * d + j] / w - mu[i] * mu[j];
+          const v = zero[i] || zero[j] ? 0 : this.s2[i * d + j] / w - mu[i] * mu[j];
           c[i * d + j] = v;
           c[j * d + i] = v;
         }
@@ -181,7 +187,7 @@ export class WeightedMoments {
       return c;
     }
     const diag = new Float64Array(d);
-    for (let i = 0; i < d; i++) diag[i] = (this.type === 'full' ? this.s2[i * d + i] : this.s2[i]) / w - mu[i] * mu[i] + reg;
+    for (let i = 0; i < d; i++) diag[i] = (zero[i] ? 0 : (this.type === 'full' ? this.s2[i * d + i] : this.s2[i]) / w - mu[i] * mu[i]) + reg;
     if (type === 'diag') return diag;
     let s = 0;
     for (let i = 0; i < d; i++) s += diag[i];

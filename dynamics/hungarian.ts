@@ -114,6 +114,7 @@ for (let n = 0; n <= SMALL; n++) {
 }
 
 function bruteForce(cost: ArrayLike<number>, n: number, result: Int32Array): Int32Array {
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(cost[i])) throw new RangeError(`cost[${Math.floor(i / n)}][${i % n}] is not finite`);
   const perms = PERMS[n];
   let best = Infinity;
   let bestAt = 0;
@@ -124,9 +125,6 @@ function bruteForce(cost: ArrayLike<number>, n: number, result: Int32Array): Int
       best = s;
       bestAt = p;
     }
-  }
-  if (!Number.isFinite(best)) {
-    for (let i = 0; i < n * n; i++) if (!Number.isFinite(cost[i])) throw new RangeError(`cost[${Math.floor(i / n)}][${i % n}] is not finite`);
   }
   for (let i = 0; i < n; i++) result[i] = perms[bestAt + i];
   return result;

@@ -195,36 +195,44 @@ export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: str
 }
 
 /**
- * Sizes of the smallest rings through each bond of an atom (unique rings), ascending; e.g. [6, 6, 6]
- * for an atom of pristine graphene, [5, 8, ...] at a divacancy. Rings larger than `maxSize` are
- * not searched.
+ * Sizes of the rings around an atom: for each pair of angularly adjacent bonds (neighbours sorted by
+ * angle around the atom), the smallest ring through that angle, i.e. the shortest path between the
+ * two neighbours that avoids the atom, plus the atom. Pristine graphene gives [6, 6, 6]; the Si of a
+ * Si-C4 in a divacancy [5, 5, 6, 6]. Rings larger than `maxSize` are left out; an atom with fewer
+ * than two bonds has none.
  *
- * @param node atom index
+ * @param node atom index (graph node key `String(node)`, with xPm/yPm attributes)
+ * @returns sizes, ascending
  */
 export function ringSizes(graph: Graph, node: number, maxSize = 12): number[] {
   const key = String(node);
   if (!graph.hasNode(key)) return [];
-  const rings = new Map<string, number>();
-  for (const nb of graph.neighbors(key)) {
-    const path = shortestPathAvoidingEdge(graph, key, nb, maxSize - 1);
-    if (path) {
-      const id = [...path].sort().join(',');
-      rings.set(id, path.length);
-    }
+  const x0 = graph.getNodeAttribute(key, 'xPm') as number;
+  const y0 = graph.getNodeAttribute(key, 'yPm') as number;
+  const nbs = graph
+    .neighbors(key)
+    .map((n) => ({ n, a: Math.atan2((graph.getNodeAttribute(n, 'yPm') as number) - y0, (graph.getNodeAttribute(n, 'xPm') as number) - x0) }))
+    .sort((p, q) => p.a - q.a)
+    .map((p) => p.n);
+  if (nbs.length < 2) return [];
+  const pairs = nbs.length === 2 ? [[nbs[0], nbs[1]]] : nbs.map((n, i) => [n, nbs[(i + 1) % nbs.length]]);
+  const out: number[] = [];
+  for (const [u, v] of pairs) {
+    const path = shortestPathAvoiding(graph, u, v, key, maxSize - 1);
+    if (path) out.push(path.length + 1);
   }
-  return [...rings.values()].sort((a, b) => a - b);
+  return out.sort((a, b) => a - b);
 }
 
-/** Shortest path from a to b not using the edge a-b (BFS), as a node list a..b, or null. */
-function shortestPathAvoidingEdge(graph: Graph, a: string, b: string, maxLen: number): string[] | null {
+/** Shortest path from a to b (BFS) not passing through `avoid`, as a node list a..b of at most maxNodes nodes, or null. */
+function shortestPathAvoiding(graph: Graph, a: string, b: string, avoid: string, maxNodes: number): string[] | null {
   const prev = new Map<string, string>([[a, '']]);
   let frontier = [a];
-  for (let depth = 0; depth < maxLen && frontier.length; depth++) {
+  for (let depth = 1; depth < maxNodes && frontier.length; depth++) {
     const next: string[] = [];
     for (const u of frontier) {
       for (const v of graph.neighbors(u)) {
-        if (u === a && v === b) continue;
-        if (prev.has(v)) continue;
+        if (v === avoid || prev.has(v)) continue;
         prev.set(v, u);
         if (v === b) {
           const path = [b];

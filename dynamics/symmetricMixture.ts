@@ -179,6 +179,8 @@ export interface SymmetricMixtureOptions {
   nInit?: number;
   /** Lloyd iterations of the invariant k-means initialisation; default 20. */
   kmeansIter?: number;
+  /** Invariant k-means runs per initialisation, the one of lowest inertia starts EM; default 4. */
+  kmeansRuns?: number;
   /** Seed; default 0. */
   seed?: number;
   /**
@@ -416,7 +418,7 @@ export class SymmetricMixture {
 
   /** @throws RangeError on invalid settings */
   constructor(options: SymmetricMixtureOptions) {
-    const o = { covarianceType: 'full' as CovarianceType, regCovar: 1e-6, maxIter: 100, tol: 1e-4, nInit: 3, kmeansIter: 20, seed: 0, ...options };
+    const o = { covarianceType: 'full' as CovarianceType, regCovar: 1e-6, maxIter: 100, tol: 1e-4, nInit: 3, kmeansIter: 20, kmeansRuns: 4, seed: 0, ...options };
     if (!Number.isInteger(o.nComponents) || o.nComponents < 1) throw new RangeError(`nComponents must be an integer >= 1, got ${o.nComponents}`);
     if (!['full', 'diag', 'spherical'].includes(o.covarianceType)) throw new RangeError(`unknown covariance type '${o.covarianceType}'`);
     if (!(o.regCovar >= 0)) throw new RangeError('regCovar must be >= 0');
@@ -482,82 +484,29 @@ export class SymmetricMixture {
         tol: o.tol,
         nInit: o.nInit,
         kmeansIter: o.kmeansIter,
+        kmeansRuns: o.kmeansRuns,
         seed: o.seed,
         pointGroup: v.group.name,
       },
     });
   }
 
-  /** Invariant k-means++ seeding, then Lloyd iterations with alignment; Gaussian parameters from the hard partition. */
+  /**
+   * Invariant k-means: greedy k-means++ seeding (Arthur & Vassilvitskii, SODA 2007; 2 + ln K candidates
+   * per centre, as scikit-learn) and Lloyd iterations, both under the invariant distance
+   * min_g |view_g - centre|²; the best of `kmeansRuns` runs (lowest inertia) gives the hard partition
+   * from which the Gaussian parameters start.
+   */
   private initialise(v: TransformedViews, rng: Random): FitState {
     const o = this.options;
     const K = o.nComponents;
-    const G = v.group.ops.length;
     const d = v.d;
-    const buf = new Float64Array(G * d);
-    const sq = new Float64Array(G);
-    const invDist = (i: number, ref: Float64Array): { d2: number; g: number } => {
-      v.views(i, ref, buf, sq);
-      let g = 0;
-      for (let h = 1; h < G; h++) if (sq[h] < sq[g]) g = h;
-      return { d2: sq[g], g };
-    };
-    // k-means++ seeding under the invariant distance
-    const centres: Float64Array[] = [Float64Array.from(v.raw(rng.int(v.n)))];
-    const closest = new Float64Array(v.n);
-    for (let i = 0; i < v.n; i++) closest[i] = invDist(i, centres[0]).d2;
-    while (centres.length < K) {
-      let total = 0;
-      for (const c of closest) total += c;
-      let pick = 0;
-      if (total > 0) {
-        let u = rng.uniform() * total;
-        for (pick = 0; pick < v.n - 1; pick++) {
-          u -= closest[pick];
-          if (u <= 0) break;
-        }
-      } else pick = rng.int(v.n);
-      const c = Float64Array.from(v.raw(pick));
-      centres.push(c);
-      for (let i = 0; i < v.n; i++) closest[i] = Math.min(closest[i], invDist(i, c).d2);
+    let best: { inertia: number; centres: Float64Array[]; moments: WeightedMoments[] } | null = null;
+    for (let run = 0; run < o.kmeansRuns; run++) {
+      const r = invariantKMeans(v, K, rng, o.kmeansIter, o.covarianceType);
+      if (best === null || r.inertia < best.inertia) best = r;
     }
-    // Lloyd iterations with alignment
-    const labels = new Int32Array(v.n).fill(-1);
-    let moments: WeightedMoments[] = [];
-    for (let it = 0; it < Math.max(1, o.kmeansIter); it++) {
-      moments = centres.map((c) => new WeightedMoments(d, o.covarianceType, c));
-      let changed = 0;
-      const dist = new Float64Array(v.n);
-      for (let i = 0; i < v.n; i++) {
-        let bk = 0;
-        let bd = Infinity;
-        let bg = 0;
-        for (let k = 0; k < K; k++) {
-          const r = invDist(i, centres[k]);
-          if (r.d2 < bd) {
-            bd = r.d2;
-            bk = k;
-            bg = r.g;
-          }
-        }
-        dist[i] = bd;
-        if (labels[i] !== bk) changed++;
-        labels[i] = bk;
-        v.views(i, centres[bk], buf);
-        moments[bk].add(buf, 1, bg * d);
-      }
-      // re-seed empty clusters with the farthest instance
-      for (let k = 0; k < K; k++) {
-        if (moments[k].w === 0) {
-          let far = 0;
-          for (let i = 1; i < v.n; i++) if (dist[i] > dist[far]) far = i;
-          centres[k] = Float64Array.from(v.raw(far));
-          dist[far] = 0;
-          changed++;
-        } else centres[k] = moments[k].mean(0);
-      }
-      if (changed === 0 && it > 0) break;
-    }
+    const { centres, moments } = best!;
     const weights = new Float64Array(K);
     const covariances: Float64Array[] = [];
     const factors: PrecisionFactor[] = [];
@@ -572,6 +521,107 @@ export class SymmetricMixture {
     for (let k = 0; k < K; k++) weights[k] /= s;
     return { weights, means: centres.map((c) => Float64Array.from(c)), covariances, factors };
   }
+}
+
+/**
+ * One run of k-means under the invariant distance (alignment by the group's operations).
+ * @returns the centres, the moments of each cluster's aligned members, and the inertia (sum of squared invariant distances)
+ */
+export function invariantKMeans(
+  v: TransformedViews,
+  K: number,
+  rng: Random,
+  maxIter: number,
+  type: CovarianceType = 'full',
+): { inertia: number; centres: Float64Array[]; moments: WeightedMoments[]; labels: Int32Array } {
+  const G = v.group.ops.length;
+  const d = v.d;
+  const buf = new Float64Array(G * d);
+  const sq = new Float64Array(G);
+  const invDist = (i: number, ref: Float64Array): { d2: number; g: number } => {
+    v.views(i, ref, buf, sq);
+    let g = 0;
+    for (let h = 1; h < G; h++) if (sq[h] < sq[g]) g = h;
+    return { d2: sq[g], g };
+  };
+  // greedy k-means++ seeding
+  const centres: Float64Array[] = [Float64Array.from(v.raw(rng.int(v.n)))];
+  let closest: Float64Array = new Float64Array(v.n);
+  for (let i = 0; i < v.n; i++) closest[i] = invDist(i, centres[0]).d2;
+  const trials = 2 + Math.floor(Math.log(K));
+  while (centres.length < K) {
+    let total = 0;
+    for (const c of closest) total += c;
+    let bestPot = Infinity;
+    let bestC: Float64Array | null = null;
+    let bestD: Float64Array | null = null;
+    for (let t = 0; t < trials; t++) {
+      let pick = rng.int(v.n);
+      if (total > 0) {
+        let u = rng.uniform() * total;
+        for (pick = 0; pick < v.n - 1; pick++) {
+          u -= closest[pick];
+          if (u <= 0) break;
+        }
+      }
+      const c = Float64Array.from(v.raw(pick));
+      const nd = new Float64Array(v.n);
+      let pot = 0;
+      for (let i = 0; i < v.n; i++) {
+        nd[i] = Math.min(closest[i], invDist(i, c).d2);
+        pot += nd[i];
+      }
+      if (pot < bestPot) {
+        bestPot = pot;
+        bestC = c;
+        bestD = nd;
+      }
+    }
+    centres.push(bestC!);
+    closest = bestD!;
+  }
+  // Lloyd iterations with alignment
+  const labels = new Int32Array(v.n).fill(-1);
+  let moments: WeightedMoments[] = [];
+  let inertia = Infinity;
+  for (let it = 0; it < Math.max(1, maxIter); it++) {
+    moments = centres.map((c) => new WeightedMoments(d, type, c));
+    let changed = 0;
+    const dist = new Float64Array(v.n);
+    inertia = 0;
+    for (let i = 0; i < v.n; i++) {
+      let bk = 0;
+      let bd = Infinity;
+      let bg = 0;
+      for (let k = 0; k < K; k++) {
+        const r = invDist(i, centres[k]);
+        if (r.d2 < bd) {
+          bd = r.d2;
+          bk = k;
+          bg = r.g;
+        }
+      }
+      dist[i] = bd;
+      inertia += bd;
+      if (labels[i] !== bk) changed++;
+      labels[i] = bk;
+      v.views(i, centres[bk], buf);
+      moments[bk].add(buf, 1, bg * d);
+    }
+    // re-seed empty clusters with the farthest instance
+    let reseeded = false;
+    for (let k = 0; k < K; k++) {
+      if (moments[k].w === 0) {
+        let far = 0;
+        for (let i = 1; i < v.n; i++) if (dist[i] > dist[far]) far = i;
+        centres[k] = Float64Array.from(v.raw(far));
+        dist[far] = 0;
+        reseeded = true;
+      } else centres[k] = moments[k].mean(0);
+    }
+    if (changed === 0 && !reseeded && it > 0) break;
+  }
+  return { inertia, centres, moments, labels };
 }
 
 function constantCov(type: CovarianceType, d: number, value: number): Float64Array {

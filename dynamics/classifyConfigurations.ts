@@ -26,7 +26,7 @@ import { AtomdynError } from '../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../cli/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
 import { analyseFrame, grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
-import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
+import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
 import { pointGroup, latticeDirectionMultiplicity, type PointGroup, type SymmetryOp } from './pointGroups.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
@@ -50,7 +50,10 @@ export interface ClassifyOptions {
   maxClasses?: number;
   /** Point group of the host lattice; default '6mm'. */
   pointGroup?: string;
-  /** Covariance type; default 'full'. */
+  /**
+   * Covariance type; default 'diag': with one instance per dwell segment a movie gives only tens of
+   * independent instances, too few for a full covariance per class (BIC then merges classes).
+   */
   covarianceType?: CovarianceType;
   /** Seed; default 0. */
   seed?: number;
@@ -72,6 +75,12 @@ export interface ClassifyOptions {
   pcaComponents?: number;
   /** Covariance regularisation in descriptor units squared; default (0.02 rMax)² for neighbours, 1e-3 for PCA scores of z-scored images. */
   regCovar?: number;
+  /**
+   * Under 'auto', a K whose smallest class holds less than this fraction of the (independent)
+   * instances, or fewer than 2, is not eligible (outliers, not a configuration); default 0.03; 0 turns
+   * the rule off.
+   */
+  minClassFraction?: number;
   /** How 'auto' corrects the sample size: 'segments' (default), 'effective', or 'all' (no correction). */
   bicSamples?: 'segments' | 'effective' | 'all';
   /** Bond cut-offs (pm); default from the model card, else graphene/Si defaults. */
@@ -206,7 +215,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   } catch (e) {
     throw new AtomdynError('--point-group', (e as Error).message);
   }
-  const covarianceType = options.covarianceType ?? 'full';
+  const covarianceType = options.covarianceType ?? 'diag';
   if (!['full', 'diag', 'spherical'].includes(covarianceType)) throw new AtomdynError('--covariance', `unknown covariance type '${covarianceType}' (full, diag or spherical)`);
   const seed = options.seed ?? 0;
   const nInit = options.nInit ?? 3;
@@ -249,14 +258,26 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     }
     if (!rMaxPm) rMaxPm = Math.max(...cutoffs.values());
   }
+  // per neighbour species: the largest bond cut-off between a centre element and that species' element
+  let radiusBySpecies: Record<string, number> | undefined;
+  if (!options.neighbourRadiusPm) {
+    radiusBySpecies = {};
+    const elementOf = new Map(input.atoms.map((a) => [a.species, a.element]));
+    for (const [sp, el] of elementOf) {
+      let r = 0;
+      for (const ce of centreElements) r = Math.max(r, cutoffs.get(pairKey(ce, el)) ?? 0);
+      radiusBySpecies[sp] = r * pmToUnits;
+    }
+  }
   const spec: DescriptorSpec = {
     k: options.neighbours ?? 4,
     rMax: rMaxPm * pmToUnits,
+    radiusBySpecies,
     speciesChannels,
     speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits,
   };
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
-  const stride = strideOf(spec);
+  let stride = strideOf(spec);
   const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (HOST_BOND_PM[host] ?? 150);
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
 
@@ -321,6 +342,16 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     warnings.push(`${weakOrientation} of ${frames.length} frame(s) have too few ${host}-${host} bonds to measure the lattice orientation; their descriptors keep the image axes`);
   }
   if (edgeExcluded > 0) warnings.push(`${edgeExcluded} centre(s) closer to the frame edge than the descriptor radius were not classified`);
+  // species channels that are 0 for every centre carry no information: drop them
+  {
+    const keep = spec.speciesChannels.map((_, c) => c).filter((c) => instances.some((inst) => inst.valid && Array.from({ length: spec.k }, (_, j) => inst.neighbours[j * stride + 2 + c]).some((v) => v !== 0)));
+    if (keep.length < spec.speciesChannels.length) {
+      const packed = selectChannels(instances.map((i) => i.neighbours), spec.k, stride, keep);
+      instances.forEach((inst, i) => (inst.neighbours = packed[i]));
+      spec.speciesChannels = keep.map((c) => spec.speciesChannels[c]);
+      stride = strideOf(spec);
+    }
+  }
   const used = instances.filter((i) => i.valid);
   if (used.length === 0) throw new AtomdynError('', `no centre (${centres.all ? 'all atoms' : centres.names.join(', ')}) could be described`);
 
@@ -385,6 +416,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     bicSamples: options.bicSamples ?? 'segments',
     timed,
     pcaComponents: descriptorKind === 'neighbours' ? options.pcaComponents ?? 0 : 0,
+    minClassFraction: options.minClassFraction ?? 0.03,
     warnings,
     progress,
   });
@@ -449,7 +481,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       descriptor: descriptorKind,
       units,
       pointGroup: group.name,
-      layout: { k: spec.k, stride, speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight },
+      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight },
       window: windowSpec,
       pca: pcaModel?.toJSON() ?? fitted.pca?.toJSON() ?? null,
       classNames: names,
@@ -464,7 +496,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     scaleOrigin,
     centres,
     complexes,
-    layout: { k: spec.k, stride, speciesChannels },
+    layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels },
     window: windowSpec,
     windows,
     group,
@@ -484,6 +516,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       windowRadiusPm: windowSpec ? windowSpec.radiusPx * scale : null,
       regCovar,
       bicSamples: options.bicSamples ?? 'segments',
+      minClassFraction: options.minClassFraction ?? 0.03,
       orientation: options.orientation ?? 'lattice',
       cutoffsPm: Object.fromEntries(cutoffs),
       host,
@@ -588,6 +621,7 @@ interface FitArgs {
   bicSamples: 'segments' | 'effective' | 'all';
   timed: Array<{ particle: number | null; frame: number }>;
   pcaComponents: number;
+  minClassFraction: number;
   warnings: string[];
   progress: ProgressSink;
 }
@@ -617,6 +651,28 @@ function fitMethod(a: FitArgs): FitOutcome {
   return fitPlain(a, maxK);
 }
 
+/** Precisions (inverse covariances) of a fitted mixture in the shape GaussianMixture's precisionsInit takes. */
+function precisionsOf(m: GaussianMixtureModel): number[][][] | number[][] | number[] {
+  const d = m.nFeatures;
+  if (m.covarianceType === 'spherical') return m.covariances.map((c) => 1 / c[0]);
+  if (m.covarianceType === 'diag') return m.covariances.map((c) => Array.from(c, (v) => 1 / v));
+  return m.precisionFactors.map((p) => {
+    // precision = U Uᵀ
+    const P: number[][] = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += p.chol[i * d + t] * p.chol[j * d + t];
+      P[i][j] = s;
+    }
+    return P;
+  });
+}
+
+/** Smallest eligible class under 'auto': `minClassFraction` of the samples, and at least 2. */
+function minClassSize(a: FitArgs, n: number): number {
+  return a.minClassFraction > 0 ? Math.max(2, Math.ceil(a.minClassFraction * n)) : 0;
+}
+
 function segmentsFor(a: FitArgs, distance: (i: number, j: number) => number): DwellSegments {
   const tracked = a.timed.some((t) => t.particle !== null);
   const multiFrame = new Set(a.timed.map((t) => t.frame)).size > 1;
@@ -639,6 +695,7 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
     new SymmetricMixture({ nComponents: k, covarianceType: a.covarianceType, regCovar: a.regCovar, seed: a.seed, nInit }).fit(views);
   let bic: BicPoint[] | null = null;
   let k: number;
+  let start: SymmetricMixtureModel | undefined;
   if (a.classesOpt === 'auto') {
     const G = group.ops.length;
     const buf = new Float64Array(G * all.d);
@@ -657,21 +714,27 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
       (kk) => {
         const m = fitK(views, kk);
         a.progress.tick();
-        return { model: m, logLikelihood: m.score(views) * views.n, nParameters: m.nParameters(), nSamples: views.n };
+        const post = m.posterior(views);
+        const sizes = new Array<number>(kk).fill(0);
+        for (const p of post) sizes[p.state]++;
+        return { model: m, logLikelihood: post.reduce((t, p) => t + p.logLikelihood, 0), nParameters: m.nParameters(), nSamples: views.n, smallestClass: Math.min(...sizes) };
       },
       1,
       kMax,
       nEff,
+      minClassSize(a, views.n),
     );
     a.progress.stop();
     bic = sel.curve;
     k = sel.best;
+    // the final fit on every instance starts from the selected fit (consistent classes), plus restarts
+    if (reps) start = sel.models.get(k);
     for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
   } else k = a.classesOpt;
   a.progress.start(`fit K=${k}`, 1);
   let model: SymmetricMixtureModel;
   try {
-    model = fitK(all, k);
+    model = start ? new SymmetricMixture({ nComponents: k, covarianceType: a.covarianceType, regCovar: a.regCovar, seed: a.seed, nInit: a.nInit }).fit(all, start) : fitK(all, k);
   } catch (e) {
     throw new AtomdynError('--classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
   }
@@ -716,6 +779,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
   const fitGmm = (rows: number[][], k: number) => new GaussianMixture({ nComponents: k, covarianceType: cov, regCovar: a.regCovar, seed: a.seed, nInit: a.nInit }).fit(rows);
   let bic: BicPoint[] | null = null;
   let k: number;
+  let startPlain: GaussianMixtureModel | undefined;
   if (a.classesOpt === 'auto') {
     const ws = new HungarianWorkspace(a.spec.k);
     const tmp = new Float64Array(a.spec.k * a.stride);
@@ -737,15 +801,19 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
       (kk) => {
         const m = fitGmm(rows, kk);
         a.progress.tick();
-        return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length };
+        const sizes = new Array<number>(kk).fill(0);
+        for (const c of m.predict(rows)) sizes[c]++;
+        return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length, smallestClass: Math.min(...sizes) };
       },
       1,
       kMax,
       nEff,
+      minClassSize(a, rows.length),
     );
     a.progress.stop();
     bic = sel.curve;
     k = sel.best;
+    if (reps) startPlain = sel.models.get(k);
     for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
   } else k = a.classesOpt;
   let states: Int32Array;
@@ -762,6 +830,18 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     let m: GaussianMixtureModel;
     try {
       m = fitGmm(X, k);
+      if (startPlain) {
+        // also EM from the fit on the representatives; keep the better of the two
+        const warm = new GaussianMixture({
+          nComponents: k,
+          covarianceType: cov,
+          regCovar: a.regCovar,
+          weightsInit: startPlain.weights,
+          meansInit: startPlain.means,
+          precisionsInit: precisionsOf(startPlain),
+        }).fit(X);
+        if (warm.score(X) > m.score(X)) m = warm;
+      }
     } catch (e) {
       throw new AtomdynError('--classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
     }

@@ -26,6 +26,8 @@ export interface BicPoint {
   nSamples: number;
   /** Sample size used in the penalty (ln nEffective). */
   nEffective: number;
+  /** True when a class of this fit is smaller than the minimum class size (the K is not eligible). */
+  tooSmall?: boolean;
 }
 
 /** An instance's place in time, for segmenting. */
@@ -112,17 +114,27 @@ export interface FitReport<M> {
   nParameters: number;
   /** Samples the model was fitted to. */
   nSamples: number;
+  /** Members (hard assignment) of the smallest class; used by the minimum class size rule. */
+  smallestClass?: number;
 }
 
 /**
  * Fit K = kMin..kMax and choose the K of lowest BIC. With `nEffective` (fewer independent
  * observations than samples), the log-likelihood is rescaled by nEffective / nSamples and the penalty
- * uses ln nEffective.
+ * uses ln nEffective. A K whose smallest class has fewer than `minClassSize` members is not eligible:
+ * a handful of outliers (a missed neighbour, an atom past a cut-off) would otherwise buy a class of
+ * their own, cheaply so with few parameters per class.
  *
  * @param fit fits a model with K classes (throwing is allowed: that K is skipped, e.g. a collapsed covariance)
  * @throws Error when no K could be fitted
  */
-export function selectByBic<M>(fit: (k: number) => FitReport<M>, kMin: number, kMax: number, nEffective?: number): { best: number; curve: BicPoint[]; models: Map<number, M>; errors: Map<number, string> } {
+export function selectByBic<M>(
+  fit: (k: number) => FitReport<M>,
+  kMin: number,
+  kMax: number,
+  nEffective?: number,
+  minClassSize = 0,
+): { best: number; curve: BicPoint[]; models: Map<number, M>; errors: Map<number, string> } {
   const curve: BicPoint[] = [];
   const models = new Map<number, M>();
   const errors = new Map<number, string>();
@@ -146,9 +158,12 @@ export function selectByBic<M>(fit: (k: number) => FitReport<M>, kMin: number, k
       nEffective: ne,
     });
     models.set(k, r.model);
+    if (k > 1 && r.smallestClass !== undefined && r.smallestClass < minClassSize) {
+      curve[curve.length - 1].tooSmall = true;
+    }
   }
   if (curve.length === 0) throw new Error(`no number of classes in ${kMin}..${kMax} could be fitted: ${[...errors.values()][0] ?? ''}`);
-  let best = curve[0];
-  for (const p of curve) if (p.bic < best.bic) best = p;
+  let best = curve.find((p) => !p.tooSmall) ?? curve[0];
+  for (const p of curve) if (!p.tooSmall && p.bic < best.bic) best = p;
   return { best: best.k, curve, models, errors };
 }

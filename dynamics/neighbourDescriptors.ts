@@ -27,6 +27,12 @@ export interface DescriptorSpec {
   k: number;
   /** Neighbours farther than this are not used (slots stay empty). */
   rMax: number;
+  /**
+   * Optional per-species limit (<= rMax): a neighbour of species s is used only within
+   * `radiusBySpecies[s]` (e.g. the bond cut-off between the centre's element and s), so that a
+   * long Si-Si bond length does not admit second-neighbour C atoms.
+   */
+  radiusBySpecies?: Record<string, number>;
   /** Species names that get a channel (usually all but the host). */
   speciesChannels: string[];
   /** Channel value for a neighbour of a channelled species (descriptor units; about a bond length). */
@@ -76,7 +82,18 @@ export function describeNeighbours(
   const s = Math.sin(-latticeAngleRad);
   return centres.map((ci) => {
     const p = points[ci];
-    const found = g.nearest(p.x, p.y, spec.k, spec.rMax, ci);
+    let found = g.nearest(p.x, p.y, spec.k, spec.rMax, ci);
+    if (spec.radiusBySpecies) {
+      const lim = spec.radiusBySpecies;
+      const ok = (f: { index: number; d2: number }) => {
+        const r = lim[points[f.index].species];
+        return r === undefined ? true : f.d2 <= r * r;
+      };
+      if (!found.every(ok)) {
+        // some of the k nearest are out of their species' range: take more candidates and filter
+        found = g.nearest(p.x, p.y, Math.max(spec.k * 4, 16), spec.rMax, ci).filter(ok).slice(0, spec.k);
+      }
+    }
     const values = new Float64Array(spec.k * stride);
     const neighbours = new Int32Array(spec.k).fill(-1);
     found.forEach((f, slot) => {
@@ -166,6 +183,25 @@ export function alignToCommonTemplate(
   }
   aligned = aligned.map((a) => a);
   return { aligned, template };
+}
+
+/**
+ * Keep only some species channels of descriptors (e.g. drop channels that are 0 for every instance,
+ * which carry no information and only add dimensions to a mixture).
+ * @param keep indices of the channels to keep
+ * @returns new descriptors with stride `2 + keep.length`
+ */
+export function selectChannels(descriptors: Float64Array[], k: number, stride: number, keep: number[]): Float64Array[] {
+  const ns = 2 + keep.length;
+  return descriptors.map((v) => {
+    const out = new Float64Array(k * ns);
+    for (let j = 0; j < k; j++) {
+      out[j * ns] = v[j * stride];
+      out[j * ns + 1] = v[j * stride + 1];
+      keep.forEach((c, t) => (out[j * ns + 2 + t] = v[j * stride + 2 + c]));
+    }
+    return out;
+  });
 }
 
 /** Orientation of a host lattice measured from its bond directions. */

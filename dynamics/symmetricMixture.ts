@@ -429,17 +429,30 @@ export class SymmetricMixture {
 
   /**
    * Fit by EM with the operation marginalised.
+   * @param start optional model to start the first initialisation from (warm start, e.g. the fit on
+   *   one instance per dwell segment); the other `nInit - 1` initialisations start from k-means
    * @throws RangeError when there are fewer instances than classes; IllDefinedCovarianceError when a
    *   covariance collapses (raise regCovar)
    */
-  fit(v: TransformedViews): SymmetricMixtureModel {
+  fit(v: TransformedViews, start?: SymmetricMixtureModel): SymmetricMixtureModel {
     const o = this.options;
     const K = o.nComponents;
     if (v.n < K) throw new RangeError(`expected at least ${K} instances for ${K} classes, got ${v.n}`);
+    if (start && (start.nComponents !== K || start.nFeatures !== v.d || start.covarianceType !== o.covarianceType)) {
+      throw new RangeError('the starting model does not match the number of classes, features or covariance type');
+    }
     const rng = new Random(o.seed);
     let best: { st: FitState; lb: number; history: number[]; nIter: number; converged: boolean } | null = null;
     for (let init = 0; init < o.nInit; init++) {
-      let st = this.initialise(v, rng);
+      let st =
+        init === 0 && start
+          ? {
+              weights: Float64Array.from(start.weights),
+              means: start.means.map((m) => Float64Array.from(m)),
+              covariances: start.covariances.map((c) => Float64Array.from(c)),
+              factors: start.covariances.map((c) => precisionCholesky(Float64Array.from(c), o.covarianceType, v.d)),
+            }
+          : this.initialise(v, rng);
       let lb = -Infinity;
       let converged = false;
       let nIter = 0;

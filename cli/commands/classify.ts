@@ -35,6 +35,7 @@ interface Flags {
   window: string;
   pca?: string;
   bicSamples: string;
+  minClass: string;
   pixelSize?: string;
   seed: string;
   nInit: string;
@@ -46,6 +47,12 @@ function positiveNumber(flag: string, v: string | undefined): number | undefined
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new AtomdynError(flag, `expected a positive number, got '${v}'`);
+  return n;
+}
+
+function nonNegative(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new AtomdynError(flag, `expected a fraction in [0, 1), got '${v}'`);
   return n;
 }
 
@@ -188,13 +195,14 @@ export function register(program: Command): void {
     .option('--max-classes <K>', 'largest K tried by --classes auto', '6')
     .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', 'sym-gmm')
     .option('--point-group <g>', 'point group of the lattice (6mm graphene, 3m MX2 site, 4mm square, 1 none); default from run.json, else 6mm')
-    .option('--covariance <type>', 'full, diag or spherical', 'full')
+    .option('--covariance <type>', 'covariance of each class: diag (default; few parameters, suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
     .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', 'neighbours')
     .option('--neighbours <k>', 'neighbour slots per centre', '4')
     .option('--radius <pm>', 'largest neighbour distance used, pm (default: the largest bond cut-off of the centre element)')
     .option('--window <pm>', 'sub-image radius, pm', '300')
     .option('--pca <n>', 'principal components before fitting (default 10 for images, none for neighbours)')
     .option('--bic-samples <mode>', 'sample size for BIC: segments (one frame per dwell segment), effective, or all', 'segments')
+    .option('--min-class <fraction>', "with --classes auto, the smallest class allowed, as a fraction of the independent instances (0 = no limit)", '0.03')
     .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json and the file)')
     .option('--seed <n>', 'seed of the random initialisation', '0')
     .option('--n-init <n>', 'initialisations per fit', '3')
@@ -249,6 +257,7 @@ export function register(program: Command): void {
             windowRadiusPm: positiveNumber('--window', f.window),
             pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
             bicSamples,
+            minClassFraction: nonNegative('--min-class', f.minClass),
             cutoffs,
             progress,
           },

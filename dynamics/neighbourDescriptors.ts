@@ -99,7 +99,7 @@ export function describeNeighbours(
     found.forEach((f, slot) => {
       const q = points[f.index];
       const ux = q.x - p.x;
-      const uy = -(q.y - p.y);
+      const uy = p.y - q.y; // y up
       values[slot * stride] = c * ux - s * uy;
       values[slot * stride + 1] = s * ux + c * uy;
       const ch = spec.speciesChannels.indexOf(q.species);

@@ -47,11 +47,18 @@ export function bilinear(frame: ArrayLike<number>, width: number, height: number
   const fy = y - y0;
   const x1 = Math.min(x0 + 1, width - 1);
   const y1 = Math.min(y0 + 1, height - 1);
-  const a = frame[y0 * width + x0];
-  const b = frame[y0 * width + x1];
-  const c = frame[y1 * width + x0];
-  const d = frame[y1 * width + x1];
-  return (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
+  // terms of zero weight are skipped, so that a NaN neighbour (outside a window's circle) does not
+  // spoil a sample that falls exactly on a grid line
+  let v = 0;
+  if (fy < 1) {
+    if (fx < 1) v += (1 - fy) * (1 - fx) * frame[y0 * width + x0];
+    if (fx > 0) v += (1 - fy) * fx * frame[y0 * width + x1];
+  }
+  if (fy > 0) {
+    if (fx < 1) v += fy * (1 - fx) * frame[y1 * width + x0];
+    if (fx > 0) v += fy * fx * frame[y1 * width + x1];
+  }
+  return v;
 }
 
 /**

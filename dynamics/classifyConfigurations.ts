@@ -34,6 +34,8 @@ import { PCA, type PCAModel } from './pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
 import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments } from './modelSelection.ts';
 import { HungarianWorkspace } from './hungarian.ts';
+import { NeighbourGrid } from './neighbourGrid.ts';
+import { Random } from '../data/random.ts';
 
 /** Classification method. */
 export type ClassifyMethod = 'sym-gmm' | 'gmm' | 'kmeans';
@@ -250,6 +252,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const pmToUnits = units === 'pm' ? 1 : 1 / scale;
   const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
   if (centreElements.size === 0) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
+  if (centres.origin === 'rarest' && speciesChannels.length === 0) {
+    // a table of the host alone (a pristine lattice): nothing to classify unless asked
+    centres.names = [];
+    warnings.push(`only the host species (${[...hostSpecies].join(', ')}) was found: no dopant to classify (give --centre to classify host atoms)`);
+  }
   let rMaxPm = options.neighbourRadiusPm ?? 0;
   if (!rMaxPm) {
     for (const [key, cut] of cutoffs) {
@@ -353,7 +360,28 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     }
   }
   const used = instances.filter((i) => i.valid);
-  if (used.length === 0) throw new AtomdynError('', `no centre (${centres.all ? 'all atoms' : centres.names.join(', ')}) could be described`);
+  if (used.length === 0) {
+    warnings.push(rows.length ? `none of the ${rows.length} centre(s) could be classified` : 'no centres: nothing was classified');
+    return {
+      rows,
+      instances: [],
+      classes: [],
+      model: { method, descriptor: descriptorKind, units, pointGroup: group.name, layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight }, classNames: [], fit: null, bic: null, k: 0 },
+      bic: null,
+      k: 0,
+      units,
+      scalePmPerPx: scale,
+      scaleOrigin,
+      centres,
+      complexes,
+      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels },
+      window: null,
+      windows: null,
+      group,
+      warnings,
+      settings: { method, classes: options.classes ?? 'auto', pointGroup: group.name, covarianceType, seed, descriptor: descriptorKind, host, centres: centres.all ? 'all' : centres.names, centreOrigin: centres.origin },
+    };
+  }
 
   // --- image descriptors
   let windowSpec: WindowSpec | null = null;
@@ -370,8 +398,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     const q0 = options.pcaComponents ?? 10;
     const G = group.ops.length;
     const feats = rawWindows!.map((ws) => ws.map((w) => windowFeatures(w, mask)));
-    const rng = mulberry(seed);
-    const fitIdx = used.map((_, i) => i).sort(() => rng() - 0.5).slice(0, Math.max(2, Math.min(used.length, Math.floor(1500 / G))));
+    const fitIdx = new Random(seed).shuffle(used.map((_, i) => i)).slice(0, Math.max(2, Math.min(used.length, Math.floor(1500 / G))));
     const fitRows = fitIdx.flatMap((i) => (method === 'sym-gmm' ? feats[i] : [feats[i][0]]).map((f) => Array.from(f)));
     const q = Math.min(q0 || fitRows[0].length, fitRows.length - 1, fitRows[0].length);
     pcaModel = new PCA({ nComponents: Math.max(1, q) }).fit(fitRows);
@@ -526,35 +553,39 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   };
 }
 
+/**
+ * Pixel size from the host lattice: the median length of host-host bonds (pairs within 1.25 times
+ * the median nearest-neighbour distance, which alone is biased short by noise), against the host's
+ * bond length. Uses up to 20 frames. Returns null without enough host atoms.
+ */
 function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): number | null {
   const bond = HOST_BOND_PM[host];
   if (!bond) return null;
-  const d: number[] = [];
+  const nn: number[] = [];
+  const grids: Array<{ hosts: AtomRecord[]; grid: NeighbourGrid }> = [];
   for (const fr of frames.slice(0, 20)) {
     const hosts = fr.atoms.filter((a) => a.element === host);
     if (hosts.length < 10) continue;
-    // nearest host neighbour of each host atom
-    for (let i = 0; i < hosts.length; i++) {
-      let best = Infinity;
-      for (let j = 0; j < hosts.length; j++) if (j !== i) best = Math.min(best, Math.hypot(hosts[i].x - hosts[j].x, hosts[i].y - hosts[j].y));
-      if (Number.isFinite(best)) d.push(best);
-    }
+    const grid = new NeighbourGrid(hosts.map((a) => a.x), hosts.map((a) => a.y), 8);
+    grids.push({ hosts, grid });
+    hosts.forEach((a, i) => {
+      const [n] = grid.nearest(a.x, a.y, 1, Infinity, i);
+      if (n) nn.push(Math.sqrt(n.d2));
+    });
   }
-  if (d.length < 10) return null;
-  d.sort((a, b) => a - b);
-  return bond / d[Math.floor(d.length / 2)];
+  if (nn.length < 10) return null;
+  nn.sort((x, y) => x - y);
+  const d0 = nn[Math.floor(nn.length / 2)];
+  const bonds: number[] = [];
+  for (const { hosts, grid } of grids) {
+    hosts.forEach((a, i) => {
+      for (const n of grid.within(a.x, a.y, 1.25 * d0, i)) if (n.index > i) bonds.push(Math.sqrt(n.d2));
+    });
+  }
+  bonds.sort((x, y) => x - y);
+  return bond / bonds[Math.floor(bonds.length / 2)];
 }
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored frames). */
 async function cutWindows(

@@ -13,12 +13,13 @@ import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
-import { readHdf5Coordinates } from '../../data/hdf5Coordinates.ts';
-import { atomsFromTable, type AtomRecord } from '../../dynamics/centres.ts';
-import { cutoffsFromCard } from '../../dynamics/chemistry.ts';
-import { classifyConfigurations, type ClassifyMethod, type ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
-import { renderClassGallery, galleryFromResult } from '../../report/classGallery.ts';
+import type { AtomRecord } from '../../dynamics/centres.ts';
+import type { ClassifyMethod, ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
+
+// the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
+// so that `atomdyn --help` and other subcommands start fast
+const readHdf5Coordinates = async (file: string) => (await import('../../data/hdf5Coordinates.ts')).readHdf5Coordinates(file);
 
 interface Flags {
   out: string;
@@ -143,6 +144,7 @@ async function loadInput(file: string): Promise<LoadedInput> {
     };
   }
   const table = readCsv(file, ['frame', 'x', 'y', 'species']);
+  const { atomsFromTable } = await import('../../dynamics/centres.ts');
   const atoms = atomsFromTable(table, file);
   const previous = readRunBeside(file);
   const species: Record<string, string> = { ...(previous?.species ?? {}) };
@@ -214,12 +216,18 @@ export function register(program: Command): void {
         'Example: atomdyn classify out/track/tracks.csv --out out/classify',
     )
     .action(async (table: string, f: Flags) => {
+      const { classifyConfigurations } = await import('../../dynamics/classifyConfigurations.ts');
+      const { cutoffsFromCard } = await import('../../dynamics/chemistry.ts');
+      const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
       const progress = terminalProgress();
       const inp = await loadInput(table);
       const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
       const pixel = pickSourced<number>(
         cliPixel !== undefined ? { value: cliPixel, origin: 'command-line' } : null,
-        inp.previous?.pixelSizePm?.value ? { ...inp.previous.pixelSizePm, origin: 'run.json' } : null,
+        // the previous step's value keeps its own origin (file, lattice, ...); a command-line value becomes 'run.json'
+        inp.previous?.pixelSizePm?.value
+          ? { ...inp.previous.pixelSizePm, origin: inp.previous.pixelSizePm.origin === 'command-line' ? 'run.json' : inp.previous.pixelSizePm.origin }
+          : null,
         inp.filePixelSize,
       );
       const card = (inp.previous?.model as { card?: unknown } | null)?.card;

@@ -184,9 +184,9 @@ export function register(program: Command): void {
   program
     .command('classify')
     .description(
-      'classify the local configuration of each centre atom (default: the dopant) in every frame:\n' +
-        'its bonded complex and formula (Si1C3, Si1C4, Si2C6, ...), a class from a Gaussian mixture that treats\n' +
-        'rotated and mirrored copies as one configuration (point group of the lattice), the orientation and\n' +
+      'classify the local configuration of each centre atom (default: the dopant) in every frame: ' +
+        'its bonded complex and formula (Si1C3, Si1C4, Si2C6, ...), a class from a Gaussian mixture that treats ' +
+        'rotated and mirrored copies as one configuration (point group of the lattice), the orientation and ' +
         'its probability. Writes DIR/configurations.csv, DIR/classes.png, DIR/model.json and DIR/run.json.',
     )
     .argument('<table>', 'tracks.csv or atoms.csv (columns frame, x, y, species[, element, particle]), or a LibraryNet coordinates .hdf5')
@@ -197,7 +197,7 @@ export function register(program: Command): void {
     .option('--max-classes <K>', 'largest K tried by --classes auto', '6')
     .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', 'sym-gmm')
     .option('--point-group <g>', 'point group of the lattice (6mm graphene, 3m MX2 site, 4mm square, 1 none); default from run.json, else 6mm')
-    .option('--covariance <type>', 'covariance of each class: diag (default; few parameters, suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
+    .option('--covariance <type>', 'covariance of each class: diag (few parameters: suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
     .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', 'neighbours')
     .option('--neighbours <k>', 'neighbour slots per centre', '4')
     .option('--radius <pm>', 'largest neighbour distance used, pm (default: the largest bond cut-off of the centre element)')

@@ -30,7 +30,7 @@
  *    detections, within `dopantSearchRange`;
  * 2. every source still unlinked to every detection still unlinked, within `searchRange`, whatever
  *    the species (so a detection whose species flickers stays on its track);
- * 3. exchange partners: when a stage-1 link moved a dopant by more than `searchRange` from A to B,
+ * 3. exchange partners: when a stage-1 link moved a dopant by more than searchRange / 2 from A to B,
  *    the host tracks still unlinked that ended within `searchRange` of B are linked, within
  *    `dopantSearchRange`, to host detections still unlinked within `searchRange` of A (the host atom
  *    that took the dopant's old place).
@@ -164,7 +164,7 @@ export class Linker {
     const grid = n > 0 ? new SpatialGrid(x, y, Math.max(R, 1e-12)) : null;
 
     // ---- stage 1: dopant tracks -> dopant detections
-    const hops: number[] = []; // source indices linked in stage 1 by more than R
+    const hops: number[] = []; // source indices linked in stage 1 by more than R / 2
     if (grid && nDopDet > 0) {
       let ne = 0;
       for (let s = 0; s < nS; s++) {
@@ -187,7 +187,7 @@ export class Linker {
           const t = src[s];
           const dx = x[j] - this.tX[t];
           const dy = y[j] - this.tY[t];
-          if (dx * dx + dy * dy > R * R) hops.push(s);
+          if (dx * dx + dy * dy > 0.25 * R * R) hops.push(s);
         }
       }
     }

@@ -6,7 +6,7 @@
  * lets one walk a trajectory, find which atoms swapped places, or export the tracking to
  * graph tools; its weakly connected components through `link` edges are exactly the particles.
  */
-import Graph from 'graphology';
+import { DirectedGraph } from 'graphology';
 import { connectedComponents } from 'graphology-components';
 import { findHops, groupTrajectories, pairExchanges, type HopEvent, type TrajectoryColumns } from './trajectoryQuantities.ts';
 
@@ -44,8 +44,8 @@ export interface TrajectoryGraphOptions {
  * @returns a directed graphology Graph with {@link DetectionNode} / {@link TrackEdge} attributes
  * @throws RangeError when a particle has two detections in one frame
  */
-export function buildTrajectoryGraph(table: TrajectoryColumns, opts: TrajectoryGraphOptions = {}): Graph<DetectionNode, TrackEdge> {
-  const g = new Graph<DetectionNode, TrackEdge>({ type: 'directed', multi: false, allowSelfLoops: false });
+export function buildTrajectoryGraph(table: TrajectoryColumns, opts: TrajectoryGraphOptions = {}): DirectedGraph<DetectionNode, TrackEdge> {
+  const g = new DirectedGraph<DetectionNode, TrackEdge>({ multi: false, allowSelfLoops: false });
   const trs = groupTrajectories(table);
   const thr = opts.hopThreshold ?? Infinity;
   for (const tr of trs) {
@@ -75,7 +75,7 @@ export function buildTrajectoryGraph(table: TrajectoryColumns, opts: TrajectoryG
 }
 
 /** The rows of each trajectory, from the `link` edges of a graph (weakly connected components). */
-export function trajectoriesOfGraph(g: Graph<DetectionNode, TrackEdge>): number[][] {
+export function trajectoriesOfGraph(g: DirectedGraph<DetectionNode, TrackEdge>): number[][] {
   const linkOnly = g.copy();
   linkOnly.forEachEdge((e, attr) => {
     if (attr.kind !== 'link') linkOnly.dropEdge(e);
@@ -86,7 +86,7 @@ export function trajectoriesOfGraph(g: Graph<DetectionNode, TrackEdge>): number[
 }
 
 /** The exchanges recorded in a graph: pairs of arriving detections, with the particles involved. */
-export function exchangesOfGraph(g: Graph<DetectionNode, TrackEdge>): Array<{ frame: number; particles: [number, number]; rows: [number, number] }> {
+export function exchangesOfGraph(g: DirectedGraph<DetectionNode, TrackEdge>): Array<{ frame: number; particles: [number, number]; rows: [number, number] }> {
   const out: Array<{ frame: number; particles: [number, number]; rows: [number, number] }> = [];
   g.forEachEdge((_edge, attr, _source, _target, sa, ta) => {
     if (attr.kind === 'exchange') out.push({ frame: sa.frame, particles: [sa.particle, ta.particle], rows: [sa.row, ta.row] });

@@ -65,6 +65,8 @@ export interface ChoiceOptions {
    * separation from the chosen one. Default 0.25.
    */
   priorFraction?: number;
+  /** Features decide only when the best candidate's evidence is at least this. Default 0. */
+  minFeature?: number;
 }
 
 /** The outcome of {@link chooseRegistration}. */
@@ -104,7 +106,7 @@ export function chooseRegistration(candidates: RegistrationCandidate[], prior: [
     const order = candidates.map((_, i) => i).sort((a, b) => candidates[b].feature! - candidates[a].feature!);
     const f1 = candidates[order[0]].feature!;
     const f2 = candidates[order[1]].feature!;
-    if (f1 > 0 && (f2 <= 0 || f1 >= fRatio * f2)) featureBest = order[0];
+    if (f1 > 0 && f1 >= (opts.minFeature ?? 0) && (f2 <= 0 || f1 >= fRatio * f2)) featureBest = order[0];
   }
   const index = featureBest >= 0 ? featureBest : nearest;
   let rival = -1;

@@ -50,6 +50,9 @@ export interface LatticeMovie {
   species: string[];
   /** True trajectory id. */
   particle: Int32Array;
+  /** Noise-free position of each detection in the drift-free frame of frame 0 (its lattice site), px. */
+  siteX: Float64Array;
+  siteY: Float64Array;
   /** True drift of each frame's content relative to frame 0, px. */
   driftX: Float64Array;
   driftY: Float64Array;
@@ -170,6 +173,8 @@ export function simulateLatticeMovie(opts: LatticeMovieOptions): LatticeMovie {
   const Y: number[] = [];
   const S: string[] = [];
   const P: number[] = [];
+  const SX: number[] = [];
+  const SY: number[] = [];
   let hops = 0;
   for (let t = 0; t < T; t++) {
     if (t > 0) {
@@ -205,6 +210,8 @@ export function simulateLatticeMovie(opts: LatticeMovieOptions): LatticeMovie {
       Y.push(py + jitter * rng.normal());
       S.push(isSi[atom] ? 'Si' : 'C');
       P.push(segment[atom]);
+      SX.push(sx[i]);
+      SY.push(sy[i]);
     }
   }
   return {
@@ -213,6 +220,8 @@ export function simulateLatticeMovie(opts: LatticeMovieOptions): LatticeMovie {
     y: Float64Array.from(Y),
     species: S,
     particle: Int32Array.from(P),
+    siteX: Float64Array.from(SX),
+    siteY: Float64Array.from(SY),
     driftX,
     driftY,
     width,

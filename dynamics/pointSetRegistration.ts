@@ -3,15 +3,18 @@
  *
  * The cross-correlation of two point sets is the histogram of their pairwise displacements: every
  * pair (a_i, b_j) with b_j - a_i within `maxShift` of the predicted step votes for that displacement
- * (bins of `binFraction` x spacing, Gaussian-smoothed by `smoothFraction` x spacing). Its peaks are the candidate steps; on a
- * lattice there is one per lattice translation (the sublattice translations of a honeycomb get half
- * the votes and fall below `minRelativeHeight`). The choice among them is dynamics/driftCorrection.ts's
- * {@link chooseRegistration}: the dopants (non-periodic features) vote separately and decide when
- * they agree; otherwise the candidate nearest the constant-velocity prediction wins. The chosen peak
- * is refined by mean shift over all pair displacements (Gaussian kernel of `refineFraction` x spacing):
- * it converges to the mode of the displacement density, which the symmetric ring of the other lattice
- * peaks leaves unbiased (a nearest-neighbour ICP mean is pulled towards its start by wrong matches when
- * the jitter is large). `peak` reports the fraction of atoms with a partner within half a spacing.
+ * (bins of `binFraction` x spacing, Gaussian-smoothed by `smoothFraction` x spacing). Its peaks are
+ * the candidate steps; on a lattice there is one per lattice translation (the sublattice translations
+ * of a honeycomb get half the votes and fall below `minRelativeHeight`). The choice among them is
+ * dynamics/driftCorrection.ts's {@link chooseRegistration}: the dopants (non-periodic features) vote
+ * separately (each dopant of frame k-1 votes for the candidates that put a dopant of frame k within a
+ * quarter spacing of it) and decide when at least `minDopantVotes` agree and outvote the next
+ * candidate by `featureRatio`; otherwise the candidate nearest the constant-velocity prediction wins.
+ * The chosen peak is refined by mean shift over all pair displacements (Gaussian kernel of
+ * `refineFraction` x spacing): it converges to the mode of the displacement density, which the
+ * symmetric ring of the other lattice peaks leaves unbiased (a nearest-neighbour ICP mean is pulled
+ * towards its start by wrong matches when the jitter is large). `peak` reports the fraction of atoms
+ * with a partner within half a spacing.
  *
  * Sign convention as drift.csv: the step (dx, dy) moves frame k-1's content onto frame k's.
  */
@@ -44,6 +47,11 @@ export interface PointDriftOptions extends DriftPriorOptions {
   minRelativeHeight?: number;
   /** At most this many candidates. Default 8. */
   maxPeaks?: number;
+  /**
+   * Dopants decide between lattice peaks only when at least this many of them agree (one dopant can
+   * hop, or two can sit a lattice vector apart). Default 2.
+   */
+  minDopantVotes?: number;
 }
 
 /** Streaming point-set registration: push frames in order. */
@@ -155,7 +163,7 @@ export class PointDriftEstimator {
         c.feature = votes;
       }
     }
-    const choice = chooseRegistration(candidates, [px, py], this.opts);
+    const choice = chooseRegistration(candidates, [px, py], { minFeature: this.opts.minDopantVotes ?? 2, ...this.opts });
     let sx = px;
     let sy = py;
     let matched = NaN;

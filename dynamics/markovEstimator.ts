@@ -283,8 +283,11 @@ export class MarkovEstimator {
     const st = stationaryDistribution(matrix, names);
     let stationaryLow: number[] | null = null, stationaryHigh: number[] | null = null;
     if (st.distribution) {
-      const draws = post.samples.map((P) => stationaryDistribution(P).distribution).filter((d): d is number[] => d !== null);
-      if (draws.length >= 0.5 * post.samples.length) {
+      // samples on the observed pattern of transitions only, so that they share the estimate's closed
+      // set (with a pseudo-count on every entry an unobserved return would make every state recurrent)
+      const structural = o.reversible ? post : dirichletPosterior(counts.uncertaintyCounts, { samples: Math.min(o.samples, 500), prior: o.prior, seed: o.seed + 1, sparsePrior: true });
+      const draws = structural.samples.map((P) => stationaryDistribution(P).distribution).filter((d): d is number[] => d !== null);
+      if (draws.length >= 0.5 * structural.samples.length) {
         stationaryLow = [];
         stationaryHigh = [];
         for (let i = 0; i < n; i++) {
@@ -335,6 +338,8 @@ export class MarkovEstimator {
       const rs = post.samples.map((P) => beamRates(P, o.lag, o.beam!));
       const cs = matrixIntervals(rs.map((x) => x.crossSectionBarn), o.level);
       const ks = matrixIntervals(rs.map((x) => x.ratePerS), o.level);
+      // a transition never observed has lower bound 0 (as its probability)
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (counts.counts[i][j] === 0) cs.low[i][j] = ks.low[i][j] = 0;
       rates = { ...r, crossSectionLow: cs.low, crossSectionHigh: cs.high, ratePerSLow: ks.low, ratePerSHigh: ks.high };
     }
     const events = findTransitionEvents(seqs);

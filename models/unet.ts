@@ -99,7 +99,10 @@ export function upsampleBilinear2x(x: tf.Tensor4D): tf.Tensor4D {
       const odd = t75.add(next.mul(0.25));
       const [b, h, w, c] = t.shape;
       const out = axis === 1 ? [b, 2 * h, w, c] : [b, h, 2 * w, c];
-      return tf.stack([even, odd], axis + 1).reshape(out) as tf.Tensor4D;
+      // Interleave with 4-D tensors only: [even | odd] concatenated along the next axis is, in memory,
+      // rows (or pixels) 2i and 2i+1 of the output. (tf.stack's gradient, Unpack, and slicing 5-D
+      // tensors are very slow on wasm.)
+      return tf.concat([even, odd], axis + 1).reshape(out) as tf.Tensor4D;
     };
     return along(along(x, 1), 2);
   });

@@ -17,6 +17,11 @@
  *   (kH-1-padTop, kH-1-padBottom, kW-1-padLeft, kW-1-padRight). For 'same' padding with an odd
  *   kernel that is 'same' again. Other cases (stride > 1, NCHW) use the original wasm kernel.
  *
+ * A third change is a gradient, not a kernel: tfjs-core's FusedBatchNorm gradient tiles the
+ * per-channel 1/sqrt(variance + eps) to the full input shape before multiplying (`tile` is a fifth
+ * of a U-Net training step on wasm); {@link registerWasmTrainingKernels} replaces it by the same
+ * formula with broadcasting, which gives identical numbers.
+ *
  * Every intermediate tensor made inside these kernels is released with `backend.disposeData`
  * (the wasm Conv2D caches an XNNPACK operator per filter tensor and frees it with that tensor).
  *
@@ -152,10 +157,43 @@ function makeConv2DBackpropInput(original: KernelFunc) {
   };
 }
 
+/** Marker on the batch-norm gradient registered here. */
+const GRAD_MARK = Symbol.for('atomdyn.batchNormGradient');
+
+/**
+ * Gradient of FusedBatchNorm (tf.batchNorm): tfjs-core's formulas without the `tile` of the
+ * per-channel factor (broadcasting does the same). y = (x - mean) * r * scale + offset with
+ * r = 1 / sqrt(variance + eps); mean, variance, scale, offset of shape [C] or x's shape.
+ */
+const batchNormGradConfig = {
+  kernelName: 'FusedBatchNorm',
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[], attrs: Attrs) => {
+    const eps = attrs.varianceEpsilon as number;
+    const [x, mean, variance, scale] = saved;
+    const scaleValue = scale == null ? tf.scalar(1) : scale;
+    const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
+    const reduce = (t: tf.Tensor) => (mean.rank === 1 && axes.length ? tf.sum(t, axes) : t);
+    const xMinusMean = tf.sub(x, mean);
+    const dyTimesScale = tf.mul(dy, scaleValue);
+    const r = tf.rsqrt(tf.add(variance, tf.scalar(eps)));
+    const minusHalfRCube = tf.mul(tf.mul(tf.mul(r, r), r), tf.scalar(-0.5));
+    return {
+      x: () => tf.reshape(tf.mul(tf.mul(dy, r), scaleValue), x.shape),
+      mean: () => tf.reshape(reduce(tf.mul(tf.mul(r, tf.scalar(-1)), dyTimesScale)), mean.shape),
+      variance: () => tf.reshape(reduce(tf.mul(tf.mul(minusHalfRCube, xMinusMean), dyTimesScale)), mean.shape),
+      scale: () => tf.reshape(reduce(tf.mul(dy, tf.mul(xMinusMean, r))), mean.shape),
+      offset: () => tf.reshape(reduce(dy), mean.shape),
+    };
+  },
+  [GRAD_MARK]: true,
+};
+
 /**
  * Register the wasm training kernels in this thread: `Conv2DBackpropFilter` (missing in the wasm
- * backend) and a fast stride-1 `Conv2DBackpropInput` (replacing the original, whose `setupFunc` is
- * kept and which stays the fallback for strides > 1 and NCHW). Call after
+ * backend), a fast stride-1 `Conv2DBackpropInput` (replacing the original, whose `setupFunc` is
+ * kept and which stays the fallback for strides > 1 and NCHW), and the tile-free batch-norm
+ * gradient (gradients are shared by all backends of the thread; the numbers are unchanged). Call after
  * `@tensorflow/tfjs-backend-wasm` is imported (it registers its kernels on import), before or after
  * `tf.setBackend('wasm')`. Idempotent: a second call changes nothing.
  *
@@ -188,6 +226,9 @@ export function registerWasmTrainingKernels(): void {
     };
     tf.registerKernel(config);
   }
+
+  const grad = tf.getGradient('FusedBatchNorm') as (tf.GradConfig & { [GRAD_MARK]?: boolean }) | undefined;
+  if (!grad?.[GRAD_MARK]) tf.registerGradient(batchNormGradConfig as unknown as tf.GradConfig);
 }
 
 /** True when this thread's wasm kernel registry holds the kernels of {@link registerWasmTrainingKernels}. */

@@ -67,6 +67,42 @@ describe('wasm training kernels', () => {
     expect(relErr(dwW, dwC)).toBeLessThan(1e-4);
   });
 
+  it('batch-norm gradient (tile-free) has the known values', () => {
+    tf.setBackend('wasm');
+    expect(tf.getGradient('FusedBatchNorm')).toBeDefined();
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]);
+    const mean = tf.tensor1d([1, 2]);
+    const variance = tf.tensor1d([4, 16]);
+    const scale = tf.tensor1d([3, 5]);
+    const offset = tf.tensor1d([0.5, 0.25]);
+    const w = tf.tensor4d([1, -1, 2, 0.5, -3, 1, 1, 2], [1, 2, 2, 2]);
+    const f = (a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.batchNorm(a as tf.Tensor4D, mean, variance, o as tf.Tensor1D, s as tf.Tensor1D, 0).mul(w).sum();
+    const [dx, ds, doff] = tf.grads(f)([x, scale, offset]);
+    // d/dx = w * scale / sqrt(variance): channel 0 factor 3/2, channel 1 factor 5/4
+    expect(Array.from(dx.dataSync())).toEqual([1.5, -1.25, 3, 0.625, -4.5, 1.25, 1.5, 2.5]);
+    // d/dscale = sum w (x - mean) / sqrt(variance): ch0 (1*0 + 2*2 - 3*4 + 1*6) / 2 = -1; ch1 (-1*0 + 0.5*2 + 1*4 + 2*6) / 4 = 4.25
+    expect(Array.from(ds.dataSync())).toEqual([-1, 4.25]);
+    // d/doffset = sum w per channel
+    expect(Array.from(doff.dataSync())).toEqual([1, 2.5]);
+    // with batch statistics (moments of x), compare with central finite differences
+    const xs = tf.tensor4d([0.3, -1.2, 2.2, 0.7, -0.4, 1.9, 0.1, -2.5, 1.4, 0.6, -0.9, 0.2], [1, 2, 3, 2]);
+    const w2 = tf.tensor4d([1, 2, -1, 0.5, 3, -2, 0.7, 1.1, -0.3, 2.2, 1.5, -1.4], [1, 2, 3, 2]);
+    const g = (a: tf.Tensor) => {
+      const m = tf.moments(a, [0, 1, 2]);
+      return tf.batchNorm(a as tf.Tensor4D, m.mean, m.variance, offset, scale, 1e-3).mul(w2).sum();
+    };
+    const analytic = tf.grad(g)(xs).dataSync();
+    const base = xs.dataSync();
+    for (let i = 0; i < base.length; i++) {
+      const h = 1e-2;
+      const plus = base.slice(); plus[i] += h;
+      const minus = base.slice(); minus[i] -= h;
+      const fd = (g(tf.tensor4d(plus, [1, 2, 3, 2])).dataSync()[0] - g(tf.tensor4d(minus, [1, 2, 3, 2])).dataSync()[0]) / (2 * h);
+      expect(analytic[i]).toBeCloseTo(fd, 2);
+    }
+    tf.dispose([x, mean, variance, scale, offset, w, dx, ds, doff, xs, w2]);
+  });
+
   it('keeps tensor and wasm buffer counts constant across training steps (no leaks)', () => {
     tf.setBackend('wasm');
     const input = tf.input({ shape: [16, 16, 1] });

@@ -52,6 +52,8 @@ describe('wasm training kernels', () => {
     }
   }
   cases.push([[1, 16, 16, 8], 3, 16, 1, 'same'], [[3, 8, 10, 1], 3, 2, 2, 'same'], [[1, 12, 7, 5], 5, 1, 2, 'valid']);
+  // even kernels: asymmetric 'same' padding goes through the explicit-padding path
+  cases.push([[2, 9, 8, 3], 2, 4, 1, 'same'], [[1, 10, 11, 2], 4, 3, 1, 'same'], [[1, 10, 11, 2], 4, 3, 1, 'valid']);
 
   it.each(cases)('gradients match the cpu backend: x %j, kernel %i, out %i, stride %i, %s', (xs, k, cout, stride, pad) => {
     const rng = new Random(xs.reduce((a, b) => a * 31 + b, k * 7 + stride));

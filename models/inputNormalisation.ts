@@ -11,8 +11,10 @@
  *   2. background b = the `backgroundPercentile`-th percentile of s (hexagon centres / vacuum);
  *   3. local maxima of s within a (2 `peakRadiusPx` + 1)^2 window that rise above
  *      b + `minProminence` * (P99(s) - b) are the column candidates;
- *      column level c = their median (the majority columns: C in graphene; metal and chalcogen
- *      together in MX2);
+ *      column level c = their trimmed mean (the values between the `columnTrim` and
+ *      1 - `columnTrim` quantiles): the majority columns, C in graphene (dopants and contamination
+ *      are in the trimmed top); in MX2 the mean of the metal and chalcogen levels, which unlike a
+ *      median does not jump from one to the other when their counts are nearly equal;
  *   4. out = (frame - b) / (c - b), so background -> 0 and a typical column's smoothed peak -> 1
  *      (its raw peak lands a little above 1, by the smoothing's loss of peak height).
  *
@@ -39,6 +41,8 @@ export interface NormalisationParameters {
   peakRadiusPx: number;
   /** Maxima below b + minProminence * (P99 - b) are ignored as background noise. Default 0.15. */
   minProminence: number;
+  /** Fraction of the column candidates trimmed at each end before averaging. Default 0.2. */
+  columnTrim: number;
 }
 
 /** Defaults (graphene at about 16 pm/px); use {@link normalisationForPixelSize} for a model. */
@@ -47,6 +51,7 @@ export const NORMALISATION_DEFAULTS: Readonly<NormalisationParameters> = Object.
   backgroundPercentile: 5,
   peakRadiusPx: 3,
   minProminence: 0.15,
+  columnTrim: 0.2,
 });
 
 /**
@@ -143,6 +148,18 @@ function maxFilter(img: Float32Array, height: number, width: number, r: number):
   return out;
 }
 
+/** Mean of the sorted values between the `trim` and 1 - `trim` quantiles (at least the middle one). */
+function trimmedMean(sorted: number[], trim: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const t = Math.min(0.49, Math.max(0, trim));
+  let lo = Math.floor(t * n), hi = n - lo;
+  if (hi <= lo) { lo = Math.floor((n - 1) / 2); hi = lo + 1; }
+  let s = 0;
+  for (let i = lo; i < hi; i++) s += sorted[i];
+  return s / (hi - lo);
+}
+
 function check(img: Float32Array, height: number, width: number, source: string): void {
   if (!(Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0) || img.length !== height * width) {
     throw new AtomdynError(source, `frame of ${img.length} values does not match ${height} x ${width}`);
@@ -178,7 +195,7 @@ export function normalisationLevels(
   const peaks: number[] = [];
   for (let i = 0; i < s.length; i++) if (s[i] === m[i] && s[i] > threshold) peaks.push(s[i]);
   peaks.sort((a, b) => a - b);
-  let column = peaks.length ? (peaks.length % 2 ? peaks[(peaks.length - 1) / 2] : 0.5 * (peaks[peaks.length / 2 - 1] + peaks[peaks.length / 2])) : NaN;
+  let column = trimmedMean(peaks, p.columnTrim);
   let fallback = false;
   if (!(column - background > 1e-9 * Math.max(1, Math.abs(background)))) {
     let v = 0;

@@ -54,6 +54,26 @@ describe('input normalisation', () => {
     expect(Math.max(...image)).toBeGreaterThan(3);
   });
 
+  it('gives a stable column level when two column types are equally common (MX2)', () => {
+    // 64 isolated columns on an 8 px grid, `bright` of them twice as high as the others: a median
+    // would jump from the dim to the bright level as the balance tips past half; the trimmed mean
+    // moves only with the mixture
+    const grid = (bright: number, columnTrim?: number) => {
+      const img = new Float32Array(size * size).fill(2);
+      const order = new Random(5).shuffle(Array.from({ length: 64 }, (_, i) => i));
+      order.forEach((k, rank) => {
+        const cx = 4 + 8 * (k % 8), cy = 4 + 8 * Math.floor(k / 8), h = rank < bright ? 12 : 6;
+        for (let y = cy - 4; y < cy + 4; y++) for (let x = cx - 4; x < cx + 4; x++) img[y * size + x] += h * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * 1.5 ** 2));
+      });
+      const l = normalisationLevels(img, size, size, columnTrim === undefined ? {} : { columnTrim });
+      return l.column - l.background;
+    };
+    const a = grid(30), b = grid(34);
+    expect(Math.abs(a - b) / a).toBeLessThan(0.1);
+    // the median (trim 0.49) doubles
+    expect(grid(34, 0.49) / grid(30, 0.49)).toBeGreaterThan(1.8);
+  });
+
   it('is invariant to detector scale and offset', () => {
     const f = frame(3);
     const scaled = f.image.map((v) => 37.5 * v + 1200);
@@ -86,7 +106,7 @@ describe('input normalisation', () => {
     const b = gaussianBlur(img, 15, 13, 1.3);
     expect(b.reduce((s, v) => s + v, 0)).toBeCloseTo(img.reduce((s, v) => s + v, 0), 2);
     expect(b[7 * 13 + 6]).toBeCloseTo(2 + 13 / (2 * Math.PI * 1.3 * 1.3), 1);
-    expect(normalisationForPixelSize(16, 142)).toMatchObject({ peakRadiusPx: 3, smoothSigmaPx: 1.07 });
+    expect(normalisationForPixelSize(16, 142)).toMatchObject({ peakRadiusPx: 3, smoothSigmaPx: 1.07, columnTrim: 0.2 });
     expect(normalisationForPixelSize(30, 185).peakRadiusPx).toBe(2);
   });
 });

@@ -12,7 +12,7 @@ export function exampleCard(overrides: Partial<ModelCard> = {}): ModelCard {
     hasOther: false,
     lattice: { name: 'graphene', latticeConstantPm: 246, pointGroup: '6/mmm', bondLengthsPm: { 'C-C': 142, 'C-Si': 175 } },
     pixelSizePm: 16,
-    normalisation: { method: 'background-column/1', parameters: { smoothSigmaPx: 1, backgroundPercentile: 5, peakRadiusPx: 3, minProminence: 0.15 } },
+    normalisation: { method: 'background-column/1', parameters: { smoothSigmaPx: 1, backgroundPercentile: 5, peakRadiusPx: 3, minProminence: 0.15, columnTrim: 0.2 } },
     architecture: { type: 'unet', options: { baseFilters: 4 }, parameters: 100 },
     training: {
       dataRecipe: { source: 'synthetic' }, steps: 0, batchSize: 1, patch: 16, optimizer: { name: 'adam', learningRate: 1e-3 },

@@ -368,10 +368,12 @@ export class SegmenterTrainer {
 
       progress.start(resumedFrom === null ? 'train' : `train (resumed at ${resumedFrom})`, o.steps - startStep);
       let pending = startStep < o.steps ? fetchBatch(startStep) : null;
+      pending?.catch(() => {});
       for (let step = startStep; step < o.steps; step++) {
         const t0 = performance.now();
         const patches = await pending!;
         pending = step + 1 < o.steps ? fetchBatch(step + 1) : null;
+        pending?.catch(() => {}); // awaited next step; never an unhandled rejection if this step fails
         const { x, y } = toTensors(patches, classes.length);
         const cost = optimizer.minimize(() => segmentationLoss(y, model.apply(x, { training: true }) as tf.Tensor, lossOptions), true, vars);
         const lossValue = (await cost!.data())[0];

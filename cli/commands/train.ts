@@ -4,6 +4,7 @@
  * DIR/card.json and DIR/run.json; checkpoints go to DIR/checkpoint/ (`--resume` continues there).
  */
 import type { Command } from 'commander';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend, type BackendChoice } from '../../models/tensorBackend.ts';
@@ -123,7 +124,7 @@ export function register(program: Command): void {
       run.backend = backend.name;
       run.seed = opts.seed;
       run.parameters = { steps: opts.steps, batch: opts.batch, patch: opts.patch, filters: opts.filters, lr: opts.lr, resumedFrom: fitted.resumedFrom };
-      run.outputs = ['model.json', 'card.json', 'checkpoint/'];
+      run.outputs = [...(await readdir(outDir)).filter((f) => f === 'model.json' || f === 'card.json' || /^weights\..*\.bin$/.test(f)).sort(), 'checkpoint/'];
       await writeRun(outDir, run);
       const v = fitted.card.validation;
       process.stdout.write(`model written to ${outDir} (${fitted.card.training.trainingTimeS} s, ${fitted.card.training.imagesPerSecond} images/s)\n`);

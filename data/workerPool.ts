@@ -52,7 +52,7 @@ export class WorkerPool<Req, Res> {
         }
         this.pump();
       });
-      w.on('error', (e) => {
+      w.on('error', (e: Error) => {
         const id = this.busy.get(w);
         if (id !== undefined) {
           this.pending.get(id)?.reject(e);

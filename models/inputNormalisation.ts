@@ -27,6 +27,7 @@
  * the model's pixel size first); the model card records them (`normalisation.parameters`).
  */
 import { AtomdynError } from '../data/errors.ts';
+import { gaussianBlur } from '../inference/gaussianBlur.ts';
 
 /** Method tag stored in the model card. */
 export const NORMALISATION_METHOD = 'background-column/1';
@@ -82,42 +83,8 @@ export interface NormalisationLevels {
   fallback: boolean;
 }
 
-/**
- * Separable Gaussian blur with reflecting edges (`dcba|abcd|dcba`), float32 `[height * width]`.
- * @param sigma px; <= 0 returns a copy
- */
-export function gaussianBlur(img: Float32Array, height: number, width: number, sigma: number): Float32Array {
-  if (!(sigma > 0)) return img.slice();
-  const r = Math.max(1, Math.ceil(3 * sigma));
-  const k = new Float64Array(2 * r + 1);
-  let ks = 0;
-  for (let i = -r; i <= r; i++) ks += (k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma)));
-  for (let i = 0; i < k.length; i++) k[i] /= ks;
-  const reflect = (i: number, n: number) => {
-    if (n === 1) return 0;
-    const p = 2 * n;
-    i = ((i % p) + p) % p;
-    return i < n ? i : p - 1 - i;
-  };
-  const tmp = new Float32Array(img.length);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * img[row + reflect(x + j, width)];
-      tmp[row + x] = s;
-    }
-  }
-  const out = new Float32Array(img.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let j = -r; j <= r; j++) s += k[j + r] * tmp[reflect(y + j, height) * width + x];
-      out[y * width + x] = s;
-    }
-  }
-  return out;
-}
+/** Separable Gaussian blur (one implementation for the whole project: inference/gaussianBlur.ts). */
+export { gaussianBlur };
 
 /** The q-th percentile (0-100) of `values`, linear interpolation between order statistics. */
 export function percentile(values: Float32Array, q: number): number {

@@ -20,22 +20,22 @@ import { decodePixels, type PixelType } from './pixelDecode.ts';
 import { createFrameStack, type ReaderMetadata } from './stackBase.ts';
 import { dmGet, isArrayRef, parseDmTags, type DmArrayRef, type DmValue } from './dmTags.ts';
 
-/** DM image DataType code -> sample type (null: refused, with the reason). */
+/** DM image DataType code -> sample type, or a description of a type atomdyn does not read. */
 const DM_TYPES: Record<number, PixelType | string> = {
   1: 'int16',
   2: 'float32',
-  3: 'complex (refused)',
-  5: 'packed complex (refused)',
+  3: 'complex (not read)',
+  5: 'packed complex (not read)',
   6: 'uint8',
   7: 'int32',
-  8: 'RGB colour (refused)',
+  8: 'RGB colour (not read)',
   9: 'int8',
   10: 'uint16',
   11: 'uint32',
   12: 'float64',
-  13: 'complex (refused)',
+  13: 'complex (not read)',
   14: 'uint8',
-  23: 'RGB colour (refused)',
+  23: 'RGB colour (not read)',
   39: 'int64',
   40: 'uint64',
 };

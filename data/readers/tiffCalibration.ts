@@ -15,8 +15,9 @@
  * - Anything else: baseline XResolution/ResolutionUnit is a print resolution (dots per inch/cm), not
  *   a specimen scale, and is ignored; the pixel size is unknown.
  *
- * Rules when sources disagree: the instrument's own value (Nion, FEI) wins over ImageJ's, and the
- * disagreement becomes a warning.
+ * Rules when sources disagree: for the pixel size the instrument's own value (Nion, FEI) wins over
+ * ImageJ's, and the disagreement becomes a warning; for the frame time an explicit ImageJ `finterval`
+ * wins over Nion's, then FEI's (a disagreement with Nion is noted).
  */
 import { lengthToPm, timeToSeconds, formatNumber, normaliseUnit } from '../units.ts';
 import type { Calibration, Sourced } from '../runMetadata.ts';

@@ -256,6 +256,39 @@ describe('TIFF reader: ImageJ hyperstacks and calibration', () => {
     await s.close();
   });
 
+  it("ImageJ 'info' property (IJMetadata tag) can hold the Nion calibration", async () => {
+    const info = `nion.1=${JSON.stringify({ spatial_calibrations: [{ scale: 0.02, units: 'nm' }, { scale: 0.02, units: 'nm' }] })}\nother=1\n`;
+    // Little-endian file: magic 'IJIJ' and type 'info' written as little-endian ints, UTF-16LE text.
+    const header = Buffer.concat([Buffer.from('JIJIofni', 'latin1'), Buffer.from([1, 0, 0, 0])]);
+    const body = Buffer.from(info, 'utf16le');
+    const ij = Buffer.concat([header, body]);
+    const s = openTiff(
+      write(
+        'ijinfo.tif',
+        buildTiff([{ width: 2, height: 2, type: 'uint8', data: [1, 2, 3, 4] }], {
+          description: 'ImageJ=1.54f\nimages=1\n',
+          extraTags: [
+            { tag: 50838, type: 4, values: [header.length, body.length] },
+            { tag: 50839, type: 1, values: Array.from(ij) },
+          ],
+        }),
+      ),
+    );
+    expect(s.calibration.pixelSizePm.value).toBeCloseTo(20, 10);
+    expect(s.calibration.pixelSizePm.note).toMatch(/Nion/);
+    await s.close();
+  });
+
+  it('Thermo Fisher/FEI metadata tag gives pixel size and frame time', async () => {
+    const ini = '[User]\nDate=01/02/2024\n[Scan]\nPixelWidth=1.5e-11\nPixelHeight=1.5e-11\nFrameTime=2.5\n';
+    const s = openTiff(
+      write('fei.tif', buildTiff([{ width: 2, height: 2, type: 'uint16', data: [1, 2, 3, 4] }], { extraTags: [{ tag: 34682, type: 2, values: Buffer.from(ini + '\0') }] })),
+    );
+    expect(s.calibration.pixelSizePm.value).toBeCloseTo(15, 10);
+    expect(s.calibration.frameTimeS.value).toBe(2.5);
+    await s.close();
+  });
+
   it('baseline resolution in inches is a print resolution and gives no pixel size', async () => {
     const s = openTiff(write('dpi.tif', buildTiff([{ width: 2, height: 2, type: 'uint8', data: [1, 2, 3, 4] }], { resolution: [72, 1], resolutionUnit: 2 })));
     expect(s.calibration.pixelSizePm.value).toBeNull();

@@ -10,6 +10,7 @@
  */
 import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { AtomdynError } from '../errors.ts';
+import { protectInput } from '../atomicWrite.ts';
 import type { FrameStack } from '../frameStack.ts';
 import { createFrameStack, type ReaderMetadata } from './stackBase.ts';
 import { formatShape, stackShape } from './arrayShape.ts';
@@ -163,6 +164,7 @@ function kindOf(f: H5File, e: DatasetEntry): string {
  *   datasets), a non-numeric, zero-sized, 1-D or >3-D dataset
  */
 export async function openHdf5(path: string, opts: Hdf5Options = {}): Promise<FrameStack> {
+  protectInput(path);
   if (!hasHdf5Signature(path)) throw new AtomdynError(path, 'not an HDF5 file (no HDF5 signature; truncated or corrupt?)');
   const h5 = await h5wasm();
   let f: H5File;

@@ -2,9 +2,11 @@
  * Positional reads from a file on disk without loading it: readers of large stacks (TIFF, NumPy,
  * DigitalMicrograph) read headers and one frame at a time through this class, so memory does not
  * grow with the file. Reads are synchronous (`fs.readSync`); the CLI reads one file at a time.
+ * Every file opened here is an input: it is marked with protectInput (data/atomicWrite.ts).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AtomdynError } from '../errors.ts';
+import { protectInput } from '../atomicWrite.ts';
 
 /** A read-only file handle with bounds-checked positional reads. */
 export class RandomAccessFile {
@@ -35,6 +37,7 @@ export class RandomAccessFile {
     }
     this.fd = fd;
     this.size = st.size;
+    protectInput(path);
   }
 
   /**

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 
 type SharpMetadata = Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
 import { AtomdynError } from '../errors.ts';
+import { protectInput } from '../atomicWrite.ts';
 import type { FrameStack } from '../frameStack.ts';
 import { createFrameStack, checkShape, noCalibration, type ReaderMetadata } from './stackBase.ts';
 
@@ -17,6 +18,7 @@ import { createFrameStack, checkShape, noCalibration, type ReaderMetadata } from
  * @throws AtomdynError when sharp cannot decode the file (truncated, corrupt)
  */
 export async function openRaster(path: string, format: 'png' | 'jpeg'): Promise<FrameStack> {
+  protectInput(path);
   let info: SharpMetadata;
   try {
     info = await sharp(path, { failOn: 'error', limitInputPixels: 2 ** 28 }).metadata();

@@ -36,6 +36,8 @@ export interface TiffBuildOptions {
   rowsPerStrip?: number;
   /** Photometric interpretation (default 1, BlackIsZero; 2 = RGB). */
   photometric?: number;
+  /** More tags on page 0 (type 1 BYTE, 2 ASCII, 3 SHORT, 4 LONG; Buffer values are raw payloads). */
+  extraTags?: Array<{ tag: number; type: number; values: number[] | Buffer }>;
 }
 
 const FORMAT: Record<PixelType, [number, number]> = {
@@ -232,6 +234,8 @@ export function buildTiff(pages: PageSpec[], opts: TiffBuildOptions = {}): Buffe
     }
     if (predictor !== 1) entries.push({ tag: 317, type: 3, values: [predictor] });
     entries.push({ tag: 339, type: 3, values: Array(spp).fill(fmt) });
+    if (pi === 0) entries.push(...(opts.extraTags ?? []));
+    entries.sort((a, b) => a.tag - b.tag);
 
     // IFD: count, entries, next; out-of-line values after it.
     const entrySize = big ? 20 : 12;
@@ -244,7 +248,7 @@ export function buildTiff(pages: PageSpec[], opts: TiffBuildOptions = {}): Buffe
     else w16(ifd, entries.length, 0);
     let extraPos = ifdPos + fixed;
     const extras: Buffer[] = [];
-    const typeSize: Record<number, number> = { 2: 1, 3: 2, 4: 4, 5: 8, 16: 8 };
+    const typeSize: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 16: 8 };
     entries.forEach((e, i) => {
       const o = head + i * entrySize;
       w16(ifd, e.tag, o);
@@ -258,7 +262,8 @@ export function buildTiff(pages: PageSpec[], opts: TiffBuildOptions = {}): Buffe
         count = e.type === 5 ? e.values.length / 2 : e.values.length;
         payload = Buffer.alloc(count * typeSize[e.type]);
         e.values.forEach((v, k) => {
-          if (e.type === 3) w16(payload, v, 2 * k);
+          if (e.type === 1) payload[k] = v;
+          else if (e.type === 3) w16(payload, v, 2 * k);
           else if (e.type === 4 || e.type === 5) w32(payload, v, 4 * k);
           else w64(payload, v, 8 * k);
         });

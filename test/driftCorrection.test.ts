@@ -2,7 +2,7 @@
  * Drift registration: sub-pixel accuracy, the lattice ambiguity (features, prior, the ambiguous
  * flag) on synthetic frames and coordinates, the slow-scan correction, and the real WSe2 movie.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import {
   chooseRegistration,
@@ -11,13 +11,14 @@ import {
   estimateDriftFromFrames,
   FrameDriftEstimator,
   zeroDrift,
+  type DriftStep,
   type DriftTrack,
 } from '../dynamics/driftCorrection.ts';
 import { PointDriftEstimator, estimateDriftFromPoints, type PointFrame } from '../dynamics/pointSetRegistration.ts';
 import { removePeriodicPart } from '../dynamics/latticeFilter.ts';
 import { simulateLatticeMovie } from '../dynamics/latticeMovie.ts';
 import { Random } from '../data/random.ts';
-import { readFloatTiffFrames } from './helpers/readImageJTiff.ts';
+import { openFrames } from '../data/openFrames.ts';
 
 const W = 96;
 const H = 96;
@@ -227,9 +228,20 @@ describe('applying the drift', () => {
 
 const wse2 = '/work/shared/data/WSe2_movie/HAADF.tif';
 describe.skipIf(!existsSync(wse2))('the real WSe2 movie (5 frames, 128 x 128, periodic lattice)', () => {
-  const { width, height, frames } = existsSync(wse2) ? readFloatTiffFrames(wse2) : { width: 0, height: 0, frames: [] };
-  const est = existsSync(wse2) ? new FrameDriftEstimator(width, height) : null;
-  const steps = frames.map((f, i) => est!.push(f, i));
+  let width = 0;
+  let height = 0;
+  let frames: Float32Array[] = [];
+  let steps: DriftStep[] = [];
+  beforeAll(async () => {
+    const stack = await openFrames(wse2);
+    width = stack.width;
+    height = stack.height;
+    frames = [];
+    for (let i = 0; i < stack.count; i++) frames.push(await stack.readFrame(i));
+    await stack.close();
+    const est = new FrameDriftEstimator(width, height);
+    steps = frames.map((f, i) => est.push(f, i));
+  });
 
   it('registers the 5 frames along a smooth drift path', () => {
     expect(steps).toHaveLength(5);

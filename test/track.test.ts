@@ -13,7 +13,7 @@ import { trackAtoms } from '../dynamics/trackAtoms.ts';
 import { linkScores } from '../dynamics/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
-import { readFloatTiffFrames } from './helpers/readImageJTiff.ts';
+import { openFrames } from '../data/openFrames.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 
@@ -76,24 +76,13 @@ describe('parseLength', () => {
 const wse2 = '/work/shared/data/WSe2_movie/HAADF.tif';
 describe.skipIf(!existsSync(wse2))('tracking the real WSe2 movie (atoms from a plain local-maximum finder)', () => {
   it('links most columns through all 5 frames, with frame and coordinate registration agreeing', async () => {
-    const { width: w, height: h, frames } = readFloatTiffFrames(wse2);
-    const rows: Array<Record<string, number | string>> = [];
-    frames.forEach((f, t) => {
-      const b = blur(f, w, h, 1);
-      let mean = 0;
-      for (const v of b) mean += v;
-      mean /= b.length;
-      for (let y = 2; y < h - 2; y++) for (let x = 2; x < w - 2; x++) {
-        const v = b[y * w + x];
-        if (v <= mean) continue;
-        let isMax = true;
-        for (let oy = -2; oy <= 2 && isMax; oy++) for (let ox = -2; ox <= 2; ox++) if ((ox || oy) && b[(y + oy) * w + x + ox] >= v) isMax = false;
-        if (!isMax) continue;
-        const fx = (0.5 * (b[y * w + x - 1] - b[y * w + x + 1])) / (b[y * w + x - 1] - 2 * v + b[y * w + x + 1]);
-        const fy = (0.5 * (b[(y - 1) * w + x] - b[(y + 1) * w + x])) / (b[(y - 1) * w + x] - 2 * v + b[(y + 1) * w + x]);
-        rows.push({ frame: t, x: x + fx, y: y + fy });
-      }
-    });
+    const stack = await openFrames(wse2);
+    const w = stack.width;
+    const h = stack.height;
+    const frames: Float32Array[] = [];
+    for (let i = 0; i < stack.count; i++) frames.push(await stack.readFrame(i));
+    await stack.close();
+    const rows = naiveColumns(frames, w, h);
     const table = { columns: ['frame', 'x', 'y'], rows };
     const src = { count: frames.length, width: w, height: h, readFrame: async (i: number) => frames[i] };
     const byFrames = await trackAtoms(table, { drift: 'frames', pixelSizePm: 31.25 }, 'wse2', src);
@@ -107,7 +96,50 @@ describe.skipIf(!existsSync(wse2))('tracking the real WSe2 movie (atoms from a p
     }
     expect(byFrames.drift.rows[4].dx as number).toBeGreaterThan(10);
   });
+
+  it('runs from the command line with --frames, taking the pixel size from the movie', async () => {
+    const stack = await openFrames(wse2);
+    const frames: Float32Array[] = [];
+    for (let i = 0; i < stack.count; i++) frames.push(await stack.readFrame(i));
+    await stack.close();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-wse2-'));
+    const atoms = path.join(dir, 'atoms.csv');
+    writeFileSync(atoms, toCsv({ columns: ['frame', 'x', 'y'], rows: naiveColumns(frames, stack.width, stack.height) }));
+    const out = path.join(dir, 'out');
+    const r = run(['track', atoms, '--frames', wse2, '--out', out, '--scan-drift']);
+    expect(r.status).toBe(0);
+    const drift = parseCsv(readFileSync(path.join(out, 'drift.csv'), 'utf8'));
+    expect(drift.rows.map((o) => o.chosen_by)).toEqual(['reference', 'features', 'features', 'prior', 'features']);
+    expect(drift.rows[4].dx_pm as number).toBeGreaterThan(300);
+    const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(runJson.pixelSizePm).toMatchObject({ value: 31.25, origin: 'file' });
+    expect(runJson.frames).toEqual({ count: 5, height: 128, width: 128 });
+    expect(runJson.source).toBe(wse2);
+    expect(runJson.parameters.scanDrift).toEqual({ height: 128, fraction: 1 });
+  });
 });
+
+/** Columns as local maxima (5x5) of the Gaussian-smoothed frame above its mean, parabolic sub-pixel. */
+function naiveColumns(frames: Float32Array[], w: number, h: number): Array<Record<string, number>> {
+  const rows: Array<Record<string, number>> = [];
+  frames.forEach((f, t) => {
+    const b = blur(f, w, h, 1);
+    let mean = 0;
+    for (const v of b) mean += v;
+    mean /= b.length;
+    for (let y = 2; y < h - 2; y++) for (let x = 2; x < w - 2; x++) {
+      const v = b[y * w + x];
+      if (v <= mean) continue;
+      let isMax = true;
+      for (let oy = -2; oy <= 2 && isMax; oy++) for (let ox = -2; ox <= 2; ox++) if ((ox || oy) && b[(y + oy) * w + x + ox] >= v) isMax = false;
+      if (!isMax) continue;
+      const fx = (0.5 * (b[y * w + x - 1] - b[y * w + x + 1])) / (b[y * w + x - 1] - 2 * v + b[y * w + x + 1]);
+      const fy = (0.5 * (b[(y - 1) * w + x] - b[(y + 1) * w + x])) / (b[(y - 1) * w + x] - 2 * v + b[(y + 1) * w + x]);
+      rows.push({ frame: t, x: x + fx, y: y + fy });
+    }
+  });
+  return rows;
+}
 
 function run(args: string[]) {
   return spawnSync('node', [bin, ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });

@@ -12,10 +12,10 @@ import { protectInput } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
 import { trackAtoms, type TrackOptions } from '../../dynamics/trackAtoms.ts';
 import { writeDriftPlot } from '../../dynamics/driftPlot.ts';
-import type { FrameSource } from '../../dynamics/driftCorrection.ts';
+import { openFrames } from '../../data/openFrames.ts';
+import type { FrameStack } from '../../data/frameStack.ts';
+import { isLengthUnit, lengthToPm } from '../../data/units.ts';
 import { terminalProgress } from '../progress.ts';
-
-const UNITS: Record<string, number> = { px: NaN, pm: 1, nm: 1000, a: 100, 'å': 100, angstrom: 100 };
 
 /**
  * A length from the command line in px: a bare number is px; `pm`, `nm`, `A`/`Å` suffixes are
@@ -23,15 +23,15 @@ const UNITS: Record<string, number> = { px: NaN, pm: 1, nm: 1000, a: 100, 'å': 
  * @throws AtomdynError(flag) on a malformed or non-positive length, or a physical unit without a pixel size
  */
 export function parseLength(text: string, pixelSizePm: number | null, flag: string): number {
-  const m = /^\s*([0-9]*\.?[0-9]+(?:e[-+]?\d+)?)\s*([a-zA-ZÅ]*)\s*$/i.exec(text);
+  const m = /^\s*([-+]?[0-9]*\.?[0-9]+(?:e[-+]?\d+)?)\s*(\S*)\s*$/i.exec(text);
   if (!m) throw new AtomdynError(flag, `'${text}' is not a length (examples: 5, 5px, 150pm, 0.15nm)`);
   const v = Number(m[1]);
-  const unit = (m[2] || 'px').toLowerCase();
-  if (!(unit in UNITS)) throw new AtomdynError(flag, `unknown unit '${m[2]}' in '${text}' (use px, pm, nm or A)`);
+  const unit = m[2] || 'px';
+  if (unit !== 'px' && !isLengthUnit(unit)) throw new AtomdynError(flag, `unknown unit '${unit}' in '${text}' (use px, pm, nm or A)`);
   if (!(v > 0)) throw new AtomdynError(flag, `must be positive, got '${text}'`);
   if (unit === 'px') return v;
   if (!(pixelSizePm && pixelSizePm > 0)) throw new AtomdynError(flag, `'${text}' needs a pixel size: give --pixel-size or track atoms whose run.json has one`);
-  return (v * UNITS[unit]) / pixelSizePm;
+  return lengthToPm(v, unit)! / pixelSizePm;
 }
 
 interface TrackFlags {
@@ -49,25 +49,6 @@ interface TrackFlags {
   scanDrift?: string | boolean;
   driftPrior?: string;
   refineDrift?: boolean;
-}
-
-interface OpenedMovie extends FrameSource {
-  calibration?: { pixelSizePm?: Sourced<number> };
-  close?: () => Promise<void>;
-}
-
-/** Open a movie with data/openFrames.ts (the project's readers), loaded on demand. */
-async function openMovie(file: string): Promise<OpenedMovie> {
-  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
-  const spec = '../../data/openFrames.ts';
-  let mod: { openFrames?: (f: string) => Promise<OpenedMovie> };
-  try {
-    mod = await import(spec);
-  } catch (e) {
-    throw new AtomdynError('--frames', `cannot load the movie readers (data/openFrames.ts): ${(e as Error).message}`);
-  }
-  if (typeof mod.openFrames !== 'function') throw new AtomdynError('--frames', 'data/openFrames.ts has no openFrames()');
-  return mod.openFrames(file);
 }
 
 function positiveNumber(text: string | undefined, flag: string, integer = false): number | undefined {
@@ -90,7 +71,7 @@ export function register(program: Command): void {
     )
     .argument('<atoms>', 'atoms.csv from locate (columns frame, x, y; species optional)')
     .requiredOption('--out <dir>', 'output folder (created; inputs are never overwritten)')
-    .option('--frames <movie>', 'register the drift on this movie\'s frames (phase correlation) instead of the coordinates')
+    .option('--frames <movie>', 'register the drift on this movie\'s frames (phase correlation) instead of the coordinates; FILE:DATASET for containers')
     .option('--drift <method>', 'frames, coordinates or none (default: frames with --frames, else coordinates)')
     .option('--pixel-size <pm>', 'pixel size in pm (default: run.json beside the atoms, then the movie\'s metadata)')
     .option('--search-range <length>', 'largest displacement of a host atom between observations (default 0.75 x the nearest-neighbour distance)')
@@ -111,15 +92,12 @@ export function register(program: Command): void {
       const prevRunFile = path.join(path.dirname(atomsPath), 'run.json');
       if (existsSync(prevRunFile)) protectInput(prevRunFile);
 
-      let movie: OpenedMovie | null = null;
+      let movie: FrameStack | null = null;
       const method = (flags.drift ?? (flags.frames ? 'frames' : 'coordinates')) as TrackOptions['drift'];
       if (!['frames', 'coordinates', 'none'].includes(method!)) throw new AtomdynError('--drift', `must be frames, coordinates or none, got '${flags.drift}'`);
       if (method === 'frames' && !flags.frames) throw new AtomdynError('--drift', 'frames needs --frames MOVIE');
-      if (flags.frames) {
-        const moviePath = path.resolve(flags.frames);
-        movie = await openMovie(moviePath);
-        protectInput(moviePath);
-      }
+      // openFrames protects the movie as an input and accepts FILE:DATASET for containers
+      if (flags.frames) movie = await openFrames(flags.frames);
       try {
         // calibration: command line > run.json > movie metadata
         const cli = positiveNumber(flags.pixelSize, '--pixel-size');
@@ -129,7 +107,7 @@ export function register(program: Command): void {
             ? { value: cli, origin: 'command-line' }
             : previous?.pixelSizePm?.value
               ? { ...previous.pixelSizePm, origin: 'run.json' }
-              : movie?.calibration?.pixelSizePm?.value
+              : movie?.calibration.pixelSizePm.value
                 ? { ...movie.calibration.pixelSizePm }
                 : { value: null, origin: 'none' };
         const px = pixel.value ?? null;
@@ -176,8 +154,8 @@ export function register(program: Command): void {
         await writeCsv(path.join(out, 'msd.csv'), result.msd);
         await writeDriftPlot(path.join(out, 'drift.png'), result.driftTrack, { pixelSizePm: px });
         const run = newRun('track', process.argv.slice(2), previous);
-        run.inputs = [atomsPath, ...(flags.frames ? [path.resolve(flags.frames)] : [])];
-        if (!run.source && flags.frames) run.source = path.resolve(flags.frames);
+        run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : [])];
+        if (!run.source && movie) run.source = path.resolve(movie.path);
         if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
         run.pixelSizePm = pixel;
         run.parameters = { ...result.parameters, summary: result.summary };
@@ -193,7 +171,7 @@ export function register(program: Command): void {
         );
         for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
       } finally {
-        await movie?.close?.();
+        await movie?.close();
       }
     });
 }

@@ -14,8 +14,10 @@
  *    mean of the last `priorWindow` steps; `initialVelocity` for the first step);
  * and it is flagged `ambiguous` when it was not decided by features, another candidate's peak is at
  * least `ambiguityRatio` times as high, and the prediction missed the chosen peak by more than
- * `priorFraction` of the distance between the two (so the prior did not clearly decide either). The chosen integer peak is refined to sub-pixel precision
- * by the upsampled DFT.
+ * `priorFraction` of the distance between the two (so the prior did not clearly decide either).
+ * The chosen integer peak is refined to sub-pixel precision by the upsampled DFT, then re-registered
+ * with the second frame's window moved along with the estimate (removing the window's pull towards
+ * zero shift; {@link refineShiftUnbiased}).
  *
  * Sign convention (drift.csv): a feature at (x, y) in frame 0 appears at (x + dx, y + dy) in frame k;
  * corrected positions are x_corr = x - dx(frame). With `scanDrift`, each row is corrected with the
@@ -30,6 +32,7 @@ import {
   findCorrelationPeaks,
   overlapCorrelation,
   refinePeak,
+  refineShiftUnbiased,
   windowedSpectrum,
   type CrossPowerOptions,
   type Image2D,
@@ -178,8 +181,12 @@ export interface FrameDriftOptions extends CrossPowerOptions, DriftPriorOptions 
 /** Constant-velocity prediction from past steps. */
 export class DriftPrior {
   private steps: Array<[number, number]> = [];
+  /**
+   * @param initial the step predicted before any is known, px per frame
+   * @param window number of most recent steps averaged
+   */
   constructor(private readonly initial: [number, number] = [0, 0], private readonly window = 3) {}
-  /** The predicted next step. */
+  /** The predicted next step [dx, dy], px per frame. */
   predict(): [number, number] {
     if (!this.steps.length) return [...this.initial];
     const k = Math.min(this.window, this.steps.length);
@@ -191,6 +198,7 @@ export class DriftPrior {
     }
     return [sx / k, sy / k];
   }
+  /** Record a measured step, px per frame. */
   add(dx: number, dy: number): void {
     this.steps.push([dx, dy]);
   }
@@ -284,8 +292,9 @@ export class FrameDriftEstimator {
     if (choice.index >= 0) {
       const c = candidates[choice.index];
       const r = refinePeak(cps, c.dx, c.dy, this.opts.upsample ?? 20);
-      sx = r.dx;
-      sy = r.dy;
+      const u = refineShiftUnbiased(prev.spectrum, image, r, { ...this.opts, windowAlpha: this.opts.windowAlpha ?? 0.5 });
+      sx = u.dx;
+      sy = u.dy;
     }
     this.prior.add(sx, sy);
     this.cumX += sx;

@@ -74,22 +74,38 @@ export function tukeyWindow(n: number, alpha = 0.5): Float64Array {
 }
 
 /**
+ * The Tukey window of length n evaluated at a continuous position t (0 <= t <= n - 1; 0 outside).
+ */
+export function tukeyAt(t: number, n: number, alpha = 0.5): number {
+  if (t < 0 || t > n - 1) return 0;
+  if (n < 2 || alpha <= 0) return 1;
+  const a = Math.min(1, alpha);
+  const u = t / (n - 1);
+  if (u < a / 2) return 0.5 * (1 + Math.cos((2 * Math.PI * (u - a / 2)) / a));
+  if (u > 1 - a / 2) return 0.5 * (1 + Math.cos((2 * Math.PI * (u - 1 + a / 2)) / a));
+  return 1;
+}
+
+/**
  * The 2-D Fourier transform of an image after subtracting its mean and applying a separable
  * Tukey window (to suppress the edge discontinuity of non-periodic frames).
  *
  * @param image the frame (any numeric array of width*height values)
  * @param windowAlpha Tukey alpha (0 = no window, 1 = Hann); default 0.5
+ * @param windowShift move the window by (dx, dy) px (sub-pixel allowed; zero where it leaves the
+ *   frame): windowing a moved frame with the window moved along keeps the two windowed images exact
+ *   shifts of each other, which removes the window's pull of the peak towards zero shift
  * @returns the spectrum (Float64 re/im)
  * @throws RangeError when image.data does not hold width*height values
  */
-export function windowedSpectrum(image: Image2D, windowAlpha = 0.5): Spectrum2D {
+export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?: [number, number]): Spectrum2D {
   const { width, height, data } = image;
   if (data.length !== width * height) throw new RangeError(`image has ${data.length} values, expected ${width}x${height}`);
   let mean = 0;
   for (let i = 0; i < data.length; i++) mean += data[i];
   mean /= data.length;
-  const wx = tukeyWindow(width, windowAlpha);
-  const wy = tukeyWindow(height, windowAlpha);
+  const wx = windowShift ? Float64Array.from({ length: width }, (_, x) => tukeyAt(x - windowShift[0], width, windowAlpha)) : tukeyWindow(width, windowAlpha);
+  const wy = windowShift ? Float64Array.from({ length: height }, (_, y) => tukeyAt(y - windowShift[1], height, windowAlpha)) : tukeyWindow(height, windowAlpha);
   const re = new Float64Array(width * height);
   const im = new Float64Array(width * height);
   for (let y = 0; y < height; y++) {
@@ -341,6 +357,33 @@ export function registerImages(
   const surface = correlationSurface(spectrum);
   const candidates = findCorrelationPeaks(surface, a.width, a.height, opts);
   return { candidates, spectrum, surface };
+}
+
+/**
+ * Remove the window bias of a registration: re-register `b` with its window moved by the current
+ * estimate (see {@link windowedSpectrum}) and refine again, `iterations` times.
+ * @param aSpectrum windowedSpectrum(a) with the unshifted window
+ * @param start the estimate to improve (px)
+ * @returns the improved shift and the cross-power spectrum of the last iteration
+ */
+export function refineShiftUnbiased(
+  aSpectrum: Spectrum2D,
+  b: Image2D,
+  start: { dx: number; dy: number },
+  opts: CrossPowerOptions & { windowAlpha?: number; upsample?: number; iterations?: number } = {},
+): { dx: number; dy: number; spectrum: Spectrum2D } {
+  let { dx, dy } = start;
+  let spectrum = aSpectrum;
+  for (let it = 0; it < (opts.iterations ?? 2); it++) {
+    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy]);
+    spectrum = crossPowerSpectrum(aSpectrum, sb, opts);
+    const r = refinePeak(spectrum, dx, dy, opts.upsample ?? 20);
+    const moved = Math.hypot(r.dx - dx, r.dy - dy);
+    dx = r.dx;
+    dy = r.dy;
+    if (moved < 1e-3) break;
+  }
+  return { dx, dy, spectrum };
 }
 
 /**

@@ -58,6 +58,7 @@ function positiveNumber(text: string | undefined, flag: string, integer = false)
   return v;
 }
 
+/** Adds `atomdyn track` (with its --help) to the program. */
 export function register(program: Command): void {
   program
     .command('track')

@@ -35,6 +35,9 @@
  *    `dopantSearchRange`, to host detections still unlinked within `searchRange` of A (the host atom
  *    that took the dopant's old place).
  * A trajectory's species is the majority of its detections (ties: the species seen first).
+ * Known limitation: when a dopant is missed in the very frame it hops, stage 2 continues its track
+ * on the host atom that took its old site (read as a species flicker); the next dopant detection
+ * rejoins the track, so such an event costs two or three wrong links.
  */
 import { SpatialGrid } from './spatialGrid.ts';
 import { solveSparseAssignment, SubnetOversizeError } from './linearAssignment.ts';

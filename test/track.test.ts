@@ -157,7 +157,7 @@ describe('atomdyn track (command line)', () => {
 
   it('writes tracks, drift, hops, msd, the drift plot and run.json', () => {
     const out = path.join(dir, 'out');
-    const r = run(['track', atoms, '--out', out, '--search-range', '100pm', '--dopant', 'Si']);
+    const r = run(['track', atoms, '--out', out, '--search-range', '100pm', '--dopant', 'Si', '--graph']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/tracked \d+ detections in 15 frames/);
@@ -182,6 +182,10 @@ describe('atomdyn track (command line)', () => {
     expect(hops.rows.filter((h) => h.species === 'Si')).toHaveLength(m.hops);
     const msd = parseCsv(readFileSync(path.join(out, 'msd.csv'), 'utf8'));
     expect(msd.columns).toEqual(['species', 'lag', 'msd_px2', 'msd_pm2', 'count']);
+    const graph = JSON.parse(readFileSync(path.join(out, 'graph.json'), 'utf8'));
+    expect(graph.nodes).toHaveLength(tracks.rows.length);
+    expect(graph.edges.filter((e: { attributes: { kind: string } }) => e.attributes.kind === 'exchange')).toHaveLength(hops.rows.filter((h) => h.species === 'Si').length);
+    expect(runJson.outputs).toContain('graph.json');
   });
 
   it('refuses to overwrite its input and reports bad flags in one line', () => {

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
-import { protectInput } from '../../data/atomicWrite.ts';
+import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
 import { trackAtoms, type TrackOptions } from '../../dynamics/trackAtoms.ts';
 import { writeDriftPlot } from '../../dynamics/driftPlot.ts';
+import { buildTrajectoryGraph } from '../../dynamics/trajectoryGraph.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';
@@ -49,6 +50,7 @@ interface TrackFlags {
   scanDrift?: string | boolean;
   driftPrior?: string;
   refineDrift?: boolean;
+  graph?: boolean;
 }
 
 function positiveNumber(text: string | undefined, flag: string, integer = false): number | undefined {
@@ -85,6 +87,7 @@ export function register(program: Command): void {
     .option('--scan-drift [fraction]', 'also correct drift within each frame along the slow scan (fraction of the frame time spent scanning, default 1)')
     .option('--drift-prior <dx,dy>', 'expected drift of the first frame step, px per frame (default 0,0)')
     .option('--no-refine-drift', 'keep the coordinate registration instead of refining it from the links')
+    .option('--graph', 'also write graph.json: the tracks as a graphology graph (a node per detection, link and exchange edges)')
     .action(async (atomsFile: string, flags: TrackFlags) => {
       const atomsPath = path.resolve(atomsFile);
       const atoms = readCsv(atomsPath, ['frame', 'x', 'y']);
@@ -154,13 +157,29 @@ export function register(program: Command): void {
         await writeCsv(path.join(out, 'hops.csv'), result.hops);
         await writeCsv(path.join(out, 'msd.csv'), result.msd);
         await writeDriftPlot(path.join(out, 'drift.png'), result.driftTrack, { pixelSizePm: px });
+        const outputs = ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv'];
+        if (flags.graph) {
+          const rows = result.tracks.rows;
+          const g = buildTrajectoryGraph(
+            {
+              frame: rows.map((r) => r.frame as number),
+              x: rows.map((r) => r.x_corr as number),
+              y: rows.map((r) => r.y_corr as number),
+              particle: rows.map((r) => r.particle as number),
+              species: rows.map((r) => (r.particle_species as string | null) ?? null),
+            },
+            { hopThreshold: result.parameters.hopThresholdPx as number },
+          );
+          await writeFileAtomic(path.join(out, 'graph.json'), JSON.stringify(g.export()) + '\n');
+          outputs.push('graph.json');
+        }
         const run = newRun('track', process.argv.slice(2), previous);
         run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : [])];
         if (!run.source && movie) run.source = path.resolve(movie.path);
         if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
         run.pixelSizePm = pixel;
         run.parameters = { ...result.parameters, summary: result.summary };
-        run.outputs = ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv'];
+        run.outputs = outputs;
         run.warnings = result.warnings;
         await writeRun(out, run);
 

@@ -82,6 +82,17 @@ describe('simulated training source', () => {
     expect(seen).toEqual(new Set(['MoS2', 'WS2', 'WSe2']));
   });
 
+  it("uses the imaging matched to the real frames for validation streams", async () => {
+    const { GRAPHENE_PRESET } = await import('../training/imagingPresets.ts');
+    const p = sampleParameters({ lattice: 'graphene', pixelSizePm: 16, seed: 2, purpose: 'validation' }, 3);
+    expect(p.imaging).toEqual(GRAPHENE_PRESET.imaging);
+    expect(p.pixelSizePm).toBe(16);
+    const r = sampleParameters({ lattice: 'graphene', pixelSizePm: 16, seed: 2, purpose: 'train' }, 3);
+    expect(r.imaging).not.toEqual(GRAPHENE_PRESET.imaging);
+    const s = await take({ lattice: 'graphene', pixelSizePm: 16, patch: 48, seed: 2, purpose: 'validation', inline: true }, 1);
+    expect(s[0].atoms.length).toBeGreaterThan(20);
+  });
+
   it('rejects bad options with the option named', () => {
     expect(() => createSimulatedSource({ lattice: 'graphite' as 'graphene', pixelSizePm: 16, seed: 1 })).toThrow(/lattice: unknown lattice/);
     expect(() => createSimulatedSource({ lattice: 'graphene', pixelSizePm: 0, seed: 1 })).toThrow(/pixelSizePm/);

@@ -12,6 +12,7 @@ import { MX2_MATERIALS, type Mx2Material } from './lattices/mx2.ts';
 import { GRAPHENE_CONFIGURATIONS, type GrapheneConfiguration } from './siConfigurations.ts';
 import { DEFAULT_IMAGING, deriveSeed, simulateImage, type ImagingParams } from './simulateImage.ts';
 import { latticeSpecies, type SpecimenOptions } from './specimen.ts';
+import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from './imagingPresets.ts';
 
 /** Lattices a training source can draw: a material, or 'mx2' for any of MoS2, WS2, WSe2. */
 export type SourceLattice = 'graphene' | 'MoS2' | 'WS2' | 'WSe2' | 'mx2';
@@ -45,10 +46,20 @@ export interface SimulatedSourceOptions {
   startIndex?: number;
   /** Simulate in the calling thread instead of workers (tests, debugging). Default false. */
   inline?: boolean;
+  /**
+   * 'randomised' (default for training): physics drawn per sample from the ranges in this file;
+   * 'matched': the imaging of the preset matched to real frames (graphene-si for graphene, wse2-movie
+   * for MX2; training/imagingPresets.ts) at this source's pixel size, with random specimens, so
+   * validation figures hold at the real frames' signal-to-noise.
+   */
+  physics?: 'randomised' | 'matched';
+  /** What the stream is for; 'validation' makes `physics` default to 'matched'. */
+  purpose?: 'train' | 'validation';
 }
 
 /** Species, elements and 'other' channel of a source. */
 export function sourceClasses(o: SimulatedSourceOptions): { species: string[]; elements: Record<string, string>; hasOther: boolean } {
+  // the class count stays the same for a training stream and its validation stream
   const hasOther = o.contamination ?? true;
   if (o.lattice === 'graphene') return { ...latticeSpecies('graphene', 'Si'), hasOther };
   if (o.lattice === 'mx2') return { species: ['metal', 'chalcogen'], elements: { metal: 'Mo/W', chalcogen: 'S2/Se2' }, hasOther };
@@ -70,6 +81,12 @@ export function validateSourceOptions(o: SimulatedSourceOptions): void {
   }
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64)) throw new AtomdynError('workers', `workers must be an integer in [1, 64], got ${o.workers}`);
   if (o.prefetch !== undefined && !(Number.isInteger(o.prefetch) && o.prefetch >= 1)) throw new AtomdynError('prefetch', `prefetch must be an integer >= 1, got ${o.prefetch}`);
+  if (o.physics !== undefined && o.physics !== 'randomised' && o.physics !== 'matched') throw new AtomdynError('physics', `expected 'randomised' or 'matched', got '${o.physics}'`);
+}
+
+/** The physics mode of a source (see {@link SimulatedSourceOptions.physics}). */
+export function physicsMode(o: SimulatedSourceOptions): 'randomised' | 'matched' {
+  return o.physics ?? (o.purpose === 'validation' ? 'matched' : 'randomised');
 }
 
 const logUniform = (rng: Random, lo: number, hi: number) => Math.exp(rng.range(Math.log(lo), Math.log(hi)));
@@ -149,6 +166,10 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
           chalcogenDopantElement: material!.chalcogenDopants[0],
         },
       };
+  if (physicsMode(o) === 'matched') {
+    const preset = graphene ? GRAPHENE_PRESET : WSE2_MOVIE_PRESET;
+    return { specimen, imaging: preset.imaging, pixelSizePm: o.pixelSizePm, seed };
+  }
   // a lattice `scale` times larger in pm is the same as pixels `1/scale` times smaller
   return { specimen, imaging, pixelSizePm: o.pixelSizePm / scale, seed };
 }

@@ -57,6 +57,13 @@ describe('atomdyn simulate', () => {
     expect(runJson.parameters.figures.meanCountsOnColumns.C).toBeGreaterThan(0);
     expect(runJson.outputs).toContain('mask_Si.npy');
     expect(run.seed).toBe(7);
+    // the analysis reads the stack back with its pixel size
+    const { openFrames } = await import('../data/openFrames.ts');
+    const stack = await openFrames(path.join(a, 'images.tif'));
+    expect([stack.count, stack.height, stack.width]).toEqual([2, 48, 48]);
+    expect(stack.calibration.pixelSizePm.value).toBeCloseTo(14, 3);
+    expect(Array.from(await stack.readFrame(1))).toEqual(Array.from(tif.frames[1]));
+    await stack.close();
   });
 
   it('writes a movie with drift, kinetics truth and the transition matrix it used', async () => {

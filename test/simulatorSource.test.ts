@@ -37,7 +37,7 @@ describe('simulated training source', () => {
   });
 
   it('labels pixels 0..S+1 consistently with its atoms and species', async () => {
-    const src = createSimulatedSource({ lattice: 'graphene', pixelSizePm: 16, patch: 64, seed: 3, inline: true, dopantsPerNm2: 2 });
+    const src = createSimulatedSource({ lattice: 'graphene', pixelSizePm: 16, patch: 64, seed: 3, inline: true, dopantsPerNm2: 2, otherClass: true });
     expect(src.species).toEqual(['C', 'Si']);
     expect(src.elements).toEqual({ C: 'C', Si: 'Si' });
     expect(src.hasOther).toBe(true);
@@ -62,7 +62,7 @@ describe('simulated training source', () => {
   });
 
   it('draws MX2 materials with metal/chalcogen species and randomises physics within the documented ranges', async () => {
-    const src = createSimulatedSource({ lattice: 'WSe2', pixelSizePm: 30, patch: 48, seed: 4, inline: true, contamination: false });
+    const src = createSimulatedSource({ lattice: 'WSe2', pixelSizePm: 30, patch: 48, seed: 4, inline: true });
     expect(src.species).toEqual(['metal', 'chalcogen']);
     expect(src.elements).toEqual({ metal: 'W', chalcogen: 'Se2' });
     expect(src.hasOther).toBe(false);
@@ -91,6 +91,20 @@ describe('simulated training source', () => {
     expect(r.imaging).not.toEqual(GRAPHENE_PRESET.imaging);
     const s = await take({ lattice: 'graphene', pixelSizePm: 16, patch: 48, seed: 2, purpose: 'validation', inline: true }, 1);
     expect(s[0].atoms.length).toBeGreaterThan(20);
+  });
+
+  it("labels contamination 'other' only on request, else background, with the same images", async () => {
+    let found = false;
+    for (let k = 0; k < 12 && !found; k++) {
+      const withOther = await take({ lattice: 'graphene', pixelSizePm: 16, patch: 64, seed: 30 + k, inline: true, otherClass: true }, 1);
+      if (!withOther[0].labels.some((v) => v === 3)) continue;
+      found = true;
+      const without = await take({ lattice: 'graphene', pixelSizePm: 16, patch: 64, seed: 30 + k, inline: true }, 1);
+      expect(Buffer.from(without[0].image.buffer).equals(Buffer.from(withOther[0].image.buffer))).toBe(true);
+      expect(Math.max(...without[0].labels)).toBeLessThanOrEqual(2);
+      withOther[0].labels.forEach((v, i) => expect(without[0].labels[i]).toBe(v === 3 ? 0 : v));
+    }
+    expect(found).toBe(true);
   });
 
   it('rejects bad options with the option named', () => {

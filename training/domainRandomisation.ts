@@ -34,8 +34,10 @@ export interface SimulatedSourceOptions {
   doseRange?: [number, number];
   /** Z-exponent range. Default [1.6, 2.0]. */
   zExponentRange?: [number, number];
-  /** Draw contamination blobs (labelled 'other') in about a third of the samples. Default true. */
+  /** Draw contamination blobs in about a third of the samples (the lattice under them is not labelled). Default true. */
   contamination?: boolean;
+  /** Label contamination as class S+1 ('other'); otherwise it is background (class 0). Default false. */
+  otherClass?: boolean;
   /** Relative spread of the lattice scale (calibration error, strain). Default 0.03. */
   scaleJitter?: number;
   /** Worker threads. Default 1. */
@@ -60,7 +62,7 @@ export interface SimulatedSourceOptions {
 /** Species, elements and 'other' channel of a source. */
 export function sourceClasses(o: SimulatedSourceOptions): { species: string[]; elements: Record<string, string>; hasOther: boolean } {
   // the class count stays the same for a training stream and its validation stream
-  const hasOther = o.contamination ?? true;
+  const hasOther = o.otherClass ?? false;
   if (o.lattice === 'graphene') return { ...latticeSpecies('graphene', 'Si'), hasOther };
   if (o.lattice === 'mx2') return { species: ['metal', 'chalcogen'], elements: { metal: 'Mo/W', chalcogen: 'S2/Se2' }, hasOther };
   return { ...latticeSpecies(o.lattice), hasOther };
@@ -105,7 +107,8 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
   }
   const [d0, d1] = o.doseRange ?? (graphene ? [4e5, 1e7] : [1.5e4, 5e5]);
   const [n0, n1] = o.zExponentRange ?? [1.6, 2.0];
-  const contaminated = (o.contamination ?? true) && rng.uniform() < 0.35;
+  const uContamination = rng.uniform();
+  const contaminated = (o.contamination ?? true) && uContamination < 0.35;
   const pulse = rng.uniform() < 0.5 ? Infinity : rng.range(0.7, 5);
   const imaging: ImagingParams = {
     ...DEFAULT_IMAGING,
@@ -182,7 +185,7 @@ export function simulateTrainingSample(o: SimulatedSourceOptions, index: number)
   const p = sampleParameters(o, index);
   const patch = o.patch ?? 128;
   const img = simulateImage({ specimen: p.specimen, imaging: p.imaging, frame: { width: patch, height: patch, pixelSizePm: p.pixelSizePm }, seed: p.seed });
-  const hasOther = o.contamination ?? true;
+  const hasOther = o.otherClass ?? false;
   const labels = img.labels;
   if (!hasOther) for (let k = 0; k < labels.length; k++) if (labels[k] > img.species.length) labels[k] = 0;
   return {

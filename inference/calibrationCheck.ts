@@ -68,8 +68,9 @@ export function choosePixelSize(inp: PixelSizeInputs): PixelSizeDecision {
     return { pixelSizePm: { value: measuredPm, origin: 'lattice', note: `first-order spacing ${m!.spacingPx.toFixed(3)} px` }, measuredPm, disagreement: null, warnings };
   }
   const statedPm = stated.value;
+  const shown = Number(statedPm.toPrecision(6)); // a TIFF rational 9.4999999905 is shown as 9.5
   if (measuredPm == null) {
-    warnings.push(`could not measure the lattice spacing to check the stated ${statedPm} pm/px; using it as stated`);
+    warnings.push(`could not measure the lattice spacing to check the stated ${shown} pm/px; using it as stated`);
     return { pixelSizePm: stated, measuredPm, disagreement: null, warnings };
   }
   const disagreement = statedPm / measuredPm - 1;
@@ -77,12 +78,12 @@ export function choosePixelSize(inp: PixelSizeInputs): PixelSizeDecision {
   if (Math.abs(disagreement) <= tol) return { pixelSizePm: stated, measuredPm, disagreement, warnings };
   const where = stated.origin === 'run.json' ? 'run.json' : 'the file';
   if (inp.trustMetadata) {
-    warnings.push(`${where} states ${statedPm} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); keeping the stated value (--trust-metadata)`);
+    warnings.push(`${where} states ${shown} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); keeping the stated value (--trust-metadata)`);
     return { pixelSizePm: stated, measuredPm, disagreement, warnings };
   }
-  warnings.push(`${where} states ${statedPm} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); using the measured value (--trust-metadata keeps the stated one, --pixel-size overrides both)`);
+  warnings.push(`${where} states ${shown} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); using the measured value (--trust-metadata keeps the stated one, --pixel-size overrides both)`);
   return {
-    pixelSizePm: { value: measuredPm, origin: 'lattice', note: `${where} stated ${statedPm} pm/px (${(disagreement * 100).toFixed(1)} % off the lattice)` },
+    pixelSizePm: { value: measuredPm, origin: 'lattice', note: `${where} stated ${shown} pm/px (${(disagreement * 100).toFixed(1)} % off the lattice)` },
     measuredPm,
     disagreement,
     warnings,

@@ -24,7 +24,7 @@ export interface BaselineOptions {
   atomSigmaPx: number;
   /** Minimum distance between atoms, px (about 0.7 of the nearest-neighbour distance). */
   minDistancePx: number;
-  /** Detection threshold in robust standard deviations of the LoG response (default 3). */
+  /** Detection threshold in robust standard deviations of the LoG response (default 1: the MAD includes the lattice signal itself). */
   threshold?: number;
   /** Refine positions with 2-D Gaussian fits (default true). */
   refine?: boolean;
@@ -66,7 +66,7 @@ export function findAtomsClassical(frame: Float32Array, height: number, width: n
   const sorted = Float32Array.from(dog).sort();
   const med = sorted[sorted.length >> 1];
   const mad = Float32Array.from(dog, (v) => Math.abs(v - med)).sort()[dog.length >> 1] * 1.4826 || 1e-12;
-  const thr = med + (opts.threshold ?? 3) * mad;
+  const thr = med + (opts.threshold ?? 1) * mad;
   const r = Math.max(1, Math.floor(opts.minDistancePx));
   const cands: Array<[number, number, number]> = [];
   for (let y = 0; y < height; y++) {

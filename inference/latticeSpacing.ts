@@ -75,7 +75,7 @@ export function measureLatticeSpacing(frame: Float32Array, height: number, width
   let n = 1;
   while (n * 2 <= Math.min(height, width, 512)) n *= 2;
   if (n < 32) return null;
-  const N = 2 * n;
+  const N = n <= 128 ? 4 * n : 2 * n; // zero-padding: finer sampling of the spots for small windows
   // Welch's method: average the power of overlapping windows (step n/2, at most 4 x 4 of them, centred)
   const starts = (len: number) => {
     const k = Math.min(4, Math.floor((len - n) / (n / 2)) + 1);
@@ -149,7 +149,7 @@ export function measureLatticeSpacing(frame: Float32Array, height: number, width
   };
   // spacing d px <-> radius N / d
   const dMin = options.expectedPx ? options.expectedPx / 1.5 : 2.5;
-  const dMax = options.expectedPx ? options.expectedPx * 1.5 : n / 4;
+  const dMax = Math.min(options.expectedPx ? options.expectedPx * 1.5 : Infinity, n / 4); // at least 4 periods in the window
   const rLo = Math.max(3, N / dMax), rHi = Math.min(rmax - 2, N / dMin);
   const rs: number[] = [], scores: number[] = [];
   for (let r = rLo; r <= rHi; r += 0.25) {
@@ -177,31 +177,38 @@ export function measureLatticeSpacing(frame: Float32Array, height: number, width
     }
   }
   if (!(scores[bi] > Math.log(5))) return null; // spots under 5x the ring's mean power: no lattice (noise maxima stay below)
-  // polish: each spot moves to the centroid of its power within 2 bins of the template position (scan
-  // distortion shifts spots independently); the spacing is their mean radius
+  // polish: each spot moves to the centroid of its power near the template position (scan distortion
+  // shifts spots independently); the spacing is their mean radius
   const { score: bestScore, theta: topAngDeg } = bestAt(rs[bi], 0, step, 0.5);
   let radius = 0;
   for (let k = 0; k < nSpots; k++) {
     const t = ((topAngDeg + k * step) * Math.PI) / 180;
     const cx = rs[bi] * Math.cos(t), cy = -rs[bi] * Math.sin(t);
-    // centroid of the power above the disk's minimum, inside a disk of 2 bins around the template spot
-    const pts: Array<[number, number, number]> = [];
-    let pmin = Infinity;
-    for (let ky = Math.floor(cy - 2); ky <= Math.ceil(cy + 2); ky++) {
-      for (let kx = Math.floor(cx - 2); kx <= Math.ceil(cx + 2); kx++) {
-        if ((kx - cx) ** 2 + (ky - cy) ** 2 > 4) continue;
-        const p = power[(((ky % N) + N) % N) * N + (((kx % N) + N) % N)];
-        pts.push([kx, ky, p]);
-        pmin = Math.min(pmin, p);
+    // centroid of the power above the disk's minimum, in a disk of one padding factor (the spot's
+    // half-width in bins) around the spot, re-centred three times
+    const R = N / n;
+    let bx = cx, by = cy;
+    for (let iter = 0; iter < 3; iter++) {
+      const pts: Array<[number, number, number]> = [];
+      let pmin = Infinity;
+      for (let ky = Math.floor(by - R); ky <= Math.ceil(by + R); ky++) {
+        for (let kx = Math.floor(bx - R); kx <= Math.ceil(bx + R); kx++) {
+          if ((kx - bx) ** 2 + (ky - by) ** 2 > R * R) continue;
+          const p = power[(((ky % N) + N) % N) * N + (((kx % N) + N) % N)];
+          pts.push([kx, ky, p]);
+          pmin = Math.min(pmin, p);
+        }
       }
+      let sw = 0, sx = 0, sy = 0;
+      for (const [kx, ky, p] of pts) {
+        sw += p - pmin;
+        sx += (p - pmin) * kx;
+        sy += (p - pmin) * ky;
+      }
+      if (!(sw > 0)) break;
+      bx = sx / sw;
+      by = sy / sw;
     }
-    let sw = 0, sx = 0, sy = 0;
-    for (const [kx, ky, p] of pts) {
-      sw += p - pmin;
-      sx += (p - pmin) * kx;
-      sy += (p - pmin) * ky;
-    }
-    const bx = sw > 0 ? sx / sw : cx, by = sw > 0 ? sy / sw : cy;
     radius += Math.hypot(bx, by) / nSpots;
   }
   const deg = ((topAngDeg % step) + step) % step;

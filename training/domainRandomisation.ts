@@ -12,6 +12,7 @@ import { MX2_MATERIALS, type Mx2Material } from './lattices/mx2.ts';
 import { GRAPHENE_CONFIGURATIONS, type GrapheneConfiguration } from './siConfigurations.ts';
 import { DEFAULT_IMAGING, deriveSeed, simulateImage, type ImagingParams } from './simulateImage.ts';
 import { latticeSpecies, type SpecimenOptions } from './specimen.ts';
+import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from './imagingPresets.ts';
 
 /** Lattices a training source can draw: a material, or 'mx2' for any of MoS2, WS2, WSe2. */
 export type SourceLattice = 'graphene' | 'MoS2' | 'WS2' | 'WSe2' | 'mx2';
@@ -33,8 +34,10 @@ export interface SimulatedSourceOptions {
   doseRange?: [number, number];
   /** Z-exponent range. Default [1.6, 2.0]. */
   zExponentRange?: [number, number];
-  /** Draw contamination blobs (labelled 'other') in about a third of the samples. Default true. */
+  /** Draw contamination blobs in about a third of the samples (the lattice under them is not labelled). Default true. */
   contamination?: boolean;
+  /** Label contamination as class S+1 ('other'); otherwise it is background (class 0). Default false. */
+  otherClass?: boolean;
   /** Relative spread of the lattice scale (calibration error, strain). Default 0.03. */
   scaleJitter?: number;
   /** Worker threads. Default 1. */
@@ -45,11 +48,21 @@ export interface SimulatedSourceOptions {
   startIndex?: number;
   /** Simulate in the calling thread instead of workers (tests, debugging). Default false. */
   inline?: boolean;
+  /**
+   * 'randomised' (default for training): physics drawn per sample from the ranges in this file;
+   * 'matched': the imaging of the preset matched to real frames (graphene-si for graphene, wse2-movie
+   * for MX2; training/imagingPresets.ts) at this source's pixel size, with random specimens, so
+   * validation figures hold at the real frames' signal-to-noise.
+   */
+  physics?: 'randomised' | 'matched';
+  /** What the stream is for; 'validation' makes `physics` default to 'matched'. */
+  purpose?: 'train' | 'validation';
 }
 
 /** Species, elements and 'other' channel of a source. */
 export function sourceClasses(o: SimulatedSourceOptions): { species: string[]; elements: Record<string, string>; hasOther: boolean } {
-  const hasOther = o.contamination ?? true;
+  // the class count stays the same for a training stream and its validation stream
+  const hasOther = o.otherClass ?? false;
   if (o.lattice === 'graphene') return { ...latticeSpecies('graphene', 'Si'), hasOther };
   if (o.lattice === 'mx2') return { species: ['metal', 'chalcogen'], elements: { metal: 'Mo/W', chalcogen: 'S2/Se2' }, hasOther };
   return { ...latticeSpecies(o.lattice), hasOther };
@@ -70,6 +83,12 @@ export function validateSourceOptions(o: SimulatedSourceOptions): void {
   }
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64)) throw new AtomdynError('workers', `workers must be an integer in [1, 64], got ${o.workers}`);
   if (o.prefetch !== undefined && !(Number.isInteger(o.prefetch) && o.prefetch >= 1)) throw new AtomdynError('prefetch', `prefetch must be an integer >= 1, got ${o.prefetch}`);
+  if (o.physics !== undefined && o.physics !== 'randomised' && o.physics !== 'matched') throw new AtomdynError('physics', `expected 'randomised' or 'matched', got '${o.physics}'`);
+}
+
+/** The physics mode of a source (see {@link SimulatedSourceOptions.physics}). */
+export function physicsMode(o: SimulatedSourceOptions): 'randomised' | 'matched' {
+  return o.physics ?? (o.purpose === 'validation' ? 'matched' : 'randomised');
 }
 
 const logUniform = (rng: Random, lo: number, hi: number) => Math.exp(rng.range(Math.log(lo), Math.log(hi)));
@@ -88,7 +107,8 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
   }
   const [d0, d1] = o.doseRange ?? (graphene ? [4e5, 1e7] : [1.5e4, 5e5]);
   const [n0, n1] = o.zExponentRange ?? [1.6, 2.0];
-  const contaminated = (o.contamination ?? true) && rng.uniform() < 0.35;
+  const uContamination = rng.uniform();
+  const contaminated = (o.contamination ?? true) && uContamination < 0.35;
   const pulse = rng.uniform() < 0.5 ? Infinity : rng.range(0.7, 5);
   const imaging: ImagingParams = {
     ...DEFAULT_IMAGING,
@@ -149,6 +169,10 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
           chalcogenDopantElement: material!.chalcogenDopants[0],
         },
       };
+  if (physicsMode(o) === 'matched') {
+    const preset = graphene ? GRAPHENE_PRESET : WSE2_MOVIE_PRESET;
+    return { specimen, imaging: preset.imaging, pixelSizePm: o.pixelSizePm, seed };
+  }
   // a lattice `scale` times larger in pm is the same as pixels `1/scale` times smaller
   return { specimen, imaging, pixelSizePm: o.pixelSizePm / scale, seed };
 }
@@ -161,7 +185,7 @@ export function simulateTrainingSample(o: SimulatedSourceOptions, index: number)
   const p = sampleParameters(o, index);
   const patch = o.patch ?? 128;
   const img = simulateImage({ specimen: p.specimen, imaging: p.imaging, frame: { width: patch, height: patch, pixelSizePm: p.pixelSizePm }, seed: p.seed });
-  const hasOther = o.contamination ?? true;
+  const hasOther = o.otherClass ?? false;
   const labels = img.labels;
   if (!hasOther) for (let k = 0; k < labels.length; k++) if (labels[k] > img.species.length) labels[k] = 0;
   return {

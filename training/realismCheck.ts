@@ -14,13 +14,12 @@
  * the electrons per pixel, P(0) = exp(-electrons)); the fast-scan noise correlation so the noise power along
  * kx and ky match.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { AtomdynError } from '../data/errors.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import h5wasm from 'h5wasm/node';
 import sharp from 'sharp';
-import UTIF from 'utif2';
+import { openFrames } from '../data/openFrames.ts';
 import { Random } from '../data/random.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { bandSignalVariance, directionalNoisePower, gaussianSmooth, measureImage, windowedPowerSpectrum, type ImageStatistics } from './imageStatistics.ts';
@@ -66,36 +65,30 @@ interface Figures extends ImageStatistics {
   p99: number;
 }
 
-/** The shared real-data folder: `shared/data` beside the checkout or beside one of its parents. */
+/** The shared real-data folder: $ATOMDYN_SHARED/data, else `shared/data` beside the checkout or one of its parents. */
 function findSharedData(): string {
+  if (process.env.ATOMDYN_SHARED && existsSync(path.join(process.env.ATOMDYN_SHARED, 'data'))) return path.join(process.env.ATOMDYN_SHARED, 'data');
   let dir = path.resolve(here, '..');
   for (;;) {
     const candidate = path.join(path.dirname(dir), 'shared', 'data');
     if (existsSync(path.join(candidate, 'graphene_Si'))) return candidate;
-    if (path.dirname(dir) === dir) throw new AtomdynError('--data', 'cannot find the shared real data (shared/data beside the checkout); pass --data DIR');
+    if (path.dirname(dir) === dir) throw new AtomdynError('--data', 'cannot find the shared real data (shared/data beside the checkout, or $ATOMDYN_SHARED); pass --data DIR');
     dir = path.dirname(dir);
   }
 }
 
-async function readGraphene(dataDir: string): Promise<RealFrame> {
-  await h5wasm.ready;
-  const f = new h5wasm.File(path.join(dataDir, 'graphene_Si/G-Si-2nm.hdf5'), 'r');
-  const ds = f.get('image_data') as unknown as { value: ArrayLike<number>; shape: number[] };
-  const data = Float64Array.from(ds.value);
-  const [height, width] = ds.shape;
-  f.close();
-  return { name: 'G-Si-2nm.hdf5', data, width, height };
-}
-
-function readWse2(dataDir: string): RealFrame[] {
-  const buf = readFileSync(path.join(dataDir, 'WSe2_movie/HAADF.tif'));
-  const ifds = UTIF.decode(buf);
-  return ifds.map((ifd, k) => {
-    UTIF.decodeImage(buf, ifd);
-    const raw = (ifd as unknown as { data: Uint8Array }).data;
-    const f32 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-    return { name: `HAADF.tif frame ${k}`, data: Float64Array.from(f32), width: ifd.width as number, height: ifd.height as number };
-  });
+/** Every frame of a real file, through the project's readers (data/openFrames.ts). */
+async function readReal(file: string, name: string): Promise<RealFrame[]> {
+  const stack = await openFrames(file);
+  try {
+    const out: RealFrame[] = [];
+    for (let k = 0; k < stack.count; k++) {
+      out.push({ name: stack.count > 1 ? `${name} frame ${k}` : name, data: Float64Array.from(await stack.readFrame(k)), width: stack.width, height: stack.height });
+    }
+    return out;
+  } finally {
+    await stack.close();
+  }
 }
 
 /** Measure with settings tied to the lattice period `periodPx` and the noise cut-off. */
@@ -396,7 +389,10 @@ async function main(): Promise<void> {
 
   for (const which of ['graphene', 'WSe2'] as const) {
     let preset = which === 'graphene' ? GRAPHENE_PRESET : WSE2_MOVIE_PRESET;
-    const reals = which === 'graphene' ? [await readGraphene(dataDir)] : readWse2(dataDir);
+    const reals =
+      which === 'graphene'
+        ? await readReal(path.join(dataDir, 'graphene_Si/G-Si-2nm.hdf5'), 'G-Si-2nm.hdf5')
+        : await readReal(path.join(dataDir, 'WSe2_movie/HAADF.tif'), 'HAADF.tif');
     const { width, height } = reals[0];
     const nominalPeriod = which === 'graphene' ? 1.5 * GRAPHENE_BOND_PM / preset.pixelSizePm : (MX2_MATERIALS.WSe2.aPm * Math.sqrt(3)) / 2 / preset.pixelSizePm;
     const lambdaCut = (2 * preset.imaging.probe.convergenceMrad) / 1000 / 4.866; // 1/pm at 60 kV

@@ -12,7 +12,7 @@
  */
 import { AtomdynError } from '../data/errors.ts';
 import { Random } from '../data/random.ts';
-import type { ModelAtom } from './atomModel.ts';
+import { atomicNumber, type ModelAtom } from './atomModel.ts';
 import { contamination, smoothRandomField } from './contamination.ts';
 import {
   dopantConfiguration,
@@ -31,7 +31,6 @@ import { cachedProbeProfile, deriveSeed, imageFrame, specimenRect, validateImagi
 import { scanDistortion } from './scanDistortion.ts';
 import { buildSpecimen, type SpecimenOptions } from './specimen.ts';
 import type { ProgressSink } from '../cli/progress.ts';
-import { atomicNumber } from './atomModel.ts';
 
 /** Specimen drift. */
 export interface DriftParams {

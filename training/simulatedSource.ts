@@ -140,7 +140,7 @@ class SimulatedSource implements SampleSource {
 /**
  * A stream of simulated training samples (see the file header and {@link SimulatedSourceOptions}).
  * Species: graphene ['C', 'Si']; MX2 ['metal', 'chalcogen'] with the chosen material's elements;
- * label S+1 = 'other' (contamination) unless `contamination: false`.
+ * label S+1 = 'other' (contamination) only with `otherClass: true` (otherwise contamination is background).
  *
  * @throws AtomdynError naming the option when the options are invalid
  */

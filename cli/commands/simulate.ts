@@ -10,7 +10,7 @@ import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
 import { writeCsv } from '../../data/csvTable.ts';
 import { newRun, writeRun } from '../../data/runMetadata.ts';
-import { writeFloat32Tiff } from '../../data/writers/float32Tiff.ts';
+import { writeTiffStack } from '../../data/writers/tiffStack.ts';
 import { writeNpy } from '../../data/writers/npy.ts';
 import { terminalProgress } from '../progress.ts';
 import { DEFAULT_TRANSITION_MODEL, parseTransitionModel } from '../../training/dopantKinetics.ts';
@@ -243,10 +243,11 @@ export async function runSimulate(flags: SimulateFlags, command: string[]): Prom
     species = images[0].species;
     elements = (images[0] as SimulatedImage & { specimen: { elements: Record<string, string> } }).specimen.elements;
   }
-  await writeFloat32Tiff(path.join(outDir, stackName), images.map((i) => i.image), o.width, o.height, { pixelSizePm: o.pixelSizePm });
+  const stackShape = { count: images.length, height: o.height, width: o.width };
+  await writeTiffStack(path.join(outDir, stackName), images.map((i) => i.image), stackShape, { pixelSizePm: o.pixelSizePm });
   outputs.push(stackName);
   if (flags.noiseFree) {
-    await writeFloat32Tiff(path.join(outDir, 'expected.tif'), images.map((i) => i.expected), o.width, o.height, { pixelSizePm: o.pixelSizePm });
+    await writeTiffStack(path.join(outDir, 'expected.tif'), images.map((i) => i.expected), stackShape, { pixelSizePm: o.pixelSizePm });
     outputs.push('expected.tif');
   }
   await writeCsv(path.join(outDir, 'labels.csv'), labelsTable(images));

@@ -14,6 +14,7 @@ import { linkScores } from '../dynamics/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
+import { findAtomsClassical } from '../inference/classicalBaseline.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 
@@ -97,14 +98,18 @@ describe.skipIf(!existsSync(wse2))('tracking the real WSe2 movie (atoms from a p
     expect(byFrames.drift.rows[4].dx as number).toBeGreaterThan(10);
   });
 
-  it('runs from the command line with --frames, taking the pixel size from the movie', async () => {
+  it('runs from the command line with --frames on atoms from the classical finder: most columns tracked through all frames', async () => {
     const stack = await openFrames(wse2);
-    const frames: Float32Array[] = [];
-    for (let i = 0; i < stack.count; i++) frames.push(await stack.readFrame(i));
+    const rows: Array<Record<string, number | string>> = [];
+    for (let t = 0; t < stack.count; t++) {
+      for (const a of findAtomsClassical(await stack.readFrame(t), stack.height, stack.width, { atomSigmaPx: 1.5, minDistancePx: 4 })) {
+        rows.push({ frame: t, x: a.x, y: a.y, species: a.speciesIndex ? 'metal' : 'chalcogen' });
+      }
+    }
     await stack.close();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-wse2-'));
     const atoms = path.join(dir, 'atoms.csv');
-    writeFileSync(atoms, toCsv({ columns: ['frame', 'x', 'y'], rows: naiveColumns(frames, stack.width, stack.height) }));
+    writeFileSync(atoms, toCsv({ columns: ['frame', 'x', 'y', 'species'], rows }));
     const out = path.join(dir, 'out');
     const r = run(['track', atoms, '--frames', wse2, '--out', out, '--scan-drift']);
     expect(r.status).toBe(0);
@@ -116,6 +121,9 @@ describe.skipIf(!existsSync(wse2))('tracking the real WSe2 movie (atoms from a p
     expect(runJson.frames).toEqual({ count: 5, height: 128, width: 128 });
     expect(runJson.source).toBe(wse2);
     expect(runJson.parameters.scanDrift).toEqual({ height: 128, fraction: 1 });
+    const sum = runJson.parameters.summary;
+    expect(sum.detectionsOnFullLengthTracks / sum.detections).toBeGreaterThan(0.8);
+    expect(runJson.parameters.dopants).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@
  * For a hexagonal lattice of constant a (graphene 246 pm, WSe2 328 pm) the first-order spacing is
  * d100 = a·√3/2; `expectedSpacingPm` is that value (see {@link firstOrderSpacingPm}).
  */
-import FFT from 'fft.js';
+import { fft2d } from '../dynamics/fft.ts';
 
 /** Result of {@link measureLatticeSpacing}. */
 export interface LatticeSpacing {
@@ -33,30 +33,11 @@ export function firstOrderSpacingPm(latticeConstantPm: number, pointGroup: strin
 }
 
 function fft2Power(data: Float64Array, n: number): Float64Array {
-  const f = new FFT(n);
-  const re = new Float64Array(n * n), im = new Float64Array(n * n);
-  const inp = f.createComplexArray() as number[];
-  const out = f.createComplexArray() as number[];
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      inp[2 * x] = data[y * n + x];
-      inp[2 * x + 1] = 0;
-    }
-    f.transform(out, inp);
-    for (let x = 0; x < n; x++) {
-      re[y * n + x] = out[2 * x];
-      im[y * n + x] = out[2 * x + 1];
-    }
-  }
+  const re = Float64Array.from(data);
+  const im = new Float64Array(n * n);
+  fft2d(re, im, n, n);
   const power = new Float64Array(n * n);
-  for (let x = 0; x < n; x++) {
-    for (let y = 0; y < n; y++) {
-      inp[2 * y] = re[y * n + x];
-      inp[2 * y + 1] = im[y * n + x];
-    }
-    f.transform(out, inp);
-    for (let y = 0; y < n; y++) power[y * n + x] = out[2 * y] ** 2 + out[2 * y + 1] ** 2;
-  }
+  for (let i = 0; i < power.length; i++) power[i] = re[i] * re[i] + im[i] * im[i];
   return power;
 }
 

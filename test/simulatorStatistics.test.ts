@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { fft1d, fft2dReal } from '../training/fft.ts';
 import { bandSignalVariance, directionalNoisePower, gaussianSmooth, latticePeriodPx, measureImage } from '../training/imageStatistics.ts';
-
-describe('FFT', () => {
-  it('matches a direct DFT and inverts', () => {
-    const n = 16;
-    const rng = new Random(1);
-    const x = Float64Array.from({ length: n }, () => rng.normal());
-    const re = Float64Array.from(x);
-    const im = new Float64Array(n);
-    fft1d(re, im);
-    for (let k = 0; k < n; k++) {
-      let sr = 0;
-      let si = 0;
-      for (let t = 0; t < n; t++) {
-        sr += x[t] * Math.cos((-2 * Math.PI * k * t) / n);
-        si += x[t] * Math.sin((-2 * Math.PI * k * t) / n);
-      }
-      expect(re[k]).toBeCloseTo(sr, 10);
-      expect(im[k]).toBeCloseTo(si, 10);
-    }
-    fft1d(re, im, 1);
-    for (let t = 0; t < n; t++) expect(re[t] / n).toBeCloseTo(x[t], 12);
-    const f2 = fft2dReal(Float64Array.from({ length: 32 }, (_, i) => (i % 8 === 3 ? 1 : 0)), 8, 4);
-    expect(f2.re[0]).toBeCloseTo(4, 12);
-    expect(() => fft1d(new Float64Array(6), new Float64Array(6))).toThrow(/power of two/);
-  });
-});
 
 describe('image statistics for the realism check', () => {
   it('estimate the white-noise level both ways and the period of a lattice', () => {

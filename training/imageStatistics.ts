@@ -15,7 +15,17 @@
  * - Lattice period: the radius of the strongest ring of the power spectrum between `minPeriodPx` and
  *   `maxPeriodPx` (for a honeycomb of constant a, the first ring is the {100} spacing a sqrt(3) / 2).
  */
-import { fft2dReal, isPowerOfTwo } from './fft.ts';
+import { fft2d } from '../dynamics/fft.ts';
+
+/** 2-D DFT of a real row-major `[height, width]` array (one FFT for the project: dynamics/fft.ts). */
+function fft2dReal(data: ArrayLike<number>, width: number, height: number): { re: Float64Array; im: Float64Array } {
+  const re = Float64Array.from(data);
+  const im = new Float64Array(re.length);
+  fft2d(re, im, width, height);
+  return { re, im };
+}
+
+const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 /** Statistics of one image. */
 export interface ImageStatistics {

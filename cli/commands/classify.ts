@@ -1,0 +1,308 @@
+/**
+ * `atomdyn classify <tracks.csv | atoms.csv | coordinates.hdf5> --out DIR`: local configurations of
+ * the centre atoms (default: the dopant), their complexes and formulas, and a class per centre and
+ * frame from a symmetry-aware Gaussian mixture. Writes DIR/configurations.csv (docs/schema.md),
+ * DIR/classes.png (the class gallery), DIR/model.json (means, covariances, weights, BIC curve) and
+ * DIR/run.json. Thin: the work is dynamics/classifyConfigurations.ts.
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { AtomdynError } from '../../data/errors.ts';
+import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
+import { newRun, readRunBeside, writeRun, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
+import type { FrameStack } from '../../data/frameStack.ts';
+import type { AtomRecord } from '../../dynamics/centres.ts';
+import type { ClassifyMethod, ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
+import { terminalProgress } from '../progress.ts';
+
+// the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
+// so that `atomdyn --help` and other subcommands start fast
+const readHdf5Coordinates = async (file: string) => (await import('../../data/hdf5Coordinates.ts')).readHdf5Coordinates(file);
+
+interface Flags {
+  out: string;
+  frames?: string;
+  centre?: string;
+  classes: string;
+  maxClasses: string;
+  method: string;
+  pointGroup?: string;
+  covariance: string;
+  descriptor: string;
+  neighbours: string;
+  radius?: string;
+  window: string;
+  pca?: string;
+  bicSamples: string;
+  minClass: string;
+  pixelSize?: string;
+  seed: string;
+  nInit: string;
+}
+
+const CONFIG_COLUMNS = ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'];
+
+function positiveNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new AtomdynError(flag, `expected a positive number, got '${v}'`);
+  return n;
+}
+
+function nonNegative(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new AtomdynError(flag, `expected a fraction in [0, 1), got '${v}'`);
+  return n;
+}
+
+function integer(flag: string, v: string, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new AtomdynError(flag, `expected an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+/** The point group a lattice name implies (graphene 6mm, MX2 3m), or null. */
+function groupForLattice(lattice: string | null | undefined): string | null {
+  if (!lattice) return null;
+  const l = lattice.toLowerCase();
+  if (l.includes('graphene') || l.includes('hbn') || l.includes('graphite')) return '6mm';
+  if (/^(mo|w|nb|ta|v|re)(s|se|te)2/.test(l) || l.includes('mx2')) return '3m';
+  if (l.includes('square') || l.includes('perovskite')) return '4mm';
+  return null;
+}
+
+/** A frame stack over one in-memory image (the `nn_input` of a coordinates file). */
+function singleImageStack(file: string, image: { data: Float32Array; height: number; width: number }, pixelSizePm: number | null): FrameStack {
+  return {
+    path: `${file}:nn_input`,
+    format: 'hdf5',
+    count: 1,
+    height: image.height,
+    width: image.width,
+    dtype: 'float32',
+    calibration: { pixelSizePm: pixelSizePm ? { value: pixelSizePm, origin: 'file', note: 'scan size / width' } : { value: null, origin: 'none' }, frameTimeS: { value: null, origin: 'none' } },
+    metadata: {},
+    async readFrame(i: number) {
+      if (i !== 0) throw new AtomdynError(file, `frame ${i} requested, the file holds one image`);
+      return image.data;
+    },
+    async close() {},
+  };
+}
+
+/**
+ * Open a movie through the project's readers (data/readers/), loaded lazily so that classify works
+ * without them; LibraryNet-style coordinate files supply their own image.
+ */
+async function openMovie(file: string): Promise<FrameStack> {
+  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
+  protectInput(file);
+  if (/\.(h5|hdf5)$/i.test(file)) {
+    try {
+      const c = await readHdf5Coordinates(file);
+      if (c.image) return singleImageStack(file, c.image, c.pixelSizePm);
+    } catch {
+      /* not a coordinates file: fall through to the general readers */
+    }
+  }
+  const readersPath = '../../data/readers/index.ts';
+  let mod: Record<string, unknown> | null = null;
+  try {
+    mod = (await import(readersPath)) as Record<string, unknown>;
+  } catch {
+    mod = null;
+  }
+  const open = mod && (mod.openFrameStack ?? mod.openStack ?? mod.openFrames ?? mod.open);
+  if (typeof open !== 'function') throw new AtomdynError('--frames', 'this build has no movie readers (data/readers); classify without --frames');
+  return (await (open as (f: string) => Promise<FrameStack>)(file)) as FrameStack;
+}
+
+interface LoadedInput {
+  atoms: AtomRecord[];
+  previous: RunMetadata | null;
+  filePixelSize: Sourced<number> | null;
+  frames: FrameStack | null;
+  species: Record<string, string>;
+}
+
+async function loadInput(file: string): Promise<LoadedInput> {
+  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
+  protectInput(file);
+  if (/\.(h5|hdf5)$/i.test(file)) {
+    const c = await readHdf5Coordinates(file);
+    const atoms: AtomRecord[] = [];
+    for (const cx of c.complexes) for (const a of cx.atoms) atoms.push({ row: atoms.length, frame: 0, x: a.x, y: a.y, species: a.species, element: a.species, particle: null });
+    const species = Object.fromEntries([...new Set(atoms.map((a) => a.species))].map((s) => [s, s]));
+    return {
+      atoms,
+      previous: null,
+      filePixelSize: c.pixelSizePm ? { value: c.pixelSizePm, origin: 'file', note: `scan size ${c.scanSizePm} pm / ${c.image?.width} px` } : null,
+      frames: c.image ? singleImageStack(file, c.image, c.pixelSizePm) : null,
+      species,
+    };
+  }
+  const table = readCsv(file, ['frame', 'x', 'y', 'species']);
+  const { atomsFromTable } = await import('../../dynamics/centres.ts');
+  const atoms = atomsFromTable(table, file);
+  const previous = readRunBeside(file);
+  const species: Record<string, string> = { ...(previous?.species ?? {}) };
+  for (const a of atoms) species[a.species] ??= a.element;
+  return { atoms, previous, filePixelSize: null, frames: null, species };
+}
+
+function summary(r: ClassifyResult, frames: number): string {
+  const lines: string[] = [];
+  const byFrame = new Map<number, typeof r.complexes>();
+  for (const c of r.complexes) {
+    let l = byFrame.get(c.frame);
+    if (!l) byFrame.set(c.frame, (l = []));
+    l.push(c);
+  }
+  if (frames <= 5) {
+    for (const [f, list] of [...byFrame.entries()].sort((a, b) => a[0] - b[0])) {
+      lines.push(`frame ${f}: ${list.length} complex${list.length === 1 ? '' : 'es'}: ${list.map((c) => `${c.formula} at (${c.x.toFixed(1)}, ${c.y.toFixed(1)})`).join('; ')}`);
+    }
+  } else {
+    const counts = new Map<string, number>();
+    for (const c of r.complexes) counts.set(c.formula, (counts.get(c.formula) ?? 0) + 1);
+    lines.push(`complexes over ${frames} frames: ${[...counts.entries()].sort((a, b) => b[1] - a[1]).map(([f, n]) => `${f} x${n}`).join(', ') || 'none'}`);
+  }
+  const classified = r.instances.length;
+  lines.push(`${classified} centre(s) classified into ${r.k} class(es) (${r.settings.method}, point group ${r.group.name}):`);
+  for (const c of r.classes) {
+    const sym = c.symmetry.length > 1 ? `, own symmetry ${c.symmetry.length} ops` : '';
+    lines.push(`  state ${c.index} ${c.name}: ${c.count} (${(100 * c.weight).toFixed(1)} %)${sym}; formulas ${Object.entries(c.formulas).map(([f, n]) => `${f || '-'} ${n}`).join(', ')}`);
+  }
+  if (r.bic) lines.push(`BIC: ${r.bic.map((p) => `K=${p.k} ${p.bic.toFixed(1)}`).join(', ')} (n = ${r.bic[0]?.nSamples}, effective ${r.bic[0]?.nEffective})`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('classify')
+    .description(
+      'classify the local configuration of each centre atom (default: the dopant) in every frame:\n' +
+        'its bonded complex and formula (Si1C3, Si1C4, Si2C6, ...), a class from a Gaussian mixture that treats\n' +
+        'rotated and mirrored copies as one configuration (point group of the lattice), the orientation and\n' +
+        'its probability. Writes DIR/configurations.csv, DIR/classes.png, DIR/model.json and DIR/run.json.',
+    )
+    .argument('<table>', 'tracks.csv or atoms.csv (columns frame, x, y, species[, element, particle]), or a LibraryNet coordinates .hdf5')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--frames <movie>', 'the movie the atoms came from: sub-images for the gallery (and for --descriptor image)')
+    .option('--centre <species>', "centre atoms: a species or element (comma-separated list), or 'all'; default: the model card's dopant, else the rarest species")
+    .option('--classes <K>', "number of classes, or 'auto' (BIC)", 'auto')
+    .option('--max-classes <K>', 'largest K tried by --classes auto', '6')
+    .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', 'sym-gmm')
+    .option('--point-group <g>', 'point group of the lattice (6mm graphene, 3m MX2 site, 4mm square, 1 none); default from run.json, else 6mm')
+    .option('--covariance <type>', 'covariance of each class: diag (default; few parameters, suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
+    .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', 'neighbours')
+    .option('--neighbours <k>', 'neighbour slots per centre', '4')
+    .option('--radius <pm>', 'largest neighbour distance used, pm (default: the largest bond cut-off of the centre element)')
+    .option('--window <pm>', 'sub-image radius, pm', '300')
+    .option('--pca <n>', 'principal components before fitting (default 10 for images, none for neighbours)')
+    .option('--bic-samples <mode>', 'sample size for BIC: segments (one frame per dwell segment), effective, or all', 'segments')
+    .option('--min-class <fraction>', "with --classes auto, the smallest class allowed, as a fraction of the independent instances (0 = no limit)", '0.03')
+    .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json and the file)')
+    .option('--seed <n>', 'seed of the random initialisation', '0')
+    .option('--n-init <n>', 'initialisations per fit', '3')
+    .addHelpText(
+      'after',
+      '\nColumns of configurations.csv: frame, particle, x, y (px), complex (id within the frame), formula,\n' +
+        'state, state_name, rotation (degrees, counter-clockwise on screen, relative to the class mean, modulo\n' +
+        "the class's own symmetry), mirror, probability. Centres near the frame edge are left unclassified.\n" +
+        'Example: atomdyn classify out/track/tracks.csv --out out/classify',
+    )
+    .action(async (table: string, f: Flags) => {
+      const { classifyConfigurations } = await import('../../dynamics/classifyConfigurations.ts');
+      const { cutoffsFromCard } = await import('../../dynamics/chemistry.ts');
+      const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
+      const progress = terminalProgress();
+      const inp = await loadInput(table);
+      const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
+      const pixel = pickSourced<number>(
+        cliPixel !== undefined ? { value: cliPixel, origin: 'command-line' } : null,
+        // the previous step's value keeps its own origin (file, lattice, ...); a command-line value becomes 'run.json'
+        inp.previous?.pixelSizePm?.value
+          ? { ...inp.previous.pixelSizePm, origin: inp.previous.pixelSizePm.origin === 'command-line' ? 'run.json' : inp.previous.pixelSizePm.origin }
+          : null,
+        inp.filePixelSize,
+      );
+      const card = (inp.previous?.model as { card?: unknown } | null)?.card;
+      const cardGroup = card && typeof card === 'object' ? ((card as Record<string, unknown>).pointGroup ?? (card as Record<string, unknown>).point_group) : undefined;
+      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? cardGroup : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
+      let frames: FrameStack | null = inp.frames;
+      if (f.frames) frames = await openMovie(f.frames);
+      const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
+      const descriptor = f.descriptor as 'neighbours' | 'image';
+      if (!['neighbours', 'image'].includes(descriptor)) throw new AtomdynError('--descriptor', `unknown descriptor '${f.descriptor}' (neighbours or image)`);
+      const bicSamples = f.bicSamples as 'segments' | 'effective' | 'all';
+      if (!['segments', 'effective', 'all'].includes(bicSamples)) throw new AtomdynError('--bic-samples', `unknown mode '${f.bicSamples}' (segments, effective or all)`);
+      const cutoffs = cutoffsFromCard(card, inp.species) ?? undefined;
+      try {
+        const result = await classifyConfigurations(
+          {
+            atoms: inp.atoms,
+            pixelSizePm: pixel.value,
+            frames,
+            frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
+            card,
+          },
+          {
+            centre: f.centre,
+            method: f.method as ClassifyMethod,
+            classes: classesFlag,
+            maxClasses: integer('--max-classes', f.maxClasses, 1),
+            pointGroup: pg,
+            covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
+            seed: integer('--seed', f.seed, 0),
+            nInit: integer('--n-init', f.nInit, 1),
+            descriptor,
+            neighbours: integer('--neighbours', f.neighbours, 1),
+            neighbourRadiusPm: positiveNumber('--radius', f.radius),
+            windowRadiusPm: positiveNumber('--window', f.window),
+            pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
+            bicSamples,
+            minClassFraction: nonNegative('--min-class', f.minClass),
+            cutoffs,
+            progress,
+          },
+        );
+        const out = f.out;
+        const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
+        await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
+        const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
+        await writeFileAtomic(path.join(out, 'classes.png'), gallery);
+        const formulaCounts: Record<string, number> = {};
+        for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
+        const modelJson = {
+          kind: 'atomdyn-classify-model/1',
+          ...result.model,
+          classes: result.classes,
+          bic: result.bic,
+          complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
+          settings: result.settings,
+        };
+        await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
+        const run = newRun('classify', process.argv.slice(2), inp.previous);
+        run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : [])];
+        if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
+        if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
+        run.pixelSizePm =
+          result.scaleOrigin === 'lattice'
+            ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
+            : (pixel as Sourced<number>);
+        run.species = { ...run.species, ...inp.species };
+        run.seed = Number(f.seed);
+        run.parameters = { ...result.settings, units: result.units, k: result.k };
+        run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
+        run.warnings = [...result.warnings];
+        await writeRun(out, run);
+        process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+      } finally {
+        await frames?.close();
+      }
+    });
+}

@@ -1,0 +1,127 @@
+/**
+ * `atomdyn classify` end to end: files per docs/schema.md, run.json inheritance and precedence,
+ * printed formulas of the LibraryNet files, one-line errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { generateMovie } from '../dynamics/syntheticConfigurations.ts';
+import { toCsv, parseCsv } from '../data/csvTable.ts';
+
+const bin = path.resolve('bin/atomdyn.mjs');
+const run = (args: string[]) => spawnSync('node', [bin, 'classify', ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });
+
+function sharedDir(): string | null {
+  for (const c of [process.env.ATOMDYN_SHARED, path.resolve('../shared'), '/work/shared']) if (c && existsSync(path.join(c, 'data', 'graphene_Si'))) return c;
+  return null;
+}
+const shared = sharedDir();
+
+describe('atomdyn classify', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-classify-'));
+  const trackDir = path.join(dir, 'track');
+  const mv = generateMovie(['SiC3', 'SiC4'], { seed: 3, frames: 12, dopants: 4, switchProbability: 0.1, jitterPm: 3, staticPm: 4, pixelSizePm: 10 });
+  const tracks = path.join(trackDir, 'tracks.csv');
+  writeFileSync(path.join(dir, 'placeholder'), '');
+  {
+    const rows = mv.atoms.map((a) => ({ frame: a.frame, x: a.x, y: a.y, species: a.species, element: a.element, confidence: 1, particle: a.particle ?? 1000 + a.row }));
+    const csv = toCsv({ columns: ['frame', 'x', 'y', 'species', 'element', 'confidence', 'particle'], rows });
+    spawnSync('mkdir', ['-p', trackDir]);
+    writeFileSync(tracks, csv);
+    writeFileSync(
+      path.join(trackDir, 'run.json'),
+      JSON.stringify({
+        schema: 'atomdyn-run/1', step: 'track', created: '2026-01-01T00:00:00Z', command: ['track'], source: '/data/movie.tif', inputs: [],
+        frames: { count: 12, height: 400, width: 600 }, pixelSizePm: { value: 10, origin: 'file', note: 'test' }, frameTimeS: { value: 0.5, origin: 'file' },
+        lattice: 'graphene', model: { name: 'graphene-si', card: { species: { C: { element: 'C' }, Si: { element: 'Si', dopant: true } }, pointGroup: '6mm' } },
+        species: { C: 'C', Si: 'Si' }, backend: null, versions: {}, seed: null, parameters: {}, outputs: ['tracks.csv'], warnings: [],
+      }),
+    );
+  }
+
+  it('writes configurations.csv, classes.png, model.json and run.json, inheriting the calibration', async () => {
+    const out = path.join(dir, 'classify');
+    const r = run([tracks, '--out', out, '--seed', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/complexes over 12 frames: Si1C[34] x\d+, Si1C[34] x\d+/);
+    expect(r.stdout).toMatch(/classified into 2 class\(es\)/);
+    const t = parseCsv(readFileSync(path.join(out, 'configurations.csv'), 'utf8'));
+    expect(t.columns).toEqual(['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability']);
+    expect(t.rows.length).toBe(48);
+    for (const row of t.rows) {
+      expect(['Si1C3', 'Si1C4']).toContain(row.formula);
+      expect(row.state_name).toBe(row.formula);
+      expect(typeof row.mirror).toBe('boolean');
+    }
+    // the state agrees with the simulated truth up to naming
+    const agree = t.rows.filter((row) => (mv.truth[(row.frame as number) * 4 + (row.particle as number)] === 0) === (row.formula === 'Si1C3')).length;
+    expect(agree).toBe(48);
+    const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(runJson.step).toBe('classify');
+    expect(runJson.pixelSizePm).toMatchObject({ value: 10, origin: 'file' });
+    expect(runJson.source).toBe('/data/movie.tif');
+    expect(runJson.previous.step).toBe('track');
+    expect(runJson.parameters.pointGroup).toBe('6mm');
+    expect(runJson.parameters.centreOrigin).toBe('model');
+    expect(runJson.outputs).toEqual(['configurations.csv', 'classes.png', 'model.json']);
+    const model = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8'));
+    expect(model.k).toBe(2);
+    expect(model.fit.kind).toBe('atomdyn-symmetric-mixture/1');
+    expect(model.fit.means.length).toBe(2);
+    expect(model.bic.length).toBeGreaterThanOrEqual(2);
+    expect(model.classes.map((c: { name: string }) => c.name).sort()).toEqual(['Si1C3', 'Si1C4']);
+    expect((await sharp(path.join(out, 'classes.png')).metadata()).format).toBe('png');
+  });
+
+  it('takes the pixel size from the command line over run.json', () => {
+    const out = path.join(dir, 'classify2');
+    const r = run([tracks, '--out', out, '--pixel-size', '10.5', '--classes', '2', '--method', 'gmm']);
+    expect(r.status).toBe(0);
+    const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(runJson.pixelSizePm).toMatchObject({ value: 10.5, origin: 'command-line' });
+    expect(runJson.parameters.method).toBe('gmm');
+  });
+
+  it('fails with one line and exit code 2 on bad input, and never overwrites its input', () => {
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 'frame,x,y\n0,1,2\n');
+    // (the library's own input errors, --centre, --covariance, ..., are tested in classifyConfigurations.test.ts)
+    for (const [args, msg] of [
+      [[bad, '--out', path.join(dir, 'o1')], /bad\.csv: missing column\(s\) species/],
+      [[tracks, '--out', path.join(dir, 'o2'), '--centre', 'N'], /--centre: no atoms of N/],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
+    // an input named like an output in the output folder is refused
+    const inOut = path.join(dir, 'same');
+    spawnSync('mkdir', ['-p', inOut]);
+    const input = path.join(inOut, 'configurations.csv');
+    writeFileSync(input, readFileSync(tracks));
+    const before = readFileSync(input, 'utf8');
+    const r = run([input, '--out', inOut, '--classes', '2']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/refusing to overwrite an input file/);
+    expect(readFileSync(input, 'utf8')).toBe(before);
+  });
+
+  it.skipIf(!shared)('prints the formulas of the LibraryNet coordinate files', () => {
+    const expected: Record<string, string[]> = { 'Si1C3_test-1': ['Si1C3', 'Si1C3'], 'Si2C5_test-2': ['Si2C5'], 'Si3C6_test-3': ['Si3C6'] };
+    for (const [name, formulas] of Object.entries(expected)) {
+      const out = path.join(dir, `lib-${name}`);
+      const r = run([path.join(shared!, 'data', 'graphene_Si', `LibraryNet_${name}.hdf5`), '--out', out]);
+      expect(r.status).toBe(0);
+      const line = r.stdout.split('\n').find((l) => l.startsWith('frame 0:'))!;
+      expect([...line.matchAll(/(Si\dC\d) at/g)].map((m) => m[1])).toEqual(formulas);
+      const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+      expect(runJson.pixelSizePm).toMatchObject({ value: 7.8125, origin: 'file' });
+      expect(existsSync(path.join(out, 'classes.png'))).toBe(true);
+    }
+  });
+});

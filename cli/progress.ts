@@ -1,6 +1,6 @@
 /**
- * Progress bars for long work (cli-progress), written to stderr. Silent when stderr is not a
- * terminal or ATOMDYN_QUIET is set, so logs and tests stay clean; library code takes an optional
+ * Progress bars for long work (cli-progress), written to stderr; a log line every 30 s when stderr
+ * is not a terminal; nothing when ATOMDYN_QUIET is set. Library code takes an optional
  * {@link ProgressSink} and never prints by itself.
  */
 import cliProgress from 'cli-progress';
@@ -19,10 +19,48 @@ export interface ProgressSink {
 export const silentProgress: ProgressSink = { start() {}, tick() {}, stop() {} };
 
 /**
- * A terminal progress bar with rate and ETA. Falls back to {@link silentProgress} off a terminal.
+ * Off a terminal (a batch job, a log file): one line every `intervalS` seconds and one at the end,
+ * `label value/total rate/s info`.
+ */
+export function logProgress(intervalS = 30, stream: NodeJS.WritableStream = process.stderr): ProgressSink {
+  let label = '';
+  let total = 0;
+  let value = 0;
+  let started = 0;
+  let last = 0;
+  let info = '';
+  const line = () => {
+    const s = (Date.now() - started) / 1000;
+    stream.write(`${label}: ${value}/${total} (${s > 0 ? (value / s).toFixed(2) : '0'}/s, ${s.toFixed(0)} s) ${info}\n`);
+  };
+  return {
+    start(l, t) {
+      label = l;
+      total = t;
+      value = 0;
+      started = last = Date.now();
+    },
+    tick(n = 1, i) {
+      value += n;
+      if (i) info = Object.entries(i).map(([k, v]) => `${k} ${v}`).join(' ');
+      if (Date.now() - last >= intervalS * 1000) {
+        last = Date.now();
+        line();
+      }
+    },
+    stop() {
+      if (Date.now() - started >= intervalS * 1000) line();
+    },
+  };
+}
+
+/**
+ * A terminal progress bar with rate and ETA; off a terminal, a log line every 30 s
+ * ({@link logProgress}); nothing with ATOMDYN_QUIET set.
  */
 export function terminalProgress(): ProgressSink {
-  if (!process.stderr.isTTY || process.env.ATOMDYN_QUIET) return silentProgress;
+  if (process.env.ATOMDYN_QUIET) return silentProgress;
+  if (!process.stderr.isTTY) return logProgress();
   let bar: cliProgress.SingleBar | null = null;
   let label = '';
   let started = 0;

@@ -21,7 +21,12 @@ export interface FrameStack {
   readonly dtype: string;
   /** Pixel size (pm) and frame time (s), each with its origin and a note when untrustworthy. */
   readonly calibration: Calibration;
-  /** The file's own metadata, parsed where it is JSON/XML/tags, for `atomdyn info` and run.json. */
+  /**
+   * The file's own metadata, parsed where it is JSON/XML/tags, for `atomdyn info` and run.json.
+   * The readers of data/readers fill `{ summary, warnings, original }` (ReaderMetadata in
+   * data/readers/stackBase.ts): a few labelled facts, what the user should be told, and the parsed
+   * original metadata.
+   */
   readonly metadata: Record<string, unknown>;
   /**
    * Frame `index` (0-based) as float32 `[height * width]`, row-major.

@@ -11,7 +11,11 @@ export function register(program: Command): void {
     .description('print shape, dtype, calibration and metadata of a microscope file, or the tensor backend in use')
     .argument('[file]', 'a supported file (tif, npy, h5/hdf5/emd/hspy, dm3/dm4, png/jpg)')
     .option('--backend [name]', 'print the tensor backend that would be used (auto, tensorflow, wasm, cpu)')
-    .action(async (file: string | undefined, opts: { backend?: string | boolean }) => {
+    .option(
+      '--dataset <path>',
+      'which image inside a container: an HDF5 dataset or group (e.g. Experiments/HAADF), a DM image (ImageList/1), an ImageJ channel (channel=1)',
+    )
+    .action(async (file: string | undefined, opts: { backend?: string | boolean; dataset?: string }) => {
       if (opts.backend !== undefined) {
         const choice = (typeof opts.backend === 'string' ? opts.backend : 'auto') as BackendChoice;
         const info = await initBackend(choice);
@@ -20,7 +24,7 @@ export function register(program: Command): void {
       }
       if (file) {
         const { describeFile } = await import('../../data/describe.ts');
-        process.stdout.write(await describeFile(file));
+        process.stdout.write(await describeFile(file, { dataset: opts.dataset }));
       }
     });
 }

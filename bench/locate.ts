@@ -1,0 +1,120 @@
+/**
+ * Benchmark of `locate` (issue: inference). Two tables, with the peer's figures from the same run:
+ *
+ * 1. Accuracy on held-out simulated graphene frames (256 x 256 at the G-Si-2nm pixel size, imaging
+ *    matched to G-Si-2nm.hdf5, Si-C3/Si-C4 dopants) over a range of doses around that frame's:
+ *    precision, recall, F1 within half a bond length, localisation RMSE (pm), Si precision/recall;
+ *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
+ *    (inference/classicalBaseline.ts: LoG + Gaussian refinement + Otsu species split).
+ * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`) vs the
+ *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
+ *
+ * Usage: npm run bench -- locate   (ATOMDYN_BENCH_QUICK=1 for fewer frames)
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../models/tensorBackend.ts';
+import { loadModelByName } from '../models/registry.ts';
+import { tfSegmenter } from '../inference/segmenter.ts';
+import { locateFrame, nearestNeighbourPm } from '../inference/locateFrame.ts';
+import { findAtomsClassical } from '../inference/classicalBaseline.ts';
+import { DetectionTally, matchPoints } from '../inference/matchAtoms.ts';
+import { simulateImage } from '../training/simulateImage.ts';
+import { GRAPHENE_PRESET } from '../training/imagingPresets.ts';
+import { writeTiffStack } from '../data/writers/tiffStack.ts';
+import { runLocate } from '../cli/commands/locate.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const quick = !!process.env.ATOMDYN_BENCH_QUICK;
+const modelName = process.env.ATOMDYN_BENCH_MODEL ?? 'graphene-si';
+const backend = await initBackend();
+const { model, card } = await loadModelByName(modelName);
+const seg = tfSegmenter(model, card);
+const px = 7.8125; // G-Si-2nm.hdf5: 2 nm over 256 px
+const size = 256;
+const bondPm = nearestNeighbourPm(seg);
+const matchPx = bondPm / 2 / px;
+const framesPerDose = quick ? 2 : 6;
+const doses = [0.25, 0.5, 1, 2, 4].map((f) => f * GRAPHENE_PRESET.imaging.doseEPerA2);
+
+function simulate(dose: number, seed: number) {
+  return simulateImage({
+    frame: { width: size, height: size, pixelSizePm: px },
+    imaging: { ...GRAPHENE_PRESET.imaging, doseEPerA2: dose },
+    specimen: { lattice: 'graphene', configurations: ['si-c3', 'si-c4', 'si-vacancy'], configurationCount: 2 },
+    seed,
+  });
+}
+
+const accRows: string[] = [];
+for (const dose of doses) {
+  const ours = new DetectionTally(['C', 'Si'], matchPx);
+  const base = new DetectionTally(['C', 'Si'], matchPx);
+  let sqO = 0, nO = 0, sqB = 0, nB = 0, ms = 0, countsOnC = 0;
+  for (let k = 0; k < framesPerDose; k++) {
+    const sim = simulate(dose, 9000 + k);
+    countsOnC += sim.stats.columnCounts.C ?? NaN;
+    const truth = sim.atoms.filter((a) => a.x > 2 && a.y > 2 && a.x < size - 3 && a.y < size - 3).map((a) => ({ x: a.x, y: a.y, species: a.species }));
+    const inside = <T extends { x: number; y: number }>(l: T[]) => l.filter((a) => a.x > 2 && a.y > 2 && a.x < size - 3 && a.y < size - 3);
+    const t0 = Date.now();
+    const { atoms } = await locateFrame(seg, sim.image, size, size, { inputPixelSizePm: px });
+    ms += Date.now() - t0;
+    const det = inside(atoms).map((a) => ({ x: a.x, y: a.y, species: a.species }));
+    ours.add(det, truth);
+    for (const [i, j] of matchPoints(det, truth, matchPx)) { sqO += (det[i].x - truth[j].x) ** 2 + (det[i].y - truth[j].y) ** 2; nO++; }
+    const sig = 70 / px / 2.355;
+    const b = inside(findAtomsClassical(sim.image, size, size, { atomSigmaPx: sig, minDistancePx: (0.7 * bondPm) / px })).map((a) => ({ x: a.x, y: a.y, species: a.speciesIndex ? 'Si' : 'C' }));
+    base.add(b, truth);
+    for (const [i, j] of matchPoints(b, truth, matchPx)) { sqB += (b[i].x - truth[j].x) ** 2 + (b[i].y - truth[j].y) ** 2; nB++; }
+  }
+  const o = ours.result(), c = base.result();
+  const f = (v: number) => v.toFixed(3);
+  accRows.push(`| ${dose.toExponential(2)} | ${(countsOnC / framesPerDose).toFixed(1)} | U-Net | ${f(o.overall.precision)} | ${f(o.overall.recall)} | ${f(o.overall.f1)} | ${(Math.sqrt(sqO / Math.max(1, nO) / 2) * px).toFixed(1)} | ${f(o.perSpecies.Si.precision)} | ${f(o.perSpecies.Si.recall)} | ${(ms / framesPerDose).toFixed(0)} |`);
+  accRows.push(`| | | classical | ${f(c.overall.precision)} | ${f(c.overall.recall)} | ${f(c.overall.f1)} | ${(Math.sqrt(sqB / Math.max(1, nB) / 2) * px).toFixed(1)} | ${f(c.perSpecies.Si.precision)} | ${f(c.perSpecies.Si.recall)} | |`);
+}
+model.dispose();
+
+// speed: 512 x 512 frames at 10 pm/px, read -> atoms.csv
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-bench-'));
+const nFrames = quick ? 4 : 12;
+const frames = Array.from({ length: nFrames }, (_, k) => simulateImage({
+  frame: { width: 512, height: 512, pixelSizePm: 10 },
+  imaging: GRAPHENE_PRESET.imaging,
+  specimen: { lattice: 'graphene', configurationCount: 3, rotationDeg: 13 },
+  seed: 500 + k,
+}).image);
+const movie = path.join(tmp, 'movie.tif');
+await writeTiffStack(movie, frames, { count: nFrames, height: 512, width: 512 }, { pixelSizePm: 10 });
+const speed: string[] = [];
+for (const workers of [0, Math.min(2, os.cpus().length)]) {
+  const t0 = Date.now();
+  await runLocate(movie, { out: path.join(tmp, `out${workers}`), model: modelName, workers: String(workers), overlayEvery: String(1000) }, ['bench']);
+  const ms = (Date.now() - t0) / nFrames;
+  speed.push(`| atomdyn locate, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at 10 pm/px -> ${Math.round((512 * 10) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${ms.toFixed(0)} (end to end: read, locate, refine, write) |`);
+}
+rmSync(tmp, { recursive: true, force: true });
+const script = path.join(root, 'bench/peers/atomai_unet.py');
+let peer = 'skipped: PyTorch is not installed (apt-get install python3-torch)';
+for (const py of ['/usr/bin/python3', 'python3']) {
+  if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) continue;
+  const r = spawnSync(py, [script, '--frame', '512', '--patch', '64', '--batch', '1', '--classes', '3', '--repeats', '3', '--threads', String(os.cpus().length)], { encoding: 'utf8' });
+  if (r.status === 0) {
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    peer = `| PyTorch AtomAI U-Net (peer), forward pass only, ${j.threads ?? os.cpus().length} threads | 512x512 raw resolution, ${j.parameters} params | ${Number(j.predict_ms).toFixed(0)} (network only) |`;
+  } else peer = `peer failed: ${r.stderr.trim().split('\n').pop()}`;
+  break;
+}
+
+console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; backend ${backend.name}; model ${modelName} (${card.pixelSizePm} pm/px)`);
+console.log(`\nAccuracy on simulated 256x256 frames at ${px} pm/px (G-Si-2nm imaging), ${framesPerDose} frames per dose, match within ${(bondPm / 2).toFixed(0)} pm`);
+console.log('| dose e-/Å² | counts on C | method | precision | recall | F1 | RMSE pm | Si precision | Si recall | ms/frame |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of accRows) console.log(r);
+console.log(`\nSpeed per 512x512 input frame (${nFrames} frames)`);
+console.log('| side | resolution | ms per frame |');
+console.log('|---|---|---|');
+for (const r of speed) console.log(r);
+console.log(peer.startsWith('|') ? peer : `peer: ${peer}`);

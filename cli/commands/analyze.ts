@@ -1,0 +1,181 @@
+/**
+ * `atomdyn analyze <movie> --out DIR`: the whole chain in one command: locate -> track (drift
+ * registration on the frames) -> classify -> transitions, then results.h5, event crops and one
+ * self-contained report.html. Each step runs exactly as its own subcommand would, into its own folder
+ * (DIR/locate, DIR/track, DIR/classify, DIR/transitions, each with its run.json, so any step can be
+ * re-run alone on the previous step's files); the tables and figures are then gathered into DIR
+ * (atoms.csv, tracks.csv, drift.csv, configurations.csv, transitions.json, events.csv, run.json).
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { AtomdynError } from '../../data/errors.ts';
+import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
+import { readCsv, type Table } from '../../data/csvTable.ts';
+import { openFrames } from '../../data/openFrames.ts';
+import { newRun, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
+import { writeResultsHdf5, type ResultTable } from '../../data/writers/hdf5Results.ts';
+import { writeEventCrops } from '../../report/eventCrops.ts';
+import { buildReport } from '../../report/buildReport.ts';
+import { runLocate, type LocateFlags } from './locate.ts';
+
+/** Flags of `analyze`. */
+export interface AnalyzeFlags extends Omit<LocateFlags, 'out' | 'overlayEvery'> {
+  out: string;
+  centre?: string;
+  classes: string;
+  lag: string;
+  seed: string;
+  memory?: string;
+}
+
+/** Run one subcommand in-process exactly as `atomdyn <args>` would (a fresh program per call). */
+async function runSubcommand(args: string[]): Promise<void> {
+  const { buildProgram } = await import('../main.ts');
+  const program = await buildProgram();
+  await program.parseAsync(['node', 'atomdyn', ...args]);
+}
+
+function copyInto(fromDir: string, toDir: string, names: string[]): string[] {
+  const copied: string[] = [];
+  for (const n of names) {
+    const src = path.join(fromDir, n);
+    if (!existsSync(src)) continue;
+    const dst = path.join(toDir, n);
+    mkdirSync(path.dirname(dst), { recursive: true });
+    assertNotInput(dst);
+    copyFileSync(src, dst);
+    copied.push(n);
+  }
+  return copied;
+}
+
+function step(k: number, n: number, text: string): void {
+  if (!process.env.ATOMDYN_QUIET) process.stderr.write(`[${k}/${n}] ${text}\n`);
+}
+
+/**
+ * Run the whole chain. Exported for `demo` and tests.
+ * @returns the report path and the final run metadata
+ * @throws AtomdynError from any step (one line, naming the file or flag)
+ */
+export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: string[]): Promise<{ report: string; run: RunMetadata; configurations: number }> {
+  const input = path.resolve(movie);
+  if (!existsSync(input.replace(/:[^/\\]*$/, '')) && !existsSync(input)) throw new AtomdynError(movie, 'no such file');
+  const out = path.resolve(flags.out);
+  for (const f of ['atoms.csv', 'tracks.csv', 'configurations.csv', 'transitions.json', 'events.csv', 'run.json', 'results.h5', 'report.html']) assertNotInput(path.join(out, f));
+  const dirs = { locate: path.join(out, 'locate'), track: path.join(out, 'track'), classify: path.join(out, 'classify'), transitions: path.join(out, 'transitions') };
+  const N = 6;
+
+  step(1, N, `locate atoms in ${movie}`);
+  const loc = await runLocate(movie, { ...flags, out: dirs.locate }, ['locate', movie, '--out', dirs.locate, ...locateArgs(flags)]);
+  const pixel = loc.run.pixelSizePm.value;
+
+  step(2, N, 'register drift and link trajectories');
+  await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
+
+  step(3, N, 'classify local configurations');
+  const tracks = readCsv(path.join(dirs.track, 'tracks.csv'), ['frame', 'x', 'y']);
+  await runSubcommand(['classify', path.join(dirs.track, 'tracks.csv'), '--frames', movie, '--out', dirs.classify, '--classes', flags.classes, '--seed', flags.seed, ...(flags.centre ? ['--centre', flags.centre] : [])]);
+  const configurations = readCsv(path.join(dirs.classify, 'configurations.csv'), ['frame', 'state']);
+  const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
+
+  step(4, N, 'estimate transition probabilities');
+  let events: Table | null = null;
+  if (classified > 0 && loc.run.frames!.count > 1) {
+    await runSubcommand(['transitions', path.join(dirs.classify, 'configurations.csv'), '--lag', flags.lag, '--seed', flags.seed, '--out', dirs.transitions]);
+    events = readCsv(path.join(dirs.transitions, 'events.csv'), ['frame', 'particle']);
+  }
+
+  step(5, N, 'gather tables, results.h5 and event crops');
+  const outputs: string[] = [];
+  outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...readdirSync(path.join(dirs.locate, 'overlays')).map((f) => `overlays/${f}`)]));
+  outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
+  outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
+  if (existsSync(path.join(dirs.classify, 'classes.png'))) {
+    copyFileSync(path.join(dirs.classify, 'classes.png'), path.join(out, 'class_gallery.png'));
+    outputs.push('class_gallery.png');
+  }
+  if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
+  const last = JSON.parse(readFileSync(path.join(events ? dirs.transitions : dirs.classify, 'run.json'), 'utf8')) as RunMetadata;
+  if (events && events.rows.length) {
+    const stack = await openFrames(movie);
+    try {
+      const bondPx = pixel ? 142 / pixel : 10;
+      outputs.push(...(await writeEventCrops(out, stack, events, 4 * bondPx)));
+    } finally {
+      await stack.close();
+    }
+  }
+  const tables: Record<string, ResultTable> = {
+    atoms: { table: loc.table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' } },
+    tracks: { table: tracks, units: { x: 'px', y: 'px', x_corr: 'px', y_corr: 'px', x_pm: 'pm', y_pm: 'pm', x_corr_pm: 'pm', y_corr_pm: 'pm' } },
+    drift: { table: readCsv(path.join(dirs.track, 'drift.csv')), units: { dx: 'px', dy: 'px', dx_pm: 'pm', dy_pm: 'pm' } },
+    configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
+  };
+  if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
+  const run = newRun('analyze', command, last);
+  run.source = input;
+  run.inputs = [input];
+  run.seed = Number(flags.seed);
+  run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: dirs };
+  run.warnings = [...loc.run.warnings, ...(classified === 0 ? ['no configurations were found (no centre atoms classified)'] : [])];
+  const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
+  await writeResultsHdf5(path.join(out, 'results.h5'), {
+    run,
+    tables,
+    attributes: transitions ? { transitions_json: JSON.stringify(transitions) } : {},
+  });
+  outputs.push('results.h5');
+  run.outputs = [...outputs, 'run.json', 'report.html'];
+  await writeRun(out, run);
+
+  step(6, N, 'write report.html');
+  const report = await buildReport(out);
+  return { report, run, configurations: classified };
+}
+
+function locateArgs(f: AnalyzeFlags): string[] {
+  const a: string[] = [];
+  if (f.model) a.push('--model', f.model);
+  if (f.lattice) a.push('--lattice', f.lattice);
+  if (f.pixelSize) a.push('--pixel-size', f.pixelSize);
+  if (f.trustMetadata) a.push('--trust-metadata');
+  if (f.species) a.push('--species', f.species);
+  if (f.material) a.push('--material', f.material);
+  if (f.dataset) a.push('--dataset', f.dataset);
+  if (f.refine === false) a.push('--no-refine');
+  if (f.hotPixels === false) a.push('--no-hot-pixels');
+  if (f.workers) a.push('--workers', f.workers);
+  if (f.backend && f.backend !== 'auto') a.push('--backend', f.backend);
+  return a;
+}
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
+    .argument('<movie>', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg)')
+    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step)')
+    .option('--model <name|path>', 'segmenter: graphene-si, mx2 or a model folder (default graphene-si)')
+    .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
+    .option('--pixel-size <pm>', 'pixel size of the input, pm/px (overrides the file and the lattice check)')
+    .option('--trust-metadata', "keep the file's pixel size even when the lattice disagrees")
+    .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2')
+    .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
+    .option('--dataset <path>', 'dataset inside a container file')
+    .option('--centre <species>', "centre atoms to classify (default: the dopant species); 'all' for every atom")
+    .option('--classes <K>', "number of configuration classes, or 'auto' (BIC)", 'auto')
+    .option('--lag <frames>', 'lag time of the transition matrix, frames', '1')
+    .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')
+    .option('--seed <n>', 'seed of every random step', '0')
+    .option('--workers <n>', 'worker threads for locate')
+    .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
+      'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).')
+    .action(async (movie: string, flags: AnalyzeFlags) => {
+      protectInput(path.resolve(movie));
+      const r = await runAnalyze(movie, flags, process.argv.slice(2));
+      process.stdout.write(`${r.configurations ? `${r.configurations} classified configurations` : 'no configurations found'}; report: ${r.report}\n`);
+    });
+}

@@ -1,0 +1,184 @@
+/**
+ * `atomdyn locate <input> --out DIR`: atoms with species in every frame of a movie or image.
+ * Writes DIR/atoms.csv (docs/schema.md), DIR/run.json, DIR/results.h5 (the same table with units and
+ * the run metadata) and PNG overlays in DIR/overlays/ (every frame of a short movie; first, last and
+ * every Nth of a long one).
+ */
+import type { Command } from 'commander';
+import path from 'node:path';
+import { AtomdynError } from '../../data/errors.ts';
+import { assertNotInput } from '../../data/atomicWrite.ts';
+import { writeCsv, type Cell, type Table } from '../../data/csvTable.ts';
+import { openFrames } from '../../data/openFrames.ts';
+import { newRun, readRunBeside, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
+import { writeOverlayPng } from '../../data/writers/overlayPng.ts';
+import { writeResultsHdf5 } from '../../data/writers/hdf5Results.ts';
+import { activeBackend, type BackendChoice } from '../../models/tensorBackend.ts';
+import { PRETRAINED_MODELS } from '../../models/registry.ts';
+import { parseSpeciesElements } from '../../models/materials.ts';
+import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
+import { terminalProgress } from '../progress.ts';
+
+/** Parsed flags of `locate`. */
+export interface LocateFlags {
+  out: string;
+  model?: string;
+  lattice?: string;
+  pixelSize?: string;
+  trustMetadata?: boolean;
+  species?: string;
+  material?: string;
+  dataset?: string;
+  refine?: boolean;
+  hotPixels?: boolean;
+  workers?: string;
+  backend?: string;
+  overlayEvery?: string;
+}
+
+/** The model to use: --model, else the default of --lattice, else graphene-si. */
+export function modelFromFlags(model: string | undefined, lattice: string | undefined): string {
+  if (model) return model;
+  if (lattice) {
+    const l = lattice.toLowerCase();
+    const byLattice = Object.entries(PRETRAINED_MODELS).find(([, m]) => m.lattice.toLowerCase() === l || (l !== 'graphene' && m.lattice === 'mx2' && /^(mos2|ws2|wse2|mose2|mx2)$/.test(l)));
+    if (!byLattice) throw new AtomdynError('--lattice', `no default model for lattice '${lattice}'; use graphene, mx2 (or MoS2, WS2, WSe2), or --model PATH`);
+    return byLattice[0];
+  }
+  return 'graphene-si';
+}
+
+function positiveNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v.replace(/pm$/, ''));
+  if (!(x > 0) || !Number.isFinite(x)) throw new AtomdynError(flag, `expected a positive number, found '${v}'`);
+  return x;
+}
+
+function nonNegativeInteger(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 0) throw new AtomdynError(flag, `expected a whole number >= 0, found '${v}'`);
+  return x;
+}
+
+/** Frames that get an overlay: all of a short movie (<= 20 frames), else first, last and every Nth. */
+export function overlayFrames(count: number, every?: number): Set<number> {
+  if (count <= 20 && !every) return new Set(Array.from({ length: count }, (_, i) => i));
+  const n = every ?? Math.ceil(count / 10);
+  const s = new Set<number>([0, count - 1]);
+  for (let i = 0; i < count; i += n) s.add(i);
+  return s;
+}
+
+/**
+ * Run `locate` and write its files. Exported for `analyze` and tests.
+ * @returns the atoms table and the run metadata written
+ * @throws AtomdynError for bad input, flags or models (one line, naming the file or flag)
+ */
+export async function runLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
+  const outDir = path.resolve(flags.out);
+  for (const f of ['atoms.csv', 'run.json', 'results.h5']) assertNotInput(path.join(outDir, f));
+  const stack = await openFrames(input, { dataset: flags.dataset });
+  try {
+    const previous = readRunBeside(path.resolve(input));
+    let speciesElements: Record<string, string> | undefined;
+    if (flags.species) {
+      try {
+        speciesElements = parseSpeciesElements(flags.species);
+      } catch (e) {
+        throw new AtomdynError('--species', (e as Error).message);
+      }
+    }
+    const opts: LocateOptions = {
+      model: modelFromFlags(flags.model, flags.lattice),
+      backend: (flags.backend ?? 'auto') as BackendChoice,
+      pixelSizePm: positiveNumber('--pixel-size', flags.pixelSize) ?? null,
+      runJsonPixelSize: previous?.pixelSizePm ?? null,
+      trustMetadata: !!flags.trustMetadata,
+      speciesElements,
+      material: flags.material ?? null,
+      workers: nonNegativeInteger('--workers', flags.workers),
+      frame: { refine: flags.refine !== false, hotPixels: flags.hotPixels !== false },
+      progress: terminalProgress(),
+    };
+    const plan = await planLocate(stack, opts);
+    for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
+    const every = positiveNumber('--overlay-every', flags.overlayEvery);
+    const overlays = overlayFrames(stack.count, every ? Math.round(every) : undefined);
+    const rows: Array<Record<string, Cell>> = [];
+    const frames: LocatedFrame[] = [];
+    const outputs = ['atoms.csv', 'results.h5'];
+    for await (const f of locateIter(stack, plan, opts)) {
+      frames.push(f);
+      rows.push(...atomsRows(f, plan));
+      if (overlays.has(f.frame)) {
+        const name = `overlays/frame_${String(f.frame).padStart(4, '0')}.png`;
+        await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, f.atoms, {
+          title: `frame ${f.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
+        });
+        outputs.push(name);
+      }
+    }
+    const calibrated = plan.pixel.pixelSizePm.value != null;
+    const table: Table = { columns: atomsColumns(calibrated), rows };
+    const run = newRun('locate', command, previous);
+    run.source = previous?.source ?? path.resolve(input);
+    run.inputs = [path.resolve(input)];
+    run.frames = { count: stack.count, height: stack.height, width: stack.width };
+    run.pixelSizePm = plan.pixel.pixelSizePm;
+    if (stack.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = stack.calibration.frameTimeS;
+    run.lattice = plan.material;
+    run.model = { name: opts.model, card: plan.card };
+    run.species = plan.elements;
+    run.backend = activeBackend()?.name ?? null;
+    run.parameters = {
+      dataset: flags.dataset ?? null,
+      refine: opts.frame?.refine,
+      hotPixels: opts.frame?.hotPixels,
+      latticeConstantPm: plan.latticeConstantPm,
+      measuredPixelSizePm: plan.pixel.measuredPm,
+      stackCalibration: stack.calibration,
+      fileMetadata: stack.metadata,
+    };
+    run.warnings = [...plan.pixel.warnings];
+    run.outputs = [...outputs, 'run.json'];
+    await writeCsv(path.join(outDir, 'atoms.csv'), table);
+    const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
+    await writeResultsHdf5(path.join(outDir, 'results.h5'), { run, tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
+    await writeRun(outDir, run);
+    return { table, run, frames };
+  } finally {
+    await stack.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('locate')
+    .description('find atoms and their species in every frame with the U-Net segmenter')
+    .argument('<input>', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg)')
+    .requiredOption('--out <dir>', 'output folder (atoms.csv, run.json, results.h5, overlays/)')
+    .option('--model <name|path>', `segmenter: ${Object.keys(PRETRAINED_MODELS).join(', ')} or a model folder (default graphene-si)`)
+    .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
+    .option('--pixel-size <pm>', 'pixel size of the input in pm/px; overrides the file and the lattice check')
+    .option('--trust-metadata', "keep the file's pixel size even when the lattice spacing disagrees by more than 5 %")
+    .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
+    .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
+    .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
+    .option('--no-refine', 'skip the 2-D Gaussian refinement of positions (no sigma_pm)')
+    .option('--no-hot-pixels', 'skip the hot-pixel filter')
+    .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
+    .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
+    .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
+      'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
+      'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
+    .action(async (input: string, flags: LocateFlags) => {
+      const { table, run } = await runLocate(input, flags, process.argv.slice(2));
+      const bySpecies = new Map<string, number>();
+      for (const r of table.rows) bySpecies.set(String(r.species), (bySpecies.get(String(r.species)) ?? 0) + 1);
+      process.stdout.write(`${table.rows.length} atoms in ${run.frames!.count} frame(s) at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
+        `${[...bySpecies].map(([s, n]) => `${n} ${s}`).join(', ')}\nwrote ${path.join(flags.out, 'atoms.csv')}\n`);
+    });
+}

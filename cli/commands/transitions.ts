@@ -1,0 +1,162 @@
+/**
+ * `atomdyn transitions <configurations.csv> --out DIR`: Markov kinetics from classified
+ * configurations. Writes DIR/transitions.json (count matrix, transition matrix with 95 % intervals,
+ * stationary distribution, dwell times, connected sets, implied timescales, Chapman-Kolmogorov
+ * test, rates), DIR/events.csv (every observed change of state) and DIR/run.json.
+ */
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AtomdynError } from '../../data/errors.ts';
+import { assertNotInput, protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
+import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
+import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
+import { stateSequencesFromTable } from '../../dynamics/stateSequences.ts';
+import { MarkovEstimator } from '../../dynamics/markovEstimator.ts';
+import { COUNTING_MODES, type CountingMode } from '../../dynamics/countMatrix.ts';
+import type { BeamCalibration } from '../../dynamics/beamRates.ts';
+
+/** Parsed flags. */
+interface TransitionsFlags {
+  out: string;
+  lag: string;
+  counting: string;
+  reversible?: boolean;
+  doseRate?: string;
+  beamCurrent?: string;
+  frameTime?: string;
+  pixelSize?: string;
+  seed: string;
+  samples: string;
+  minDwell?: string;
+  coreProbability?: string;
+  ckSteps: string;
+}
+
+function number(flag: string, v: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !check(x)) throw new AtomdynError(flag, `expected ${what}, found '${v}'`);
+  return x;
+}
+
+/** JSON with one line per row of numbers (matrices stay readable). */
+export function compactJson(doc: unknown): string {
+  const num = String.raw`\s*(?:-?[0-9.eE+-]+|null)\s*`;
+  return JSON.stringify(doc, null, 1).replace(new RegExp(String.raw`\[(${num}(?:,${num})*)\]`, 'g'), (_m, inner: string) => `[${inner.replace(/\s+/g, ' ').trim()}]`);
+}
+
+/**
+ * Run the step: read, estimate, write. Exported for the `analyze` pipeline and tests.
+ * @param input configurations.csv
+ * @param flags parsed options
+ * @param command argv of the command (for run.json)
+ * @returns the written transitions.json content
+ * @throws AtomdynError on bad input or flags (one line, naming the file or flag)
+ */
+export async function runTransitions(input: string, flags: TransitionsFlags, command: string[]): Promise<Record<string, unknown>> {
+  const file = path.resolve(input);
+  if (!existsSync(file)) throw new AtomdynError(input, 'no such file');
+  protectInput(file);
+  const previous = readRunBeside(file);
+  if (previous) protectInput(path.join(path.dirname(file), 'run.json'));
+  const lag = number('--lag', flags.lag, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1 (frames)')!;
+  const counting = flags.counting as CountingMode;
+  if (!COUNTING_MODES.includes(counting)) throw new AtomdynError('--counting', `expected one of ${COUNTING_MODES.join(', ')}, found '${flags.counting}'`);
+  const seed = number('--seed', flags.seed, Number.isInteger, 'an integer')!;
+  const samples = number('--samples', flags.samples, (x) => Number.isInteger(x) && x >= 100, 'an integer >= 100')!;
+  const ckSteps = number('--ck-steps', flags.ckSteps, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0')!;
+  const doseRate = number('--dose-rate', flags.doseRate, (x) => x > 0, 'a dose rate > 0 in e-/Å²/s');
+  const beamCurrent = number('--beam-current', flags.beamCurrent, (x) => x > 0, 'a beam current > 0 in pA');
+  if (doseRate !== undefined && beamCurrent !== undefined) throw new AtomdynError('--dose-rate', 'give either --dose-rate or --beam-current, not both');
+  const minDwell = number('--min-dwell', flags.minDwell, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1 (frames)');
+  const coreProbability = number('--core-probability', flags.coreProbability, (x) => x >= 0 && x <= 1, 'a probability between 0 and 1');
+
+  const outDir = path.resolve(flags.out);
+  for (const f of ['transitions.json', 'events.csv', 'run.json']) assertNotInput(path.join(outDir, f));
+  const run = newRun('transitions', command, previous);
+  const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
+  run.pixelSizePm = pickSourced(cli(number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm')), run.pixelSizePm);
+  run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
+  const pixel = run.pixelSizePm.value;
+  const frameTime = run.frameTimeS.value;
+
+  let beam: BeamCalibration | null = null;
+  if (doseRate !== undefined || beamCurrent !== undefined) {
+    if (frameTime === null) throw new AtomdynError('--frame-time', 'rates per dose need the frame time: give --frame-time S (no frameTimeS in the input run.json)');
+    let fieldOfViewA2: number | null = null;
+    if (run.frames && pixel !== null) fieldOfViewA2 = run.frames.width * run.frames.height * (pixel / 100) ** 2;
+    if (beamCurrent !== undefined && fieldOfViewA2 === null) {
+      throw new AtomdynError('--beam-current', `needs the field of view, i.e. the frame size and pixel size (${run.frames ? 'no pixel size: give --pixel-size' : 'no frame size in the input run.json: use --dose-rate instead'})`);
+    }
+    beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
+  }
+
+  const table = readCsv(file, ['frame', 'particle', 'state']);
+  const seqs = stateSequencesFromTable(table, file);
+  const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
+  const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);
+
+  const json = model.toJSON();
+  const dwell = json.dwell_frames as Array<number | null>;
+  const doc: Record<string, unknown> = {
+    ...json,
+    frame_time_s: frameTime,
+    lag_time_s: frameTime === null ? null : lag * frameTime,
+    dwell_s: frameTime === null ? null : dwell.map((d) => (d === null ? null : d * frameTime)),
+    pixel_size_pm: pixel,
+    input: file,
+    versions: run.versions,
+  };
+  await writeFileAtomic(path.join(outDir, 'transitions.json'), compactJson(doc) + '\n');
+
+  const cal = (v: number) => (pixel === null || Number.isNaN(v) ? null : v * pixel);
+  const rows: Array<Record<string, Cell>> = model.events.map((e) => ({
+    frame: e.frame, particle: e.particle, from: model.states[e.from], to: model.states[e.to],
+    x: Number.isNaN(e.x) ? null : e.x, y: Number.isNaN(e.y) ? null : e.y, x_pm: cal(e.x), y_pm: cal(e.y), previous_frame: e.previousFrame,
+  }));
+  await writeCsv(path.join(outDir, 'events.csv'), { columns: ['frame', 'particle', 'from', 'to', 'x', 'y', 'x_pm', 'y_pm', 'previous_frame'], rows });
+
+  run.inputs = [file];
+  run.seed = seed;
+  run.parameters = { ...model.settings };
+  run.outputs = ['transitions.json', 'events.csv'];
+  run.warnings = [...run.warnings, ...model.warnings];
+  await writeRun(outDir, run);
+  return doc;
+}
+
+export function register(program: Command): void {
+  program
+    .command('transitions')
+    .description(
+      'Markov kinetics from classified configurations: count matrix at a lag (summed over particles), ' +
+        'maximum-likelihood transition matrix (non-reversible unless --reversible) with 95 % intervals, ' +
+        'stationary distribution, censoring-corrected dwell times, implied timescales, a Chapman-Kolmogorov ' +
+        'test and, with --dose-rate or --beam-current, rates per dose and cross-sections in barn. ' +
+        'Writes DIR/transitions.json, DIR/events.csv and DIR/run.json.',
+    )
+    .argument('<configurations.csv>', "the 'classify' step's table (columns frame, particle, state, optional state_name, x, y, probability)")
+    .requiredOption('--out <dir>', 'output folder (must not be the input folder)')
+    .option('--lag <frames>', 'lag time in frames', '1')
+    .option('--counting <mode>', `counting mode: ${COUNTING_MODES.join(', ')} (as deeptime)`, 'sliding')
+    .option('--reversible', 'enforce detailed balance (fitted per strongly connected set; one-way transitions are dropped and reported)')
+    .option('--dose-rate <e/A2/s>', 'electron flux in e-/Å²/s, for rates per dose and cross-sections')
+    .option('--beam-current <pA>', 'beam current in pA (flux = current / field of view)')
+    .option('--frame-time <s>', 'seconds per frame (overrides run.json)')
+    .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json; for x_pm, y_pm and the field of view)')
+    .option('--min-dwell <frames>', 'core sets: accept a new state only after it persists this many observed frames (against flicker)')
+    .option('--core-probability <p>', 'core sets: frames classified with probability below p keep the previous state')
+    .option('--samples <n>', 'posterior samples for the intervals', '1000')
+    .option('--ck-steps <k>', 'largest multiple of the lag in the Chapman-Kolmogorov test (0 = skip)', '4')
+    .option('--seed <n>', 'seed of the sampling', '0')
+    .action(async (input: string, flags: TransitionsFlags, cmd: Command) => {
+      const raw = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
+      const doc = await runTransitions(input, flags, raw);
+      const states = doc.states as string[];
+      process.stdout.write(
+        `transitions: ${states.length} states (${states.join(', ')}), ${doc.n_trajectories} particles, ${doc.n_events} events, lag ${doc.lag} -> ${path.join(flags.out, 'transitions.json')}\n`,
+      );
+      for (const w of doc.warnings as string[]) process.stderr.write(`atomdyn: warning: ${w}\n`);
+    });
+}

@@ -1,0 +1,125 @@
+/**
+ * A small pool of worker threads running one TypeScript module, for work that parallelises across
+ * frames (inference) or overlaps with the main thread (simulation during training).
+ *
+ * The worker module is started through bin/tsWorker.mjs (which registers the TypeScript loader) with
+ * `workerData = { __module: <file URL>, ...init }`. It must answer each `{ id, payload }` message
+ * with `{ id, result }` or `{ id, error }` (see {@link serveWorkerRequests}). Results come back in the
+ * order requests were made when awaited in order; each worker runs one request at a time.
+ */
+import { Worker, parentPort, workerData, type Transferable } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+const bootstrap = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/tsWorker.mjs');
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** A pool of `size` workers running the module at `moduleFile`. */
+export class WorkerPool<Req, Res> {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: Array<{ id: number; payload: Req; transfer: Transferable[] }> = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly busy = new Map<Worker, number>();
+  private nextId = 0;
+  private closed = false;
+
+  /**
+   * @param moduleFile path of the worker's TypeScript module
+   * @param size number of threads (>= 1)
+   * @param init extra workerData given to every worker (structured-cloneable)
+   */
+  constructor(moduleFile: string, size: number, init: Record<string, unknown> = {}) {
+    const url = pathToFileURL(path.resolve(moduleFile)).href;
+    for (let i = 0; i < Math.max(1, size); i++) {
+      const w = new Worker(bootstrap, { workerData: { ...init, __module: url, __index: i } });
+      w.on('message', (m: { id: number; result?: Res; error?: { message: string; name: string; source?: string } }) => {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        this.busy.delete(w);
+        this.idle.push(w);
+        if (p) {
+          if (m.error) {
+            const e = new Error(m.error.message);
+            e.name = m.error.name;
+            (e as Error & { source?: string }).source = m.error.source;
+            p.reject(e);
+          } else p.resolve(m.result);
+        }
+        this.pump();
+      });
+      w.on('error', (e: Error) => {
+        const id = this.busy.get(w);
+        if (id !== undefined) {
+          this.pending.get(id)?.reject(e);
+          this.pending.delete(id);
+        }
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+      });
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  /** Number of threads. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /**
+   * Run one request on the next free worker.
+   * @param transfer ArrayBuffers to move (not copy) to the worker
+   */
+  run(payload: Req, transfer: Transferable[] = []): Promise<Res> {
+    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    const id = this.nextId++;
+    const p = new Promise<Res>((resolve, reject) => this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
+    this.queue.push({ id, payload, transfer });
+    this.pump();
+    return p;
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.shift()!;
+      const job = this.queue.shift()!;
+      this.busy.set(w, job.id);
+      w.postMessage({ id: job.id, payload: job.payload }, job.transfer);
+    }
+  }
+
+  /** Stop every worker. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Inside a worker module: answer requests with `handler` (one at a time). Errors are sent back with
+ * their name, message and, for AtomdynError, the file they name.
+ */
+export function serveWorkerRequests<Req, Res>(handler: (payload: Req) => Promise<{ result: Res; transfer?: Transferable[] }>): void {
+  if (!parentPort) throw new Error('serveWorkerRequests must run inside a worker thread');
+  const port = parentPort;
+  port.on('message', async (m: { id: number; payload: Req }) => {
+    try {
+      const { result, transfer } = await handler(m.payload);
+      port.postMessage({ id: m.id, result }, transfer ?? []);
+    } catch (e) {
+      const err = e as Error & { source?: string };
+      port.postMessage({ id: m.id, error: { message: err.message, name: err.name, source: err.source } });
+    }
+  });
+}
+
+/** The init data a worker was started with (inside a worker). */
+export function workerInit<T extends Record<string, unknown>>(): T {
+  return workerData as T;
+}

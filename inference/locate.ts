@@ -1,0 +1,204 @@
+/**
+ * `locate`: frames -> atoms with species. A streaming core ({@link locateIter}, one frame in memory
+ * per worker, frames in parallel across worker threads, each with its own backend and model) under a
+ * table wrapper ({@link locate}). The pixel size is decided once from the first frame
+ * (inference/calibrationCheck.ts).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FrameStack } from '../data/frameStack.ts';
+import type { Sourced } from '../data/runMetadata.ts';
+import type { Cell, Table } from '../data/csvTable.ts';
+import { AtomdynError } from '../data/errors.ts';
+import { WorkerPool } from '../data/workerPool.ts';
+import { silentProgress, type ProgressSink } from '../cli/progress.ts';
+import { validateModelCard, type ModelCard } from '../models/modelCard.ts';
+import { resolveModelPath } from '../models/registry.ts';
+import { loadModel } from '../models/modelIO.ts';
+import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
+import { LATTICE_CONSTANT_PM, materialFromElements } from '../models/materials.ts';
+import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
+import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
+import { tfSegmenter } from './segmenter.ts';
+import type { LocateRequest } from './locateWorker.ts';
+
+/** Settings of a locate run. */
+export interface LocateOptions {
+  /** Model name (`graphene-si`, `mx2`) or folder. */
+  model: string;
+  /** Tensor backend (default auto). */
+  backend?: BackendChoice;
+  /** `--pixel-size`, pm/px: overrides everything. */
+  pixelSizePm?: number | null;
+  /** Pixel size from a previous run.json. */
+  runJsonPixelSize?: Sourced<number> | null;
+  /** Keep the file's pixel size even when the lattice disagrees. */
+  trustMetadata?: boolean;
+  /** Species -> element overrides (`--species metal=W,chalcogen=Se2`). */
+  speciesElements?: Record<string, string>;
+  /** Material name for the lattice constant (e.g. 'WSe2'); derived from the elements when absent. */
+  material?: string | null;
+  /** Worker threads; 0 runs in the calling thread. Default: on wasm, min(cores, frames, 4), 0 for one frame. */
+  workers?: number;
+  /** Per-frame settings (refinement, hot pixels, tiling). */
+  frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
+  progress?: ProgressSink;
+}
+
+/** What a locate run decided before processing frames. */
+export interface LocatePlan {
+  card: ModelCard;
+  modelDir: string;
+  /** Species -> element used in the output. */
+  elements: Record<string, string>;
+  /** Material the lattice constant came from. */
+  material: string;
+  latticeConstantPm: number;
+  pixel: PixelSizeDecision;
+}
+
+/** One located frame. */
+export interface LocatedFrame {
+  frame: number;
+  atoms: LocatedAtom[];
+}
+
+/**
+ * Read the model card, decide elements, material and the pixel size from the first frame.
+ * @throws AtomdynError for an unknown model, bad species names, or a frame that needs --pixel-size
+ */
+export async function planLocate(stack: FrameStack, opts: LocateOptions): Promise<LocatePlan> {
+  const modelDir = resolveModelPath(opts.model);
+  const cardFile = path.join(modelDir, 'card.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(cardFile, 'utf8'));
+  } catch (e) {
+    throw new AtomdynError(cardFile, `cannot read the model card: ${(e as Error).message}`);
+  }
+  const card = validateModelCard(raw, cardFile);
+  const elements: Record<string, string> = Object.fromEntries(card.species.map((s) => [s.name, s.element]));
+  for (const [name, el] of Object.entries(opts.speciesElements ?? {})) {
+    if (!(name in elements)) throw new AtomdynError('--species', `the model has no species '${name}' (it has ${Object.keys(elements).join(', ')})`);
+    elements[name] = el;
+  }
+  const material = opts.material ?? (opts.speciesElements ? materialFromElements(elements) : null) ?? card.lattice.name;
+  const latticeConstantPm = LATTICE_CONSTANT_PM[material] ?? card.lattice.latticeConstantPm;
+  const first = await stack.readFrame(0);
+  const pixel = choosePixelSize({
+    frame: first,
+    height: stack.height,
+    width: stack.width,
+    commandLinePm: opts.pixelSizePm ?? null,
+    runJson: opts.runJsonPixelSize ?? null,
+    file: stack.calibration.pixelSizePm,
+    latticeConstantPm,
+    pointGroup: card.lattice.pointGroup,
+    trustMetadata: opts.trustMetadata,
+  });
+  if (pixel.pixelSizePm.value == null) {
+    throw new AtomdynError(stack.path, 'unknown pixel size: the file has no calibration and no lattice was found in the first frame; give --pixel-size PM');
+  }
+  return { card, modelDir, elements, material, latticeConstantPm, pixel };
+}
+
+const workerModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locateWorker.ts');
+
+/**
+ * Stream the atoms of every frame, in frame order.
+ * @throws AtomdynError from the readers (bad frames) or the normalisation (flat frames)
+ */
+export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: LocateOptions): AsyncGenerator<LocatedFrame> {
+  const backend = await initBackend(opts.backend ?? 'auto');
+  const frameOpts: LocateFrameOptions = { ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
+  const progress = opts.progress ?? silentProgress;
+  const defaultWorkers = backend.name === 'tensorflow' || stack.count === 1 ? 0 : Math.min(os.cpus().length, stack.count, 4);
+  const nWorkers = Math.max(0, opts.workers ?? defaultWorkers);
+  progress.start('locate', stack.count);
+  const started = Date.now();
+  try {
+    if (nWorkers === 0) {
+      const { model, card } = await loadModel(plan.modelDir);
+      const seg = tfSegmenter(model, card);
+      try {
+        for (let i = 0; i < stack.count; i++) {
+          const data = await stack.readFrame(i);
+          const { atoms } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
+          progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
+          yield { frame: i, atoms };
+        }
+      } finally {
+        model.dispose();
+      }
+      return;
+    }
+    const pool = new WorkerPool<LocateRequest, LocatedAtom[]>(workerModule, nWorkers, { modelDir: plan.modelDir, backend: backend.name });
+    try {
+      const inFlight: Array<Promise<LocatedAtom[]>> = [];
+      let next = 0;
+      const submit = async () => {
+        const i = next++;
+        const data = Float32Array.from(await stack.readFrame(i)); // own buffer: moved, not copied, to the worker
+        inFlight.push(pool.run({ frame: data, height: stack.height, width: stack.width, options: frameOpts, source: `${stack.path} frame ${i}` }, [data.buffer as ArrayBuffer]));
+      };
+      while (next < stack.count && inFlight.length < 2 * nWorkers) await submit();
+      for (let i = 0; i < stack.count; i++) {
+        let atoms: LocatedAtom[];
+        try {
+          atoms = await inFlight.shift()!;
+        } catch (e) {
+          const err = e as Error & { source?: string };
+          if (err.name === 'AtomdynError') throw new AtomdynError(err.source ?? stack.path, err.message.replace(/^.*?: /, ''));
+          throw e;
+        }
+        if (next < stack.count) await submit();
+        progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
+        yield { frame: i, atoms };
+      }
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Column order of atoms.csv (docs/schema.md). */
+export function atomsColumns(calibrated: boolean): string[] {
+  return ['frame', 'x', 'y', 'species', 'element', 'confidence', ...(calibrated ? ['x_pm', 'y_pm', 'sigma_pm'] : [])];
+}
+
+/** Rows of atoms.csv for one located frame. */
+export function atomsRows(f: LocatedFrame, plan: LocatePlan): Array<Record<string, Cell>> {
+  const px = plan.pixel.pixelSizePm.value;
+  return f.atoms.map((a) => ({
+    frame: f.frame,
+    x: round(a.x, 4),
+    y: round(a.y, 4),
+    species: a.species,
+    element: plan.elements[a.species] ?? a.species,
+    confidence: round(a.confidence, 4),
+    ...(px ? { x_pm: round(a.x * px, 2), y_pm: round(a.y * px, 2), sigma_pm: Number.isFinite(a.sigmaPx) ? round(a.sigmaPx * px, 2) : null } : {}),
+  }));
+}
+
+function round(v: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+/**
+ * Locate atoms in every frame and return the whole atoms table (the table wrapper of {@link locateIter}).
+ */
+export async function locate(stack: FrameStack, opts: LocateOptions): Promise<{ plan: LocatePlan; table: Table; frames: LocatedFrame[] }> {
+  const plan = await planLocate(stack, opts);
+  const frames: LocatedFrame[] = [];
+  const rows: Array<Record<string, Cell>> = [];
+  for await (const f of locateIter(stack, plan, opts)) {
+    frames.push(f);
+    rows.push(...atomsRows(f, plan));
+  }
+  return { plan, table: { columns: atomsColumns(plan.pixel.pixelSizePm.value != null), rows }, frames };
+}

@@ -1,0 +1,98 @@
+/**
+ * One frame from pixels to atoms: hot-pixel removal, anti-aliased resampling to the model's pixel
+ * size, the model card's normalisation, tiled segmentation, connected components with
+ * probability-weighted centroids (touching atoms split), coordinates mapped back to the input frame,
+ * and optional Gaussian refinement on the raw frame. This is the per-frame core that
+ * inference/locate.ts streams frames through (in worker threads or in the calling thread).
+ */
+import { removeHotPixels } from './hotPixels.ts';
+import { resampleFrame, toInputCoordinate } from './resample.ts';
+import { predictTiled } from './tiling.ts';
+import { findBlobs } from './blobs.ts';
+import { splitTouchingAtoms } from './splitTouchingAtoms.ts';
+import { refineAtom } from './gaussianRefine.ts';
+import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
+import type { Segmenter } from './segmenter.ts';
+
+/** An atom found in a frame; coordinates in pixels of the input frame (docs/schema.md). */
+export interface LocatedAtom {
+  x: number;
+  y: number;
+  /** Species (model class name). */
+  species: string;
+  /** Mean probability of that class over the atom's pixels, 0..1. */
+  confidence: number;
+  /** Position standard error from the Gaussian fit, input pixels; NaN when not refined. */
+  sigmaPx: number;
+}
+
+/** Settings of {@link locateFrame}. */
+export interface LocateFrameOptions {
+  /** Pixel size of the input frame, pm/px (the decided one: see inference/calibrationCheck.ts). */
+  inputPixelSizePm: number;
+  /** Replace single-pixel outliers first (default true). */
+  hotPixels?: boolean;
+  /** Refine positions by 2-D Gaussian fits on the raw frame (default true). */
+  refine?: boolean;
+  /** Patch side for tiling, model pixels, multiple of 8 (default 256). */
+  patch?: number;
+  /** Overlap between patches, model pixels (default 32). */
+  overlap?: number;
+  /** Patches per network call (default 4). */
+  batchSize?: number;
+}
+
+/** Shortest projected nearest-neighbour distance in the card, pm. */
+export function nearestNeighbourPm(seg: Segmenter): number {
+  return Math.min(...Object.values(seg.card.lattice.bondLengthsPm));
+}
+
+/**
+ * Find the atoms of one frame.
+ * @param frame raw float32 `[height * width]` (not modified)
+ * @returns atoms in input-frame pixels, and the model-resolution probability map (HWC) for overlays
+ * @throws AtomdynError when the frame cannot be normalised (flat frame), from models/inputNormalisation.ts
+ */
+export async function locateFrame(
+  seg: Segmenter,
+  frame: Float32Array,
+  height: number,
+  width: number,
+  opts: LocateFrameOptions,
+  source = 'frame',
+): Promise<{ atoms: LocatedAtom[]; probabilities: Float32Array; modelHeight: number; modelWidth: number; scale: number }> {
+  const card = seg.card;
+  const raw = opts.hotPixels === false ? frame : removeHotPixels(frame, height, width).data;
+  const scale = card.pixelSizePm / opts.inputPixelSizePm;
+  const r = resampleFrame(raw, height, width, scale);
+  const norm = normaliseFrame(r.data, r.height, r.width, card.normalisation.parameters as Partial<NormalisationParameters>, source).image;
+  const classes = card.classes.length;
+  const probs = await predictTiled(norm, r.height, r.width, (p, k, ph, pw) => seg.predict(p, k, ph, pw), classes, {
+    patch: opts.patch ?? 256,
+    overlap: opts.overlap ?? 32,
+    batchSize: opts.batchSize ?? 4,
+  });
+  const nnModelPx = nearestNeighbourPm(seg) / card.pixelSizePm;
+  // an atom's label disk covers about pi (0.3 nn)^2 pixels; drop specks under a fifth of that
+  const minArea = Math.max(2, Math.floor(0.2 * Math.PI * (0.3 * nnModelPx) ** 2));
+  const blobs = splitTouchingAtoms(findBlobs(probs, r.height, r.width, classes, { minArea }), probs, r.height, r.width, classes, 0.6 * nnModelPx);
+  const nnInputPx = nearestNeighbourPm(seg) / opts.inputPixelSizePm;
+  const atoms: LocatedAtom[] = [];
+  for (const b of blobs) {
+    const species = card.classes[b.classIndex];
+    if (species === 'other') continue; // contamination, not an atom
+    let x = toInputCoordinate(b.x, scale), y = toInputCoordinate(b.y, scale), sigmaPx = NaN;
+    if (opts.refine !== false) {
+      // probe-blurred column: Gaussian width about 0.25 of the nearest-neighbour distance
+      const f = refineAtom(raw, height, width, x, y, 0.45 * nnInputPx, 0.25 * nnInputPx, 0.25 * nnInputPx);
+      if (f.refined) {
+        x = f.x;
+        y = f.y;
+        sigmaPx = f.sigma;
+      }
+    }
+    if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) continue;
+    atoms.push({ x, y, species, confidence: b.confidence, sigmaPx });
+  }
+  return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale };
+}

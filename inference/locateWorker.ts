@@ -1,0 +1,31 @@
+/**
+ * Worker thread of inference/locate.ts: initialises its own tensor backend (with the wasm kernels),
+ * loads the model once, then answers one frame per request with its atoms.
+ */
+import { serveWorkerRequests, workerInit } from '../data/workerPool.ts';
+import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
+import { loadModel } from '../models/modelIO.ts';
+import { tfSegmenter } from './segmenter.ts';
+import { locateFrame, type LocateFrameOptions, type LocatedAtom } from './locateFrame.ts';
+
+/** A frame to locate. */
+export interface LocateRequest {
+  frame: Float32Array;
+  height: number;
+  width: number;
+  options: LocateFrameOptions;
+  source: string;
+}
+
+const init = workerInit<{ modelDir: string; backend: BackendChoice }>();
+const ready = (async () => {
+  await initBackend(init.backend);
+  const { model, card } = await loadModel(init.modelDir);
+  return tfSegmenter(model, card);
+})();
+
+serveWorkerRequests<LocateRequest, LocatedAtom[]>(async (req) => {
+  const seg = await ready;
+  const { atoms } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
+  return { result: atoms };
+});

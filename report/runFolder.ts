@@ -1,0 +1,93 @@
+/**
+ * What a run folder holds, for the report: each step's tables (atoms.csv, tracks.csv, drift.csv,
+ * configurations.csv, events.csv), transitions.json, run.json and the PNG figures written beside them.
+ * Every file is optional; a missing one just leaves its section out of the report.
+ *
+ * Figure names (docs/schema.md, "Report figures"): `overlay*.png` or `overlays/*.png` (a frame with
+ * atoms and tracks drawn), `gallery*.png`, `class_gallery*.png` or `classes/*.png` (class gallery),
+ * `crops/event_<frame>_<particle>*.png` (frames around an event), `drift*.png`; any other PNG in the
+ * folder is shown under "Other figures".
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { AtomdynError } from '../data/errors.ts';
+import { readCsv, type Table } from '../data/csvTable.ts';
+import { readRunBeside, type RunMetadata } from '../data/runMetadata.ts';
+
+/** Figures found in the folder (absolute paths), sorted by name. */
+export interface RunFigures {
+  overlays: string[];
+  gallery: string[];
+  drift: string[];
+  /** Event crops keyed `${frame}_${particle}`. */
+  crops: Map<string, string[]>;
+  other: string[];
+}
+
+/** The contents of a run folder; null where a file is absent. */
+export interface RunFolder {
+  dir: string;
+  run: RunMetadata | null;
+  atoms: Table | null;
+  tracks: Table | null;
+  drift: Table | null;
+  configurations: Table | null;
+  events: Table | null;
+  transitions: Record<string, unknown> | null;
+  figures: RunFigures;
+}
+
+function table(dir: string, name: string): Table | null {
+  const f = path.join(dir, name);
+  return existsSync(f) ? readCsv(f) : null;
+}
+
+function pngsUnder(dir: string, sub: string): string[] {
+  const d = path.join(dir, sub);
+  if (!existsSync(d) || !statSync(d).isDirectory()) return [];
+  return readdirSync(d).filter((f) => /\.png$/i.test(f)).sort().map((f) => path.join(d, f));
+}
+
+/**
+ * Read everything the report can use from `dir`.
+ * @param dir the run folder (output of `analyze`, or of any single step)
+ * @throws AtomdynError when `dir` is not a folder, or a present file cannot be parsed (naming it)
+ */
+export function readRunFolder(dir: string): RunFolder {
+  const abs = path.resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new AtomdynError(dir, 'not a folder (give the --out folder of a run)');
+  let transitions: Record<string, unknown> | null = null;
+  const tj = path.join(abs, 'transitions.json');
+  if (existsSync(tj)) {
+    try {
+      transitions = JSON.parse(readFileSync(tj, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new AtomdynError(tj, `not valid JSON: ${(e as Error).message}`);
+    }
+    for (const k of ['states', 'counts', 'matrix', 'ci_low', 'ci_high']) if (!(k in transitions)) throw new AtomdynError(tj, `missing key '${k}'`);
+  }
+  const top = readdirSync(abs).filter((f) => /\.png$/i.test(f)).sort();
+  const overlays = [...top.filter((f) => /^overlay/i.test(f)).map((f) => path.join(abs, f)), ...pngsUnder(abs, 'overlays')];
+  const gallery = [...top.filter((f) => /^(class_)?gallery/i.test(f)).map((f) => path.join(abs, f)), ...pngsUnder(abs, 'classes')];
+  const drift = top.filter((f) => /^drift/i.test(f)).map((f) => path.join(abs, f));
+  const crops = new Map<string, string[]>();
+  for (const f of pngsUnder(abs, 'crops')) {
+    const m = /^event_(\d+)_(\d+)/i.exec(path.basename(f));
+    if (!m) continue;
+    const key = `${Number(m[1])}_${Number(m[2])}`;
+    crops.set(key, [...(crops.get(key) ?? []), f]);
+  }
+  const used = new Set([...overlays, ...gallery, ...drift]);
+  const other = top.map((f) => path.join(abs, f)).filter((f) => !used.has(f));
+  return {
+    dir: abs,
+    run: readRunBeside(abs),
+    atoms: table(abs, 'atoms.csv'),
+    tracks: table(abs, 'tracks.csv'),
+    drift: table(abs, 'drift.csv'),
+    configurations: table(abs, 'configurations.csv'),
+    events: table(abs, 'events.csv'),
+    transitions,
+    figures: { overlays, gallery, drift, crops, other },
+  };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { locateFrame } from '../inference/locateFrame.ts';
+import type { Segmenter } from '../inference/segmenter.ts';
+import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { exampleCard } from './helpers/card.ts';
+import { honeycombImage } from './helpers/honeycomb.ts';
+
+/**
+ * An analytic stand-in for the U-Net: on the normalised patch (columns at ~1, background ~0), a blurred
+ * intensity above 0.45 is an atom, and a wide-blurred one above 1.2 makes it a Si atom (as a trained
+ * network labels the whole disk of a dopant). It lets the test check the pipeline around the
+ * network (resampling, coordinate mapping, tiling, blobs, refinement) against known positions.
+ */
+function thresholdSegmenter(): Segmenter {
+  const card = exampleCard();
+  return {
+    card,
+    async predict(patches, k, ph, pw) {
+      const out = new Float32Array(k * ph * pw * 3);
+      for (let n = 0; n < k; n++) {
+        const b = gaussianBlur(patches.subarray(n * ph * pw, (n + 1) * ph * pw), ph, pw, 1);
+        const wide = gaussianBlur(patches.subarray(n * ph * pw, (n + 1) * ph * pw), ph, pw, 2.5);
+        for (let i = 0; i < ph * pw; i++) {
+          const v = b[i], o = (n * ph * pw + i) * 3;
+          const atom = 1 / (1 + Math.exp(-12 * (v - 0.45)));
+          const si = 1 / (1 + Math.exp(-8 * (wide[i] - 1.2)));
+          out[o] = 1 - atom;
+          out[o + 1] = atom * (1 - si);
+          out[o + 2] = atom * si;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+describe('locateFrame', () => {
+  it('finds every column of a frame finer than the model, maps positions back exactly, and labels the dopant', async () => {
+    const pxPm = 9; // input finer than the model's 16 pm/px: resampled by s = 1.78
+    const { image, columns } = honeycombImage({ h: 200, w: 230, pxPm, rotDeg: 11, dopants: [40], seed: 3, counts: 40 });
+    const si = columns.find((c) => c.species === 'Si')!;
+    const { atoms, scale } = await locateFrame(thresholdSegmenter(), image, 200, 230, { inputPixelSizePm: pxPm, patch: 64, overlap: 16 });
+    expect(scale).toBeCloseTo(16 / 9, 10);
+    const bondPx = 142 / pxPm;
+    const inner = columns.filter((c) => c.x > 4 && c.y > 4 && c.x < 225 && c.y < 195);
+    let found = 0, sq = 0;
+    for (const c of inner) {
+      const d = Math.min(...atoms.map((a) => Math.hypot(a.x - c.x, a.y - c.y)));
+      if (d < bondPx / 2) {
+        found++;
+        sq += d * d;
+      }
+    }
+    expect(found / inner.length).toBeGreaterThan(0.98);
+    // refined positions: RMS error well under a tenth of a bond
+    expect(Math.sqrt(sq / found)).toBeLessThan(0.1 * bondPx);
+    const sis = atoms.filter((a) => a.species === 'Si');
+    expect(sis).toHaveLength(1);
+    expect(Math.hypot(sis[0].x - si.x, sis[0].y - si.y)).toBeLessThan(0.1 * bondPx);
+    expect(atoms.every((a) => a.confidence > 0 && a.confidence <= 1)).toBe(true);
+    expect(atoms.filter((a) => Number.isFinite(a.sigmaPx)).length / atoms.length).toBeGreaterThan(0.9);
+  });
+
+  it('without refinement, centroids alone are still within a fifth of a bond', async () => {
+    const pxPm = 20; // coarser than the model: upsampled
+    const { image, columns } = honeycombImage({ h: 120, w: 120, pxPm, rotDeg: 30, seed: 5, counts: 60 });
+    const { atoms } = await locateFrame(thresholdSegmenter(), image, 120, 120, { inputPixelSizePm: pxPm, refine: false });
+    const bondPx = 142 / pxPm;
+    const inner = columns.filter((c) => c.x > 3 && c.y > 3 && c.x < 116 && c.y < 116);
+    const errs = inner.map((c) => Math.min(...atoms.map((a) => Math.hypot(a.x - c.x, a.y - c.y))));
+    expect(errs.filter((d) => d < bondPx / 5).length / inner.length).toBeGreaterThan(0.97);
+  });
+});

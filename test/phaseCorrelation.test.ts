@@ -1,0 +1,59 @@
+/** Phase correlation building blocks: window, peaks (signed, wrapped), refinement, overlap r. */
+import { describe, expect, it } from 'vitest';
+import { findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/phaseCorrelation.ts';
+import { Random } from '../data/random.ts';
+
+function blobs(w: number, h: number, pts: Array<[number, number]>, sx = 0, sy = 0): Float64Array {
+  const img = new Float64Array(w * h);
+  for (const [px, py] of pts) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) img[y * w + x] += Math.exp(-((x - px - sx) ** 2 + (y - py - sy) ** 2) / 4);
+  return img;
+}
+
+describe('phase correlation', () => {
+  it('builds Tukey windows between a rectangle and a Hann window', () => {
+    expect(Array.from(tukeyWindow(5, 0))).toEqual([1, 1, 1, 1, 1]);
+    const hann = tukeyWindow(9, 1);
+    for (let i = 0; i < 9; i++) expect(hann[i]).toBeCloseTo(0.5 * (1 - Math.cos((2 * Math.PI * i) / 8)), 12);
+    const t = tukeyWindow(101, 0.5);
+    expect(t[50]).toBe(1);
+    expect(t[0]).toBeCloseTo(0, 12);
+    for (let i = 0; i < 101; i++) expect(tukeyAt(i, 101, 0.5)).toBeCloseTo(t[i], 12);
+    expect(tukeyAt(-0.5, 101)).toBe(0);
+  });
+
+  it('finds negative and positive integer shifts, on a non-square, non-power-of-two frame', () => {
+    const rng = new Random(3);
+    const pts: Array<[number, number]> = Array.from({ length: 25 }, () => [8 + 44 * rng.uniform(), 8 + 24 * rng.uniform()]);
+    for (const [sx, sy] of [[-4, 3], [6, -2], [0, 0]]) {
+      const r = registerImages({ data: blobs(60, 40, pts), width: 60, height: 40 }, { data: blobs(60, 40, pts, sx, sy), width: 60, height: 40 });
+      expect(r.candidates[0]).toMatchObject({ dx: sx, dy: sy, height: 1 });
+      const fine = refinePeak(r.spectrum, sx, sy, 50);
+      expect(Math.hypot(fine.dx - sx, fine.dy - sy)).toBeLessThan(0.15); // the window pulls towards 0
+      const a = { data: blobs(60, 40, pts), width: 60, height: 40 };
+      const u = refineShiftUnbiased(windowedSpectrum(a), { data: blobs(60, 40, pts, sx, sy), width: 60, height: 40 }, fine, { upsample: 50 });
+      expect(u.dx).toBeCloseTo(sx, 2);
+      expect(u.dy).toBeCloseTo(sy, 2);
+    }
+  });
+
+  it('lists local maxima highest first, as signed shifts', () => {
+    const w = 8;
+    const h = 6;
+    const s = new Float64Array(w * h);
+    s[0] = 1; // shift (0, 0)
+    s[2 * w + 7] = 0.8; // (-1, 2)
+    s[5 * w + 3] = 0.3; // (3, -1), below 0.5
+    const p = findCorrelationPeaks(s, w, h, { radius: 1 });
+    expect(p).toEqual([{ dx: 0, dy: 0, height: 1 }, { dx: -1, dy: 2, height: 0.8 }]);
+    expect(surfaceAt(s, w, h, -0.5, 0)).toBeCloseTo(0.5, 12);
+  });
+
+  it('reports the Pearson correlation of the overlap at a shift', () => {
+    const rng = new Random(4);
+    const a = Float64Array.from({ length: 400 }, () => rng.normal());
+    const b = new Float64Array(400);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) b[y * 20 + x] = x >= 2 && y >= 1 ? 3 * a[(y - 1) * 20 + x - 2] + 1 : 0;
+    expect(overlapCorrelation({ data: a, width: 20, height: 20 }, { data: b, width: 20, height: 20 }, 2, 1)).toBeCloseTo(1, 12);
+    expect(Math.abs(overlapCorrelation({ data: a, width: 20, height: 20 }, { data: b, width: 20, height: 20 }, 0, 0))).toBeLessThan(0.3);
+  });
+});

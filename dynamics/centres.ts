@@ -89,7 +89,12 @@ export interface CentreChoice {
   all: boolean;
   /** 'command-line', 'model' (the model card's dopant) or 'rarest' (the rarest species in the table). */
   origin: 'command-line' | 'model' | 'rarest';
+  /** Why there are no centres, when the default found no dopant. */
+  note?: string;
 }
+
+/** A species is taken for a dopant by default only when it makes up less than this fraction of the atoms. */
+export const DOPANT_MAX_FRACTION = 0.1;
 
 /**
  * The dopant species named in a model card, if any. Understands `card.dopant` / `card.dopants`
@@ -114,7 +119,9 @@ export function dopantFromCard(card: unknown): string[] {
 }
 
 /**
- * Decide which atoms are centres.
+ * Decide which atoms are centres: the `--centre` value; else the dopant named in the model card;
+ * else the rarest species when it is rare (under {@link DOPANT_MAX_FRACTION} of the atoms), else
+ * none (a pristine lattice, or a compound such as MX2 without a dopant), with `note` saying why.
  * @param flag the `--centre` value ('all', a species or element name, comma-separated list), or undefined
  * @param card the model card from run.json (model.card), if any
  * @throws AtomdynError('--centre', ...) when the named species is absent from the table
@@ -137,7 +144,8 @@ export function chooseCentres(atoms: AtomRecord[], flag: string | undefined, car
   const fromCard = dopantFromCard(card).filter((n) => present.has(n));
   if (fromCard.length) return { names: fromCard, all: false, origin: 'model' };
   const counts = speciesCounts(atoms);
-  if (counts.size === 0) return { names: [], all: false, origin: 'rarest' };
+  if (counts.size === 0) return { names: [], all: false, origin: 'rarest', note: 'the table holds no atoms' };
+  if (counts.size === 1) return { names: [], all: false, origin: 'rarest', note: `only one species (${[...counts.keys()][0]}) was found: no dopant to classify` };
   let rarest = '';
   let min = Infinity;
   for (const [s, c] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
@@ -145,6 +153,9 @@ export function chooseCentres(atoms: AtomRecord[], flag: string | undefined, car
       min = c;
       rarest = s;
     }
+  }
+  if (min / atoms.length >= DOPANT_MAX_FRACTION) {
+    return { names: [], all: false, origin: 'rarest', note: `no dopant: the rarest species, ${rarest}, is ${((100 * min) / atoms.length).toFixed(0)} % of the atoms` };
   }
   return { names: [rarest], all: false, origin: 'rarest' };
 }

@@ -250,13 +250,9 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const units: 'pm' | 'px' = scaleOrigin === 'given' ? 'pm' : 'px';
   const toUnits = units === 'pm' ? scale : 1; // multiply px by this to get descriptor units
   const pmToUnits = units === 'pm' ? 1 : 1 / scale;
+  if (centres.note) warnings.push(`${centres.note} (give --centre to choose centre atoms)`);
   const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
-  if (centreElements.size === 0) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
-  if (centres.origin === 'rarest' && speciesChannels.length === 0) {
-    // a table of the host alone (a pristine lattice): nothing to classify unless asked
-    centres.names = [];
-    warnings.push(`only the host species (${[...hostSpecies].join(', ')}) was found: no dopant to classify (give --centre to classify host atoms)`);
-  }
+  if (centreElements.size === 0 && !centres.note) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
   let rMaxPm = options.neighbourRadiusPm ?? 0;
   if (!rMaxPm) {
     for (const [key, cut] of cutoffs) {

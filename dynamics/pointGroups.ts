@@ -81,6 +81,29 @@ export function pointGroup(name: string): PointGroup {
 }
 
 /**
+ * The 2-D point group seen in projection along the main axis of a 3-D (crystal) point group, as
+ * model cards state them (Hermann-Mauguin): rotations about the axis stay rotations, mirror planes
+ * containing it and two-fold axes across it become mirror lines, inversion becomes a two-fold
+ * rotation. `6/mmm` (graphene) -> `6mm`, `-6m2` (1H-MX2, about a site) -> `3m`, `4/mmm` -> `4mm`.
+ * A 2-D name is returned as is.
+ *
+ * @returns a name {@link pointGroup} accepts, or null when unknown
+ */
+export function projectedPointGroup(name: string): string | null {
+  const s = name.replace(/\s+/g, '');
+  const table: Record<string, string> = {
+    '6/mmm': '6mm', '6/m': '6', '622': '6mm', '-6m2': '3m', '-62m': '3m', '-6': '3', '-3m': '6mm', '-3': '6', '32': '3m', '3m': '3m',
+    '4/mmm': '4mm', '4/m': '4', '422': '4mm', '-42m': '4mm', '-4m2': '4mm', '-4': '4', mmm: '2mm', '222': '2mm', mm2: '2mm', '2/m': '2', '-1': '2',
+  };
+  if (table[s]) return table[s];
+  try {
+    return pointGroup(s).name;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Index of the product `a · b` (apply b first, then a).
  * Uses `M R(b) = R(-b) M`.
  */

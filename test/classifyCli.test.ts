@@ -2,7 +2,7 @@
  * `atomdyn classify` end to end: files per docs/schema.md, run.json inheritance and precedence,
  * printed formulas of the LibraryNet files, one-line errors.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,15 +10,28 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { generateMovie } from '../dynamics/syntheticConfigurations.ts';
 import { toCsv, parseCsv } from '../data/csvTable.ts';
+import { writeNpy } from '../data/writers/npy.ts';
+import { sharedData } from './sharedData.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
-const run = (args: string[]) => spawnSync('node', [bin, 'classify', ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });
-
-function sharedDir(): string | null {
-  for (const c of [process.env.ATOMDYN_SHARED, path.resolve('../shared'), '/work/shared']) if (c && existsSync(path.join(c, 'data', 'graphene_Si'))) return c;
-  return null;
+/** The real binary (exit code, stderr), for the error cases. */
+const spawnRun = (args: string[]) => spawnSync('node', [bin, 'classify', ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });
+/** The same CLI in this process (cli/main.ts), capturing stdout and stderr: no start-up cost per run. */
+async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { main } = await import('../cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  try {
+    const status = await main(['node', 'atomdyn', 'classify', ...args]);
+    return { status, stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
 }
-const shared = sharedDir();
+
 
 describe('atomdyn classify', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-classify-'));
@@ -36,7 +49,9 @@ describe('atomdyn classify', () => {
       JSON.stringify({
         schema: 'atomdyn-run/1', step: 'track', created: '2026-01-01T00:00:00Z', command: ['track'], source: '/data/movie.tif', inputs: [],
         frames: { count: 12, height: 400, width: 600 }, pixelSizePm: { value: 10, origin: 'file', note: 'test' }, frameTimeS: { value: 0.5, origin: 'file' },
-        lattice: 'graphene', model: { name: 'graphene-si', card: { species: { C: { element: 'C' }, Si: { element: 'Si', dopant: true } }, pointGroup: '6mm' } },
+        lattice: 'graphene',
+        // a model card as models/modelCard.ts writes it: no dopant flag, a 3-D point group, typical bond lengths
+        model: { name: 'graphene-si', card: { species: [{ name: 'C', element: 'C', atomsPerColumn: 1 }, { name: 'Si', element: 'Si', atomsPerColumn: 1 }], lattice: { name: 'graphene', latticeConstantPm: 246, pointGroup: '6/mmm', bondLengthsPm: { 'C-C': 142, 'C-Si': 175, 'Si-Si': 230 } } } },
         species: { C: 'C', Si: 'Si' }, backend: null, versions: {}, seed: null, parameters: {}, outputs: ['tracks.csv'], warnings: [],
       }),
     );
@@ -44,7 +59,7 @@ describe('atomdyn classify', () => {
 
   it('writes configurations.csv, classes.png, model.json and run.json, inheriting the calibration', async () => {
     const out = path.join(dir, 'classify');
-    const r = run([tracks, '--out', out, '--seed', '1']);
+    const r = await run([tracks, '--out', out, '--seed', '1']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/complexes over 12 frames: Si1C[34] x\d+, Si1C[34] x\d+/);
@@ -62,11 +77,13 @@ describe('atomdyn classify', () => {
     expect(agree).toBe(48);
     const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(runJson.step).toBe('classify');
+    expect(runJson.command).toEqual(['classify', tracks, '--out', out, '--seed', '1']);
     expect(runJson.pixelSizePm).toMatchObject({ value: 10, origin: 'file' });
     expect(runJson.source).toBe('/data/movie.tif');
     expect(runJson.previous.step).toBe('track');
     expect(runJson.parameters.pointGroup).toBe('6mm');
-    expect(runJson.parameters.centreOrigin).toBe('model');
+    expect(runJson.parameters.centreOrigin).toBe('rarest');
+    expect(runJson.parameters.cutoffsPm).toMatchObject({ 'C-C': 180, 'C-Si': 215, 'Si-Si': 240 });
     expect(runJson.outputs).toEqual(['configurations.csv', 'classes.png', 'model.json']);
     const model = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8'));
     expect(model.k).toBe(2);
@@ -77,16 +94,47 @@ describe('atomdyn classify', () => {
     expect((await sharp(path.join(out, 'classes.png')).metadata()).format).toBe('png');
   });
 
-  it('takes the pixel size from the command line over run.json', () => {
+  it('cuts sub-images from the movie given with --frames (read through data/openFrames)', async () => {
+    // render the simulated movie: Gaussian columns, intensity ~ Z^1.7
+    let W = 0;
+    let H = 0;
+    for (const a of mv.atoms) {
+      W = Math.max(W, Math.ceil(a.x) + 20);
+      H = Math.max(H, Math.ceil(a.y) + 20);
+    }
+    const stack = new Float32Array(12 * H * W);
+    for (const a of mv.atoms) {
+      const amp = a.species === 'Si' ? 89 : 21;
+      for (let y = Math.max(0, Math.floor(a.y - 12)); y < Math.min(H, a.y + 12); y++) {
+        for (let x = Math.max(0, Math.floor(a.x - 12)); x < Math.min(W, a.x + 12); x++) stack[(a.frame * H + y) * W + x] += amp * Math.exp(-((x - a.x) ** 2 + (y - a.y) ** 2) / 32);
+      }
+    }
+    const movie = path.join(dir, 'movie.npy');
+    await writeNpy(movie, stack, [12, H, W]);
+    const out = path.join(dir, 'classify-frames');
+    const r = await run([tracks, '--frames', movie, '--out', out, '--window', '250']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const model = JSON.parse(readFileSync(path.join(out, 'model.json'), 'utf8'));
+    expect(model.window.radiusPx).toBeCloseTo(25, 9);
+    const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(runJson.inputs).toContain(movie);
+    // the gallery now has a row of sub-images under each row of diagrams
+    const withFrames = await sharp(path.join(out, 'classes.png')).metadata();
+    const without = await sharp(path.join(dir, 'classify', 'classes.png')).metadata();
+    expect(withFrames.height!).toBeGreaterThan(without.height! + 2 * 128);
+  });
+
+  it('takes the pixel size from the command line over run.json', async () => {
     const out = path.join(dir, 'classify2');
-    const r = run([tracks, '--out', out, '--pixel-size', '10.5', '--classes', '2', '--method', 'gmm']);
+    const r = await run([tracks, '--out', out, '--pixel-size', '10.5', '--classes', '2', '--method', 'gmm']);
     expect(r.status).toBe(0);
     const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(runJson.pixelSizePm).toMatchObject({ value: 10.5, origin: 'command-line' });
     expect(runJson.parameters.method).toBe('gmm');
   });
 
-  it('fails with one line and exit code 2 on bad input, and never overwrites its input', () => {
+  it('fails with one line and exit code 2 on bad input, and never overwrites its input', async () => {
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, 'frame,x,y\n0,1,2\n');
     // (the library's own input errors, --centre, --covariance, ..., are tested in classifyConfigurations.test.ts)
@@ -94,7 +142,7 @@ describe('atomdyn classify', () => {
       [[bad, '--out', path.join(dir, 'o1')], /bad\.csv: missing column\(s\) species/],
       [[tracks, '--out', path.join(dir, 'o2'), '--centre', 'N'], /--centre: no atoms of N/],
     ] as const) {
-      const r = run([...args]);
+      const r = spawnRun([...args]);
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
@@ -105,19 +153,20 @@ describe('atomdyn classify', () => {
     const input = path.join(inOut, 'configurations.csv');
     writeFileSync(input, readFileSync(tracks));
     const before = readFileSync(input, 'utf8');
-    const r = run([input, '--out', inOut, '--classes', '2']);
+    const r = await run([input, '--out', inOut, '--classes', '2']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/refusing to overwrite an input file/);
     expect(readFileSync(input, 'utf8')).toBe(before);
   });
 
-  it.skipIf(!shared)('prints the formulas of the LibraryNet coordinate files', () => {
+  it('prints the formulas of the LibraryNet coordinate files', async () => {
     const expected: Record<string, string[]> = { 'Si1C3_test-1': ['Si1C3', 'Si1C3'], 'Si2C5_test-2': ['Si2C5'], 'Si3C6_test-3': ['Si3C6'] };
     for (const [name, formulas] of Object.entries(expected)) {
       const out = path.join(dir, `lib-${name}`);
-      const r = run([path.join(shared!, 'data', 'graphene_Si', `LibraryNet_${name}.hdf5`), '--out', out]);
+      const r = await run([sharedData('graphene_Si', `LibraryNet_${name}.hdf5`), '--out', out]);
       expect(r.status).toBe(0);
       const line = r.stdout.split('\n').find((l) => l.startsWith('frame 0:'))!;
+      expect(r.stdout).toMatch(new RegExp(`${formulas.reduce((n, f) => n + Number(f[2]), 0)} centre\\(s\\) classified`));
       expect([...line.matchAll(/(Si\dC\d) at/g)].map((m) => m[1])).toEqual(formulas);
       const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
       expect(runJson.pixelSizePm).toMatchObject({ value: 7.8125, origin: 'file' });

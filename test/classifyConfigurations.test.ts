@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { sharedData } from './sharedData.ts';
 import { generateConfigurations, type SyntheticSet } from '../dynamics/syntheticConfigurations.ts';
 import { classifyConfigurations } from '../dynamics/classifyConfigurations.ts';
 import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
@@ -108,7 +107,12 @@ describe('classifyConfigurations', () => {
     const carbon = set.atoms.filter((a) => a.species === 'C');
     const p = await classifyConfigurations({ atoms: carbon, pixelSizePm: 10 });
     expect(p.rows.length).toBe(0);
-    expect(p.warnings.join(' ')).toMatch(/no dopant to classify/);
+    expect(p.warnings.join(' ')).toMatch(/only one species \(C\) was found: no dopant to classify/);
+    // a compound without a dopant (1 : 2, like MX2): its rarer species is not taken for a dopant
+    const mx2 = carbon.map((a, i) => ({ ...a, species: i % 3 === 0 ? 'metal' : 'chalcogen', element: i % 3 === 0 ? 'W' : 'Se2' }));
+    const q = await classifyConfigurations({ atoms: mx2, pixelSizePm: 10 });
+    expect(q.rows.length).toBe(0);
+    expect(q.warnings.join(' ')).toMatch(/no dopant: the rarest species, metal, is 33 % of the atoms/);
     expect(((await sharp(await renderClassGallery(galleryFromResult(p))).metadata()).format)).toBe('png');
   });
 
@@ -125,17 +129,12 @@ describe('classifyConfigurations', () => {
   });
 });
 
-function sharedDir(): string | null {
-  for (const c of [process.env.ATOMDYN_SHARED, path.resolve('../shared'), '/work/shared']) if (c && existsSync(path.join(c, 'data', 'graphene_Si'))) return c;
-  return null;
-}
-const shared = sharedDir();
-
-describe.skipIf(!shared)('classifyConfigurations on LibraryNet coordinates', () => {
+describe('classifyConfigurations on LibraryNet coordinates', () => {
   it('finds both Si1C3 complexes of test-1 and classifies their Si together', async () => {
-    const c = await readHdf5Coordinates(path.join(shared!, 'data', 'graphene_Si', 'LibraryNet_Si1C3_test-1.hdf5'));
+    const c = await readHdf5Coordinates(sharedData('graphene_Si', 'LibraryNet_Si1C3_test-1.hdf5'));
     const atoms = c.complexes.flatMap((cx) => cx.atoms).map((a, i) => ({ row: i, frame: 0, x: a.x, y: a.y, species: a.species, element: a.species, particle: null }));
-    const r = await classifyConfigurations({ atoms, pixelSizePm: c.pixelSizePm }, { seed: 0 });
+    // the file holds only the complexes' atoms (Si is 25 % of them): name the centre
+    const r = await classifyConfigurations({ atoms, pixelSizePm: c.pixelSizePm }, { seed: 0, centre: 'Si' });
     expect(r.complexes.map((x) => x.formula)).toEqual(['Si1C3', 'Si1C3']);
     expect(r.rows.map((x) => [x.complex, x.formula])).toEqual([[0, 'Si1C3'], [1, 'Si1C3']]);
     expect(r.k).toBe(1);

@@ -4,22 +4,13 @@
  * pixel size (2000 pm scan / 256 px), the formulas must agree with the files' labels.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { sharedData } from './sharedData.ts';
 import { readHdf5Coordinates } from '../data/hdf5Coordinates.ts';
 import { analyseFrame, grapheneSiCutoffs } from '../dynamics/chemistry.ts';
 
-/** ../shared: ATOMDYN_SHARED, then ../shared beside the checkout, then /work/shared. */
-function sharedDir(): string | null {
-  for (const c of [process.env.ATOMDYN_SHARED, path.resolve('../shared'), '/work/shared']) {
-    if (c && existsSync(path.join(c, 'data', 'graphene_Si'))) return c;
-  }
-  return null;
-}
-const shared = sharedDir();
-const file = (n: string) => path.join(shared ?? '', 'data', 'graphene_Si', `LibraryNet_${n}.hdf5`);
+const file = (name: string) => sharedData('graphene_Si', `LibraryNet_${name}.hdf5`);
 
-describe.skipIf(!shared)('LibraryNet coordinates', () => {
+describe('LibraryNet coordinates', () => {
   for (const [name, labels] of [
     ['Si1C3_test-1', ['Si1C3', 'Si1C3']],
     ['Si2C5_test-2', ['Si2C5']],
@@ -65,7 +56,7 @@ describe.skipIf(!shared)('LibraryNet coordinates', () => {
 
   it('reports a missing file and a file without coordinates in one line', async () => {
     await expect(readHdf5Coordinates('/nonexistent/x.hdf5')).rejects.toThrow(/x\.hdf5: no such file/);
-    const g = path.join(shared!, 'data', 'graphene_Si', 'G-Si-2nm.hdf5');
+    const g = sharedData('graphene_Si', 'G-Si-2nm.hdf5');
     await expect(readHdf5Coordinates(g)).rejects.toThrow(/no defect_coord_\* datasets/);
   });
 });

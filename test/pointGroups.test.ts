@@ -1,6 +1,6 @@
 /** Tests of dynamics/pointGroups.ts: group axioms against the 2x2 matrices, permutations, stabilisers, cosets. */
 import { describe, expect, it } from 'vitest';
-import { pointGroup, composeOps, inverseOp, applyOp, opPermutation, stabiliser, poseCosets, latticeDirectionMultiplicity } from '../dynamics/pointGroups.ts';
+import { pointGroup, projectedPointGroup, composeOps, inverseOp, applyOp, opPermutation, stabiliser, poseCosets, latticeDirectionMultiplicity } from '../dynamics/pointGroups.ts';
 
 function mul(a: readonly number[], b: readonly number[]): number[] {
   return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];
@@ -82,6 +82,14 @@ describe('pointGroup', () => {
     const hc = stabiliser(g, rms(chiral), 1);
     expect(hc).toEqual([0]);
     expect(poseCosets(g, hc).representatives.filter((r) => g.ops[r].mirror).length).toBe(6);
+  });
+
+  it('projects the 3-D point groups of model cards along the beam', () => {
+    expect(projectedPointGroup('6/mmm')).toBe('6mm');
+    expect(projectedPointGroup('-6m2')).toBe('3m');
+    expect(projectedPointGroup('4/mmm')).toBe('4mm');
+    expect(projectedPointGroup('3m')).toBe('3m');
+    expect(projectedPointGroup('p6mm')).toBeNull();
   });
 
   it('measures lattice directions modulo 60 degrees for hexagonal groups, 90 for square', () => {

@@ -93,33 +93,26 @@ function singleImageStack(file: string, image: { data: Float32Array; height: num
 }
 
 /**
- * Open a movie through the project's readers (data/readers/), loaded lazily so that classify works
- * without them; LibraryNet-style coordinate files supply their own image.
+ * Open the movie the atoms came from: through the project's readers (data/openFrames.ts: TIFF,
+ * NumPy, HDF5/EMD/HSPY with FILE:DATASET, DM3/DM4, PNG/JPEG); a LibraryNet coordinates file gives
+ * its own `nn_input` image.
  */
 async function openMovie(file: string): Promise<FrameStack> {
-  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
-  protectInput(file);
-  if (/\.(h5|hdf5)$/i.test(file)) {
+  if (/\.(h5|hdf5)$/i.test(file) && existsSync(file)) {
     try {
       const c = await readHdf5Coordinates(file);
       if (c.image) return singleImageStack(file, c.image, c.pixelSizePm);
     } catch {
-      /* not a coordinates file: fall through to the general readers */
+      /* not a coordinates file: the general readers below */
     }
   }
-  const readersPath = '../../data/readers/index.ts';
-  let mod: Record<string, unknown> | null = null;
-  try {
-    mod = (await import(readersPath)) as Record<string, unknown>;
-  } catch {
-    mod = null;
-  }
-  const open = mod && (mod.openFrameStack ?? mod.openStack ?? mod.openFrames ?? mod.open);
-  if (typeof open !== 'function') throw new AtomdynError('--frames', 'this build has no movie readers (data/readers); classify without --frames');
-  return (await (open as (f: string) => Promise<FrameStack>)(file)) as FrameStack;
+  const { openFrames } = await import('../../data/openFrames.ts');
+  return openFrames(file);
 }
 
 interface LoadedInput {
+  /** Default centre for this input, when it implies one (a coordinates file of dopant complexes: its rarest species). */
+  defaultCentre?: string;
   atoms: AtomRecord[];
   previous: RunMetadata | null;
   filePixelSize: Sourced<number> | null;
@@ -135,7 +128,12 @@ async function loadInput(file: string): Promise<LoadedInput> {
     const atoms: AtomRecord[] = [];
     for (const cx of c.complexes) for (const a of cx.atoms) atoms.push({ row: atoms.length, frame: 0, x: a.x, y: a.y, species: a.species, element: a.species, particle: null });
     const species = Object.fromEntries([...new Set(atoms.map((a) => a.species))].map((s) => [s, s]));
+    const counts = new Map<string, number>();
+    for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);
+    const rarest = [...counts.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
     return {
+      // the file holds the atoms of its dopant complexes only, so its rarest species is the dopant
+      defaultCentre: counts.size > 1 ? rarest : undefined,
       atoms,
       previous: null,
       filePixelSize: c.pixelSizePm ? { value: c.pixelSizePm, origin: 'file', note: `scan size ${c.scanSizePm} pm / ${c.image?.width} px` } : null,
@@ -215,9 +213,11 @@ export function register(program: Command): void {
         "the class's own symmetry), mirror, probability. Centres near the frame edge are left unclassified.\n" +
         'Example: atomdyn classify out/track/tracks.csv --out out/classify',
     )
-    .action(async (table: string, f: Flags) => {
+    .action(async (table: string, f: Flags, cmd: Command) => {
+      // argv as parsed (also when another command, e.g. analyze, runs classify in-process)
+      const command = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
       const { classifyConfigurations } = await import('../../dynamics/classifyConfigurations.ts');
-      const { cutoffsFromCard } = await import('../../dynamics/chemistry.ts');
+      const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/chemistry.ts');
       const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
       const progress = terminalProgress();
       const inp = await loadInput(table);
@@ -231,8 +231,12 @@ export function register(program: Command): void {
         inp.filePixelSize,
       );
       const card = (inp.previous?.model as { card?: unknown } | null)?.card;
-      const cardGroup = card && typeof card === 'object' ? ((card as Record<string, unknown>).pointGroup ?? (card as Record<string, unknown>).point_group) : undefined;
-      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? cardGroup : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
+      const c = (card && typeof card === 'object' ? card : {}) as Record<string, unknown>;
+      const lat = (c.lattice && typeof c.lattice === 'object' ? c.lattice : {}) as Record<string, unknown>;
+      const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
+      const { projectedPointGroup } = await import('../../dynamics/pointGroups.ts');
+      // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
+      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;
       if (f.frames) frames = await openMovie(f.frames);
       const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
@@ -240,7 +244,10 @@ export function register(program: Command): void {
       if (!['neighbours', 'image'].includes(descriptor)) throw new AtomdynError('--descriptor', `unknown descriptor '${f.descriptor}' (neighbours or image)`);
       const bicSamples = f.bicSamples as 'segments' | 'effective' | 'all';
       if (!['segments', 'effective', 'all'].includes(bicSamples)) throw new AtomdynError('--bic-samples', `unknown mode '${f.bicSamples}' (segments, effective or all)`);
-      const cutoffs = cutoffsFromCard(card, inp.species) ?? undefined;
+      // bond cut-offs: 1.25 x the card's typical lengths, except for C and Si, whose projected Si-C
+      // bonds range from 155 (Si-C3) to 195 pm (Si-C4): the graphene defaults (chemistry.ts) win there
+      const fromCard = cutoffsFromCard(card, inp.species) ?? cutoffsFromCard(lat, inp.species);
+      const cutoffs = fromCard ? new Map([...fromCard, ...grapheneSiCutoffs()]) : undefined;
       try {
         const result = await classifyConfigurations(
           {
@@ -251,7 +258,7 @@ export function register(program: Command): void {
             card,
           },
           {
-            centre: f.centre,
+            centre: f.centre ?? inp.defaultCentre,
             method: f.method as ClassifyMethod,
             classes: classesFlag,
             maxClasses: integer('--max-classes', f.maxClasses, 1),
@@ -286,7 +293,7 @@ export function register(program: Command): void {
           settings: result.settings,
         };
         await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
-        const run = newRun('classify', process.argv.slice(2), inp.previous);
+        const run = newRun('classify', command, inp.previous);
         run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : [])];
         if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
         if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };

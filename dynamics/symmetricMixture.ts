@@ -54,6 +54,8 @@ export interface TransformedViews {
   views(i: number, ref: Float64Array, out: Float64Array, sqDist?: Float64Array): void;
   /** How far `ref` moves under operation h (RMS per slot, feature units); 0 for the identity. */
   selfDistance(ref: Float64Array, h: number): number;
+  /** `ref` under operation h, matched back onto `ref`'s own slots (optional; enables symmetrised means). */
+  transformed?(ref: Float64Array, h: number): Float64Array;
 }
 
 /**
@@ -114,6 +116,13 @@ export class NeighbourViews implements TransformedViews {
     const out = new Float64Array(this.d);
     const d2 = matchToTemplate(t, ref, this.k, this.stride, out, this.ws, undefined, this.cost);
     return Math.sqrt(d2 / this.k);
+  }
+
+  transformed(ref: Float64Array, h: number): Float64Array {
+    const t = applyOp(this.group.ops[h], ref, this.stride);
+    const out = new Float64Array(this.d);
+    matchToTemplate(t, ref, this.k, this.stride, out, this.ws, undefined, this.cost);
+    return out;
   }
 }
 
@@ -188,6 +197,13 @@ export interface SymmetricMixtureOptions {
    * mean; default: twice the RMS spread of the class (sqrt of the mean covariance diagonal).
    */
   symmetryTolerance?: number;
+  /**
+   * Symmetrise each class mean over the operations that (within the symmetry tolerance) leave it
+   * unchanged, after every M-step (default true; needs views with `transformed`). Without it, nearly
+   * hard alignments of distorted instances reinforce one distortion and the mean loses the class's
+   * symmetry (alignment bias of template averaging).
+   */
+  symmetrise?: boolean;
   /** Called after every EM iteration. */
   onIteration?: (init: number, iteration: number, lowerBound: number) => void;
 }
@@ -416,9 +432,10 @@ interface FitState {
 export class SymmetricMixture {
   readonly options: Readonly<Required<Omit<SymmetricMixtureOptions, 'symmetryTolerance' | 'onIteration'>>> & Pick<SymmetricMixtureOptions, 'symmetryTolerance' | 'onIteration'>;
 
+
   /** @throws RangeError on invalid settings */
   constructor(options: SymmetricMixtureOptions) {
-    const o = { covarianceType: 'full' as CovarianceType, regCovar: 1e-6, maxIter: 100, tol: 1e-4, nInit: 3, kmeansIter: 20, kmeansRuns: 4, seed: 0, ...options };
+    const o = { covarianceType: 'full' as CovarianceType, regCovar: 1e-6, maxIter: 100, tol: 1e-4, nInit: 3, kmeansIter: 20, kmeansRuns: 4, seed: 0, symmetrise: true, ...options };
     if (!Number.isInteger(o.nComponents) || o.nComponents < 1) throw new RangeError(`nComponents must be an integer >= 1, got ${o.nComponents}`);
     if (!['full', 'diag', 'spherical'].includes(o.covarianceType)) throw new RangeError(`unknown covariance type '${o.covarianceType}'`);
     if (!(o.regCovar >= 0)) throw new RangeError('regCovar must be >= 0');
@@ -460,7 +477,7 @@ export class SymmetricMixture {
       for (let it = 1; it <= o.maxIter; it++) {
         nIter = it;
         const prev = lb;
-        const r = emStep(v, st, o.covarianceType, o.regCovar);
+        const r = emStep(v, st, o.covarianceType, o.regCovar, o.symmetrise ? o.symmetryTolerance ?? null : undefined);
         lb = r.lowerBound;
         st = r.next;
         history.push(lb);
@@ -499,6 +516,7 @@ export class SymmetricMixture {
         kmeansIter: o.kmeansIter,
         kmeansRuns: o.kmeansRuns,
         seed: o.seed,
+        symmetrise: o.symmetrise,
         pointGroup: v.group.name,
       },
     });
@@ -646,6 +664,22 @@ function constantCov(type: CovarianceType, d: number, value: number): Float64Arr
   return new Float64Array(type === 'diag' ? d : 1).fill(value);
 }
 
+/** Covariance about a new centre: cov + (old - new)(old - new)ᵀ (diagonal / mean-diagonal for diag / spherical). */
+function shiftCovariance(cov: Float64Array, type: CovarianceType, d: number, oldMean: Float64Array, newMean: Float64Array): Float64Array {
+  const out = Float64Array.from(cov);
+  const dl = Float64Array.from(oldMean, (m, i) => m - newMean[i]);
+  if (type === 'full') {
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) out[i * d + j] += dl[i] * dl[j];
+  } else if (type === 'diag') {
+    for (let i = 0; i < d; i++) out[i] += dl[i] * dl[i];
+  } else {
+    let s = 0;
+    for (let i = 0; i < d; i++) s += dl[i] * dl[i];
+    out[0] += s / d;
+  }
+  return out;
+}
+
 /** sqrt of the mean diagonal of a covariance. */
 function rmsSpread(cov: Float64Array, type: CovarianceType, d: number): number {
   let s = 0;
@@ -656,7 +690,12 @@ function rmsSpread(cov: Float64Array, type: CovarianceType, d: number): number {
 }
 
 /** One EM iteration: E-step with the current parameters (lower bound) and the M-step's new parameters. */
-function emStep(v: TransformedViews, st: FitState, type: CovarianceType, reg: number): { lowerBound: number; next: FitState } {
+/**
+ * One EM iteration.
+ * @param symTol undefined: no symmetrisation; null: symmetrise with the default tolerance (twice the
+ *   class's RMS spread); a number: that tolerance
+ */
+function emStep(v: TransformedViews, st: FitState, type: CovarianceType, reg: number, symTol?: number | null): { lowerBound: number; next: FitState } {
   const K = st.weights.length;
   const G = v.group.ops.length;
   const d = v.d;
@@ -687,8 +726,22 @@ function emStep(v: TransformedViews, st: FitState, type: CovarianceType, reg: nu
   const factors: PrecisionFactor[] = [];
   for (let k = 0; k < K; k++) {
     weights[k] = (moments[k].w + 1e-15) / v.n;
-    means.push(moments[k].mean());
-    const cov = moments[k].covariance(type, reg);
+    let mu = moments[k].mean();
+    let cov = moments[k].covariance(type, reg);
+    if (symTol !== undefined && v.transformed) {
+      const tol = symTol ?? 2 * rmsSpread(cov, type, v.d);
+      const H = stabiliser(v.group, (h) => v.selfDistance(mu, h), tol);
+      if (H.length > 1) {
+        const sym = new Float64Array(v.d);
+        for (const h of H) {
+          const t = h === 0 ? mu : v.transformed(mu, h);
+          for (let j = 0; j < v.d; j++) sym[j] += t[j] / H.length;
+        }
+        cov = shiftCovariance(cov, type, v.d, mu, sym);
+        mu = sym;
+      }
+    }
+    means.push(mu);
     covariances.push(cov);
     factors.push(precisionCholesky(cov, type, d));
   }

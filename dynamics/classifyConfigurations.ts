@@ -387,7 +387,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   let rawWindows: Float32Array[][] | null = null; // per used instance, per op
   if (input.frames) windowSpec = { radiusPx: (options.windowRadiusPm ?? 300) / scale, samples: options.windowSamples ?? 12 };
   if (descriptorKind === 'image') {
-    rawWindows = await cutWindows(input.frames!, used, windowSpec!, (u) => group.ops.map((op) => op), progress, warnings);
+    rawWindows = await cutWindows(input.frames!, used, windowSpec!, () => [...group.ops], progress, warnings);
   }
   if (descriptorKind === 'image') {
     const mask = windowMask(windowSpec!);

@@ -16,8 +16,11 @@
  * coset p·H, and the coset's representative gives a rotation angle and a mirror flag. A Si-C3 at 0,
  * 120 and 240 degrees is one orientation.
  *
- * Initialisation: k-means++ seeding and Lloyd iterations under the invariant distance
- * min_g |T_g x - μ|² (k-means with alignment), then EM; `nInit` restarts keep the best likelihood.
+ * Initialisation: greedy k-means++ seeding and Lloyd iterations under the invariant distance
+ * min_g |T_g x - μ|² (k-means with alignment, best of several runs), then EM; `nInit` restarts keep
+ * the best likelihood. After every M-step each class mean is symmetrised over the operations that
+ * leave it (nearly) unchanged, which removes the alignment bias of template averaging (distorted
+ * instances aligned to a mean reinforce one distortion).
  * The matching makes each E-step's views depend on the current means, so EM is monotone only up to
  * changes of the matching (in practice it is; the plain mixture in gaussianMixture.ts is strictly so).
  */
@@ -29,7 +32,6 @@ import {
   logGaussianDensity,
   logSumExp,
   mixtureParameters,
-  covarianceParameters,
 } from './gaussianMixture.ts';
 import { type PointGroup, applyOp, inverseOp, poseCosets, stabiliser, pointGroup } from './pointGroups.ts';
 import { matchToTemplate } from './neighbourDescriptors.ts';
@@ -750,6 +752,3 @@ function emStep(v: TransformedViews, st: FitState, type: CovarianceType, reg: nu
   for (let k = 0; k < K; k++) weights[k] /= s;
   return { lowerBound: total / v.n, next: { weights, means, covariances, factors } };
 }
-
-/** Free covariance parameters per class (re-exported for model selection). */
-export { covarianceParameters };

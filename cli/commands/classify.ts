@@ -178,6 +178,7 @@ function summary(r: ClassifyResult, frames: number): string {
   return lines.join('\n') + '\n';
 }
 
+/** Adds `atomdyn classify` (with its --help) to the program. */
 export function register(program: Command): void {
   program
     .command('classify')

@@ -16,6 +16,7 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
+import { openFrames } from '../../data/openFrames.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -93,8 +94,8 @@ function singleImageStack(file: string, image: { data: Float32Array; height: num
 }
 
 /**
- * Open a movie through the project's readers (data/readers/), loaded lazily so that classify works
- * without them; LibraryNet-style coordinate files supply their own image.
+ * Open a movie through the project's readers (data/openFrames.ts); LibraryNet-style coordinate
+ * files supply their own image.
  */
 async function openMovie(file: string): Promise<FrameStack> {
   if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
@@ -107,16 +108,7 @@ async function openMovie(file: string): Promise<FrameStack> {
       /* not a coordinates file: fall through to the general readers */
     }
   }
-  const readersPath = '../../data/readers/index.ts';
-  let mod: Record<string, unknown> | null = null;
-  try {
-    mod = (await import(readersPath)) as Record<string, unknown>;
-  } catch {
-    mod = null;
-  }
-  const open = mod && (mod.openFrameStack ?? mod.openStack ?? mod.openFrames ?? mod.open);
-  if (typeof open !== 'function') throw new AtomdynError('--frames', 'this build has no movie readers (data/readers); classify without --frames');
-  return (await (open as (f: string) => Promise<FrameStack>)(file)) as FrameStack;
+  return openFrames(file);
 }
 
 interface LoadedInput {

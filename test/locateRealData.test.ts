@@ -47,6 +47,20 @@ describe('locate on real graphene frames (model graphene-si)', () => {
   }
 });
 
+describe('G-trimSi.hdf5 (no calibration; its own lattice is too faint for the Fourier check)', () => {
+  it('says so, and at the lattice scale of G-dimSi (same acquisition series) finds the three Si', async () => {
+    const file = sharedData('graphene_Si', 'G-trimSi.hdf5');
+    await expect(runLocate(file, { out: path.join(dir, 'trim0'), model: 'graphene-si' }, ['test'])).rejects.toThrow(/unknown pixel size.*give --pixel-size/);
+    const dim = await runLocate(sharedData('graphene_Si', 'G-dimSi.hdf5'), { out: path.join(dir, 'dim-scale'), model: 'graphene-si' }, ['test']);
+    const px = dim.run.pixelSizePm.value!;
+    const { table, run } = await runLocate(file, { out: path.join(dir, 'trim'), model: 'graphene-si', pixelSize: String(px) }, ['test']);
+    const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
+    expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(3);
+    expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
+    expect(Math.abs(f.medianNnPm / 142 - 1)).toBeLessThan(0.07);
+  });
+});
+
 describe('locate and track on the real WSe2 movie (model mx2)', () => {
   it('finds metal and chalcogen columns in equal numbers at the lattice-derived scale, and tracks them through the drift', async () => {
     const movie = sharedData('WSe2_movie', 'HAADF.tif');

@@ -5,12 +5,9 @@ import path from 'node:path';
 import { buildReport } from '../report/buildReport.ts';
 import { fmt } from '../report/htmlPage.ts';
 import { writeSyntheticRun } from './helpers/syntheticRun.ts';
+import { CHROMIUM, haveChromium, openReport } from './helpers/browser.ts';
 
-// The browser check needs Debian's chromium (CI installs it; here: apt-get install -y chromium).
-const CHROMIUM = process.env.ATOMDYN_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`report.test.ts: browser checks skipped: no chromium binary at ${CHROMIUM} (apt-get install -y chromium, or set ATOMDYN_CHROMIUM)`);
-const SHOTS = path.resolve('out/test');
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-report-'));
 const withDopants = path.join(root, 'dopants');
@@ -75,34 +72,8 @@ describe('buildReport', () => {
 });
 
 describe.skipIf(!haveChromium)(`report in headless Chromium (${CHROMIUM})`, () => {
-  async function open(file: string, shot: string) {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()}`));
-      page.on('request', (r) => { if (!/^(file|data):/.test(r.url())) problems.push(`network request: ${r.url()}`); });
-      await page.goto(`file://${file}`, { waitUntil: 'load' });
-      const cells = await page.$$eval('#transition-matrix td.cell', (tds) => tds.map((td) => ({
-        from: td.getAttribute('data-from'), to: td.getAttribute('data-to'), p: td.getAttribute('data-p'), shown: td.querySelector('.p')?.textContent ?? '',
-      })));
-      const images = await page.$$eval('img', (els) => els.map((e) => (e as HTMLImageElement).naturalWidth));
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: path.join(SHOTS, shot), fullPage: true });
-      return { problems, cells, images, title: await page.title(), noConfig: await page.$('#no-configurations') };
-    } finally {
-      await browser.close();
-    }
-  }
-
   it('renders without console errors or failed requests, and its matrix equals transitions.json', async () => {
-    const r = await open(reportFile, 'report.png');
+    const r = await openReport(reportFile, 'report.png');
     expect(r.problems).toEqual([]);
     expect(r.title).toBe('atomdyn report: movie.tif');
     expect(r.images.every((w) => w > 0)).toBe(true);
@@ -116,7 +87,7 @@ describe.skipIf(!haveChromium)(`report in headless Chromium (${CHROMIUM})`, () =
   });
 
   it('renders the pristine-lattice report without errors', async () => {
-    const r = await open(pristineFile, 'report-pristine.png');
+    const r = await openReport(pristineFile, 'report-pristine.png');
     expect(r.problems).toEqual([]);
     expect(r.noConfig).not.toBeNull();
   });

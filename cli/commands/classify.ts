@@ -16,6 +16,7 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
+import { openFrames } from '../../data/openFrames.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -106,7 +107,6 @@ async function openMovie(file: string): Promise<FrameStack> {
       /* not a coordinates file: the general readers below */
     }
   }
-  const { openFrames } = await import('../../data/openFrames.ts');
   return openFrames(file);
 }
 

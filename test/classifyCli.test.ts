@@ -159,6 +159,36 @@ describe('atomdyn classify', () => {
     expect(readFileSync(input, 'utf8')).toBe(before);
   });
 
+  it("classifies the simulator's movie (atomdyn simulate -> track -> classify) as its truth", async () => {
+    const { buildProgram } = await import('../cli/main.ts');
+    const sim = path.join(dir, 'sim');
+    const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await (await buildProgram()).parseAsync(['node', 'atomdyn', 'simulate', '--lattice', 'graphene', '--movie', '--frames', '20', '--size', '256', '--dopants', '4',
+        '--transition-matrix', JSON.stringify({ states: ['si-c3', 'si-c4'], matrix: [[0.8, 0.2], [0.2, 0.8]], hop: 0 }), '--seed', '11', '--out', path.join(sim, 'input')]);
+      // the simulator's labels stand in for locate's atoms.csv
+      await (await buildProgram()).parseAsync(['node', 'atomdyn', 'track', path.join(sim, 'input', 'labels.csv'), '--frames', path.join(sim, 'input', 'movie.tif'), '--out', path.join(sim, 'track')]);
+    } finally {
+      quiet.mockRestore();
+    }
+    const r = await run([path.join(sim, 'track', 'tracks.csv'), '--frames', path.join(sim, 'input', 'movie.tif'), '--out', path.join(sim, 'classify')]);
+    expect(r.status).toBe(0);
+    const truth = parseCsv(readFileSync(path.join(sim, 'input', 'truth.csv'), 'utf8')).rows.filter((t) => t.in_view === true);
+    const conf = parseCsv(readFileSync(path.join(sim, 'classify', 'configurations.csv'), 'utf8')).rows.filter((c) => c.state !== null);
+    let agree = 0;
+    for (const c of conf) {
+      const t = truth
+        .filter((x) => x.frame === c.frame)
+        .map((x) => ({ x, d: Math.hypot((x.x as number) - (c.x as number), (x.y as number) - (c.y as number)) }))
+        .sort((a, b) => a.d - b.d)[0];
+      expect(t.d).toBeLessThan(14.2);
+      if (String(t.x.formula) === c.state_name) agree++;
+    }
+    expect(conf.length).toBeGreaterThan(40);
+    expect(agree).toBe(conf.length);
+    expect(JSON.parse(readFileSync(path.join(sim, 'classify', 'model.json'), 'utf8')).k).toBe(2);
+  });
+
   it('prints the formulas of the LibraryNet coordinate files', async () => {
     const expected: Record<string, string[]> = { 'Si1C3_test-1': ['Si1C3', 'Si1C3'], 'Si2C5_test-2': ['Si2C5'], 'Si3C6_test-3': ['Si3C6'] };
     for (const [name, formulas] of Object.entries(expected)) {

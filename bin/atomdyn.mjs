@@ -4,5 +4,12 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `atomdyn info FILE | head` closes the pipe early: stop quietly instead of printing a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 const { main } = await import('../cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -51,9 +51,12 @@ describe('analyze on a movie with known kinetics', () => {
       votes.set(r.state as number, v);
       pairs.push({ frame: r.frame as number, particle: cand.d.particle, rec: r.state as number, truth: cand.d.state });
     }
-    // every true dopant detection was classified
-    const trueDetections = [...byFrame.values()].reduce((s, l) => s + l.length, 0);
-    expect(pairs.length / trueDetections).toBeGreaterThan(0.85);
+    // nearly every true dopant away from the frame edge (classify leaves centres within its descriptor
+    // radius of the edge unclassified) was classified
+    const away = (d: { x: number; y: number }) => d.x > 30 && d.y > 30 && d.x < 225 && d.y < 225;
+    const trueDetections = [...byFrame.values()].flat().filter(away).length;
+    const matchedAway = pairs.filter((p) => away(byFrame.get(p.frame)!.find((d) => d.particle === p.particle)!)).length;
+    expect(matchedAway / trueDetections).toBeGreaterThan(0.9);
     // classes map one-to-one onto the true states and agree on >= 90 % of the matched detections
     const mapping = new Map<number, string>();
     for (const [rec, v] of votes) mapping.set(rec, [...v.entries()].sort((a, b) => b[1] - a[1])[0][0]);

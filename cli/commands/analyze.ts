@@ -119,7 +119,7 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
   run.inputs = [input];
   run.seed = Number(flags.seed);
   run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: dirs };
-  run.warnings = [...loc.run.warnings, ...(classified === 0 ? ['no configurations were found (no centre atoms classified)'] : [])];
+  run.warnings = classified === 0 ? ['no configurations were found (no centre atoms classified)'] : []; // the steps' own warnings are in the chain
   const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
   await writeResultsHdf5(path.join(out, 'results.h5'), {
     run,

@@ -23,24 +23,30 @@ export interface RefinedPosition {
   refined: boolean;
 }
 
-/** Invert a small symmetric positive matrix (Gauss-Jordan with partial pivoting); null if singular. */
-function invert(a: number[][]): number[][] | null {
-  const n = a.length;
-  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+/** Invert a small matrix (Gauss-Jordan with partial pivoting), row-major `n x n`; null if singular. */
+function invert(a: Float64Array, n: number): Float64Array | null {
+  const m = new Float64Array(n * 2 * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) m[i * 2 * n + j] = a[i * n + j];
+    m[i * 2 * n + n + i] = 1;
+  }
+  const w = 2 * n;
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    if (Math.abs(m[p][c]) < 1e-300) return null;
-    [m[c], m[p]] = [m[p], m[c]];
-    const d = m[c][c];
-    for (let j = 0; j < 2 * n; j++) m[c][j] /= d;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r * w + c]) > Math.abs(m[p * w + c])) p = r;
+    if (Math.abs(m[p * w + c]) < 1e-300) return null;
+    if (p !== c) for (let j = 0; j < w; j++) { const t = m[c * w + j]; m[c * w + j] = m[p * w + j]; m[p * w + j] = t; }
+    const d = m[c * w + c];
+    for (let j = 0; j < w; j++) m[c * w + j] /= d;
     for (let r = 0; r < n; r++) {
       if (r === c) continue;
-      const f = m[r][c];
-      if (f !== 0) for (let j = 0; j < 2 * n; j++) m[r][j] -= f * m[c][j];
+      const f = m[r * w + c];
+      if (f !== 0) for (let j = 0; j < w; j++) m[r * w + j] -= f * m[c * w + j];
     }
   }
-  return m.map((row) => row.slice(n));
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = m[i * w + n + j];
+  return out;
 }
 
 /**
@@ -53,98 +59,103 @@ function invert(a: number[][]): number[][] | null {
  */
 export function refineAtom(frame: Float32Array, height: number, width: number, x0: number, y0: number, radiusPx: number, widthPx: number, maxShiftPx: number): RefinedPosition {
   const fail: RefinedPosition = { x: x0, y: y0, sigma: NaN, width: NaN, amplitude: NaN, refined: false };
-  const xs: number[] = [], ys: number[] = [], vs: number[] = [];
   const r2 = radiusPx * radiusPx;
-  for (let y = Math.max(0, Math.floor(y0 - radiusPx)); y <= Math.min(height - 1, Math.ceil(y0 + radiusPx)); y++) {
-    for (let x = Math.max(0, Math.floor(x0 - radiusPx)); x <= Math.min(width - 1, Math.ceil(x0 + radiusPx)); x++) {
+  const ylo = Math.max(0, Math.floor(y0 - radiusPx)), yhi = Math.min(height - 1, Math.ceil(y0 + radiusPx));
+  const xlo = Math.max(0, Math.floor(x0 - radiusPx)), xhi = Math.min(width - 1, Math.ceil(x0 + radiusPx));
+  const cap = (yhi - ylo + 1) * (xhi - xlo + 1);
+  const xs = new Float64Array(cap), ys = new Float64Array(cap), vs = new Float64Array(cap);
+  let n = 0;
+  for (let y = ylo; y <= yhi; y++) {
+    for (let x = xlo; x <= xhi; x++) {
       if ((x - x0) ** 2 + (y - y0) ** 2 <= r2) {
-        xs.push(x);
-        ys.push(y);
-        vs.push(frame[y * width + x]);
+        xs[n] = x;
+        ys[n] = y;
+        vs[n] = frame[y * width + x];
+        n++;
       }
     }
   }
-  const n = vs.length;
   if (n < 8) return fail;
   let vmin = Infinity, vmax = -Infinity;
-  for (const v of vs) {
-    vmin = Math.min(vmin, v);
-    vmax = Math.max(vmax, v);
+  for (let i = 0; i < n; i++) {
+    vmin = Math.min(vmin, vs[i]);
+    vmax = Math.max(vmax, vs[i]);
   }
-  // parameters: B, A, x0, y0, s
-  let p = [vmin, Math.max(vmax - vmin, 1e-12), x0, y0, widthPx];
-  const residuals = (q: number[], J: number[][] | null) => {
+  // parameters: B, A, x0, y0, s; normal equations accumulated directly (no Jacobian stored)
+  let p = Float64Array.of(vmin, Math.max(vmax - vmin, 1e-12), x0, y0, widthPx);
+  const JtJ = new Float64Array(25), Jtr = new Float64Array(5), row = new Float64Array(5);
+  const evaluate = (q: Float64Array, normal: boolean): number => {
     let rss = 0;
-    const res = new Float64Array(n);
+    if (normal) {
+      JtJ.fill(0);
+      Jtr.fill(0);
+    }
+    const s2 = q[4] * q[4];
     for (let i = 0; i < n; i++) {
       const dx = xs[i] - q[2], dy = ys[i] - q[3];
       const rr = dx * dx + dy * dy;
-      const s2 = q[4] * q[4];
       const e = Math.exp(-rr / (2 * s2));
-      const f = q[0] + q[1] * e;
-      res[i] = vs[i] - f;
-      rss += res[i] * res[i];
-      if (J) J[i] = [1, e, (q[1] * e * dx) / s2, (q[1] * e * dy) / s2, (q[1] * e * rr) / (s2 * q[4])];
-    }
-    return { rss, res };
-  };
-  let lambda = 1e-3;
-  const J: number[][] = new Array(n);
-  let cur = residuals(p, J);
-  let converged = false;
-  for (let it = 0; it < 50; it++) {
-    const JtJ = Array.from({ length: 5 }, () => new Array(5).fill(0));
-    const Jtr = new Array(5).fill(0);
-    for (let i = 0; i < n; i++) {
-      const row = J[i];
-      for (let a = 0; a < 5; a++) {
-        Jtr[a] += row[a] * cur.res[i];
-        for (let b = a; b < 5; b++) JtJ[a][b] += row[a] * row[b];
+      const res = vs[i] - (q[0] + q[1] * e);
+      rss += res * res;
+      if (normal) {
+        row[0] = 1;
+        row[1] = e;
+        row[2] = (q[1] * e * dx) / s2;
+        row[3] = (q[1] * e * dy) / s2;
+        row[4] = (q[1] * e * rr) / (s2 * q[4]);
+        for (let a = 0; a < 5; a++) {
+          Jtr[a] += row[a] * res;
+          for (let b = a; b < 5; b++) JtJ[a * 5 + b] += row[a] * row[b];
+        }
       }
     }
-    for (let a = 0; a < 5; a++) for (let b = 0; b < a; b++) JtJ[a][b] = JtJ[b][a];
+    if (normal) for (let a = 0; a < 5; a++) for (let b = 0; b < a; b++) JtJ[a * 5 + b] = JtJ[b * 5 + a];
+    return rss;
+  };
+  let lambda = 1e-3;
+  let rss = evaluate(p, true);
+  let converged = false;
+  const M = new Float64Array(25), q = new Float64Array(5);
+  for (let it = 0; it < 20 && !converged; it++) { // a fit that needs more does not converge nearby
     let improved = false;
     for (let tries = 0; tries < 10; tries++) {
-      const M = JtJ.map((row, a) => row.map((v, b) => (a === b ? v * (1 + lambda) + 1e-12 : v)));
-      const inv = invert(M);
+      for (let k = 0; k < 25; k++) M[k] = JtJ[k];
+      for (let a = 0; a < 5; a++) M[a * 5 + a] = JtJ[a * 5 + a] * (1 + lambda) + 1e-12;
+      const inv = invert(M, 5);
       if (!inv) break;
-      const step = inv.map((row) => row.reduce((s, v, b) => s + v * Jtr[b], 0));
-      const q = p.map((v, a) => v + step[a]);
+      let moved = 0;
+      for (let a = 0; a < 5; a++) {
+        let st = 0;
+        for (let b = 0; b < 5; b++) st += inv[a * 5 + b] * Jtr[b];
+        q[a] = p[a] + st;
+        if (a === 2 || a === 3) moved += st * st;
+      }
       if (!(q[4] > 0)) {
         lambda *= 10;
         continue;
       }
-      const Jn: number[][] = new Array(n);
-      const next = residuals(q, Jn);
-      if (next.rss < cur.rss) {
-        const rel = (cur.rss - next.rss) / Math.max(cur.rss, 1e-300);
-        const moved = Math.hypot(step[2], step[3]);
-        p = q;
-        cur = next;
-        for (let i = 0; i < n; i++) J[i] = Jn[i];
+      const next = evaluate(q, false);
+      if (next < rss) {
+        const rel = (rss - next) / Math.max(rss, 1e-300);
+        p = Float64Array.from(q);
+        rss = evaluate(p, true);
         lambda = Math.max(lambda / 10, 1e-9);
         improved = true;
-        if (rel < 1e-8 || moved < 1e-5) converged = true;
+        if (rel < 1e-7 || Math.sqrt(moved) < 1e-3) converged = true; // a thousandth of a pixel is enough
         break;
       }
       lambda *= 10;
     }
-    if (!improved) {
-      converged = true; // no step lowers the residual: at a minimum
-      break;
-    }
-    if (converged) break;
+    if (!improved) converged = true; // no step lowers the residual: at a minimum
   }
   if (!converged) return fail;
-  const [, A, fx, fy, s] = p;
+  const A = p[1], fx = p[2], fy = p[3], s = p[4];
   if (!(A > 0) || Math.hypot(fx - x0, fy - y0) > maxShiftPx || s < 0.25 * widthPx || s > 4 * widthPx) return fail;
-  const JtJ = Array.from({ length: 5 }, () => new Array(5).fill(0));
-  for (let i = 0; i < n; i++) for (let a = 0; a < 5; a++) for (let b = 0; b < 5; b++) JtJ[a][b] += J[i][a] * J[i][b];
-  const cov = invert(JtJ);
+  const cov = invert(JtJ, 5);
   if (!cov) return fail;
-  const s2 = cur.rss / Math.max(1, n - 5);
-  const sigma = Math.sqrt(Math.max(0, (s2 * (cov[2][2] + cov[3][3])) / 2));
-  const seAmplitude = Math.sqrt(Math.max(0, s2 * cov[1][1]));
+  const s2 = rss / Math.max(1, n - 5);
+  const sigma = Math.sqrt(Math.max(0, (s2 * (cov[2 * 5 + 2] + cov[3 * 5 + 3])) / 2));
+  const seAmplitude = Math.sqrt(Math.max(0, s2 * cov[1 * 5 + 1]));
   if (!(A > 3 * seAmplitude) || !(sigma < maxShiftPx / 2)) return fail; // no significant peak, or no position
   return { x: fx, y: fy, sigma, width: s, amplitude: A, refined: true };
 }

@@ -40,8 +40,31 @@ function ringMedian(frame: Float32Array, height: number, width: number, x: numbe
  * @param threshold robust sigmas above which a pixel is a candidate (default 10)
  */
 export function removeHotPixels(frame: Float32Array, height: number, width: number, threshold = 10): HotPixelResult {
+  // median of the 8 neighbours (fewer at the border), by insertion sort into a reused buffer
   const med = new Float32Array(frame.length);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) med[y * width + x] = ringMedian(frame, height, width, x, y, 1);
+  const buf = new Float64Array(8);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let n = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if ((dx === 0 && dy === 0) || xx < 0 || xx >= width) continue;
+          const v = frame[yy * width + xx];
+          let k = n++;
+          while (k > 0 && buf[k - 1] > v) {
+            buf[k] = buf[k - 1];
+            k--;
+          }
+          buf[k] = v;
+        }
+      }
+      const m = n >> 1;
+      med[y * width + x] = n % 2 ? buf[m] : 0.5 * (buf[m - 1] + buf[m]);
+    }
+  }
   const res = new Float32Array(frame.length);
   for (let i = 0; i < frame.length; i++) res[i] = Math.abs(frame[i] - med[i]);
   const sorted = Float32Array.from(res).sort();

@@ -34,7 +34,7 @@ export interface LocateFrameOptions {
   hotPixels?: boolean;
   /** Refine positions by 2-D Gaussian fits on the raw frame (default true). */
   refine?: boolean;
-  /** Patch side for tiling, model pixels, multiple of 8 (default 256). */
+  /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
   /** Overlap between patches, model pixels (default 32). */
   overlap?: number;
@@ -68,7 +68,7 @@ export async function locateFrame(
   const norm = normaliseFrame(r.data, r.height, r.width, card.normalisation.parameters as Partial<NormalisationParameters>, source).image;
   const classes = card.classes.length;
   const probs = await predictTiled(norm, r.height, r.width, (p, k, ph, pw) => seg.predict(p, k, ph, pw), classes, {
-    patch: opts.patch ?? 256,
+    patch: opts.patch ?? 512,
     overlap: opts.overlap ?? 32,
     batchSize: opts.batchSize ?? 4,
   });

@@ -24,6 +24,8 @@ export interface SimulatedSourceRequest {
   seed: number;
   /** 'train' (on-the-fly stream) or 'validation' (held-out images). */
   purpose: 'train' | 'validation';
+  /** Label contamination as the extra class 'other' (else it is background). */
+  otherClass?: boolean;
 }
 
 /** The simulator module's factory. */
@@ -81,11 +83,12 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
     .option('--seed <n>', 'seed of every random step', int('--seed'), 1)
     .option('--resume', 'continue from <out>/checkpoint when it exists')
+    .option('--other-class', "add the class 'other' for bright contamination (else contamination is labelled background)")
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .addHelpText('after', '\nExample:\n  atomdyn train --lattice graphene --out models/pretrained/graphene-si --steps 3000 --filters 16\n')
     .action(async (opts: {
       lattice: string; out: string; steps: number; batch: number; patch: number; filters: number; pixelSize?: number;
-      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; backend: string;
+      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; otherClass?: boolean; backend: string;
     }) => {
       if (opts.lattice !== 'graphene' && opts.lattice !== 'mx2') throw new AtomdynError('--lattice', `must be graphene or mx2, got '${opts.lattice}'`);
       const lattice = opts.lattice;
@@ -98,7 +101,7 @@ export function register(program: Command): void {
       const command = process.argv.slice(2);
       const outDir = path.resolve(opts.out);
       const trainer = new SegmenterTrainer({
-        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose }),
+        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose, otherClass: !!opts.otherClass }),
         spec: preset.spec,
         steps: opts.steps,
         batchSize: opts.batch,
@@ -111,7 +114,7 @@ export function register(program: Command): void {
         resume: Boolean(opts.resume),
         seed: opts.seed,
         command,
-        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch },
+        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass },
         progress: terminalProgress(),
       });
       const fitted = await trainer.fit();

@@ -38,7 +38,12 @@ export async function buildProgram(): Promise<Command> {
     const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule;
     mod.register(program);
   }
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) {
+    c.exitOverride();
+    // the command list shows a one-line summary; `atomdyn CMD --help` keeps the full description
+    const d = c.description();
+    if (!c.summary() && d.length > 90) c.summary(d.split(/[.:](\s|$)/)[0].replace(/\s+/g, ' ').slice(0, 120));
+  }
   return program;
 }
 

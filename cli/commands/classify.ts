@@ -182,6 +182,7 @@ function summary(r: ClassifyResult, frames: number): string {
 export function register(program: Command): void {
   program
     .command('classify')
+    .summary('classify the local configuration around each dopant (formula, symmetry-aware class, orientation)')
     .description(
       'classify the local configuration of each centre atom (default: the dopant) in every frame: ' +
         'its bonded complex and formula (Si1C3, Si1C4, Si2C6, ...), a class from a Gaussian mixture that treats ' +

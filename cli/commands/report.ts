@@ -8,6 +8,7 @@ import { buildReport } from '../../report/buildReport.ts';
 export function register(program: Command): void {
   program
     .command('report')
+    .summary('build DIR/report.html from the files of a run folder')
     .description(
       'build DIR/report.html from the files of a run folder (atoms.csv, tracks.csv, drift.csv, configurations.csv, ' +
         'transitions.json, events.csv, run.json, PNG figures): one self-contained page with calibration, atoms and tracks, ' +

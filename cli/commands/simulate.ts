@@ -294,6 +294,7 @@ export async function runSimulate(flags: SimulateFlags, command: string[]): Prom
 export function register(program: Command): void {
   program
     .command('simulate')
+    .summary('simulate HAADF-STEM images or movies of graphene with Si or MX2, with ground truth')
     .description(
       'simulate annular-dark-field STEM images or a movie of graphene (with Si dopant configurations) or an MX2 monolayer, ' +
         'with ground truth for training and testing. Writes images.tif (movie.tif; float32 TIFF stack), labels.csv (atoms.csv ' +

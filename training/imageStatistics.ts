@@ -113,25 +113,7 @@ function percentile(sorted: Float64Array, q: number): number {
  * Uses the largest centred power-of-two crop. Returns NaN when no frequencies lie beyond the cut-off.
  */
 export function spectralNoiseVariance(img: ArrayLike<number>, width: number, height: number, cutoff: number): number {
-  const w = 1 << Math.floor(Math.log2(width));
-  const h = 1 << Math.floor(Math.log2(height));
-  const x0 = (width - w) >> 1;
-  const y0 = (height - h) >> 1;
-  const crop = new Float64Array(w * h);
-  let mean = 0;
-  for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) mean += crop[i * w + j] = img[(i + y0) * width + j + x0];
-  mean /= w * h;
-  let sw2 = 0;
-  for (let i = 0; i < h; i++) {
-    const wy = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / h);
-    for (let j = 0; j < w; j++) {
-      const wx = 0.5 - 0.5 * Math.cos((2 * Math.PI * (j + 0.5)) / w);
-      const ww = wx * wy;
-      crop[i * w + j] = (crop[i * w + j] - mean) * ww;
-      sw2 += ww * ww;
-    }
-  }
-  const { re, im } = fft2dReal(crop, w, h);
+  const { power, w, h } = windowedPowerSpectrum(img, width, height);
   let acc = 0;
   let n = 0;
   for (let i = 0; i < h; i++) {
@@ -141,11 +123,11 @@ export function spectralNoiseVariance(img: ArrayLike<number>, width: number, hei
       const kx = (j <= w / 2 ? j : j - w) / w;
       if (Math.abs(kx) * w < 3) continue;
       if (Math.hypot(kx, ky) <= cutoff) continue;
-      acc += re[i * w + j] ** 2 + im[i * w + j] ** 2;
+      acc += power[i * w + j];
       n++;
     }
   }
-  return n > 0 ? acc / n / sw2 : NaN;
+  return n > 0 ? acc / n : NaN;
 }
 
 /**

@@ -89,7 +89,10 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
 
   step(5, N, 'gather tables, results.h5 and event crops');
   const outputs: string[] = [];
-  outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...readdirSync(path.join(dirs.locate, 'overlays')).map((f) => `overlays/${f}`)]));
+  // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
+  const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
+  const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
+  outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...shown.map((f) => `overlays/${f}`)]));
   outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
   outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
   if (existsSync(path.join(dirs.classify, 'classes.png'))) {

@@ -32,7 +32,7 @@ export interface LocateFrameOptions {
   inputPixelSizePm: number;
   /** Replace single-pixel outliers first (default true). */
   hotPixels?: boolean;
-  /** Refine positions by 2-D Gaussian fits on the raw frame (default true). */
+  /** Refine positions by 2-D Gaussian fits on the raw frame (default false: at low dose most fits do not converge and the network's centroids are as good). */
   refine?: boolean;
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
@@ -82,7 +82,7 @@ export async function locateFrame(
     const species = card.classes[b.classIndex];
     if (species === 'other') continue; // contamination, not an atom
     let x = toInputCoordinate(b.x, scale), y = toInputCoordinate(b.y, scale), sigmaPx = NaN;
-    if (opts.refine !== false) {
+    if (opts.refine === true) {
       // probe-blurred column: Gaussian width about 0.25 of the nearest-neighbour distance
       const f = refineAtom(raw, height, width, x, y, 0.45 * nnInputPx, 0.25 * nnInputPx, 0.25 * nnInputPx);
       if (f.refined) {

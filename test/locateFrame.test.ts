@@ -39,7 +39,7 @@ describe('locateFrame', () => {
     const pxPm = 9; // input finer than the model's 16 pm/px: resampled by s = 1.78
     const { image, columns } = honeycombImage({ h: 200, w: 230, pxPm, rotDeg: 11, dopants: [40], seed: 3, counts: 40 });
     const si = columns.find((c) => c.species === 'Si')!;
-    const { atoms, scale } = await locateFrame(thresholdSegmenter(), image, 200, 230, { inputPixelSizePm: pxPm, patch: 64, overlap: 16 });
+    const { atoms, scale } = await locateFrame(thresholdSegmenter(), image, 200, 230, { inputPixelSizePm: pxPm, patch: 64, overlap: 16, refine: true });
     expect(scale).toBeCloseTo(16 / 9, 10);
     const bondPx = 142 / pxPm;
     const inner = columns.filter((c) => c.x > 4 && c.y > 4 && c.x < 225 && c.y < 195);

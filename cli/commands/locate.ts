@@ -99,7 +99,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       speciesElements,
       material: flags.material ?? null,
       workers: nonNegativeInteger('--workers', flags.workers),
-      frame: { refine: flags.refine !== false, hotPixels: flags.hotPixels !== false },
+      frame: { refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
       progress: terminalProgress(),
     };
     const plan = await planLocate(stack, opts);
@@ -166,7 +166,7 @@ export function register(program: Command): void {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
-    .option('--no-refine', 'skip the 2-D Gaussian refinement of positions (no sigma_pm)')
+    .option('--refine', 'refine positions by 2-D Gaussian fits on the raw frame where they converge nearby (fills sigma_pm; worth it at high dose)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')

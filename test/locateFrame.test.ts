@@ -71,3 +71,40 @@ describe('locateFrame', () => {
     expect(errs.filter((d) => d < bondPx / 5).length / inner.length).toBeGreaterThan(0.97);
   });
 });
+
+describe("locateFrame: 'other' (contamination) regions", () => {
+  it('keeps compact peaks 2 column levels above their surroundings there as the heaviest species, drops diffuse contamination', async () => {
+    const card = exampleCard({ classes: ['background', 'C', 'Si', 'other'], hasOther: true });
+    // a network that calls everything bright 'other' (as the shipped model does on a Si trimer)
+    const seg: Segmenter = {
+      card,
+      async predict(patches, k, ph, pw) {
+        const out = new Float32Array(k * ph * pw * 4);
+        for (let n = 0; n < k; n++) {
+          const b = gaussianBlur(patches.subarray(n * ph * pw, (n + 1) * ph * pw), ph, pw, 1);
+          const wide = gaussianBlur(patches.subarray(n * ph * pw, (n + 1) * ph * pw), ph, pw, 2.5);
+          for (let i = 0; i < ph * pw; i++) {
+            const o = (n * ph * pw + i) * 4;
+            const atom = 1 / (1 + Math.exp(-12 * (b[i] - 0.45)));
+            const other = 1 / (1 + Math.exp(-8 * (wide[i] - 1.2)));
+            out[o] = 1 - atom;
+            out[o + 1] = atom * (1 - other);
+            out[o + 3] = atom * other;
+          }
+        }
+        return out;
+      },
+    };
+    const pxPm = 16;
+    const { image, columns } = honeycombImage({ h: 160, w: 160, pxPm, rotDeg: 5, dopants: [60], seed: 9, counts: 40 });
+    const si = columns.find((c) => c.species === 'Si')!;
+    // diffuse contamination: a broad bright patch away from the dopant
+    const cont = new Float32Array(image);
+    for (let y = 0; y < 160; y++) for (let x = 0; x < 160; x++) cont[y * 160 + x] += 90 * Math.exp(-((x - 30) ** 2 + (y - 130) ** 2) / (2 * 14 ** 2));
+    const { atoms } = await locateFrame(seg, cont, 160, 160, { inputPixelSizePm: pxPm });
+    const sis = atoms.filter((a) => a.species === 'Si');
+    expect(sis).toHaveLength(1);
+    expect(Math.hypot(sis[0].x - si.x, sis[0].y - si.y)).toBeLessThan(2);
+    expect(atoms.some((a) => Math.hypot(a.x - 30, a.y - 130) < 10 && a.species === 'Si')).toBe(false);
+  });
+});

@@ -8,33 +8,15 @@
  * Sized for the small matrices of neighbour matching (n up to a few tens); allocation-free when a
  * {@link HungarianWorkspace} is reused.
  */
+import { AssignmentWorkspace, solveAssignment as solveDense } from './linearAssignment.ts';
 
 /** Scratch arrays for {@link solveAssignment}; reuse one per thread for many small problems. */
-export class HungarianWorkspace {
-  /** Largest n this workspace holds. */
-  readonly capacity: number;
-  readonly u: Float64Array;
-  readonly v: Float64Array;
-  readonly p: Int32Array;
-  readonly way: Int32Array;
-  readonly minv: Float64Array;
-  readonly used: Uint8Array;
-
-  /** @param capacity the largest matrix size n that will be solved */
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.u = new Float64Array(capacity + 1);
-    this.v = new Float64Array(capacity + 1);
-    this.p = new Int32Array(capacity + 1);
-    this.way = new Int32Array(capacity + 1);
-    this.minv = new Float64Array(capacity + 1);
-    this.used = new Uint8Array(capacity + 1);
-  }
-}
+export class HungarianWorkspace extends AssignmentWorkspace {}
 
 /**
  * Solve the square assignment problem: find the permutation `assignment` (row i -> column
- * assignment[i]) minimising `sum_i cost[i * n + assignment[i]]`.
+ * assignment[i]) minimising `sum_i cost[i * n + assignment[i]]`. Matrices up to 4 x 4 are solved by
+ * enumeration; larger ones by the project's one dense solver (dynamics/linearAssignment.ts).
  *
  * @param cost row-major `[n * n]` costs (finite numbers; any sign)
  * @param n matrix size (>= 0)
@@ -48,53 +30,8 @@ export function solveAssignment(cost: ArrayLike<number>, n: number, out?: Int32A
   const result = out ?? new Int32Array(n);
   if (n === 0) return result;
   if (n <= SMALL) return bruteForce(cost, n, result);
-  const w = ws && ws.capacity >= n ? ws : new HungarianWorkspace(n);
-  const { u, v, p, way, minv, used } = w;
-  u.fill(0, 0, n + 1);
-  v.fill(0, 0, n + 1);
-  p.fill(0, 0, n + 1);
-  way.fill(0, 0, n + 1);
-  for (let i = 1; i <= n; i++) {
-    p[0] = i;
-    let j0 = 0;
-    minv.fill(Infinity, 0, n + 1);
-    used.fill(0, 0, n + 1);
-    do {
-      used[j0] = 1;
-      const i0 = p[j0];
-      let delta = Infinity;
-      let j1 = 0;
-      const rowBase = (i0 - 1) * n - 1;
-      for (let j = 1; j <= n; j++) {
-        if (used[j]) continue;
-        const c = cost[rowBase + j];
-        if (!Number.isFinite(c)) throw new RangeError(`cost[${i0 - 1}][${j - 1}] is not finite`);
-        const cur = c - u[i0] - v[j];
-        if (cur < minv[j]) {
-          minv[j] = cur;
-          way[j] = j0;
-        }
-        if (minv[j] < delta) {
-          delta = minv[j];
-          j1 = j;
-        }
-      }
-      for (let j = 0; j <= n; j++) {
-        if (used[j]) {
-          u[p[j]] += delta;
-          v[j] -= delta;
-        } else minv[j] -= delta;
-      }
-      j0 = j1;
-    } while (p[j0] !== 0);
-    do {
-      const j1 = way[j0];
-      p[j0] = p[j1];
-      j0 = j1;
-    } while (j0 !== 0);
-  }
-  for (let j = 1; j <= n; j++) result[p[j] - 1] = j - 1;
-  return result;
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(cost[i])) throw new RangeError(`cost[${Math.floor(i / n)}][${i % n}] is not finite`);
+  return solveDense(cost, n, n, ws, result);
 }
 
 /** Matrices up to this size are solved by enumerating permutations (faster than the general method). */

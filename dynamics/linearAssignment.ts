@@ -14,33 +14,58 @@
  * with "unassigned" dummies (the construction of Jaqaman et al., Nat. Methods 5, 695 (2008)).
  */
 
+/** Scratch arrays for {@link solveAssignment}; reuse one per thread for many small problems. */
+export class AssignmentWorkspace {
+  /** Largest number of columns this workspace holds. */
+  readonly capacity: number;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+  readonly p: Int32Array;
+  readonly way: Int32Array;
+  readonly minv: Float64Array;
+  readonly used: Uint8Array;
+
+  /** @param capacity the largest number of columns (and rows) that will be solved */
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.u = new Float64Array(capacity + 1);
+    this.v = new Float64Array(capacity + 1);
+    this.p = new Int32Array(capacity + 1);
+    this.way = new Int32Array(capacity + 1);
+    this.minv = new Float64Array(capacity + 1);
+    this.used = new Uint8Array(capacity + 1);
+  }
+}
+
 /**
  * Minimum-cost assignment of every row to a distinct column, for a dense row-major cost matrix with
  * nRows <= nCols. Entries may be `Infinity` (forbidden).
  *
- * @param cost Float64Array [nRows * nCols], row-major
- * @returns rowToCol (Int32Array of length nRows)
+ * @param cost [nRows * nCols], row-major
+ * @param ws optional workspace of capacity >= nCols (no allocation in hot loops)
+ * @param out optional Int32Array of length >= nRows receiving rowToCol
+ * @returns rowToCol (Int32Array of length nRows, or `out`)
  * @throws RangeError when nRows > nCols, the matrix has the wrong size, holds NaN or -Infinity, or
  *   no assignment avoids every forbidden pair
  */
-export function solveAssignment(cost: Float64Array, nRows: number, nCols: number): Int32Array {
-  if (cost.length !== nRows * nCols) throw new RangeError(`solveAssignment: cost has ${cost.length} entries, expected ${nRows}x${nCols}`);
+export function solveAssignment(cost: ArrayLike<number>, nRows: number, nCols: number, ws?: AssignmentWorkspace, out?: Int32Array): Int32Array {
+  if (cost.length < nRows * nCols || (!ws && !out && cost.length !== nRows * nCols)) throw new RangeError(`solveAssignment: cost has ${cost.length} entries, expected ${nRows}x${nCols}`);
   if (nRows > nCols) throw new RangeError(`solveAssignment: more rows (${nRows}) than columns (${nCols}); transpose the problem`);
-  for (let i = 0; i < cost.length; i++) {
+  for (let i = 0; i < nRows * nCols; i++) {
     const c = cost[i];
     if (c !== c || c === -Infinity) throw new RangeError(`solveAssignment: cost entry ${i} is ${c}`);
   }
   const n = nRows;
   const m = nCols;
-  const rowToCol = new Int32Array(n).fill(-1);
+  const rowToCol = out ?? new Int32Array(n);
+  rowToCol.fill(-1, 0, n);
   if (n === 0) return rowToCol;
   // 1-based arrays as in the classical formulation; column 0 is the virtual start
-  const u = new Float64Array(n + 1);
-  const v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1); // p[j] = row assigned to column j (1-based), 0 = free
-  const way = new Int32Array(m + 1);
-  const minv = new Float64Array(m + 1);
-  const used = new Uint8Array(m + 1);
+  const w = ws && ws.capacity >= m ? ws : new AssignmentWorkspace(m);
+  const { u, v, p, way, minv, used } = w;
+  u.fill(0, 0, n + 1);
+  p.fill(0, 0, m + 1); // p[j] = row assigned to column j (1-based), 0 = free
+  way.fill(0, 0, m + 1);
   // Jonker-Volgenant column reduction: v[j] = min_i c[i][j] keeps every reduced cost >= 0. With more
   // columns than rows a column may stay free, which dual feasibility allows only with v[j] <= 0.
   for (let j = 1; j <= m; j++) {
@@ -52,8 +77,8 @@ export function solveAssignment(cost: Float64Array, nRows: number, nCols: number
   for (let i = 1; i <= n; i++) {
     p[0] = i;
     let j0 = 0;
-    minv.fill(Infinity);
-    used.fill(0);
+    minv.fill(Infinity, 0, m + 1);
+    used.fill(0, 0, m + 1);
     do {
       used[j0] = 1;
       const i0 = p[j0];

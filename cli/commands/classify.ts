@@ -32,7 +32,7 @@ interface Flags {
   pointGroup?: string;
   covariance: string;
   descriptor: string;
-  neighbours: string;
+  neighbours?: string;
   radius?: string;
   window: string;
   pca?: string;
@@ -199,7 +199,7 @@ export function register(program: Command): void {
     .option('--point-group <g>', 'point group of the lattice (6mm graphene, 3m MX2 site, 4mm square, 1 none); default from run.json, else 6mm')
     .option('--covariance <type>', 'covariance of each class: diag (few parameters: suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
     .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', 'neighbours')
-    .option('--neighbours <k>', 'neighbour slots per centre', '4')
+    .option('--neighbours <k>', 'neighbour slots per centre (default: a whole first shell: 3 about an MX2 site, point group 3m; else 4, which holds Si-C3 and Si-C4)')
     .option('--radius <pm>', 'largest neighbour distance used, pm (default: the largest bond cut-off of the centre element)')
     .option('--window <pm>', 'sub-image radius, pm', '300')
     .option('--pca <n>', 'principal components before fitting (default 10 for images, none for neighbours)')
@@ -269,7 +269,8 @@ export function register(program: Command): void {
             seed: integer('--seed', f.seed, 0),
             nInit: integer('--n-init', f.nInit, 1),
             descriptor,
-            neighbours: integer('--neighbours', f.neighbours, 1),
+            // a partial shell makes equivalent sites differ by which shell member fills the last slot
+            neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
             neighbourRadiusPm: positiveNumber('--radius', f.radius),
             windowRadiusPm: positiveNumber('--window', f.window),
             pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),

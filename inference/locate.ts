@@ -22,6 +22,7 @@ import { LATTICE_CONSTANT_PM, materialFromElements } from '../models/materials.t
 import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
 import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
 import { tfSegmenter } from './segmenter.ts';
+import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateRequest } from './locateWorker.ts';
 
 /** Settings of a locate run. */
@@ -98,6 +99,23 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
     pointGroup: card.lattice.pointGroup,
     trustMetadata: opts.trustMetadata,
   });
+  if (pixel.pixelSizePm.value == null) {
+    // no calibration and no Fourier lattice peak: find the scale at which the network sees bonds of the
+    // model's length (inference/scaleFromAtoms.ts)
+    await initBackend(opts.backend ?? 'auto');
+    const { model } = await loadModel(modelDir);
+    try {
+      const s = await scaleFromAtoms(tfSegmenter(model, card), first, stack.height, stack.width);
+      if (s) {
+        const note = `from the bond lengths of the network's atoms (${(100 * s.agreement).toFixed(0)} % of ${s.atoms} atoms at the model's bond length); the Fourier lattice peak was too faint`;
+        pixel.pixelSizePm = { value: s.pixelSizePm, origin: 'lattice', note };
+        pixel.measuredPm = s.pixelSizePm;
+        pixel.warnings = [`no pixel size in the file and no Fourier lattice peak; using ${s.pixelSizePm.toFixed(3)} pm/px ${note}`];
+      }
+    } finally {
+      model.dispose();
+    }
+  }
   if (pixel.pixelSizePm.value == null) {
     throw new AtomdynError(stack.path, 'unknown pixel size: the file has no calibration and no lattice was found in the first frame; give --pixel-size PM');
   }

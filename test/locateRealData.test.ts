@@ -2,7 +2,7 @@
  * `locate` with the shipped models on the real frames in ../shared/data, checked against what the
  * lattice itself says (no hand labels exist): the atom density matches the lattice within 10 %, the
  * nearest-neighbour distances cluster at the bond length, and the known dopants are found (one Si in
- * G-Si-2nm, two in G-dimSi, three in G-trimSi); WSe2 gets metal and chalcogen columns in equal numbers
+ * G-Si-2nm, two in G-dimSi, three in G-trimSi, whose scale comes from the network's bond lengths); WSe2 gets metal and chalcogen columns in equal numbers
  * at the lattice-derived pixel size, and `track` links them through the movie's drift.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,13 +47,13 @@ describe('locate on real graphene frames (model graphene-si)', () => {
   }
 });
 
-describe('G-trimSi.hdf5 (no calibration; its own lattice is too faint for the Fourier check)', () => {
-  it('says so, and at the lattice scale of G-dimSi (same acquisition series) finds the three Si', async () => {
-    const file = sharedData('graphene_Si', 'G-trimSi.hdf5');
-    await expect(runLocate(file, { out: path.join(dir, 'trim0'), model: 'graphene-si' }, ['test'])).rejects.toThrow(/unknown pixel size.*give --pixel-size/);
-    const dim = await runLocate(sharedData('graphene_Si', 'G-dimSi.hdf5'), { out: path.join(dir, 'dim-scale'), model: 'graphene-si' }, ['test']);
-    const px = dim.run.pixelSizePm.value!;
-    const { table, run } = await runLocate(file, { out: path.join(dir, 'trim'), model: 'graphene-si', pixelSize: String(px) }, ['test']);
+describe('G-trimSi.hdf5 (no calibration; its lattice too faint for the Fourier check)', () => {
+  it('takes the scale from the bond lengths the network sees, agrees with G-dimSi (same series), and finds the three Si', async () => {
+    const { table, run } = await runLocate(sharedData('graphene_Si', 'G-trimSi.hdf5'), { out: path.join(dir, 'trim'), model: 'graphene-si' }, ['test']);
+    expect(run.pixelSizePm.origin).toBe('lattice');
+    expect(run.pixelSizePm.note).toMatch(/bond lengths of the network's atoms/);
+    const px = run.pixelSizePm.value!;
+    expect(Math.abs(px / 3.87 - 1)).toBeLessThan(0.05); // G-dimSi's Fourier lattice: 3.87 pm/px
     const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
     expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(3);
     expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);

@@ -20,8 +20,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateLatticeMovie, type LatticeMovie } from '../dynamics/latticeMovie.ts';
-import { estimateDriftFromPoints, type PointFrame } from '../dynamics/pointSetRegistration.ts';
+import { simulateLatticeMovie, latticeMoviePointFrames, type LatticeMovie } from '../dynamics/latticeMovie.ts';
+import { estimateDriftFromPoints } from '../dynamics/pointSetRegistration.ts';
 import { correctPositions, driftFromLinks } from '../dynamics/driftCorrection.ts';
 import { link } from '../dynamics/linking.ts';
 import { linkScores, trackingChallengeScores } from '../dynamics/trackingMetrics.ts';
@@ -32,16 +32,7 @@ const B = 10; // bond length, px
 const R = 0.75 * B;
 const MEMORY = 2;
 
-function pointFrames(m: LatticeMovie): PointFrame[] {
-  const out: PointFrame[] = [];
-  for (let a = 0; a < m.frame.length; ) {
-    let b = a;
-    while (b < m.frame.length && m.frame[b] === m.frame[a]) b++;
-    out.push({ frame: m.frame[a], x: m.x.subarray(a, b), y: m.y.subarray(a, b), dopant: m.species.slice(a, b).map((s) => (s === 'Si' ? 1 : 0)) });
-    a = b;
-  }
-  return out;
-}
+const pointFrames = latticeMoviePointFrames;
 
 /** Our chain: register on coordinates, link, refine the drift from the links, relink. */
 function ours(m: LatticeMovie): { particle: Int32Array; registerS: number; linkS: number; maxDriftErr: number } {

@@ -16,6 +16,7 @@
  * drift is monotone, an atom is in the field of view during one contiguous stretch of frames.
  */
 import { Random } from '../data/random.ts';
+import type { PointFrame } from './pointSetRegistration.ts';
 
 /** Settings of a simulated lattice movie. */
 export interface LatticeMovieOptions {
@@ -229,4 +230,20 @@ export function simulateLatticeMovie(opts: LatticeMovieOptions): LatticeMovie {
     bondLengthPx: b,
     hops,
   };
+}
+
+/**
+ * A movie's detections as point-set registration frames (dynamics/pointSetRegistration.ts): one
+ * PointFrame per frame, with Si detections flagged as dopants. Rows must be grouped by frame, as
+ * {@link simulateLatticeMovie} writes them.
+ */
+export function latticeMoviePointFrames(m: LatticeMovie): PointFrame[] {
+  const out: PointFrame[] = [];
+  for (let a = 0; a < m.frame.length; ) {
+    let b = a;
+    while (b < m.frame.length && m.frame[b] === m.frame[a]) b++;
+    out.push({ frame: m.frame[a], x: m.x.subarray(a, b), y: m.y.subarray(a, b), dopant: m.species.slice(a, b).map((s) => (s === 'Si' ? 1 : 0)) });
+    a = b;
+  }
+  return out;
 }

@@ -14,11 +14,12 @@ import {
   type DriftStep,
   type DriftTrack,
 } from '../dynamics/driftCorrection.ts';
-import { PointDriftEstimator, estimateDriftFromPoints, type PointFrame } from '../dynamics/pointSetRegistration.ts';
+import { PointDriftEstimator, estimateDriftFromPoints } from '../dynamics/pointSetRegistration.ts';
 import { removePeriodicPart } from '../dynamics/latticeFilter.ts';
-import { simulateLatticeMovie } from '../dynamics/latticeMovie.ts';
+import { simulateLatticeMovie, latticeMoviePointFrames } from '../dynamics/latticeMovie.ts';
 import { Random } from '../data/random.ts';
 import { openFrames } from '../data/openFrames.ts';
+import { gaussianBlur } from '../inference/gaussianBlur.ts';
 
 const W = 96;
 const H = 96;
@@ -169,16 +170,7 @@ describe('chooseRegistration', () => {
 });
 
 describe('coordinate (point-set) registration', () => {
-  function pointFrames(m: ReturnType<typeof simulateLatticeMovie>): PointFrame[] {
-    const out: PointFrame[] = [];
-    for (let a = 0; a < m.frame.length; ) {
-      let b = a;
-      while (b < m.frame.length && m.frame[b] === m.frame[a]) b++;
-      out.push({ frame: m.frame[a], x: m.x.subarray(a, b), y: m.y.subarray(a, b), dopant: m.species.slice(a, b).map((s) => (s === 'Si' ? 1 : 0)) });
-      a = b;
-    }
-    return out;
-  }
+  const pointFrames = latticeMoviePointFrames;
 
   it('follows the simulated drift of a graphene movie to 0.01 bond length per step', () => {
     const m = simulateLatticeMovie({ atoms: 400, frames: 12, jitter: 0.05, seed: 11, dopants: 2 });
@@ -270,7 +262,7 @@ describe.skipIf(!existsSync(wse2))('the real WSe2 movie (5 frames, 128 x 128, pe
     // standardised, smoothed residuals (lattice removed) of each frame
     const z = frames.map((f) => {
       const r = removePeriodicPart({ data: f, width, height }).residual;
-      const b = blur(r, width, height, 1.5);
+      const b = Float64Array.from(gaussianBlur(Float32Array.from(r), height, width, 1.5));
       let s = 0;
       let ss = 0;
       let n = 0;
@@ -331,22 +323,3 @@ describe.skipIf(!existsSync(wse2))('the real WSe2 movie (5 frames, 128 x 128, pe
     }
   });
 });
-
-function blur(a: Float64Array, w: number, h: number, s: number): Float64Array {
-  const r = Math.ceil(3 * s);
-  const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / s) ** 2));
-  const ks = k.reduce((p, q) => p + q);
-  const t = new Float64Array(a.length);
-  const o = new Float64Array(a.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += k[i + r] * a[y * w + Math.min(w - 1, Math.max(0, x + i))];
-    t[y * w + x] = acc / ks;
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += k[i + r] * t[Math.min(h - 1, Math.max(0, y + i)) * w + x];
-    o[y * w + x] = acc / ks;
-  }
-  return o;
-}

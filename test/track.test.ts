@@ -15,6 +15,7 @@ import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
 import { findAtomsClassical } from '../inference/classicalBaseline.ts';
+import { gaussianBlur } from '../inference/gaussianBlur.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 
@@ -131,7 +132,7 @@ describe.skipIf(!existsSync(wse2))('tracking the real WSe2 movie (atoms from a p
 function naiveColumns(frames: Float32Array[], w: number, h: number): Array<Record<string, number>> {
   const rows: Array<Record<string, number>> = [];
   frames.forEach((f, t) => {
-    const b = blur(f, w, h, 1);
+    const b = gaussianBlur(f, h, w, 1);
     let mean = 0;
     for (const v of b) mean += v;
     mean /= b.length;
@@ -211,22 +212,3 @@ describe('atomdyn track (command line)', () => {
     expect(miss.stderr).toMatch(/none\.csv: cannot read table/);
   });
 });
-
-function blur(a: Float32Array, w: number, h: number, s: number): Float64Array {
-  const r = Math.ceil(3 * s);
-  const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / s) ** 2));
-  const ks = k.reduce((p, q) => p + q);
-  const t = new Float64Array(a.length);
-  const o = new Float64Array(a.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += k[i + r] * a[y * w + Math.min(w - 1, Math.max(0, x + i))];
-    t[y * w + x] = acc / ks;
-  }
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    let acc = 0;
-    for (let i = -r; i <= r; i++) acc += k[i + r] * t[Math.min(h - 1, Math.max(0, y + i)) * w + x];
-    o[y * w + x] = acc / ks;
-  }
-  return o;
-}

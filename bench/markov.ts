@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Random } from '../data/random.ts';
-import { simulateChain } from '../dynamics/markovSimulation.ts';
-import { sequencesFromArrays } from '../dynamics/stateSequences.ts';
-import { MarkovEstimator } from '../dynamics/markovEstimator.ts';
-import { countTransitions } from '../dynamics/countMatrix.ts';
+import { simulateChain } from '../dynamics/kinetics/markovSimulation.ts';
+import { sequencesFromArrays } from '../dynamics/kinetics/stateSequences.ts';
+import { MarkovEstimator } from '../dynamics/kinetics/markovEstimator.ts';
+import { countTransitions } from '../dynamics/kinetics/countMatrix.ts';
 import { buildReport } from '../report/buildReport.ts';
 import { writeSyntheticRun } from '../test/helpers/syntheticRun.ts';
 

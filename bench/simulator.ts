@@ -3,11 +3,11 @@
  * presets' imaging), per 128x128 training sample (domain-randomised), and per 512x512 movie frame with
  * 8 dopants changing configuration. Run: npm run bench -- simulator
  */
-import { simulateImage } from '../training/simulateImage.ts';
-import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from '../training/imagingPresets.ts';
-import { simulateTrainingSample } from '../training/domainRandomisation.ts';
-import { simulateMovieFrames } from '../training/simulateMovie.ts';
-import { DEFAULT_TRANSITION_MODEL } from '../training/dopantKinetics.ts';
+import { simulateImage } from '../training/simulator/simulateImage.ts';
+import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from '../training/simulator/imagingPresets.ts';
+import { simulateTrainingSample } from '../training/simulator/domainRandomisation.ts';
+import { simulateMovieFrames } from '../training/simulator/simulateMovie.ts';
+import { DEFAULT_TRANSITION_MODEL } from '../training/simulator/dopantKinetics.ts';
 
 function time(label: string, n: number, fn: (k: number) => void): void {
   fn(-1); // warm-up (probe tables, JIT)

@@ -1,6 +1,6 @@
 /**
  * Benchmark: drift registration + linking on simulated graphene coordinate movies
- * (dynamics/latticeMovie.ts: bond b = 10 px, drift, per-coordinate jitter, missed detections,
+ * (training/simulator/latticeMovie.ts: bond b = 10 px, drift, per-coordinate jitter, missed detections,
  * Si dopants exchanging with C neighbours), against a peer in the same run: a frame-by-frame
  * cKDTree + scipy.optimize.linear_sum_assignment linker (bench/peers/link_scipy.py; trackpy is not
  * installable here).
@@ -20,11 +20,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { simulateLatticeMovie, latticeMoviePointFrames, type LatticeMovie } from '../dynamics/latticeMovie.ts';
-import { estimateDriftFromPoints } from '../dynamics/pointSetRegistration.ts';
-import { correctPositions, driftFromLinks } from '../dynamics/driftCorrection.ts';
-import { link } from '../dynamics/linking.ts';
-import { linkScores, trackingChallengeScores } from '../dynamics/trackingMetrics.ts';
+import { simulateLatticeMovie, latticeMoviePointFrames, type LatticeMovie } from '../training/simulator/latticeMovie.ts';
+import { estimateDriftFromPoints } from '../dynamics/registration/pointSetRegistration.ts';
+import { correctPositions, driftFromLinks } from '../dynamics/registration/driftCorrection.ts';
+import { link } from '../dynamics/tracking/linking.ts';
+import { linkScores, trackingChallengeScores } from '../evaluation/trackingMetrics.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;

@@ -26,7 +26,7 @@ import { buildUNet, countParameters } from '../models/unet.ts';
 import { segmentationLoss } from '../training/losses.ts';
 import { augmentSample } from '../training/augment.ts';
 import { Random } from '../data/random.ts';
-import { createSyntheticSource } from '../test/helpers/syntheticSource.ts';
+import { createSyntheticSource } from '../training/simulator/syntheticSource.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);

@@ -12,7 +12,7 @@
  * For a hexagonal lattice of constant a (graphene 246 pm, WSe2 328 pm) the first-order spacing is
  * d100 = a·√3/2; `expectedSpacingPm` is that value (see {@link firstOrderSpacingPm}).
  */
-import { fft2d } from '../dynamics/fft.ts';
+import { fft2d } from '../numerics/fft.ts';
 
 /** Result of {@link measureLatticeSpacing}. */
 export interface LatticeSpacing {

@@ -7,7 +7,7 @@
  * When shrinking, a Gaussian prefilter with sigma = (s - 1) / 2 input pixels removes aliasing
  * (the rule scikit-image's `rescale(anti_aliasing=True)` uses), then bilinear interpolation samples it.
  */
-import { gaussianBlur } from './gaussianBlur.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 /** A resampled frame and the scale that maps it back. */
 export interface ResampledFrame {

@@ -27,7 +27,7 @@
  * the model's pixel size first); the model card records them (`normalisation.parameters`).
  */
 import { AtomdynError } from '../data/errors.ts';
-import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 /** Method tag stored in the model card. */
 export const NORMALISATION_METHOD = 'background-column/1';
@@ -83,7 +83,7 @@ export interface NormalisationLevels {
   fallback: boolean;
 }
 
-/** Separable Gaussian blur (one implementation for the whole project: inference/gaussianBlur.ts). */
+/** Separable Gaussian blur (one implementation for the whole project: numerics/gaussianBlur.ts). */
 export { gaussianBlur };
 
 /** The q-th percentile (0-100) of `values`, linear interpolation between order statistics. */

@@ -7,7 +7,7 @@
  * rasterised to PNG by sharp (librsvg).
  */
 import sharp from 'sharp';
-import type { ClassifyResult } from '../dynamics/classifyConfigurations.ts';
+import type { ClassifyResult } from '../dynamics/configurations/classifyConfigurations.ts';
 
 /** One class row of the gallery. */
 export interface GalleryClass {

@@ -1,7 +1,7 @@
-/** Tests of dynamics/adjustedRandIndex.ts against scikit-learn's adjusted_rand_score. */
+/** Tests of evaluation/adjustedRandIndex.ts against scikit-learn's adjusted_rand_score. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
+import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn_mixture_reference.json', import.meta.url), 'utf8')).ari;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
 import { augmentSample, dihedral, prepareValidationPatch, type Patch } from '../training/augment.ts';
-import { syntheticSample, SYNTHETIC_DEFAULTS } from './helpers/syntheticSource.ts';
+import { syntheticSample, SYNTHETIC_DEFAULTS } from '../training/simulator/syntheticSource.ts';
 
 const classOf: Record<string, number> = { C: 1, Si: 2 };
 const sample = (seed: number, size = 48) =>

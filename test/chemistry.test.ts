@@ -1,10 +1,10 @@
 /**
- * Tests of dynamics/chemistry.ts: bonds, coordination, ring sizes and formulas on ideal graphene
+ * Tests of dynamics/configurations/chemistry.ts: bonds, coordination, ring sizes and formulas on ideal graphene
  * patches with known configurations, cut-offs from model cards, class naming.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseFrame, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, nameClasses, hostElement, type ChemAtom } from '../dynamics/chemistry.ts';
-import { configurationPatch } from '../dynamics/syntheticConfigurations.ts';
+import { analyseFrame, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, nameClasses, hostElement, type ChemAtom } from '../dynamics/configurations/chemistry.ts';
+import { configurationPatch } from '../training/simulator/syntheticConfigurations.ts';
 
 function patch(kind: 'SiC3' | 'SiC4' | 'SiVac', r = 600): ChemAtom[] {
   return configurationPatch(kind, r).map((a) => ({ xPm: a.x, yPm: -a.y, element: a.element }));

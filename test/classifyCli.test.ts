@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { generateMovie } from '../dynamics/syntheticConfigurations.ts';
+import { generateMovie } from '../training/simulator/syntheticConfigurations.ts';
 import { toCsv, parseCsv } from '../data/csvTable.ts';
 import { writeNpy } from '../data/writers/npy.ts';
 import { sharedData } from './sharedData.ts';

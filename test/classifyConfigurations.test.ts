@@ -1,14 +1,14 @@
 /**
- * The classification pipeline (dynamics/classifyConfigurations.ts): image and neighbour
+ * The classification pipeline (dynamics/configurations/classifyConfigurations.ts): image and neighbour
  * descriptors on rendered frames, the plain methods, calibration from the lattice, the frame edge,
  * real LibraryNet coordinates, and input errors.
  */
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { sharedData } from './sharedData.ts';
-import { generateConfigurations, type SyntheticSet } from '../dynamics/syntheticConfigurations.ts';
-import { classifyConfigurations } from '../dynamics/classifyConfigurations.ts';
-import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
+import { generateConfigurations, type SyntheticSet } from '../training/simulator/syntheticConfigurations.ts';
+import { classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
+import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { renderClassGallery, galleryFromResult } from '../report/classGallery.ts';
 import { readHdf5Coordinates } from '../data/hdf5Coordinates.ts';
 import type { FrameStack } from '../data/frameStack.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { countTransitions, maxObservedLag } from '../dynamics/countMatrix.ts';
-import { sequencesFromArrays, buildStateSequences } from '../dynamics/stateSequences.ts';
-import { statisticalInefficiency } from '../dynamics/statisticalInefficiency.ts';
-import { simulateChain } from '../dynamics/markovSimulation.ts';
+import { countTransitions, maxObservedLag } from '../dynamics/kinetics/countMatrix.ts';
+import { sequencesFromArrays, buildStateSequences } from '../dynamics/kinetics/stateSequences.ts';
+import { statisticalInefficiency } from '../dynamics/kinetics/statisticalInefficiency.ts';
+import { simulateChain } from '../dynamics/kinetics/markovSimulation.ts';
 import { Random } from '../data/random.ts';
 import { AtomdynError } from '../data/errors.ts';
 

@@ -13,13 +13,13 @@ import {
   zeroDrift,
   type DriftStep,
   type DriftTrack,
-} from '../dynamics/driftCorrection.ts';
-import { PointDriftEstimator, estimateDriftFromPoints } from '../dynamics/pointSetRegistration.ts';
-import { removePeriodicPart } from '../dynamics/latticeFilter.ts';
-import { simulateLatticeMovie, latticeMoviePointFrames } from '../dynamics/latticeMovie.ts';
+} from '../dynamics/registration/driftCorrection.ts';
+import { PointDriftEstimator, estimateDriftFromPoints } from '../dynamics/registration/pointSetRegistration.ts';
+import { removePeriodicPart } from '../dynamics/registration/latticeFilter.ts';
+import { simulateLatticeMovie, latticeMoviePointFrames } from '../training/simulator/latticeMovie.ts';
 import { Random } from '../data/random.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 const W = 96;
 const H = 96;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { driftPlotSvg, writeDriftPlot } from '../dynamics/driftPlot.ts';
-import { zeroDrift, type DriftTrack } from '../dynamics/driftCorrection.ts';
+import { driftPlotSvg, writeDriftPlot } from '../report/driftPlot.ts';
+import { zeroDrift, type DriftTrack } from '../dynamics/registration/driftCorrection.ts';
 
 const track: DriftTrack = {
   ...zeroDrift([0, 1, 2, 3]),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fft, fft2d, signedFrequency } from '../dynamics/fft.ts';
+import { fft, fft2d, signedFrequency } from '../numerics/fft.ts';
 import { Random } from '../data/random.ts';
 
 function naiveDft(re: Float64Array, im: Float64Array, inverse: boolean): [Float64Array, Float64Array] {

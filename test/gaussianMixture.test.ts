@@ -1,5 +1,5 @@
 /**
- * Tests of dynamics/gaussianMixture.ts, ported from scikit-learn's
+ * Tests of dynamics/configurations/gaussianMixture.ts, ported from scikit-learn's
  * sklearn/mixture/tests/test_gaussian_mixture.py (parameter counts, recovery of known parameters,
  * monotone likelihood, AIC/BIC closed forms, BIC choosing the true K, regularisation, predict vs
  * predict_proba, sampling, bad input), plus agreement with scikit-learn 1.2 reference numbers
@@ -13,9 +13,9 @@ import {
   IllDefinedCovarianceError,
   mixtureParameters,
   type CovarianceType,
-} from '../dynamics/gaussianMixture.ts';
-import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
-import { solveAssignment } from '../dynamics/hungarian.ts';
+} from '../dynamics/configurations/gaussianMixture.ts';
+import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
+import { solveAssignment } from '../numerics/hungarian.ts';
 import { Random } from '../data/random.ts';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn_mixture_reference.json', import.meta.url), 'utf8'));

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { sharedData } from './sharedData.ts';
 import { readHdf5Coordinates } from '../data/hdf5Coordinates.ts';
-import { analyseFrame, grapheneSiCutoffs } from '../dynamics/chemistry.ts';
+import { analyseFrame, grapheneSiCutoffs } from '../dynamics/configurations/chemistry.ts';
 
 const file = (name: string) => sharedData('graphene_Si', `LibraryNet_${name}.hdf5`);
 

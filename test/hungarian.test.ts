@@ -1,6 +1,6 @@
-/** Tests of dynamics/hungarian.ts: optimality against brute force, known answers, bad input. */
+/** Tests of numerics/hungarian.ts: optimality against brute force, known answers, bad input. */
 import { describe, expect, it } from 'vitest';
-import { solveAssignment, assignmentCost, HungarianWorkspace } from '../dynamics/hungarian.ts';
+import { solveAssignment, assignmentCost, HungarianWorkspace } from '../numerics/hungarian.ts';
 import { Random } from '../data/random.ts';
 
 function bruteMin(cost: number[], n: number): number {

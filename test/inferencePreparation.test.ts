@@ -3,7 +3,7 @@ import { resampleFrame, toInputCoordinate, toModelCoordinate } from '../inferenc
 import { planTiles, predictTiled } from '../inference/tiling.ts';
 import { removeHotPixels } from '../inference/hotPixels.ts';
 import { refineAtom } from '../inference/gaussianRefine.ts';
-import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 import { Random } from '../data/random.ts';
 
 function gaussianSpot(h: number, w: number, spots: Array<[number, number, number]>, sigma: number, bg = 0): Float32Array {

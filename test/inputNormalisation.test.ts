@@ -4,7 +4,7 @@ import { AtomdynError } from '../data/errors.ts';
 import {
   gaussianBlur, normaliseFrame, normalisationLevels, normalisationForPixelSize, percentile,
 } from '../models/inputNormalisation.ts';
-import { syntheticSample, SYNTHETIC_DEFAULTS } from './helpers/syntheticSource.ts';
+import { syntheticSample, SYNTHETIC_DEFAULTS } from '../training/simulator/syntheticSource.ts';
 
 const size = 64;
 function frame(seed: number, dopantFraction = 0.03) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignmentCost, solveAssignment, solveSparseAssignment, SubnetOversizeError } from '../dynamics/linearAssignment.ts';
+import { assignmentCost, solveAssignment, solveSparseAssignment, SubnetOversizeError } from '../numerics/linearAssignment.ts';
 import { Random } from '../data/random.ts';
 
 /** Minimum over all injective row -> column maps, by enumeration. */

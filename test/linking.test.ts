@@ -4,8 +4,8 @@
  * species-aware cases. Every result is checked as a partition of the detections (labels may differ).
  */
 import { describe, expect, it } from 'vitest';
-import { link, linkIter, Linker, type FrameDetections } from '../dynamics/linking.ts';
-import { samePartition } from '../dynamics/trackingMetrics.ts';
+import { link, linkIter, Linker, type FrameDetections } from '../dynamics/tracking/linking.ts';
+import { samePartition } from '../evaluation/trackingMetrics.ts';
 import { Random } from '../data/random.ts';
 import { AtomdynError } from '../data/errors.ts';
 

@@ -10,7 +10,7 @@ import { readCsv } from '../data/csvTable.ts';
 import { readResultsHdf5 } from '../data/writers/hdf5Results.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 import { exampleCard } from './helpers/card.ts';
-import { honeycombImage } from './helpers/honeycomb.ts';
+import { honeycombImage } from '../training/simulator/lattices/honeycombImage.ts';
 
 // An untrained (random) 4-filter U-Net: what it finds is meaningless, but every run on the same
 // frames must find the same thing, and the files, units and pixel-size decisions are checked.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { locateFrame } from '../inference/locateFrame.ts';
 import type { Segmenter } from '../inference/segmenter.ts';
-import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 import { exampleCard } from './helpers/card.ts';
-import { honeycombImage } from './helpers/honeycomb.ts';
+import { honeycombImage } from '../training/simulator/lattices/honeycombImage.ts';
 
 /**
  * An analytic stand-in for the U-Net: on the normalised patch (columns at ~1, background ~0), a blurred

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { simulateChain } from '../dynamics/markovSimulation.ts';
-import { buildStateSequences, sequencesFromArrays } from '../dynamics/stateSequences.ts';
-import { stationaryDistribution } from '../dynamics/stationaryDistribution.ts';
-import { dwellTimes } from '../dynamics/dwellTimes.ts';
-import { impliedTimescales } from '../dynamics/impliedTimescales.ts';
-import { chapmanKolmogorovTest, normalQuantile } from '../dynamics/chapmanKolmogorov.ts';
-import { beamRates, electronFlux } from '../dynamics/beamRates.ts';
-import { applyCoreSets } from '../dynamics/coreSets.ts';
-import { findTransitionEvents } from '../dynamics/transitionEvents.ts';
-import { countTransitions } from '../dynamics/countMatrix.ts';
-import { matPow, nonReversibleMle } from '../dynamics/transitionMatrix.ts';
-import { dirichletPosterior } from '../dynamics/transitionUncertainty.ts';
+import { simulateChain } from '../dynamics/kinetics/markovSimulation.ts';
+import { buildStateSequences, sequencesFromArrays } from '../dynamics/kinetics/stateSequences.ts';
+import { stationaryDistribution } from '../dynamics/kinetics/stationaryDistribution.ts';
+import { dwellTimes } from '../dynamics/kinetics/dwellTimes.ts';
+import { impliedTimescales } from '../dynamics/kinetics/impliedTimescales.ts';
+import { chapmanKolmogorovTest, normalQuantile } from '../dynamics/kinetics/chapmanKolmogorov.ts';
+import { beamRates, electronFlux } from '../dynamics/kinetics/beamRates.ts';
+import { applyCoreSets } from '../dynamics/kinetics/coreSets.ts';
+import { findTransitionEvents } from '../dynamics/kinetics/transitionEvents.ts';
+import { countTransitions } from '../dynamics/kinetics/countMatrix.ts';
+import { matPow, nonReversibleMle } from '../dynamics/kinetics/transitionMatrix.ts';
+import { dirichletPosterior } from '../dynamics/kinetics/transitionUncertainty.ts';
 
 describe('stationaryDistribution', () => {
   it('solves pi P = pi for an ergodic chain', () => {

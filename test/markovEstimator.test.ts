@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MarkovEstimator } from '../dynamics/markovEstimator.ts';
-import { stateSequencesFromTable, sequencesFromArrays } from '../dynamics/stateSequences.ts';
-import { KNOWN_NAMES, KNOWN_P, syntheticConfigurations } from './helpers/syntheticKinetics.ts';
+import { MarkovEstimator } from '../dynamics/kinetics/markovEstimator.ts';
+import { stateSequencesFromTable, sequencesFromArrays } from '../dynamics/kinetics/stateSequences.ts';
+import { KNOWN_NAMES, KNOWN_P, syntheticConfigurations } from '../training/simulator/syntheticKinetics.ts';
 
 describe('MarkovEstimator', () => {
   const table = syntheticConfigurations({ particles: 40, frames: 120, seed: 3 });

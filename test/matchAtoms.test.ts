@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DetectionTally, matchPoints, score } from '../inference/matchAtoms.ts';
+import { DetectionTally, matchPoints, score } from '../evaluation/matchAtoms.ts';
 
 describe('matchAtoms', () => {
   it('matches one-to-one, shortest first, within the radius only', () => {

@@ -1,14 +1,14 @@
 /**
- * Tests of dynamics/modelSelection.ts: dwell segments, representatives, BIC with a corrected sample
+ * Tests of dynamics/configurations/modelSelection.ts: dwell segments, representatives, BIC with a corrected sample
  * size and the minimum class size; and, end to end, that near-duplicate frames of a simulated movie
  * make an uncorrected BIC over-split while one instance per dwell segment finds the true classes.
  */
 import { describe, expect, it } from 'vitest';
-import { dwellSegments, segmentRepresentatives, selectByBic } from '../dynamics/modelSelection.ts';
-import { GaussianMixture, GaussianMixtureModel } from '../dynamics/gaussianMixture.ts';
-import { generateMovie } from '../dynamics/syntheticConfigurations.ts';
-import { classifyConfigurations } from '../dynamics/classifyConfigurations.ts';
-import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
+import { dwellSegments, segmentRepresentatives, selectByBic } from '../dynamics/configurations/modelSelection.ts';
+import { GaussianMixture, GaussianMixtureModel } from '../dynamics/configurations/gaussianMixture.ts';
+import { generateMovie } from '../training/simulator/syntheticConfigurations.ts';
+import { classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
+import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { Random } from '../data/random.ts';
 
 describe('dwell segments', () => {

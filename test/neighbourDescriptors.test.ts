@@ -1,7 +1,7 @@
-/** Tests of dynamics/neighbourDescriptors.ts: vectors and species, matched ordering, lattice orientation. */
+/** Tests of dynamics/configurations/neighbourDescriptors.ts: vectors and species, matched ordering, lattice orientation. */
 import { describe, expect, it } from 'vitest';
-import { describeNeighbours, matchToTemplate, alignToCommonTemplate, latticeOrientation, selectChannels, type SpeciesPoint } from '../dynamics/neighbourDescriptors.ts';
-import { configurationPatch } from '../dynamics/syntheticConfigurations.ts';
+import { describeNeighbours, matchToTemplate, alignToCommonTemplate, latticeOrientation, selectChannels, type SpeciesPoint } from '../dynamics/configurations/neighbourDescriptors.ts';
+import { configurationPatch } from '../training/simulator/syntheticConfigurations.ts';
 import { Random } from '../data/random.ts';
 
 const spec = { k: 4, rMax: 215, speciesChannels: ['Si'], speciesWeight: 100 };

@@ -1,7 +1,7 @@
-/** Tests of dynamics/pca.ts against scikit-learn 1.2 (test/fixtures/make_mixture_reference.py) and by round trips. */
+/** Tests of numerics/pca.ts against scikit-learn 1.2 (test/fixtures/make_mixture_reference.py) and by round trips. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { PCA, PCAModel } from '../dynamics/pca.ts';
+import { PCA, PCAModel } from '../numerics/pca.ts';
 import { Random } from '../data/random.ts';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn_mixture_reference.json', import.meta.url), 'utf8')).pca;

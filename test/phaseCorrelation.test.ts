@@ -1,6 +1,6 @@
 /** Phase correlation building blocks: window, peaks (signed, wrapped), refinement, overlap r. */
 import { describe, expect, it } from 'vitest';
-import { findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/phaseCorrelation.ts';
+import { findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
 import { Random } from '../data/random.ts';
 
 function blobs(w: number, h: number, pts: Array<[number, number]>, sx = 0, sy = 0): Float64Array {

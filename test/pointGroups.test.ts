@@ -1,6 +1,6 @@
-/** Tests of dynamics/pointGroups.ts: group axioms against the 2x2 matrices, permutations, stabilisers, cosets. */
+/** Tests of dynamics/configurations/pointGroups.ts: group axioms against the 2x2 matrices, permutations, stabilisers, cosets. */
 import { describe, expect, it } from 'vitest';
-import { pointGroup, projectedPointGroup, composeOps, inverseOp, applyOp, opPermutation, stabiliser, poseCosets, latticeDirectionMultiplicity } from '../dynamics/pointGroups.ts';
+import { pointGroup, projectedPointGroup, composeOps, inverseOp, applyOp, opPermutation, stabiliser, poseCosets, latticeDirectionMultiplicity } from '../dynamics/configurations/pointGroups.ts';
 
 function mul(a: readonly number[], b: readonly number[]): number[] {
   return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3], a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3]];

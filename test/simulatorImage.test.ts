@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import type { ModelAtom } from '../training/atomModel.ts';
-import { DEFAULT_IMAGING, imageFrame, simulateImage, type ImagingParams } from '../training/simulateImage.ts';
-import { constantOffsets, scanDistortion, NO_SCAN_DISTORTION } from '../training/scanDistortion.ts';
-import { IDEAL_DETECTOR } from '../training/detectorNoise.ts';
-import { NO_CONTAMINATION } from '../training/contamination.ts';
+import type { ModelAtom } from '../training/simulator/atomModel.ts';
+import { DEFAULT_IMAGING, imageFrame, simulateImage, type ImagingParams } from '../training/simulator/simulateImage.ts';
+import { constantOffsets, scanDistortion, NO_SCAN_DISTORTION } from '../training/simulator/scanDistortion.ts';
+import { IDEAL_DETECTOR } from '../training/simulator/detectorNoise.ts';
+import { NO_CONTAMINATION } from '../training/simulator/contamination.ts';
 
 const atom = (xPm: number, yPm: number, zList: number[], species: string, element: string): ModelAtom => ({ x: xPm, y: yPm, zList, species, element, site: null, heightPm: 0 });
 const ideal: ImagingParams = { ...DEFAULT_IMAGING, detector: IDEAL_DETECTOR, distortion: NO_SCAN_DISTORTION, contamination: NO_CONTAMINATION, backgroundFraction: 0 };
@@ -122,7 +122,7 @@ describe('noise statistics', () => {
   });
 
   it('variance = mean on a flat field (Poisson), scaled by gain, pulse spread and read noise', async () => {
-    const { detect } = await import('../training/detectorNoise.ts');
+    const { detect } = await import('../training/simulator/detectorNoise.ts');
     const lam = 40;
     const flat = new Float64Array(200 * 200).fill(lam);
     const moments = (a: Float32Array) => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { honeycombLattice } from '../training/lattices/honeycomb.ts';
-import { grapheneSheet, GRAPHENE_A_PM } from '../training/lattices/graphene.ts';
-import { mx2Atoms, mx2Lattice, MX2_MATERIALS } from '../training/lattices/mx2.ts';
-import { applyConfiguration, DEFAULT_DEFECT_GEOMETRY, parseConfigurations, type GrapheneConfiguration } from '../training/siConfigurations.ts';
-import { DEFAULT_IMAGING, simulateImage } from '../training/simulateImage.ts';
-import type { ModelAtom } from '../training/atomModel.ts';
+import { honeycombLattice } from '../training/simulator/lattices/honeycomb.ts';
+import { grapheneSheet, GRAPHENE_A_PM } from '../training/simulator/lattices/graphene.ts';
+import { mx2Atoms, mx2Lattice, MX2_MATERIALS } from '../training/simulator/lattices/mx2.ts';
+import { applyConfiguration, DEFAULT_DEFECT_GEOMETRY, parseConfigurations, type GrapheneConfiguration } from '../training/simulator/siConfigurations.ts';
+import { DEFAULT_IMAGING, simulateImage } from '../training/simulator/simulateImage.ts';
+import type { ModelAtom } from '../training/simulator/atomModel.ts';
 
 const rect = { x0: -800, y0: -800, x1: 800, y1: 800 };
 

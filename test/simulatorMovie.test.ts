@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Random } from '../data/random.ts';
-import { DEFAULT_TRANSITION_MODEL, parseTransitionModel, stepDopant, type KineticDopant, type TransitionModel } from '../training/dopantKinetics.ts';
-import { grapheneSheet } from '../training/lattices/graphene.ts';
-import { DEFAULT_IMAGING } from '../training/simulateImage.ts';
-import { simulateMovie } from '../training/simulateMovie.ts';
+import { DEFAULT_TRANSITION_MODEL, parseTransitionModel, stepDopant, type KineticDopant, type TransitionModel } from '../training/simulator/dopantKinetics.ts';
+import { grapheneSheet } from '../training/simulator/lattices/graphene.ts';
+import { DEFAULT_IMAGING } from '../training/simulator/simulateImage.ts';
+import { simulateMovie } from '../training/simulator/simulateMovie.ts';
 
 describe('transition models', () => {
   it('parse inline JSON, a bare matrix and a file, and reject malformed ones with the source named', () => {

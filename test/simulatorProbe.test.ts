@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { besselI0Scaled, besselJ0, besselJ1 } from '../training/bessel.ts';
-import { electronWavelengthPm, probeAt, probeProfile, radialGaussianBlur } from '../training/probe.ts';
-import { annularCrossSectionPm2 } from '../training/detectorCrossSection.ts';
+import { besselI0Scaled, besselJ0, besselJ1 } from '../training/simulator/bessel.ts';
+import { electronWavelengthPm, probeAt, probeProfile, radialGaussianBlur } from '../training/simulator/probe.ts';
+import { annularCrossSectionPm2 } from '../training/simulator/detectorCrossSection.ts';
 
 const ideal = { voltageKv: 60, convergenceMrad: 31, defocusNm: 0, csUm: 0, c5Mm: 0, sourceFwhmPm: 0 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulatedSource } from '../training/simulatedSource.ts';
-import { sampleParameters } from '../training/domainRandomisation.ts';
+import { sampleParameters } from '../training/simulator/domainRandomisation.ts';
 import type { TrainingSample } from '../training/sampleSource.ts';
 
 const digest = (s: TrainingSample) => {
@@ -83,7 +83,7 @@ describe('simulated training source', () => {
   });
 
   it("uses the imaging matched to the real frames for validation streams", async () => {
-    const { GRAPHENE_PRESET } = await import('../training/imagingPresets.ts');
+    const { GRAPHENE_PRESET } = await import('../training/simulator/imagingPresets.ts');
     const p = sampleParameters({ lattice: 'graphene', pixelSizePm: 16, seed: 2, purpose: 'validation' }, 3);
     expect(p.imaging).toEqual(GRAPHENE_PRESET.imaging);
     expect(p.pixelSizePm).toBe(16);

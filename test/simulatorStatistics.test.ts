@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { bandSignalVariance, directionalNoisePower, gaussianSmooth, latticePeriodPx, measureImage } from '../training/imageStatistics.ts';
+import { bandSignalVariance, directionalNoisePower, gaussianSmooth, latticePeriodPx, measureImage } from '../training/simulator/imageStatistics.ts';
 
 describe('image statistics for the realism check', () => {
   it('estimate the white-noise level both ways and the period of a lattice', () => {

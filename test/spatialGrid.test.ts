@@ -1,6 +1,6 @@
 /** The uniform grid against brute force. */
 import { describe, expect, it } from 'vitest';
-import { SpatialGrid, medianNearestNeighbourDistance } from '../dynamics/spatialGrid.ts';
+import { SpatialGrid, medianNearestNeighbourDistance } from '../numerics/spatialGrid.ts';
 import { Random } from '../data/random.ts';
 
 describe('SpatialGrid', () => {

@@ -1,7 +1,7 @@
-/** Tests of dynamics/subImages.ts: sampling, orientation conventions, the circle mask, frame edges. */
+/** Tests of dynamics/configurations/subImages.ts: sampling, orientation conventions, the circle mask, frame edges. */
 import { describe, expect, it } from 'vitest';
-import { cutWindow, transformWindow, windowMask, windowSide, windowFeatures, featuresToWindow, bilinear } from '../dynamics/subImages.ts';
-import { pointGroup } from '../dynamics/pointGroups.ts';
+import { cutWindow, transformWindow, windowMask, windowSide, windowFeatures, featuresToWindow, bilinear } from '../dynamics/configurations/subImages.ts';
+import { pointGroup } from '../dynamics/configurations/pointGroups.ts';
 
 const W = 64;
 const H = 48;

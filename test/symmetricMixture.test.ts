@@ -7,13 +7,13 @@
  * own symmetry, and BIC must pick K = 3 in at least 9 of 10 independent sets.
  */
 import { describe, expect, it } from 'vitest';
-import { generateConfigurations, configurationPatch, type ConfigurationKind, type SyntheticSet } from '../dynamics/syntheticConfigurations.ts';
-import { groupByFrame } from '../dynamics/centres.ts';
-import { describeNeighbours, latticeOrientation, alignToCommonTemplate, type NeighbourDescriptor } from '../dynamics/neighbourDescriptors.ts';
-import { pointGroup, composeOps, poseCosets, stabiliser, applyOp, opPermutation } from '../dynamics/pointGroups.ts';
-import { SymmetricMixture, SymmetricMixtureModel, NeighbourViews } from '../dynamics/symmetricMixture.ts';
-import { GaussianMixture } from '../dynamics/gaussianMixture.ts';
-import { adjustedRandIndex } from '../dynamics/adjustedRandIndex.ts';
+import { generateConfigurations, configurationPatch, type ConfigurationKind, type SyntheticSet } from '../training/simulator/syntheticConfigurations.ts';
+import { groupByFrame } from '../dynamics/configurations/centres.ts';
+import { describeNeighbours, latticeOrientation, alignToCommonTemplate, type NeighbourDescriptor } from '../dynamics/configurations/neighbourDescriptors.ts';
+import { pointGroup, composeOps, poseCosets, stabiliser, applyOp, opPermutation } from '../dynamics/configurations/pointGroups.ts';
+import { SymmetricMixture, SymmetricMixtureModel, NeighbourViews } from '../dynamics/configurations/symmetricMixture.ts';
+import { GaussianMixture } from '../dynamics/configurations/gaussianMixture.ts';
+import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { Random } from '../data/random.ts';
 
 const KINDS: ConfigurationKind[] = ['SiC3', 'SiC4', 'SiVac'];

@@ -8,14 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { toCsv, parseCsv, type Table } from '../data/csvTable.ts';
-import { simulateLatticeMovie } from '../dynamics/latticeMovie.ts';
-import { trackAtoms } from '../dynamics/trackAtoms.ts';
-import { linkScores } from '../dynamics/trackingMetrics.ts';
+import { simulateLatticeMovie } from '../training/simulator/latticeMovie.ts';
+import { trackAtoms } from '../dynamics/tracking/trackAtoms.ts';
+import { linkScores } from '../evaluation/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { findAtomsClassical } from '../inference/classicalBaseline.ts';
-import { gaussianBlur } from '../inference/gaussianBlur.ts';
+import { findAtomsClassical } from '../evaluation/classicalBaseline.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 

@@ -1,6 +1,6 @@
 /** Hand-checked values of the tracking scores (Chenouard et al. 2014; link precision/recall). */
 import { describe, expect, it } from 'vitest';
-import { canonicalLabels, linkScores, nextInTrack, samePartition, trackingChallengeScores, type TrackPoints } from '../dynamics/trackingMetrics.ts';
+import { canonicalLabels, linkScores, nextInTrack, samePartition, trackingChallengeScores, type TrackPoints } from '../evaluation/trackingMetrics.ts';
 
 function tp(rows: Array<[frame: number, x: number, y: number, particle: number]>): TrackPoints {
   return { frame: rows.map((r) => r[0]), x: rows.map((r) => r[1]), y: rows.map((r) => r[2]), particle: rows.map((r) => r[3]) };

@@ -7,7 +7,7 @@ import { SegmenterTrainer, mixSeed, type TrainerOptions } from '../training/trai
 import { validateModelCard } from '../models/modelCard.ts';
 import { loadModel } from '../models/modelIO.ts';
 import type { SampleSource } from '../training/sampleSource.ts';
-import { createSyntheticSource } from './helpers/syntheticSource.ts';
+import { createSyntheticSource } from '../training/simulator/syntheticSource.ts';
 
 let tmp: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 /** Displacements, hops, dwell times, MSD and exchange pairing on hand-made trajectories. */
 import { describe, expect, it } from 'vitest';
-import { displacements, dwellTimes, findHops, groupTrajectories, meanSquaredDisplacement, pairExchanges } from '../dynamics/trajectoryQuantities.ts';
-import { buildTrajectoryGraph, exchangesOfGraph, trajectoriesOfGraph } from '../dynamics/trajectoryGraph.ts';
+import { displacements, dwellTimes, findHops, groupTrajectories, meanSquaredDisplacement, pairExchanges } from '../dynamics/tracking/trajectoryQuantities.ts';
+import { buildTrajectoryGraph, exchangesOfGraph, trajectoriesOfGraph } from '../dynamics/tracking/trajectoryGraph.ts';
 
 // particle 0 (Si): sits at (0,0) frames 0-2, hops to (1,0) (frame 3), stays to frame 5, hops back to (0,0) at frame 7 (frame 6 missed)
 // particle 1 (C): at (1,0) frames 0-2, moves to (0,0) in frame 3 (exchange partner), then stays

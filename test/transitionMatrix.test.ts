@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { nonReversibleMle, reversibleMle, matPow } from '../dynamics/transitionMatrix.ts';
-import { stronglyConnectedSets, closedSets } from '../dynamics/connectedSets.ts';
+import { nonReversibleMle, reversibleMle, matPow } from '../dynamics/kinetics/transitionMatrix.ts';
+import { stronglyConnectedSets, closedSets } from '../dynamics/kinetics/connectedSets.ts';
 
 // test/reference/reversible_mle.json is written by test/reference/reversible_mle.py (numpy/scipy):
 // the Prinz et al. fixed point and a direct scipy maximisation of the reversible likelihood agree there.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../data/random.ts';
-import { simulateChain } from '../dynamics/markovSimulation.ts';
-import { sequencesFromArrays, type StateSequences } from '../dynamics/stateSequences.ts';
-import { countTransitions, type CountingMode } from '../dynamics/countMatrix.ts';
-import { bootstrapTrajectories, dirichletPosterior, percentileInterval, sampleDirichletRows } from '../dynamics/transitionUncertainty.ts';
-import { matPow, nonReversibleMle } from '../dynamics/transitionMatrix.ts';
+import { simulateChain } from '../dynamics/kinetics/markovSimulation.ts';
+import { sequencesFromArrays, type StateSequences } from '../dynamics/kinetics/stateSequences.ts';
+import { countTransitions, type CountingMode } from '../dynamics/kinetics/countMatrix.ts';
+import { bootstrapTrajectories, dirichletPosterior, percentileInterval, sampleDirichletRows } from '../dynamics/kinetics/transitionUncertainty.ts';
+import { matPow, nonReversibleMle } from '../dynamics/kinetics/transitionMatrix.ts';
 
 // A known 3-state matrix; chains simulated from it give the truth the intervals must cover.
 const P = [[0.90, 0.07, 0.03], [0.05, 0.85, 0.10], [0.02, 0.08, 0.90]];

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readCsv, toCsv } from '../data/csvTable.ts';
 import { newRun } from '../data/runMetadata.ts';
-import { syntheticConfigurations } from './helpers/syntheticKinetics.ts';
+import { syntheticConfigurations } from '../training/simulator/syntheticKinetics.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 const atomdyn = (...args: string[]) => spawnSync('node', [bin, ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });

@@ -1,7 +1,7 @@
 /**
  * A {@link SampleSource} of simulated, labelled STEM images: the simulator runs in worker threads
  * (started through bin/tsWorker.mjs), `prefetch` samples ahead of the consumer, so simulation
- * overlaps training. Sample k is a pure function of (seed, k) (training/domainRandomisation.ts) and
+ * overlaps training. Sample k is a pure function of (seed, k) (training/simulator/domainRandomisation.ts) and
  * samples are returned in index order, so the stream is identical whatever the number of workers
  * or their timing.
  *
@@ -12,10 +12,10 @@
 import { Worker } from 'node:worker_threads';
 import { AtomdynError } from '../data/errors.ts';
 import type { SampleSource, TrainingSample } from './sampleSource.ts';
-import { simulateTrainingSample, sourceClasses, validateSourceOptions, type SimulatedSourceOptions } from './domainRandomisation.ts';
+import { simulateTrainingSample, sourceClasses, validateSourceOptions, type SimulatedSourceOptions } from './simulator/domainRandomisation.ts';
 import type { WorkerReply } from './simulationWorker.ts';
 
-export type { SimulatedSourceOptions } from './domainRandomisation.ts';
+export type { SimulatedSourceOptions } from './simulator/domainRandomisation.ts';
 
 interface Pending {
   promise: Promise<TrainingSample>;

@@ -12,7 +12,7 @@
  *   `rareRejectProbability` (at most 20 rejections in a row).
  * - Validation: `validationImages` held-out images from a separately seeded source, central
  *   patches without augmentation; atoms are found with inference/blobs.ts and matched to the true
- *   atoms within half the shortest bond length (inference/matchAtoms.ts); precision/recall/F1
+ *   atoms within half the shortest bond length (evaluation/matchAtoms.ts); precision/recall/F1
  *   overall and per species, and the mean loss. Atoms and detections closer than the match radius
  *   to the patch edge are ignored (their label discs are cut by the border).
  * - Class weights 'auto': median-frequency weights (losses.ts) from the validation labels (a fixed,
@@ -42,7 +42,7 @@ import { Random } from '../data/random.ts';
 import { versions } from '../data/runMetadata.ts';
 import { silentProgress, type ProgressSink } from '../cli/progress.ts';
 import { findBlobs, type BlobOptions } from '../inference/blobs.ts';
-import { DetectionTally, type SpeciesPoint } from '../inference/matchAtoms.ts';
+import { DetectionTally, type SpeciesPoint } from '../evaluation/matchAtoms.ts';
 import { augmentSample, prepareValidationPatch, AUGMENT_DEFAULTS, type AugmentOptions, type Patch } from './augment.ts';
 import { medianFrequencyWeights, segmentationLoss, type LossOptions } from './losses.ts';
 import type { SampleSource, TrainingSample } from './sampleSource.ts';

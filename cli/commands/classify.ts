@@ -3,7 +3,7 @@
  * the centre atoms (default: the dopant), their complexes and formulas, and a class per centre and
  * frame from a symmetry-aware Gaussian mixture. Writes DIR/configurations.csv (docs/schema.md),
  * DIR/classes.png (the class gallery), DIR/model.json (means, covariances, weights, BIC curve) and
- * DIR/run.json. Thin: the work is dynamics/classifyConfigurations.ts.
+ * DIR/run.json. Thin: the work is dynamics/configurations/classifyConfigurations.ts.
  */
 import type { Command } from 'commander';
 import path from 'node:path';
@@ -13,8 +13,8 @@ import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
-import type { AtomRecord } from '../../dynamics/centres.ts';
-import type { ClassifyMethod, ClassifyResult } from '../../dynamics/classifyConfigurations.ts';
+import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
+import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
 
@@ -142,7 +142,7 @@ async function loadInput(file: string): Promise<LoadedInput> {
     };
   }
   const table = readCsv(file, ['frame', 'x', 'y', 'species']);
-  const { atomsFromTable } = await import('../../dynamics/centres.ts');
+  const { atomsFromTable } = await import('../../dynamics/configurations/centres.ts');
   const atoms = atomsFromTable(table, file);
   const previous = readRunBeside(file);
   const species: Record<string, string> = { ...(previous?.species ?? {}) };
@@ -218,8 +218,8 @@ export function register(program: Command): void {
     .action(async (table: string, f: Flags, cmd: Command) => {
       // argv as parsed (also when another command, e.g. analyze, runs classify in-process)
       const command = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
-      const { classifyConfigurations } = await import('../../dynamics/classifyConfigurations.ts');
-      const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/chemistry.ts');
+      const { classifyConfigurations } = await import('../../dynamics/configurations/classifyConfigurations.ts');
+      const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/configurations/chemistry.ts');
       const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
       const progress = terminalProgress();
       const inp = await loadInput(table);
@@ -236,7 +236,7 @@ export function register(program: Command): void {
       const c = (card && typeof card === 'object' ? card : {}) as Record<string, unknown>;
       const lat = (c.lattice && typeof c.lattice === 'object' ? c.lattice : {}) as Record<string, unknown>;
       const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
-      const { projectedPointGroup } = await import('../../dynamics/pointGroups.ts');
+      const { projectedPointGroup } = await import('../../dynamics/configurations/pointGroups.ts');
       // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
       const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;

@@ -13,14 +13,14 @@ import { newRun, writeRun } from '../../data/runMetadata.ts';
 import { writeTiffStack } from '../../data/writers/tiffStack.ts';
 import { writeNpy } from '../../data/writers/npy.ts';
 import { terminalProgress } from '../progress.ts';
-import { DEFAULT_TRANSITION_MODEL, parseTransitionModel } from '../../training/dopantKinetics.ts';
-import { IMAGING_PRESETS } from '../../training/imagingPresets.ts';
-import { mx2Material } from '../../training/lattices/mx2.ts';
-import { parseConfigurations } from '../../training/siConfigurations.ts';
-import { DEFAULT_IMAGING, simulateImage, type ImagingParams, type SimulatedImage } from '../../training/simulateImage.ts';
-import { DEFAULT_DRIFT, simulateMovie, type MovieOptions } from '../../training/simulateMovie.ts';
-import { driftTable, labelsTable, stackLabels, truthTable } from '../../training/simulationTables.ts';
-import { parseLattice, type SpecimenOptions } from '../../training/specimen.ts';
+import { DEFAULT_TRANSITION_MODEL, parseTransitionModel } from '../../training/simulator/dopantKinetics.ts';
+import { IMAGING_PRESETS } from '../../training/simulator/imagingPresets.ts';
+import { mx2Material } from '../../training/simulator/lattices/mx2.ts';
+import { parseConfigurations } from '../../training/simulator/siConfigurations.ts';
+import { DEFAULT_IMAGING, simulateImage, type ImagingParams, type SimulatedImage } from '../../training/simulator/simulateImage.ts';
+import { DEFAULT_DRIFT, simulateMovie, type MovieOptions } from '../../training/simulator/simulateMovie.ts';
+import { driftTable, labelsTable, stackLabels, truthTable } from '../../training/simulator/simulationTables.ts';
+import { parseLattice, type SpecimenOptions } from '../../training/simulator/specimen.ts';
 
 /** Parsed flags (strings as commander gives them). */
 export interface SimulateFlags {

@@ -1,6 +1,6 @@
 /**
  * `atomdyn track <atoms.csv> --out DIR`: drift correction + linking + per-trajectory quantities.
- * Thin: parses flags, calls dynamics/trackAtoms.ts, writes DIR/tracks.csv, drift.csv, drift.png,
+ * Thin: parses flags, calls dynamics/tracking/trackAtoms.ts, writes DIR/tracks.csv, drift.csv, drift.png,
  * hops.csv, msd.csv and run.json (docs/schema.md). Never writes over its inputs.
  */
 import type { Command } from 'commander';
@@ -10,9 +10,9 @@ import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
-import { trackAtoms, type TrackOptions } from '../../dynamics/trackAtoms.ts';
-import { writeDriftPlot } from '../../dynamics/driftPlot.ts';
-import { buildTrajectoryGraph } from '../../dynamics/trajectoryGraph.ts';
+import { trackAtoms, type TrackOptions } from '../../dynamics/tracking/trackAtoms.ts';
+import { writeDriftPlot } from '../../report/driftPlot.ts';
+import { buildTrajectoryGraph } from '../../dynamics/tracking/trajectoryGraph.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';

@@ -11,10 +11,10 @@ import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
 import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
-import { stateSequencesFromTable } from '../../dynamics/stateSequences.ts';
-import { MarkovEstimator } from '../../dynamics/markovEstimator.ts';
-import { COUNTING_MODES, type CountingMode } from '../../dynamics/countMatrix.ts';
-import type { BeamCalibration } from '../../dynamics/beamRates.ts';
+import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
+import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
+import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
+import type { BeamCalibration } from '../../dynamics/kinetics/beamRates.ts';
 
 /** Parsed flags. */
 interface TransitionsFlags {

@@ -11,7 +11,7 @@ import { Random } from '../../data/random.ts';
 import { toCsv, type Cell } from '../../data/csvTable.ts';
 import { newRun, type RunMetadata } from '../../data/runMetadata.ts';
 import { runTransitions } from '../../cli/commands/transitions.ts';
-import { syntheticConfigurations } from './syntheticKinetics.ts';
+import { syntheticConfigurations } from '../../training/simulator/syntheticKinetics.ts';
 
 const W = 160, H = 120, FRAMES = 40, PIXEL_PM = 14;
 

@@ -1,0 +1,280 @@
+/**
+ * Chemistry of a frame's atoms: a bond graph (graphology) from element-pair distance cut-offs,
+ * coordination numbers, ring sizes, and the dopant complexes with their formulas.
+ *
+ * A complex is a connected cluster of dopant atoms (any element other than the host, e.g. Si in
+ * graphene) together with every host atom bonded to any of them; its formula lists the dopants and
+ * then the host, each with its count: a substitutional Si is `Si1C3`, Si in a divacancy `Si1C4`, a
+ * Si dimer `Si2C6` (the naming of Ramasse et al., Nano Lett. 13, 4989 (2013) and the LibraryNet
+ * labels of Ziatdinov et al.). Clusters are joined through dopant-dopant bonds and through host
+ * atoms bonded to two dopants (a shared C makes one complex).
+ *
+ * Distances are in pm; atom positions are converted with the pixel size.
+ */
+import { UndirectedGraph } from 'graphology';
+type Graph = UndirectedGraph;
+import { connectedComponents } from 'graphology-components';
+import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+
+/** Maximum bonded distance (pm) per unordered element pair, keyed `A-B` with A <= B. */
+export type BondCutoffs = Map<string, number>;
+
+/** Key of an unordered element pair. */
+export function pairKey(a: string, b: string): string {
+  return a <= b ? `${a}-${b}` : `${b}-${a}`;
+}
+
+/**
+ * Default cut-offs for Si in graphene (pm): C-C 180 (bond 142; second neighbours at 246), Si-C 215
+ * (projected bonds 155-195: Si-C3 is buckled and short, Si-C4 planar and about 190), Si-Si 240
+ * (dimer bonds 220-235; two Si across a hexagon are 246 apart and are joined through their shared C
+ * instead).
+ */
+export function grapheneSiCutoffs(): BondCutoffs {
+  return new Map([
+    ['C-C', 180],
+    ['C-Si', 215],
+    ['Si-Si', 240],
+  ]);
+}
+
+/**
+ * Cut-offs from a model card's bond lengths, when it has them. Accepted keys: `bondLengths`,
+ * `bond_lengths`, `bondLengthsPm`, `bonds`; each entry `'A-B'` is a length L in pm (cut-off 1.25 L),
+ * a range `[lo, hi]` or `{min, max}` (cut-off 1.1 hi), or `{cutoff}` (used as is). Species names
+ * in keys are mapped to elements through `species` (name -> element) when given.
+ *
+ * @returns the cut-offs, or null when the card has no bond lengths
+ */
+export function cutoffsFromCard(card: unknown, species: Record<string, string> = {}): BondCutoffs | null {
+  if (!card || typeof card !== 'object') return null;
+  const c = card as Record<string, unknown>;
+  const table = (c.bondLengths ?? c.bond_lengths ?? c.bondLengthsPm ?? c.bonds) as Record<string, unknown> | undefined;
+  if (!table || typeof table !== 'object' || Array.isArray(table)) return null;
+  const out: BondCutoffs = new Map();
+  for (const [key, v] of Object.entries(table)) {
+    const parts = key.split(/[-–]/).map((s) => s.trim());
+    if (parts.length !== 2) continue;
+    const [a, b] = parts.map((p) => species[p] ?? p);
+    let cut: number | null = null;
+    if (typeof v === 'number') cut = 1.25 * v;
+    else if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'number') cut = 1.1 * v[1];
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.cutoff === 'number') cut = o.cutoff;
+      else if (typeof o.max === 'number') cut = 1.1 * o.max;
+      else if (typeof o.length === 'number') cut = 1.25 * o.length;
+    }
+    if (cut !== null && cut > 0) out.set(pairKey(a, b), cut);
+  }
+  return out.size ? out : null;
+}
+
+/** An atom as chemistry sees it. */
+export interface ChemAtom {
+  /** Position in pm. */
+  xPm: number;
+  yPm: number;
+  /** Element ('C', 'Si', ...). */
+  element: string;
+}
+
+/** One dopant complex of a frame. */
+export interface Complex {
+  /** Id within the frame, 0-based, in order of each complex's first atom. */
+  id: number;
+  /** Indices (into the frame's atom list) of its atoms, ascending. */
+  atoms: number[];
+  /** Formula, e.g. 'Si1C3'. */
+  formula: string;
+  /** Element -> count. */
+  composition: Record<string, number>;
+}
+
+/** Result of {@link analyseFrame}. */
+export interface FrameChemistry {
+  /** The bond graph: nodes are atom indices as strings ('0', '1', ...) with attributes element, xPm, yPm; edges carry `length` (pm). */
+  graph: Graph;
+  /** Bonds per atom (coordination number). */
+  coordination: Int32Array;
+  /** Complex id of each atom, -1 outside any complex. */
+  complexOf: Int32Array;
+  /** The complexes. */
+  complexes: Complex[];
+  /** The host element (most common in the frame, ties by name). */
+  host: string;
+}
+
+/**
+ * Bonds between atoms closer than their pair's cut-off. Pairs without a cut-off are never bonded.
+ * @returns [i, j, length pm] with i < j
+ */
+export function findBonds(atoms: ChemAtom[], cutoffs: BondCutoffs): Array<[number, number, number]> {
+  let maxCut = 0;
+  for (const v of cutoffs.values()) maxCut = Math.max(maxCut, v);
+  if (atoms.length === 0 || maxCut === 0) return [];
+  const grid = new NeighbourGrid(atoms.map((a) => a.xPm), atoms.map((a) => a.yPm), maxCut);
+  const out: Array<[number, number, number]> = [];
+  for (let i = 0; i < atoms.length; i++) {
+    for (const { index: j, d2 } of grid.within(atoms[i].xPm, atoms[i].yPm, maxCut, i)) {
+      if (j <= i) continue;
+      const cut = cutoffs.get(pairKey(atoms[i].element, atoms[j].element));
+      if (cut !== undefined && d2 <= cut * cut) out.push([i, j, Math.sqrt(d2)]);
+    }
+  }
+  return out;
+}
+
+/** The most common element (ties broken by name), or '' for no atoms. */
+export function hostElement(atoms: ChemAtom[]): string {
+  const counts = new Map<string, number>();
+  for (const a of atoms) counts.set(a.element, (counts.get(a.element) ?? 0) + 1);
+  let best = '';
+  let n = -1;
+  for (const [e, c] of [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (c > n) {
+      n = c;
+      best = e;
+    }
+  }
+  return best;
+}
+
+/**
+ * Formula of a composition: dopant elements alphabetically, then the host, each with its count
+ * (`Si1C3`, `Si2C6`).
+ */
+export function formulaOf(composition: Record<string, number>, host: string): string {
+  const dopants = Object.keys(composition).filter((e) => e !== host).sort();
+  const parts = dopants.map((e) => `${e}${composition[e]}`);
+  if (composition[host]) parts.push(`${host}${composition[host]}`);
+  return parts.join('');
+}
+
+/**
+ * Bond graph, coordination numbers and dopant complexes of one frame.
+ * @param atoms positions in pm with elements
+ * @param cutoffs bond cut-offs (pm) per element pair
+ * @param host the host element; default: the most common element of the frame. When the frame
+ *   holds only a few atoms (e.g. coordinates of the defect alone), pass it explicitly.
+ */
+export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: string): FrameChemistry {
+  const h = host ?? hostElement(atoms);
+  const graph = new UndirectedGraph({ allowSelfLoops: false });
+  atoms.forEach((a, i) => graph.addNode(String(i), { element: a.element, xPm: a.xPm, yPm: a.yPm }));
+  const bonds = findBonds(atoms, cutoffs);
+  for (const [i, j, len] of bonds) graph.addEdge(String(i), String(j), { length: len });
+  const coordination = new Int32Array(atoms.length);
+  for (let i = 0; i < atoms.length; i++) coordination[i] = graph.degree(String(i));
+  // complexes: dopants and the host atoms bonded to them, joined by dopant-X bonds only
+  const sub = new UndirectedGraph();
+  atoms.forEach((a, i) => {
+    if (a.element !== h) sub.addNode(String(i));
+  });
+  for (const [i, j] of bonds) {
+    const ei = atoms[i].element;
+    const ej = atoms[j].element;
+    if (ei === h && ej === h) continue;
+    if (!sub.hasNode(String(i))) sub.addNode(String(i));
+    if (!sub.hasNode(String(j))) sub.addNode(String(j));
+    sub.addEdge(String(i), String(j));
+  }
+  const comps = connectedComponents(sub)
+    .map((c) => c.map(Number).sort((a, b) => a - b))
+    .sort((a, b) => a[0] - b[0]);
+  const complexOf = new Int32Array(atoms.length).fill(-1);
+  const complexes: Complex[] = comps.map((members, id) => {
+    const composition: Record<string, number> = {};
+    for (const i of members) {
+      complexOf[i] = id;
+      composition[atoms[i].element] = (composition[atoms[i].element] ?? 0) + 1;
+    }
+    return { id, atoms: members, composition, formula: formulaOf(composition, h) };
+  });
+  return { graph, coordination, complexOf, complexes, host: h };
+}
+
+/**
+ * Sizes of the rings around an atom: for each pair of angularly adjacent bonds (neighbours sorted by
+ * angle around the atom), the smallest ring through that angle, i.e. the shortest path between the
+ * two neighbours that avoids the atom, plus the atom. Pristine graphene gives [6, 6, 6]; the Si of a
+ * Si-C4 in a divacancy [5, 5, 6, 6]. Rings larger than `maxSize` are left out; an atom with fewer
+ * than two bonds has none.
+ *
+ * @param node atom index (graph node key `String(node)`, with xPm/yPm attributes)
+ * @returns sizes, ascending
+ */
+export function ringSizes(graph: Graph, node: number, maxSize = 12): number[] {
+  const key = String(node);
+  if (!graph.hasNode(key)) return [];
+  const x0 = graph.getNodeAttribute(key, 'xPm') as number;
+  const y0 = graph.getNodeAttribute(key, 'yPm') as number;
+  const nbs = graph
+    .neighbors(key)
+    .map((n) => ({ n, a: Math.atan2((graph.getNodeAttribute(n, 'yPm') as number) - y0, (graph.getNodeAttribute(n, 'xPm') as number) - x0) }))
+    .sort((p, q) => p.a - q.a)
+    .map((p) => p.n);
+  if (nbs.length < 2) return [];
+  const pairs = nbs.length === 2 ? [[nbs[0], nbs[1]]] : nbs.map((n, i) => [n, nbs[(i + 1) % nbs.length]]);
+  const out: number[] = [];
+  for (const [u, v] of pairs) {
+    const path = shortestPathAvoiding(graph, u, v, key, maxSize - 1);
+    if (path) out.push(path.length + 1);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Shortest path from a to b (BFS) not passing through `avoid`, as a node list a..b of at most maxNodes nodes, or null. */
+function shortestPathAvoiding(graph: Graph, a: string, b: string, avoid: string, maxNodes: number): string[] | null {
+  const prev = new Map<string, string>([[a, '']]);
+  let frontier = [a];
+  for (let depth = 1; depth < maxNodes && frontier.length; depth++) {
+    const next: string[] = [];
+    for (const u of frontier) {
+      for (const v of graph.neighbors(u)) {
+        if (v === avoid || prev.has(v)) continue;
+        prev.set(v, u);
+        if (v === b) {
+          const path = [b];
+          let w = u;
+          while (w !== '') {
+            path.push(w);
+            w = prev.get(w)!;
+          }
+          return path.reverse();
+        }
+        next.push(v);
+      }
+    }
+    frontier = next;
+  }
+  return null;
+}
+
+/**
+ * Name classes by formula where unambiguous: a class whose members carry one formula in at least
+ * `purity` of cases, when no other class has the same majority formula, is named by it; otherwise
+ * `class<k>`.
+ *
+ * @param states class index per instance (-1 = unclassified, ignored)
+ * @param formulas formula per instance ('' or null = none)
+ * @param k number of classes
+ */
+export function nameClasses(states: ArrayLike<number>, formulas: ArrayLike<string | null>, k: number, purity = 0.8): string[] {
+  const counts: Array<Map<string, number>> = Array.from({ length: k }, () => new Map());
+  const totals = new Array<number>(k).fill(0);
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i];
+    if (s < 0 || s >= k) continue;
+    totals[s]++;
+    const f = formulas[i] || '';
+    counts[s].set(f, (counts[s].get(f) ?? 0) + 1);
+  }
+  const majority = counts.map((m, s) => {
+    let best = '';
+    let n = 0;
+    for (const [f, c] of m) if (c > n) [best, n] = [f, c];
+    return totals[s] > 0 && best && n / totals[s] >= purity ? best : '';
+  });
+  return majority.map((f, s) => (f && majority.filter((g) => g === f).length === 1 ? f : `class${s}`));
+}

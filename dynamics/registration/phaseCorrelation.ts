@@ -1,0 +1,402 @@
+/**
+ * Sub-pixel image registration by (partially whitened) phase correlation with upsampled-DFT
+ * refinement, after Guizar-Sicairos, Thurman & Fienup, "Efficient subpixel image registration
+ * algorithms", Opt. Lett. 33, 156 (2008).
+ *
+ * Shift convention (the one drift.csv uses): the shift (dx, dy) of image `b` relative to image `a`
+ * is such that a feature at (x, y) in `a` appears at (x + dx, y + dy) in `b`, i.e.
+ * `b(x, y) ~ a(x - dx, y - dy)`. The correlation surface is `c(s) = sum_x a(x) b(x + s)`, computed as
+ * `IFFT(conj(A) B)`, so it peaks at s = (dx, dy).
+ *
+ * Images are row-major `[height, width]` (index = y * width + x), any numeric typed array.
+ *
+ * On a crystal lattice the surface has one peak per lattice translation; this module returns all
+ * strong peaks ({@link findCorrelationPeaks}) and leaves the choice among them to the caller
+ * (dynamics/registration/driftCorrection.ts).
+ */
+import { fft2d, signedFrequency } from '../../numerics/fft.ts';
+
+/** A 2-D image: row-major values with its size. */
+export interface Image2D {
+  data: ArrayLike<number>;
+  width: number;
+  height: number;
+}
+
+/** A complex 2-D spectrum, row-major `[height, width]`. */
+export interface Spectrum2D {
+  re: Float64Array;
+  im: Float64Array;
+  width: number;
+  height: number;
+}
+
+/** One peak of a correlation surface. */
+export interface CorrelationPeak {
+  /** Shift in x (columns), px; integer for raw peaks, sub-pixel after refinement. */
+  dx: number;
+  /** Shift in y (rows), px. */
+  dy: number;
+  /** Surface value divided by the surface's global maximum (1 for the highest peak). */
+  height: number;
+}
+
+/** Settings for {@link crossPowerSpectrum}. */
+export interface CrossPowerOptions {
+  /**
+   * Whitening exponent p: the cross-power spectrum is divided by its magnitude to the power p.
+   * p = 1 is classical phase correlation, p = 0 plain cross-correlation. Default 0.5, which keeps
+   * the sharp peak of phase correlation without amplifying the shot noise of weak frequencies.
+   */
+  whitening?: number;
+  /**
+   * Gaussian low-pass applied to both images before correlating (sigma in px of the image);
+   * 0 disables. Default 1.
+   */
+  smoothSigma?: number;
+}
+
+/**
+ * A Tukey (tapered cosine) window of length n: flat in the middle, cosine tapers over a fraction
+ * `alpha/2` at each end. alpha = 1 gives the Hann window, alpha = 0 a rectangle.
+ * @returns Float64Array of length n, values in [0, 1]
+ */
+export function tukeyWindow(n: number, alpha = 0.5): Float64Array {
+  const w = new Float64Array(n).fill(1);
+  if (n < 2 || alpha <= 0) return w;
+  const a = Math.min(1, alpha);
+  for (let i = 0; i < n; i++) {
+    const t = i / (n - 1);
+    if (t < a / 2) w[i] = 0.5 * (1 + Math.cos((2 * Math.PI * (t - a / 2)) / a));
+    else if (t > 1 - a / 2) w[i] = 0.5 * (1 + Math.cos((2 * Math.PI * (t - 1 + a / 2)) / a));
+  }
+  return w;
+}
+
+/**
+ * The Tukey window of length n evaluated at a continuous position t (0 <= t <= n - 1; 0 outside).
+ */
+export function tukeyAt(t: number, n: number, alpha = 0.5): number {
+  if (t < 0 || t > n - 1) return 0;
+  if (n < 2 || alpha <= 0) return 1;
+  const a = Math.min(1, alpha);
+  const u = t / (n - 1);
+  if (u < a / 2) return 0.5 * (1 + Math.cos((2 * Math.PI * (u - a / 2)) / a));
+  if (u > 1 - a / 2) return 0.5 * (1 + Math.cos((2 * Math.PI * (u - 1 + a / 2)) / a));
+  return 1;
+}
+
+/**
+ * The 2-D Fourier transform of an image after subtracting its mean and applying a separable
+ * Tukey window (to suppress the edge discontinuity of non-periodic frames).
+ *
+ * @param image the frame (any numeric array of width*height values)
+ * @param windowAlpha Tukey alpha (0 = no window, 1 = Hann); default 0.5
+ * @param windowShift move the window by (dx, dy) px (sub-pixel allowed; zero where it leaves the
+ *   frame): windowing a moved frame with the window moved along keeps the two windowed images exact
+ *   shifts of each other, which removes the window's pull of the peak towards zero shift
+ * @returns the spectrum (Float64 re/im)
+ * @throws RangeError when image.data does not hold width*height values
+ */
+export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?: [number, number]): Spectrum2D {
+  const { width, height, data } = image;
+  if (data.length !== width * height) throw new RangeError(`image has ${data.length} values, expected ${width}x${height}`);
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i];
+  mean /= data.length;
+  const wx = windowShift ? Float64Array.from({ length: width }, (_, x) => tukeyAt(x - windowShift[0], width, windowAlpha)) : tukeyWindow(width, windowAlpha);
+  const wy = windowShift ? Float64Array.from({ length: height }, (_, y) => tukeyAt(y - windowShift[1], height, windowAlpha)) : tukeyWindow(height, windowAlpha);
+  const re = new Float64Array(width * height);
+  const im = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) re[y * width + x] = (data[y * width + x] - mean) * wx[x] * wy[y];
+  }
+  fft2d(re, im, width, height);
+  return { re, im, width, height };
+}
+
+/**
+ * The cross-power spectrum `R = conj(A) B / |conj(A) B|^p`, times a Gaussian low-pass.
+ * Its inverse transform is the correlation surface that peaks at the shift of `b` relative to `a`.
+ *
+ * @param a spectrum of the reference image
+ * @param b spectrum of the moved image (same size)
+ * @throws RangeError when the spectra differ in size
+ */
+export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowerOptions = {}): Spectrum2D {
+  const { width, height } = a;
+  if (b.width !== width || b.height !== height) throw new RangeError(`spectra differ in size: ${width}x${height} vs ${b.width}x${b.height}`);
+  const p = opts.whitening ?? 0.5;
+  const sigma = opts.smoothSigma ?? 1;
+  const re = new Float64Array(width * height);
+  const im = new Float64Array(width * height);
+  let maxMag = 0;
+  for (let i = 0; i < re.length; i++) {
+    const r = a.re[i] * b.re[i] + a.im[i] * b.im[i];
+    const q = a.re[i] * b.im[i] - a.im[i] * b.re[i];
+    re[i] = r;
+    im[i] = q;
+    maxMag = Math.max(maxMag, Math.hypot(r, q));
+  }
+  const floor = maxMag * 1e-12 + 1e-300;
+  // both images are smoothed by exp(-2 pi^2 sigma^2 f^2): the product carries it squared
+  const g = 4 * Math.PI * Math.PI * sigma * sigma;
+  for (let y = 0; y < height; y++) {
+    const fy = signedFrequency(y, height) / height;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const fx = signedFrequency(x, width) / width;
+      let scale = sigma > 0 ? Math.exp(-g * (fx * fx + fy * fy)) : 1;
+      if (p > 0) scale /= Math.pow(Math.hypot(re[i], im[i]) + floor, p);
+      re[i] *= scale;
+      im[i] *= scale;
+    }
+  }
+  return { re, im, width, height };
+}
+
+/**
+ * The correlation surface: the real part of the inverse transform of a cross-power spectrum.
+ * Index (y, x) holds the shift (signedFrequency(x), signedFrequency(y)), i.e. negative shifts wrap.
+ * @returns Float64Array [height * width]
+ */
+export function correlationSurface(r: Spectrum2D): Float64Array {
+  const re = Float64Array.from(r.re);
+  const im = Float64Array.from(r.im);
+  fft2d(re, im, r.width, r.height, true);
+  return re;
+}
+
+/** Settings for {@link findCorrelationPeaks}. */
+export interface PeakOptions {
+  /** Keep at most this many peaks (highest first). Default 12. */
+  maxPeaks?: number;
+  /** Keep peaks at least this fraction of the global maximum. Default 0.5. */
+  minRelativeHeight?: number;
+  /** A peak is a maximum over a (2r+1)^2 neighbourhood (with wrap-around). Default 2. */
+  radius?: number;
+  /** Ignore shifts longer than this (px). Default: no limit beyond half the frame. */
+  maxShift?: number;
+}
+
+/**
+ * Local maxima of a correlation surface, as signed integer shifts, highest first.
+ * @param surface Float64Array [height * width] from {@link correlationSurface}
+ * @returns peaks with height relative to the global maximum (the first has height 1 unless maxShift excluded it)
+ */
+export function findCorrelationPeaks(surface: Float64Array, width: number, height: number, opts: PeakOptions = {}): CorrelationPeak[] {
+  const maxPeaks = opts.maxPeaks ?? 12;
+  const minRel = opts.minRelativeHeight ?? 0.5;
+  const r = opts.radius ?? 2;
+  const maxShift = opts.maxShift ?? Infinity;
+  let gmax = -Infinity;
+  for (let i = 0; i < surface.length; i++) if (surface[i] > gmax) gmax = surface[i];
+  if (!(gmax > 0)) return [];
+  const out: CorrelationPeak[] = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = surface[y * width + x];
+      if (v < minRel * gmax) continue;
+      const dx = signedFrequency(x, width);
+      const dy = signedFrequency(y, height);
+      if (Math.hypot(dx, dy) > maxShift) continue;
+      let isMax = true;
+      for (let oy = -r; oy <= r && isMax; oy++) {
+        const yy = (y + oy + height) % height;
+        for (let ox = -r; ox <= r; ox++) {
+          if (ox === 0 && oy === 0) continue;
+          const u = surface[yy * width + ((x + ox + width) % width)];
+          // ties: the first in raster order wins
+          if (u > v || (u === v && (oy < 0 || (oy === 0 && ox < 0)))) {
+            isMax = false;
+            break;
+          }
+        }
+      }
+      if (isMax) out.push({ dx, dy, height: v / gmax });
+    }
+  }
+  out.sort((p, q) => q.height - p.height);
+  return out.slice(0, maxPeaks);
+}
+
+/**
+ * Refine a correlation peak to sub-pixel precision by evaluating the inverse DFT of the
+ * cross-power spectrum on an upsampled grid around it (matrix-multiply DFT, Guizar-Sicairos et al.
+ * 2008, their "dftups"), followed by a 3-point parabolic fit on that grid.
+ *
+ * @param r cross-power spectrum
+ * @param dx0 integer (or approximate) shift in x to refine around, px
+ * @param dy0 same in y
+ * @param upsample grid points per pixel (default 20); the window is 1.5 px wide
+ * @returns the refined shift and the surface value there (unnormalised)
+ */
+export function refinePeak(r: Spectrum2D, dx0: number, dy0: number, upsample = 20): { dx: number; dy: number; value: number } {
+  const { width: w, height: h } = r;
+  const n = Math.ceil(1.5 * upsample) | 1; // odd, centred on (dx0, dy0)
+  const half = (n - 1) / 2;
+  const sx = new Float64Array(n);
+  const sy = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    sx[j] = dx0 + (j - half) / upsample;
+    sy[j] = dy0 + (j - half) / upsample;
+  }
+  // T[ky][j] = sum_kx R[ky,kx] exp(2 pi i fx sx_j / w)
+  const tRe = new Float64Array(h * n);
+  const tIm = new Float64Array(h * n);
+  const cosX = new Float64Array(w * n);
+  const sinX = new Float64Array(w * n);
+  for (let kx = 0; kx < w; kx++) {
+    const f = signedFrequency(kx, w) / w;
+    for (let j = 0; j < n; j++) {
+      const a = 2 * Math.PI * f * sx[j];
+      cosX[kx * n + j] = Math.cos(a);
+      sinX[kx * n + j] = Math.sin(a);
+    }
+  }
+  for (let ky = 0; ky < h; ky++) {
+    for (let kx = 0; kx < w; kx++) {
+      const pr = r.re[ky * w + kx];
+      const pi = r.im[ky * w + kx];
+      if (pr === 0 && pi === 0) continue;
+      for (let j = 0; j < n; j++) {
+        const c = cosX[kx * n + j];
+        const s = sinX[kx * n + j];
+        tRe[ky * n + j] += pr * c - pi * s;
+        tIm[ky * n + j] += pr * s + pi * c;
+      }
+    }
+  }
+  // out[i][j] = Re sum_ky exp(2 pi i fy sy_i / h) T[ky][j]
+  const out = new Float64Array(n * n);
+  for (let ky = 0; ky < h; ky++) {
+    const f = signedFrequency(ky, h) / h;
+    for (let i = 0; i < n; i++) {
+      const a = 2 * Math.PI * f * sy[i];
+      const c = Math.cos(a);
+      const s = Math.sin(a);
+      for (let j = 0; j < n; j++) out[i * n + j] += c * tRe[ky * n + j] - s * tIm[ky * n + j];
+    }
+  }
+  let bi = 0;
+  for (let k = 1; k < out.length; k++) if (out[k] > out[bi]) bi = k;
+  const iy = Math.floor(bi / n);
+  const ix = bi % n;
+  const para = (m: number, c: number, p: number) => {
+    const d = m - 2 * c + p;
+    return d < 0 ? (0.5 * (m - p)) / d : 0;
+  };
+  let fx = 0;
+  let fy = 0;
+  if (ix > 0 && ix < n - 1) fx = para(out[iy * n + ix - 1], out[bi], out[iy * n + ix + 1]);
+  if (iy > 0 && iy < n - 1) fy = para(out[(iy - 1) * n + ix], out[bi], out[(iy + 1) * n + ix]);
+  return { dx: sx[ix] + fx / upsample, dy: sy[iy] + fy / upsample, value: out[bi] / (w * h) };
+}
+
+/**
+ * Pearson correlation of `a(x, y)` with `b(x + dx, y + dy)` over the overlap of the two frames,
+ * at the integer-rounded shift: the "normalised cross-correlation peak height" reported in drift.csv.
+ * @returns r in [-1, 1], or NaN when the overlap has fewer than 16 pixels
+ */
+export function overlapCorrelation(a: Image2D, b: Image2D, dx: number, dy: number): number {
+  const ix = Math.round(dx);
+  const iy = Math.round(dy);
+  const { width: w, height: h } = a;
+  const x0 = Math.max(0, -ix);
+  const x1 = Math.min(w, b.width - ix);
+  const y0 = Math.max(0, -iy);
+  const y1 = Math.min(h, b.height - iy);
+  if (x1 - x0 < 4 || y1 - y0 < 4) return NaN;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const u = a.data[y * w + x];
+      const v = b.data[(y + iy) * b.width + x + ix];
+      sa += u;
+      sb += v;
+      saa += u * u;
+      sbb += v * v;
+      sab += u * v;
+      n++;
+    }
+  }
+  const cov = sab / n - (sa / n) * (sb / n);
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
+}
+
+/** Everything {@link registerImages} found. */
+export interface Registration {
+  /** Strong peaks of the correlation surface, highest first (integer shifts). */
+  candidates: CorrelationPeak[];
+  /** The cross-power spectrum, for refining another candidate with {@link refinePeak}. */
+  spectrum: Spectrum2D;
+  /** The correlation surface (unnormalised), [height * width]. */
+  surface: Float64Array;
+}
+
+/**
+ * Correlate two frames and list the candidate shifts of `b` relative to `a`.
+ * @param opts window (Tukey alpha), cross-power and peak settings
+ * @throws RangeError when the frames differ in size
+ */
+export function registerImages(
+  a: Image2D,
+  b: Image2D,
+  opts: CrossPowerOptions & PeakOptions & { windowAlpha?: number } = {},
+): Registration {
+  const sa = windowedSpectrum(a, opts.windowAlpha ?? 0.5);
+  const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5);
+  const spectrum = crossPowerSpectrum(sa, sb, opts);
+  const surface = correlationSurface(spectrum);
+  const candidates = findCorrelationPeaks(surface, a.width, a.height, opts);
+  return { candidates, spectrum, surface };
+}
+
+/**
+ * Remove the window bias of a registration: re-register `b` with its window moved by the current
+ * estimate (see {@link windowedSpectrum}) and refine again, `iterations` times.
+ * @param aSpectrum windowedSpectrum(a) with the unshifted window
+ * @param start the estimate to improve (px)
+ * @returns the improved shift and the cross-power spectrum of the last iteration
+ */
+export function refineShiftUnbiased(
+  aSpectrum: Spectrum2D,
+  b: Image2D,
+  start: { dx: number; dy: number },
+  opts: CrossPowerOptions & { windowAlpha?: number; upsample?: number; iterations?: number } = {},
+): { dx: number; dy: number; spectrum: Spectrum2D } {
+  let { dx, dy } = start;
+  let spectrum = aSpectrum;
+  for (let it = 0; it < (opts.iterations ?? 2); it++) {
+    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy]);
+    spectrum = crossPowerSpectrum(aSpectrum, sb, opts);
+    const r = refinePeak(spectrum, dx, dy, opts.upsample ?? 20);
+    const moved = Math.hypot(r.dx - dx, r.dy - dy);
+    dx = r.dx;
+    dy = r.dy;
+    if (moved < 1e-3) break;
+  }
+  return { dx, dy, spectrum };
+}
+
+/**
+ * Value of a correlation surface at a (possibly fractional, possibly negative) shift, by bilinear
+ * interpolation with wrap-around.
+ */
+export function surfaceAt(surface: Float64Array, width: number, height: number, dx: number, dy: number): number {
+  const x0 = Math.floor(dx);
+  const y0 = Math.floor(dy);
+  const fx = dx - x0;
+  const fy = dy - y0;
+  const at = (x: number, y: number) => surface[(((y % height) + height) % height) * width + (((x % width) + width) % width)];
+  return (
+    (1 - fx) * (1 - fy) * at(x0, y0) + fx * (1 - fy) * at(x0 + 1, y0) + (1 - fx) * fy * at(x0, y0 + 1) + fx * fy * at(x0 + 1, y0 + 1)
+  );
+}

@@ -5,18 +5,10 @@
  */
 import cliProgress from 'cli-progress';
 
-/** What library code reports progress to. */
-export interface ProgressSink {
-  /** Start a task of `total` units (frames, steps, images); `label` names it. */
-  start(label: string, total: number): void;
-  /** Advance by `n` units; `info` is shown beside the bar (e.g. `{ loss: '0.12', 'img/s': '3.1' }`). */
-  tick(n?: number, info?: Record<string, string>): void;
-  /** The task is done. */
-  stop(): void;
-}
+import type { ProgressSink } from '../data/progress.ts';
+import { silentProgress } from '../data/progress.ts';
 
-/** A sink that does nothing (the default in library calls). */
-export const silentProgress: ProgressSink = { start() {}, tick() {}, stop() {} };
+export { silentProgress, type ProgressSink } from '../data/progress.ts';
 
 /**
  * Off a terminal (a batch job, a log file): one line every `intervalS` seconds and one at the end,

@@ -13,7 +13,7 @@ import type { Sourced } from '../data/runMetadata.ts';
 import type { Cell, Table } from '../data/csvTable.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { WorkerPool } from '../data/workerPool.ts';
-import { silentProgress, type ProgressSink } from '../cli/progress.ts';
+import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { validateModelCard, type ModelCard } from '../models/modelCard.ts';
 import { resolveModelPath } from '../models/registry.ts';
 import { loadModel } from '../models/modelIO.ts';

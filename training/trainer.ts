@@ -40,7 +40,7 @@ import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { Random } from '../data/random.ts';
 import { versions } from '../data/runMetadata.ts';
-import { silentProgress, type ProgressSink } from '../cli/progress.ts';
+import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { findBlobs, type BlobOptions } from '../inference/blobs.ts';
 import { DetectionTally, type SpeciesPoint } from '../evaluation/matchAtoms.ts';
 import { augmentSample, prepareValidationPatch, AUGMENT_DEFAULTS, type AugmentOptions, type Patch } from './augment.ts';

@@ -23,7 +23,7 @@
 import { kmeans } from 'ml-kmeans';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
-import { silentProgress, type ProgressSink } from '../../cli/progress.ts';
+import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
 import { analyseFrame, grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
 import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';

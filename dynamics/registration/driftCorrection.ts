@@ -39,7 +39,7 @@ import {
   type Spectrum2D,
 } from './phaseCorrelation.ts';
 import { removePeriodicPart } from './latticeFilter.ts';
-import { silentProgress, type ProgressSink } from '../../cli/progress.ts';
+import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { AtomdynError } from '../../data/errors.ts';
 
 /** How a frame's registration was chosen. */

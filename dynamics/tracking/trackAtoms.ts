@@ -13,7 +13,7 @@
  */
 import type { Table, Cell } from '../../data/csvTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
-import { silentProgress, type ProgressSink } from '../../cli/progress.ts';
+import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { correctPositions, driftFromLinks, estimateDriftFromFrames, zeroDrift, type DriftTrack, type FrameDriftOptions, type FrameSource } from '../registration/driftCorrection.ts';
 import { estimateDriftFromPoints, type PointFrame } from '../registration/pointSetRegistration.ts';
 import { medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';

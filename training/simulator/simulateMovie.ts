@@ -30,7 +30,7 @@ import { applyConfiguration, DEFAULT_DEFECT_GEOMETRY } from './siConfigurations.
 import { cachedProbeProfile, deriveSeed, imageFrame, specimenRect, validateImaging, type FrameSpec, type ImagingParams, type SimulatedImage } from './simulateImage.ts';
 import { scanDistortion } from './scanDistortion.ts';
 import { buildSpecimen, type SpecimenOptions } from './specimen.ts';
-import type { ProgressSink } from '../../cli/progress.ts';
+import type { ProgressSink } from '../../data/progress.ts';
 
 /** Specimen drift. */
 export interface DriftParams {

@@ -9,6 +9,11 @@
  * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
  *
+ * 3. The out-of-distribution set of evaluation/oodGraphene.ts (bench/_oodSection.ts): atom F1, columns
+ *    at empty sites, Si-C bond bias and formula accuracy per configuration, calibration of sigma_pm per
+ *    dose bin, spurious columns on pristine frames at 0.5x dose; the U-Net alone, the U-Net with the
+ *    joint column fit, and the classical baseline.
+ *
  * Usage: npm run bench -- locate   (ATOMDYN_BENCH_QUICK=1 for fewer frames)
  */
 import os from 'node:os';
@@ -26,6 +31,7 @@ import { simulateImage } from '../training/simulator/simulateImage.ts';
 import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';
 import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { runLocate } from '../cli/commands/locate.ts';
+import { oodSection } from './_oodSection.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;
@@ -78,6 +84,10 @@ for (const dose of doses) {
   accRows.push(`| ${dose.toExponential(2)} | ${(countsOnC / framesPerDose).toFixed(1)} | U-Net | ${f(o.overall.precision)} | ${f(o.overall.recall)} | ${f(o.overall.f1)} | ${(Math.sqrt(sqO / Math.max(1, nO) / 2) * px).toFixed(1)} | ${f(o.perSpecies.Si.precision)} | ${f(o.perSpecies.Si.recall)} | ${(ms / framesPerDose).toFixed(0)} |`);
   accRows.push(`| | | classical | ${f(c.overall.precision)} | ${f(c.overall.recall)} | ${f(c.overall.f1)} | ${(Math.sqrt(sqB / Math.max(1, nB) / 2) * px).toFixed(1)} | ${f(c.perSpecies.Si.precision)} | ${f(c.perSpecies.Si.recall)} | |`);
 }
+const oodLines = await oodSection({
+  'U-Net': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  classical: async (f) => findAtomsClassical(f.image, f.height, f.width, { atomSigmaPx: 95 / 2.355 / f.pixelSizePm, minDistancePx: (0.7 * bondPm) / f.pixelSizePm }).map((a) => ({ x: a.x, y: a.y, element: a.speciesIndex ? 'Si' : 'C', sigmaPx: NaN })),
+}, quick ? 4 : 14, quick ? 2 : 6);
 model.dispose();
 
 // speed: 512 x 512 frames at 10 pm/px, read -> atoms.csv
@@ -122,6 +132,7 @@ console.log(`\nAccuracy on simulated 256x256 frames at ${px} pm/px (G-Si-2nm ima
 console.log('| dose e-/Å² | counts on C | method | precision | recall | F1 | RMSE pm | Si precision | Si recall | ms/frame |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of accRows) console.log(r);
+console.log(`\n${oodLines.join('\n')}`);
 console.log(`\nSpeed per 512x512 input frame (${nFrames} frames)`);
 console.log('| side | resolution | ms per frame |');
 console.log('|---|---|---|');

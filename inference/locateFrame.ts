@@ -2,15 +2,17 @@
  * One frame from pixels to atoms: hot-pixel removal, anti-aliased resampling to the model's pixel
  * size, the model card's normalisation, tiled segmentation, connected components with
  * probability-weighted centroids (touching atoms split), coordinates mapped back to the input frame,
- * and optional Gaussian refinement on the raw frame. This is the per-frame core that
+ * then the joint column fit on the raw frame (inference/columnFit.ts: positions, presence test, added
+ * columns, Cramér-Rao sigma; on by default) or the older per-atom Gaussian refinement (`refine`). This is the per-frame core that
  * inference/locate.ts streams frames through (in worker threads or in the calling thread).
  */
 import { removeHotPixels } from './hotPixels.ts';
-import { resampleFrame, toInputCoordinate } from './resample.ts';
+import { resampleFrame, toInputCoordinate, toModelCoordinate } from './resample.ts';
 import { predictTiled } from './tiling.ts';
 import { findBlobs } from './blobs.ts';
 import { splitTouchingAtoms } from './splitTouchingAtoms.ts';
 import { refineAtom } from './gaussianRefine.ts';
+import { fitColumns, type StartColumn } from './columnFit.ts';
 import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
 import type { Segmenter } from './segmenter.ts';
 
@@ -22,8 +24,10 @@ export interface LocatedAtom {
   species: string;
   /** Mean probability of that class over the atom's pixels, 0..1. */
   confidence: number;
-  /** Position standard error from the Gaussian fit, input pixels; NaN when not refined. */
+  /** Position standard error (per coordinate) from the column fit, input pixels; NaN when not fitted. */
   sigmaPx: number;
+  /** Log-likelihood ratio of the column fit with this column over the fit without it (counts); NaN when not fitted. */
+  presence: number;
 }
 
 /** Settings of {@link locateFrame}. */
@@ -32,7 +36,11 @@ export interface LocateFrameOptions {
   inputPixelSizePm: number;
   /** Replace single-pixel outliers first (default true). */
   hotPixels?: boolean;
-  /** Refine positions by 2-D Gaussian fits on the raw frame (default false: at low dose most fits do not converge and the network's centroids are as good). */
+  /** Joint column fit on the raw frame (default true): positions, presence test, added columns, sigma (inference/columnFit.ts). */
+  fit?: boolean;
+  /** Presence threshold of the column fit, log-likelihood ratio (default 12). */
+  presenceThreshold?: number;
+  /** Refine positions by single-atom 2-D Gaussian fits instead (default false; only used when `fit` is false). */
   refine?: boolean;
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
@@ -104,7 +112,7 @@ export async function locateFrame(
   width: number,
   opts: LocateFrameOptions,
   source = 'frame',
-): Promise<{ atoms: LocatedAtom[]; probabilities: Float32Array; modelHeight: number; modelWidth: number; scale: number }> {
+): Promise<{ atoms: LocatedAtom[]; probabilities: Float32Array; modelHeight: number; modelWidth: number; scale: number; probeSigmaPx: number }> {
   const card = seg.card;
   const raw = opts.hotPixels === false ? frame : removeHotPixels(frame, height, width).data;
   const scale = card.pixelSizePm / opts.inputPixelSizePm;
@@ -133,7 +141,7 @@ export async function locateFrame(
       species = heavy;
     }
     let x = toInputCoordinate(b.x, scale), y = toInputCoordinate(b.y, scale), sigmaPx = NaN;
-    if (opts.refine === true) {
+    if (opts.refine === true && opts.fit === false) {
       // probe-blurred column: Gaussian width about 0.25 of the nearest-neighbour distance
       const f = refineAtom(raw, height, width, x, y, 0.45 * nnInputPx, 0.25 * nnInputPx, 0.25 * nnInputPx);
       if (f.refined) {
@@ -143,7 +151,39 @@ export async function locateFrame(
       }
     }
     if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) continue;
-    atoms.push({ x, y, species, confidence: b.confidence, sigmaPx });
+    atoms.push({ x, y, species, confidence: b.confidence, sigmaPx, presence: NaN });
   }
-  return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale };
+  if (opts.fit === false || atoms.length === 0) return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: NaN };
+  const fitted = fitAtoms(raw, height, width, atoms, heavy, nnInputPx, opts.presenceThreshold, (x, y, sp) => {
+    const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
+    const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
+    return probs[(my * r.width + mx) * classes + card.classes.indexOf(sp)];
+  });
+  return { atoms: fitted.atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: fitted.probeSigmaPx };
+}
+
+/**
+ * The joint column fit applied to the network's atoms: kept atoms take the fitted positions, sigma and
+ * presence; atoms that fail the presence test are dropped; added columns get the heavy species when
+ * their amplitude is nearer (geometrically) the median heavy amplitude than the median light one (or,
+ * with no heavy atom in the frame, above 2.5 x the light median), else the most common species, and
+ * the network's probability of that species at their position as confidence.
+ */
+function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, presenceThreshold: number | undefined, probabilityAt: (x: number, y: number, species: string) => number): { atoms: LocatedAtom[]; probeSigmaPx: number } {
+  const start: StartColumn[] = atoms.map((a) => ({ x: a.x, y: a.y, heavy: a.species === heavy }));
+  const f = fitColumns(raw, height, width, start, { nnPx, presenceThreshold });
+  const counts = new Map<string, number>();
+  for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);
+  const common = [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0];
+  const median = (l: number[]) => (l.length ? [...l].sort((p, q) => p - q)[l.length >> 1] : NaN);
+  const kept = f.columns.filter((c) => c.start >= 0);
+  const lightA = median(kept.filter((c) => atoms[c.start].species === common).map((c) => c.amplitude));
+  const heavyA = median(kept.filter((c) => atoms[c.start].species === heavy && heavy !== common).map((c) => c.amplitude));
+  const cut = Number.isFinite(heavyA) ? Math.sqrt(lightA * heavyA) : 2.5 * lightA;
+  const out: LocatedAtom[] = f.columns.map((c) => {
+    if (c.start >= 0) return { ...atoms[c.start], x: c.x, y: c.y, sigmaPx: c.sigmaPx, presence: c.presence };
+    const species = heavy && c.amplitude > cut ? heavy : common;
+    return { x: c.x, y: c.y, species, confidence: probabilityAt(c.x, c.y, species), sigmaPx: c.sigmaPx, presence: c.presence };
+  });
+  return { atoms: out, probeSigmaPx: f.probeSigmaPx };
 }

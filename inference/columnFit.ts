@@ -26,7 +26,9 @@
  * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g), D the Poisson
  * deviance of the cluster refitted without column k. A column is kept when LLR_k >= `presenceThreshold`
  * (default 12: 2 LLR = 24 for the 3 parameters of a column, p < 3e-5 for chi-square with 3 degrees of
- * freedom). Columns are dropped weakest first, refitting after each drop. Columns are added where the
+ * freedom). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 thresholds is not refitted:
+ * its presence is that Wald approximation of the LLR. Columns are dropped weakest first, refitting
+ * after each drop. Columns are added where the
  * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.6 nearest-neighbour
  * distances from every column; an added column is kept by the same test.
  *
@@ -67,7 +69,7 @@ export interface ColumnFitOptions {
   widthPx?: number;
   /** Keep a column when its LLR is at least this (default 12). */
   presenceThreshold?: number;
-  /** Gauss-Seidel passes over the clusters (default 3, the first one measures the width). */
+  /** Gauss-Seidel passes over the clusters before the presence test (default 2; the first one measures the width). */
   sweeps?: number;
   /** Look for columns in the residual (default true). */
   addColumns?: boolean;
@@ -91,6 +93,8 @@ interface Cluster {
 }
 
 const MAX_ITER = 8;
+/** Columns whose Wald LLR exceeds this many thresholds are not refitted without them. */
+const WALD_FACTOR = 5;
 
 /**
  * Fit the columns of one frame.
@@ -101,7 +105,7 @@ const MAX_ITER = 8;
 export function fitColumns(frame: Float32Array, height: number, width: number, start: StartColumn[], opts: ColumnFitOptions): ColumnFitResult {
   const nn = opts.nnPx;
   const threshold = opts.presenceThreshold ?? 12;
-  const sweeps = Math.max(1, opts.sweeps ?? 3);
+  const sweeps = Math.max(1, opts.sweeps ?? 2);
   let s = opts.widthPx ?? 0.27 * nn;
   const n0 = start.length;
   // column state (grows when columns are added)
@@ -386,16 +390,26 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         for (const i of windows[c]) bg[i] = saved.B;
       };
       let worst = -1, worstL = Infinity;
-      for (const k of mem) {
-        const rest = mem.filter((q) => q !== k);
-        stamp(k, -1, s);
-        const a = A[k];
-        A[k] = 0;
-        const without = rest.length ? fitCluster(cl, rest, windows[c], false, 4) : fitCluster(cl, [], windows[c], false, 4);
-        A[k] = a;
-        stamp(k, 1, s);
-        restore(); // the without-fit's changes undone
-        const L = (without.deviance - full.deviance) / (2 * gain);
+      const P = 1 + 3 * mem.length;
+      for (let j = 0; j < mem.length; j++) {
+        const k = mem[j];
+        // a column far above the threshold by its Wald statistic z^2 = A^2 / var(A) is kept with
+        // presence z^2 / 2 (the Wald approximation of the LLR); the others are refitted without it
+        const varA = full.cov ? gain * full.cov[(1 + 3 * j) * P + 1 + 3 * j] : NaN;
+        const wald = varA > 0 ? (A[k] * A[k]) / varA / 2 : NaN;
+        let L: number;
+        if (wald > WALD_FACTOR * threshold && A[k] > 0) L = wald;
+        else {
+          const rest = mem.filter((q) => q !== k);
+          stamp(k, -1, s);
+          const a = A[k];
+          A[k] = 0;
+          const without = fitCluster(cl, rest, windows[c], false, 4);
+          A[k] = a;
+          stamp(k, 1, s);
+          restore(); // the without-fit's changes undone
+          L = (without.deviance - full.deviance) / (2 * gain);
+        }
         presence[k] = L;
         if (L < worstL) {
           worstL = L;
@@ -404,7 +418,6 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       }
       // uncertainties from the full fit's Fisher matrix
       if (full.cov) {
-        const P = 1 + 3 * mem.length;
         mem.forEach((k, j) => {
           const vx = full.cov![(2 + 3 * j) * P + 2 + 3 * j], vy = full.cov![(3 + 3 * j) * P + 3 + 3 * j];
           sigma[k] = Math.sqrt(Math.max(0, (gain * (vx + vy)) / 2));

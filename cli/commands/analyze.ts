@@ -147,6 +147,7 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.species) a.push('--species', f.species);
   if (f.material) a.push('--material', f.material);
   if (f.dataset) a.push('--dataset', f.dataset);
+  if (f.fit === false) a.push('--no-fit');
   if (f.refine) a.push('--refine');
   if (f.hotPixels === false) a.push('--no-hot-pixels');
   if (f.workers) a.push('--workers', f.workers);
@@ -172,7 +173,8 @@ export function register(program: Command): void {
     .option('--lag <frames>', 'lag time of the transition matrix, frames', '1')
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')
     .option('--seed <n>', 'seed of every random step', '0')
-    .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
+    .option('--no-fit', 'skip the joint column fit of locate (locate --no-fit)')
+    .option('--refine', 'with --no-fit: single-atom 2-D Gaussian refinement (locate --refine)')
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +

@@ -16,7 +16,7 @@ import { writeResultsHdf5 } from '../../data/writers/hdf5Results.ts';
 import { activeBackend, type BackendChoice } from '../../models/tensorBackend.ts';
 import { PRETRAINED_MODELS } from '../../models/registry.ts';
 import { parseSpeciesElements } from '../../models/materials.ts';
-import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
+import { atomsColumns, atomsRows, locateIter, probeWidthOfRun, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 
 /** Parsed flags of `locate`. */
@@ -30,6 +30,7 @@ export interface LocateFlags {
   material?: string;
   dataset?: string;
   refine?: boolean;
+  fit?: boolean;
   hotPixels?: boolean;
   workers?: string;
   backend?: string;
@@ -99,7 +100,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       speciesElements,
       material: flags.material ?? null,
       workers: nonNegativeInteger('--workers', flags.workers),
-      frame: { refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
+      frame: { fit: flags.fit !== false, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
       progress: terminalProgress(),
     };
     const plan = await planLocate(stack, opts);
@@ -134,7 +135,9 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     run.backend = activeBackend()?.name ?? null;
     run.parameters = {
       dataset: flags.dataset ?? null,
+      fit: opts.frame?.fit,
       refine: opts.frame?.refine,
+      probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value),
       hotPixels: opts.frame?.hotPixels,
       latticeConstantPm: plan.latticeConstantPm,
       measuredPixelSizePm: plan.pixel.measuredPm,
@@ -144,7 +147,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     run.warnings = [...plan.pixel.warnings];
     run.outputs = [...outputs, 'run.json'];
     await writeCsv(path.join(outDir, 'atoms.csv'), table);
-    const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
+    const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm', presence: 'log-likelihood ratio' };
     await writeResultsHdf5(path.join(outDir, 'results.h5'), { run, tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
     await writeRun(outDir, run);
     return { table, run, frames };
@@ -166,12 +169,16 @@ export function register(program: Command): void {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
-    .option('--refine', 'refine positions by 2-D Gaussian fits on the raw frame where they converge nearby (fills sigma_pm; worth it at high dose)')
+    .option('--no-fit', 'skip the joint column fit (positions from the network alone; no presence test, no sigma_pm)')
+    .option('--refine', 'with --no-fit: refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
+      'By default every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
+      'positions come from the fit, a column is kept only when the fit with it beats the fit without it\n' +
+      '(presence = log-likelihood ratio >= 12), missed columns are added, and sigma_pm is the Cramér-Rao bound.\n' +
       'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
       'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
     .action(async (input: string, flags: LocateFlags) => {

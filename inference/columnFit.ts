@@ -30,7 +30,8 @@
  * its presence is that Wald approximation of the LLR. Columns are dropped weakest first, refitting
  * after each drop. Columns are added where the
  * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.6 nearest-neighbour
- * distances from every column; an added column is kept by the same test.
+ * distances from every column and at a bond's distance (0.75-1.3 nn) from at least two columns (a
+ * site of the lattice, not a contamination blob); an added column is kept by the same test.
  *
  * Uncertainty: the inverse Fisher information of the cluster's final fit, cov = g (sum_i J_i J_i^T / m_i)^-1
  * (Cramér-Rao bound; for the Poisson likelihood this is the asymptotic covariance of the maximum-likelihood
@@ -73,6 +74,8 @@ export interface ColumnFitOptions {
   sweeps?: number;
   /** Look for columns in the residual (default true). */
   addColumns?: boolean;
+  /** Where a column may be added (default everywhere), e.g. not inside contamination; pixels. */
+  canAdd?: (x: number, y: number) => boolean;
 }
 
 /** Result of {@link fitColumns}. */
@@ -220,7 +223,8 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
             dS += (a * e * r2) / (s2 * sw);
           }
         }
-        if (!(m > floorM)) return Infinity;
+        if (Number.isNaN(m)) return Infinity;
+        if (m < floorM) m = floorM; // the Poisson mean stays positive (frames with an offset near zero)
         model[i] = m;
         const vi = v[i];
         dev += 2 * ((vi > 0 ? vi * Math.log(vi / m) : 0) - (vi - m));
@@ -257,9 +261,10 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           for (let b = 0; b < P; b++) st += inv[a * P + b] * g[b];
           q[a] = p[a] + st;
         }
-        // positions stay within 0.4 bond of their start; the width within [0.5, 2] x its start
+        // amplitudes stay >= 0; positions within 0.4 bond of their start; the width within [0.5, 2] x its start
         for (let j = 0; j < K; j++) {
           const k = members[j];
+          if (q[1 + 3 * j] < 0) q[1 + 3 * j] = 0;
           const dx = q[2 + 3 * j] - X0[k], dy = q[3 + 3 * j] - Y0[k], d = Math.hypot(dx, dy), lim = 0.4 * nn;
           if (d > lim) {
             q[2 + 3 * j] = X0[k] + (dx / d) * lim;
@@ -345,6 +350,15 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         }
       }
       if (Math.sqrt(bd) < 0.6 * nn) continue; // an earlier addition took this place
+      // a column missing from a lattice has at least two columns at a bond's distance (0.75-1.3 nn);
+      // diffuse contamination and noise do not
+      let bonded = 0;
+      for (let q = 0; q < X.length; q++) {
+        if (!alive[q]) continue;
+        const d = Math.hypot(X[q] - cx, Y[q] - cy);
+        if (d >= 0.75 * nn && d <= 1.3 * nn) bonded++;
+      }
+      if (bonded < 2 || (opts.canAdd && !opts.canAdd(cx, cy))) continue;
       const k = X.length;
       X.push(cx);
       Y.push(cy);

@@ -158,6 +158,16 @@ export async function locateFrame(
     const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
     const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
     return probs[(my * r.width + mx) * classes + card.classes.indexOf(sp)];
+  }, (x, y) => {
+    // not where the network sees contamination ('other' the most probable class)
+    const o = card.classes.indexOf('other');
+    if (o < 0) return true;
+    const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
+    const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
+    const base = (my * r.width + mx) * classes;
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (probs[base + k] > probs[base + best]) best = k;
+    return best !== o;
   });
   return { atoms: fitted.atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: fitted.probeSigmaPx };
 }
@@ -167,11 +177,12 @@ export async function locateFrame(
  * presence; atoms that fail the presence test are dropped; added columns get the heavy species when
  * their amplitude is nearer (geometrically) the median heavy amplitude than the median light one (or,
  * with no heavy atom in the frame, above 2.5 x the light median), else the most common species, and
- * the network's probability of that species at their position as confidence.
+ * the network's probability of that species at their position as confidence. No column is added where
+ * the network's most probable class is 'other' (contamination).
  */
-function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, presenceThreshold: number | undefined, probabilityAt: (x: number, y: number, species: string) => number): { atoms: LocatedAtom[]; probeSigmaPx: number } {
+function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, presenceThreshold: number | undefined, probabilityAt: (x: number, y: number, species: string) => number, canAdd: (x: number, y: number) => boolean): { atoms: LocatedAtom[]; probeSigmaPx: number } {
   const start: StartColumn[] = atoms.map((a) => ({ x: a.x, y: a.y, heavy: a.species === heavy }));
-  const f = fitColumns(raw, height, width, start, { nnPx, presenceThreshold });
+  const f = fitColumns(raw, height, width, start, { nnPx, presenceThreshold, canAdd: (x, y) => canAdd(x, y) });
   const counts = new Map<string, number>();
   for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);
   const common = [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0];

@@ -41,7 +41,7 @@ export async function scaleFromAtoms(seg: Segmenter, frame: Float32Array, height
     const y0 = (height - ch) >> 1, x0 = (width - cw) >> 1;
     const crop = new Float32Array(ch * cw);
     for (let y = 0; y < ch; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
-    const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false });
+    const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false, fit: false });
     const nn = nearestDistances(atoms).map((d) => d * px);
     const good = nn.filter((d) => Math.abs(d / bond - 1) < 0.12).sort((a, b) => a - b);
     return { px, agreement: atoms.length ? good.length / atoms.length : 0, atoms: atoms.length, median: good.length ? good[good.length >> 1] : NaN };

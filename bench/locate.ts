@@ -1,12 +1,13 @@
 /**
  * Benchmark of `locate` (issue: inference). Two tables, with the peer's figures from the same run:
  *
- * 1. Accuracy on held-out simulated graphene frames (256 x 256 at the G-Si-2nm pixel size, imaging
+ * 1. Accuracy of the network alone (`fit: false`) on held-out simulated graphene frames (256 x 256 at the G-Si-2nm pixel size, imaging
  *    matched to G-Si-2nm.hdf5, Si-C3/Si-C4 dopants) over a range of doses around that frame's:
  *    precision, recall, F1 within half a bond length, localisation RMSE (pm), Si precision/recall;
  *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
  *    (evaluation/classicalBaseline.ts: LoG + Gaussian refinement + Otsu species split).
- * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`) vs the
+ * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`, with and
+ *    without the column fit: the difference is the fit's cost per frame) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
  *
  * 3. The out-of-distribution set of evaluation/oodGraphene.ts (bench/_oodSection.ts): atom F1, columns
@@ -69,7 +70,7 @@ for (const dose of doses) {
     const inside = <T extends { x: number; y: number }>(l: T[]) => l.filter((a) => a.x > m && a.y > m && a.x < size - 1 - m && a.y < size - 1 - m);
     const truth = inside(sim.atoms).map((a) => ({ x: a.x, y: a.y, species: a.species }));
     const t0 = Date.now();
-    const { atoms } = await locateFrame(seg, sim.image, size, size, { inputPixelSizePm: px });
+    const { atoms } = await locateFrame(seg, sim.image, size, size, { inputPixelSizePm: px, fit: false });
     ms += Date.now() - t0;
     const det = inside(atoms).map((a) => ({ x: a.x, y: a.y, species: a.species }));
     ours.add(det, truth);
@@ -85,7 +86,8 @@ for (const dose of doses) {
   accRows.push(`| | | classical | ${f(c.overall.precision)} | ${f(c.overall.recall)} | ${f(c.overall.f1)} | ${(Math.sqrt(sqB / Math.max(1, nB) / 2) * px).toFixed(1)} | ${f(c.perSpecies.Si.precision)} | ${f(c.perSpecies.Si.recall)} | |`);
 }
 const oodLines = await oodSection({
-  'U-Net': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  'U-Net': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm, fit: false })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  'U-Net + fit': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
   classical: async (f) => findAtomsClassical(f.image, f.height, f.width, { atomSigmaPx: 95 / 2.355 / f.pixelSizePm, minDistancePx: (0.7 * bondPm) / f.pixelSizePm }).map((a) => ({ x: a.x, y: a.y, element: a.speciesIndex ? 'Si' : 'C', sigmaPx: NaN })),
 }, quick ? 4 : 14, quick ? 2 : 6);
 model.dispose();
@@ -104,15 +106,15 @@ await writeTiffStack(movie, frames, { count: nFrames, height: 512, width: 512 },
 const speed: string[] = [];
 const one = path.join(tmp, 'one.tif');
 await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: 10 });
-for (const workers of [0, Math.min(2, os.cpus().length)]) {
+for (const [workers, fit] of [[0, true], [0, false], [Math.min(2, os.cpus().length), true]] as const) {
   // a one-frame run measures the start-up (workers, backend, model); the steady state is the rest
   let t0 = Date.now();
-  await runLocate(one, { out: path.join(tmp, `one${workers}`), model: modelName, workers: String(workers) }, ['bench']);
+  await runLocate(one, { out: path.join(tmp, `one${workers}${fit}`), model: modelName, workers: String(workers), fit }, ['bench']);
   const startMs = Date.now() - t0;
   t0 = Date.now();
-  await runLocate(movie, { out: path.join(tmp, `out${workers}`), model: modelName, workers: String(workers), overlayEvery: String(1000) }, ['bench']);
+  await runLocate(movie, { out: path.join(tmp, `out${workers}${fit}`), model: modelName, workers: String(workers), overlayEvery: String(1000), fit }, ['bench']);
   const total = Date.now() - t0;
-  speed.push(`| atomdyn locate, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at 10 pm/px -> ${Math.round((512 * 10) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${((total - startMs) / (nFrames - 1)).toFixed(0)} steady state (read, locate, write CSV) |`);
+  speed.push(`| atomdyn locate${fit ? '' : ' --no-fit'}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at 10 pm/px -> ${Math.round((512 * 10) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${((total - startMs) / (nFrames - 1)).toFixed(0)} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const script = path.join(root, 'bench/peers/atomai_unet.py');

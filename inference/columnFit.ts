@@ -96,6 +96,8 @@ interface Cluster {
 }
 
 const MAX_ITER = 8;
+/** Median of the chi-square distribution with one degree of freedom. */
+const MEDIAN_CHI2_1 = 0.454936;
 /** Columns whose Wald LLR exceeds this many thresholds are not refitted without them. */
 const WALD_FACTOR = 5;
 
@@ -322,16 +324,20 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   }
 
   const dispersion = () => {
-    let chi = 0, npx = 0;
+    const chi: number[] = [];
     for (let i = 0; i < M.length; i++) {
       if (Number.isNaN(bg[i])) continue;
       const m = bg[i] + M[i];
       if (!(m > floorM)) continue;
-      chi += (frame[i] - m) ** 2 / m;
-      npx++;
+      chi.push((frame[i] - m) ** 2 / m);
     }
-    const params = X.reduce((acc, _, k) => acc + (alive[k] ? 3 : 0), 0) + clusters.length;
-    return npx > params ? chi / (npx - params) : 1;
+    if (process.env.ATOMDYN_DEBUG_FIT) {
+      const sorted = [...chi].sort((a, b) => a - b);
+      console.log('dispersion mean', chi.reduce((a, b) => a + b, 0) / chi.length, 'median/0.455', sorted[sorted.length >> 1] / 0.4549, 'p99', sorted[Math.floor(0.99 * sorted.length)]);
+    }
+    if (chi.length < 10) return 1;
+    chi.sort((a, b) => a - b);
+    return chi[chi.length >> 1] / MEDIAN_CHI2_1;
   };
   let gain = dispersion();
 

@@ -38,8 +38,10 @@ export interface LocateFrameOptions {
   hotPixels?: boolean;
   /** Joint column fit on the raw frame (default true): positions, presence test, added columns, sigma (inference/columnFit.ts). */
   fit?: boolean;
-  /** Presence threshold of the column fit, log-likelihood ratio (default 12). */
+  /** Presence threshold of the column fit, log-likelihood ratio (default: inference/columnFit.ts). */
   presenceThreshold?: number;
+  /** Let the column fit add columns the network missed (default true). */
+  addColumns?: boolean;
   /** Refine positions by single-atom 2-D Gaussian fits instead (default false; only used when `fit` is false). */
   refine?: boolean;
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
@@ -154,7 +156,7 @@ export async function locateFrame(
     atoms.push({ x, y, species, confidence: b.confidence, sigmaPx, presence: NaN });
   }
   if (opts.fit === false || atoms.length === 0) return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: NaN };
-  const fitted = fitAtoms(raw, height, width, atoms, heavy, nnInputPx, opts.presenceThreshold, (x, y, sp) => {
+  const fitted = fitAtoms(raw, height, width, atoms, heavy, nnInputPx, { presenceThreshold: opts.presenceThreshold, addColumns: opts.addColumns }, (x, y, sp) => {
     const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
     const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
     return probs[(my * r.width + mx) * classes + card.classes.indexOf(sp)];
@@ -180,9 +182,9 @@ export async function locateFrame(
  * the network's probability of that species at their position as confidence. No column is added where
  * the network's most probable class is 'other' (contamination).
  */
-function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, presenceThreshold: number | undefined, probabilityAt: (x: number, y: number, species: string) => number, canAdd: (x: number, y: number) => boolean): { atoms: LocatedAtom[]; probeSigmaPx: number } {
+function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, fitOpts: { presenceThreshold?: number; addColumns?: boolean }, probabilityAt: (x: number, y: number, species: string) => number, canAdd: (x: number, y: number) => boolean): { atoms: LocatedAtom[]; probeSigmaPx: number } {
   const start: StartColumn[] = atoms.map((a) => ({ x: a.x, y: a.y, heavy: a.species === heavy }));
-  const f = fitColumns(raw, height, width, start, { nnPx, presenceThreshold, canAdd: (x, y) => canAdd(x, y) });
+  const f = fitColumns(raw, height, width, start, { nnPx, ...fitOpts, canAdd: (x, y) => canAdd(x, y) });
   const counts = new Map<string, number>();
   for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);
   const common = [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0];

@@ -18,15 +18,19 @@
  * damped; weights 1/m recomputed every iteration, i.e. iteratively reweighted least squares, which
  * maximises the Poisson likelihood: McCullagh & Nelder, Generalized Linear Models, 2nd ed., ch. 2).
  * g, the frame units per count, is estimated from the frame's own noise as the Pearson dispersion of
- * the fit, g = sum (v - m)^2 / m / (pixels - parameters) (quasi-Poisson), so files without a gain work.
+ * the fit (quasi-Poisson), robustly: g = median over fitted pixels of (v - m)^2 / m, divided by the
+ * median of chi-square with one degree of freedom (0.455), so files without a gain work and a few
+ * badly modelled pixels do not inflate it. Extra detector noise (pulse-height spread) enters g.
  *
  * Probe width: in the first sweep each cluster fits its own width; s is the median over clusters
  * (weighted by columns), then fixed for the remaining sweeps.
  *
  * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g), D the Poisson
- * deviance of the cluster refitted without column k. A column is kept when LLR_k >= `presenceThreshold`
- * (default 12: 2 LLR = 24 for the 3 parameters of a column, p < 3e-5 for chi-square with 3 degrees of
- * freedom). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 thresholds is not refitted:
+ * deviance of the cluster refitted without column k. A column the network found is kept when
+ * LLR_k >= `presenceThreshold` (default 3: 2 LLR = 6 for the 3 parameters of a column, p = 0.11 for
+ * chi-square with 3 degrees of freedom: the network's detection is the prior evidence, the test removes
+ * what the pixels contradict); a column the fit adds must reach `addThreshold` (default 12: 2 LLR = 24,
+ * p < 3e-5). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 x 12 is not refitted:
  * its presence is that Wald approximation of the LLR. Columns are dropped weakest first, refitting
  * after each drop. Columns are added where the
  * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.6 nearest-neighbour
@@ -68,8 +72,10 @@ export interface ColumnFitOptions {
   nnPx: number;
   /** Starting probe width s, pixels (default 0.27 nnPx). */
   widthPx?: number;
-  /** Keep a column when its LLR is at least this (default 12). */
+  /** Keep a start column when its LLR is at least this (default 3). */
   presenceThreshold?: number;
+  /** Keep an added column when its LLR is at least this (default 12). */
+  addThreshold?: number;
   /** Gauss-Seidel passes over the clusters before the presence test (default 2; the first one measures the width). */
   sweeps?: number;
   /** Look for columns in the residual (default true). */
@@ -98,7 +104,11 @@ interface Cluster {
 const MAX_ITER = 8;
 /** Median of the chi-square distribution with one degree of freedom. */
 const MEDIAN_CHI2_1 = 0.454936;
-/** Columns whose Wald LLR exceeds this many thresholds are not refitted without them. */
+/** Default LLR a column the network found must reach. */
+export const PRESENCE_THRESHOLD = 3;
+/** Default LLR a column the fit adds must reach. */
+export const ADD_THRESHOLD = 12;
+/** Columns whose Wald LLR exceeds this many add thresholds are not refitted without them. */
 const WALD_FACTOR = 5;
 
 /**
@@ -109,7 +119,9 @@ const WALD_FACTOR = 5;
  */
 export function fitColumns(frame: Float32Array, height: number, width: number, start: StartColumn[], opts: ColumnFitOptions): ColumnFitResult {
   const nn = opts.nnPx;
-  const threshold = opts.presenceThreshold ?? 12;
+  const threshold = opts.presenceThreshold ?? PRESENCE_THRESHOLD;
+  const addThreshold = opts.addThreshold ?? ADD_THRESHOLD;
+  const thresholdOf = (k: number) => (origin[k] >= 0 ? threshold : addThreshold);
   const sweeps = Math.max(1, opts.sweeps ?? 2);
   let s = opts.widthPx ?? 0.27 * nn;
   const n0 = start.length;
@@ -331,10 +343,6 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       if (!(m > floorM)) continue;
       chi.push((frame[i] - m) ** 2 / m);
     }
-    if (process.env.ATOMDYN_DEBUG_FIT) {
-      const sorted = [...chi].sort((a, b) => a - b);
-      console.log('dispersion mean', chi.reduce((a, b) => a + b, 0) / chi.length, 'median/0.455', sorted[sorted.length >> 1] / 0.4549, 'p99', sorted[Math.floor(0.99 * sorted.length)]);
-    }
     if (chi.length < 10) return 1;
     chi.sort((a, b) => a - b);
     return chi[chi.length >> 1] / MEDIAN_CHI2_1;
@@ -343,7 +351,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
 
   // added columns: maxima of the residual's matched filter far from every column
   if (opts.addColumns !== false) {
-    const cand = residualPeaks(frame, M, bg, height, width, s, X, Y, alive, nn, floorM, (0.5 * threshold) * gain);
+    const cand = residualPeaks(frame, M, bg, height, width, s, X, Y, alive, nn, floorM, (0.5 * addThreshold) * gain);
     for (const [cx, cy] of cand) {
       // its cluster: the one holding the nearest live column
       let best = -1, bd = Infinity;
@@ -418,7 +426,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         const varA = full.cov ? gain * full.cov[(1 + 3 * j) * P + 1 + 3 * j] : NaN;
         const wald = varA > 0 ? (A[k] * A[k]) / varA / 2 : NaN;
         let L: number;
-        if (wald > WALD_FACTOR * threshold && A[k] > 0) L = wald;
+        if (wald > WALD_FACTOR * ADD_THRESHOLD && A[k] > 0) L = wald;
         else {
           const rest = mem.filter((q) => q !== k);
           stamp(k, -1, s);
@@ -431,8 +439,8 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           L = (without.deviance - full.deviance) / (2 * gain);
         }
         presence[k] = L;
-        if (L < worstL) {
-          worstL = L;
+        if (L - thresholdOf(k) < worstL) {
+          worstL = L - thresholdOf(k);
           worst = k;
         }
       }
@@ -443,7 +451,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           sigma[k] = Math.sqrt(Math.max(0, (gain * (vx + vy)) / 2));
         });
       }
-      if (worstL >= threshold) return;
+      if (worstL >= 0) return;
       stamp(worst, -1, s);
       alive[worst] = false;
       A[worst] = 0;

@@ -100,7 +100,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       speciesElements,
       material: flags.material ?? null,
       workers: nonNegativeInteger('--workers', flags.workers),
-      frame: { fit: flags.fit !== false, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
+      frame: { fit: flags.fit === false ? false : undefined, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
       progress: terminalProgress(),
     };
     const plan = await planLocate(stack, opts);
@@ -135,7 +135,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     run.backend = activeBackend()?.name ?? null;
     run.parameters = {
       dataset: flags.dataset ?? null,
-      fit: opts.frame?.fit,
+      fit: frames.some((f) => Number.isFinite(f.probeSigmaPx)),
       refine: opts.frame?.refine,
       probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value),
       hotPixels: opts.frame?.hotPixels,
@@ -176,9 +176,10 @@ export function register(program: Command): void {
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
-      'By default every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
+      'With graphene models every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
       'positions come from the fit, a column is kept only when the fit with it beats the fit without it\n' +
-      '(presence = log-likelihood ratio >= 12), missed columns are added, and sigma_pm is the Cramér-Rao bound.\n' +
+      '(presence = log-likelihood ratio >= 2; an added column needs >= 12), missed columns are added, and sigma_pm\n' +
+      'is the Cramér-Rao bound. Other lattices (MX2) are not fitted yet.\n' +
       'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
       'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
     .action(async (input: string, flags: LocateFlags) => {

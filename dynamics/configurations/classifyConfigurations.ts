@@ -33,7 +33,7 @@ import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from 
 import { PCA, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
 import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments } from './modelSelection.ts';
-import { HungarianWorkspace } from '../../numerics/hungarian.ts';
+import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { Random } from '../../data/random.ts';
 
@@ -808,7 +808,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
   let k: number;
   let startPlain: GaussianMixtureModel | undefined;
   if (a.classesOpt === 'auto') {
-    const ws = new HungarianWorkspace(a.spec.k);
+    const ws = new AssignmentWorkspace(a.spec.k);
     const tmp = new Float64Array(a.spec.k * a.stride);
     const dist = (i: number, j: number) => {
       if (isImage || pca) {

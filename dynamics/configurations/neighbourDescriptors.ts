@@ -19,7 +19,7 @@
  * remaining orientational freedom of a configuration is an operation of the lattice's point group.
  */
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
-import { solveAssignment, HungarianWorkspace } from '../../numerics/hungarian.ts';
+import { solveSquareAssignment, AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 
 /** How descriptors are built. Lengths in descriptor units (pm when calibrated, else px). */
 export interface DescriptorSpec {
@@ -122,7 +122,7 @@ export function matchToTemplate(
   k: number,
   stride: number,
   out: Float64Array,
-  ws?: HungarianWorkspace,
+  ws?: AssignmentWorkspace,
   perm?: Int32Array,
   cost?: Float64Array,
   valuesOffset = 0,
@@ -139,7 +139,7 @@ export function matchToTemplate(
       c[i * k + j] = d2;
     }
   }
-  const a = solveAssignment(c, k, undefined, ws);
+  const a = solveSquareAssignment(c, k, undefined, ws);
   let total = 0;
   for (let i = 0; i < k; i++) {
     const j = a[i];
@@ -170,7 +170,7 @@ export function alignToCommonTemplate(
   let start = 0;
   if (counts) for (let i = 1; i < n; i++) if (counts[i] > counts[start]) start = i;
   let template = Float64Array.from(descriptors[start]);
-  const ws = new HungarianWorkspace(k);
+  const ws = new AssignmentWorkspace(k);
   const cost = new Float64Array(k * k);
   let aligned = descriptors.map((d) => new Float64Array(d.length));
   for (let it = 0; it < iterations; it++) {

@@ -1,6 +1,6 @@
-/** Tests of numerics/hungarian.ts: optimality against brute force, known answers, bad input. */
+/** Tests of solveSquareAssignment (numerics/linearAssignment.ts): optimality against brute force, known answers, bad input. */
 import { describe, expect, it } from 'vitest';
-import { solveAssignment, assignmentCost, HungarianWorkspace } from '../numerics/hungarian.ts';
+import { solveSquareAssignment, assignmentCost, AssignmentWorkspace } from '../numerics/linearAssignment.ts';
 import { Random } from '../data/random.ts';
 
 function bruteMin(cost: number[], n: number): number {
@@ -21,29 +21,29 @@ function bruteMin(cost: number[], n: number): number {
   return best;
 }
 
-describe('solveAssignment', () => {
+describe('solveSquareAssignment', () => {
   it('solves a textbook example', () => {
     // rows = workers, columns = jobs; optimum 1 + 2 + 2 = 5... (classic 3x3 example)
     const c = [4, 1, 3, 2, 0, 5, 3, 2, 2];
-    const a = solveAssignment(c, 3);
+    const a = solveSquareAssignment(c, 3);
     expect(Array.from(a)).toEqual([1, 0, 2]);
     expect(assignmentCost(c, 3, a)).toBe(5);
   });
   it('finds the optimum of random matrices (sizes 1..7, both code paths) and is a permutation', () => {
     const rng = new Random(9);
-    const ws = new HungarianWorkspace(8);
+    const ws = new AssignmentWorkspace(8);
     for (let trial = 0; trial < 60; trial++) {
       const n = 1 + (trial % 7);
       const c = Array.from({ length: n * n }, () => Math.round(rng.range(-50, 100)));
-      const a = solveAssignment(c, n, undefined, ws);
+      const a = solveSquareAssignment(c, n, undefined, ws);
       expect(new Set(a).size).toBe(n);
       expect(assignmentCost(c, n, a)).toBe(bruteMin(c, n));
     }
   });
   it('rejects non-finite costs and short matrices', () => {
-    expect(() => solveAssignment([0, NaN, 1, 2], 2)).toThrow(/not finite/);
-    expect(() => solveAssignment([0, 1, 2, 3, 4, 5, 6, 7, Infinity, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24], 5)).toThrow(/not finite/);
-    expect(() => solveAssignment([1, 2, 3], 2)).toThrow(/need 4/);
-    expect(solveAssignment([], 0).length).toBe(0);
+    expect(() => solveSquareAssignment([0, NaN, 1, 2], 2)).toThrow(/not finite/);
+    expect(() => solveSquareAssignment([0, 1, 2, 3, 4, 5, 6, 7, Infinity, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24], 5)).toThrow(/not finite/);
+    expect(() => solveSquareAssignment([1, 2, 3], 2)).toThrow(/need 4/);
+    expect(solveSquareAssignment([], 0).length).toBe(0);
   });
 });

@@ -14,7 +14,7 @@
 import { UndirectedGraph } from 'graphology';
 type Graph = UndirectedGraph;
 import { connectedComponents } from 'graphology-components';
-import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 
 /** Maximum bonded distance (pm) per unordered element pair, keyed `A-B` with A <= B. */
 export type BondCutoffs = Map<string, number>;
@@ -113,7 +113,7 @@ export function findBonds(atoms: ChemAtom[], cutoffs: BondCutoffs): Array<[numbe
   let maxCut = 0;
   for (const v of cutoffs.values()) maxCut = Math.max(maxCut, v);
   if (atoms.length === 0 || maxCut === 0) return [];
-  const grid = new NeighbourGrid(atoms.map((a) => a.xPm), atoms.map((a) => a.yPm), maxCut);
+  const grid = new SpatialGrid(atoms.map((a) => a.xPm), atoms.map((a) => a.yPm), maxCut);
   const out: Array<[number, number, number]> = [];
   for (let i = 0; i < atoms.length; i++) {
     for (const { index: j, d2 } of grid.within(atoms[i].xPm, atoms[i].yPm, maxCut, i)) {

@@ -34,7 +34,7 @@ import { PCA, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
 import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments } from './modelSelection.ts';
 import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
-import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 import { Random } from '../../data/random.ts';
 
 /** Classification method. */
@@ -558,14 +558,14 @@ function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): num
   const bond = HOST_BOND_PM[host];
   if (!bond) return null;
   const nn: number[] = [];
-  const grids: Array<{ hosts: AtomRecord[]; grid: NeighbourGrid }> = [];
+  const grids: Array<{ hosts: AtomRecord[]; grid: SpatialGrid }> = [];
   for (const fr of frames.slice(0, 20)) {
     const hosts = fr.atoms.filter((a) => a.element === host);
     if (hosts.length < 10) continue;
-    const grid = new NeighbourGrid(hosts.map((a) => a.x), hosts.map((a) => a.y), 8);
+    const grid = new SpatialGrid(hosts.map((a) => a.x), hosts.map((a) => a.y), 8);
     grids.push({ hosts, grid });
     hosts.forEach((a, i) => {
-      const [n] = grid.nearest(a.x, a.y, 1, Infinity, i);
+      const [n] = grid.nearestK(a.x, a.y, 1, Infinity, i);
       if (n) nn.push(Math.sqrt(n.d2));
     });
   }

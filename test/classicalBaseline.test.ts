@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findAtomsClassical, otsuThreshold } from '../evaluation/classicalBaseline.ts';
 import { Random } from '../data/random.ts';
+import { honeycombColumns, renderColumns } from '../training/simulator/lattices/honeycombImage.ts';
 
 describe('otsuThreshold', () => {
   it('splits two well-separated groups between them', () => {
@@ -13,20 +14,11 @@ describe('otsuThreshold', () => {
 describe('findAtomsClassical', () => {
   it('finds every column of a noisy honeycomb and the one bright dopant', () => {
     const rnd = new Random(21);
-    const h = 160, w = 160, px = 12, bond = 142, a = bond * Math.sqrt(3), sig = 70 / px / 2.355;
-    const truth: Array<[number, number, number]> = [];
-    for (let i = -12; i <= 12; i++) for (let j = -12; j <= 12; j++) for (const [bx, by] of [[0, 0], [0, bond]]) {
-      const X = i * a + j * (a / 2) + bx, Y = j * ((a * Math.sqrt(3)) / 2) + by;
-      const x = X / px + w / 2, y = Y / px + h / 2;
-      if (x > 6 && y > 6 && x < w - 7 && y < h - 7) truth.push([x, y, 1]);
-    }
+    const h = 160, w = 160, px = 12, bond = 142, sig = 70 / px / 2.355;
+    const truth: Array<[number, number, number]> = honeycombColumns({ h, w, pxPm: px })
+      .filter((c) => c.x > 6 && c.y > 6 && c.x < w - 7 && c.y < h - 7).map((c) => [c.x, c.y, 1]);
     truth[Math.floor(truth.length / 2)][2] = 4; // Si-like column, (14/6)^1.7 brighter
-    const f = new Float32Array(h * w);
-    for (const [x0, y0, amp] of truth) {
-      for (let y = Math.max(0, Math.floor(y0 - 5 * sig)); y <= Math.min(h - 1, y0 + 5 * sig); y++)
-        for (let x = Math.max(0, Math.floor(x0 - 5 * sig)); x <= Math.min(w - 1, x0 + 5 * sig); x++)
-          f[y * w + x] += 10 * amp * Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sig * sig));
-    }
+    const f = renderColumns(truth.map(([x, y, amp]) => ({ x, y, amp })), h, w, sig, 10);
     for (let i = 0; i < f.length; i++) f[i] = rnd.poisson(f[i] + 2);
     const atoms = findAtomsClassical(f, h, w, { atomSigmaPx: sig, minDistancePx: (0.7 * bond) / px });
     // every true column inside the frame found within a quarter bond

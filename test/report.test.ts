@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildReport } from '../report/buildReport.ts';
 import { fmt } from '../report/htmlPage.ts';
-import { writeSyntheticRun } from './helpers/syntheticRun.ts';
+import { writeSyntheticRun } from '../bench/fixtures/syntheticRun.ts';
 import { CHROMIUM, haveChromium, openReport } from './helpers/browser.ts';
 
 if (!haveChromium) console.warn(`report.test.ts: browser checks skipped: no chromium binary at ${CHROMIUM} (apt-get install -y chromium, or set ATOMDYN_CHROMIUM)`);

@@ -1,27 +1,21 @@
 /**
  * The `atomdyn` command line. Thin: each subcommand lives in cli/commands/<name>.ts, exports
  * `register(program)`, parses its flags, calls one library function and writes files.
- * Subcommand files are discovered at start-up, so adding a step means adding one file.
+ * Subcommands are listed in cli/commandList.ts; `--help`, `--version` and `atomdyn CMD` load only what
+ * they need (no subcommand, or CMD alone), so the command answers at once.
  */
 import { Command, CommanderError } from 'commander';
-import { readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtomdynError } from '../data/errors.ts';
-import { versions } from '../data/runMetadata.ts';
+import { packageRoot } from '../data/packagePaths.ts';
+import { COMMANDS } from './commandList.ts';
 
-/** A subcommand module: cli/commands/<name>.ts. */
-export interface CommandModule {
-  /** Adds the subcommand (with its --help text) to the program. */
-  register(program: Command): void;
-}
+export type { CommandModule } from './commandList.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** Build the commander program with every subcommand registered. */
-export async function buildProgram(): Promise<Command> {
-  const program = new Command();
-  program
+/** The program without subcommands: name, description, version, error handling. */
+function baseProgram(): Command {
+  return new Command()
     .name('atomdyn')
     .description(
       'From atomically resolved STEM movies to atomic dynamics.\n' +
@@ -29,15 +23,15 @@ export async function buildProgram(): Promise<Command> {
         'tracks them, classifies local configurations and estimates transition probabilities.\n' +
         'Coordinates: x = column, y = row, pixel centres at integers; lengths in pm where calibrated.',
     )
-    .version(versions().atomdyn ?? 'unknown')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const dir = path.join(here, 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule;
-    mod.register(program);
-  }
+}
+
+/** Build the commander program with every subcommand registered (analyze and demo run steps through it). */
+export async function buildProgram(): Promise<Command> {
+  const program = baseProgram();
+  for (const entry of COMMANDS) (await entry.load()).register(program);
   for (const c of program.commands) {
     c.exitOverride();
     // the command list shows a one-line summary; `atomdyn CMD --help` keeps the full description
@@ -53,7 +47,7 @@ export async function buildProgram(): Promise<Command> {
  */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const program = await buildProgram();
+    const program = await programFor(argv.slice(2));
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
@@ -68,4 +62,33 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`atomdyn: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
+}
+
+/** atomdyn's version, from its package.json. */
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The program for one command line: with a subcommand (`atomdyn CMD ...` or `atomdyn help CMD`) only
+ * that subcommand is loaded; otherwise (`--help`, `--version`, no or an unknown command) the list
+ * shows each subcommand's summary without loading any.
+ */
+async function programFor(args: string[]): Promise<Command> {
+  const name = args[0] === 'help' ? args[1] : args[0];
+  const entry = COMMANDS.find((c) => c.name === name);
+  const program = baseProgram();
+  if (entry) {
+    (await entry.load()).register(program);
+    for (const c of program.commands) c.exitOverride();
+    return program;
+  }
+  for (const c of COMMANDS) {
+    program.command(c.args ? `${c.name} ${c.args}` : c.name).summary(c.summary).allowUnknownOption().allowExcessArguments().exitOverride();
+  }
+  return program;
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { AtomdynError } from './errors.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
+import { packageRoot } from './packagePaths.ts';
 
 /** Where a value came from, most trusted first. */
 export type ValueOrigin = 'command-line' | 'run.json' | 'file' | 'lattice' | 'model' | 'default' | 'none';
@@ -77,7 +78,7 @@ const require = createRequire(import.meta.url);
 export function versions(): Record<string, string> {
   const out: Record<string, string> = { node: process.versions.node };
   try {
-    out.atomdyn = (require('../package.json') as { version: string }).version;
+    out.atomdyn = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     out.atomdyn = 'unknown';
   }

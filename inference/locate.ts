@@ -24,6 +24,7 @@ import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locate
 import { tfSegmenter } from './segmenter.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateRequest } from './locateWorker.ts';
+import { siblingModule } from '../data/packagePaths.ts';
 
 /** Settings of a locate run. */
 export interface LocateOptions {
@@ -122,7 +123,7 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
   return { card, modelDir, elements, material, latticeConstantPm, pixel };
 }
 
-const workerModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locateWorker.ts');
+const workerModule = fileURLToPath(siblingModule(import.meta.url, 'locateWorker'));
 
 /**
  * Stream the atoms of every frame, in frame order.

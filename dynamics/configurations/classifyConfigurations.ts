@@ -36,9 +36,29 @@ import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type
 import { HungarianWorkspace } from '../../numerics/hungarian.ts';
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { Random } from '../../data/random.ts';
+import { applyFittedClassifier, classMeans, type ClassifyMethod, type FitOutcome, type FittedNeighbourClassifier } from './fittedClassifier.ts';
 
-/** Classification method. */
-export type ClassifyMethod = 'sym-gmm' | 'gmm' | 'kmeans';
+export type { ClassifyMethod };
+
+/**
+ * A fitted classifier to apply instead of fitting one (configurationModel.ts): its descriptor
+ * layout, units and class names are used as they are.
+ */
+export interface AppliedClassifier extends Omit<FittedNeighbourClassifier, 'group'> {
+  /** Point group name. */
+  pointGroup: string;
+  /** Descriptor units of the model and the pm per px of the movie it was fitted on. */
+  units: 'pm' | 'px';
+  scalePmPerPx: number;
+  /** Neighbours farther than this are not used (descriptor units). */
+  rMax: number;
+  speciesChannels: string[];
+  /** Channel value of a non-host neighbour (descriptor units). */
+  speciesWeight: number;
+  /** Largest distance per neighbour species (descriptor units), or null when one radius `rMax` holds for all. */
+  radiusBySpecies: Record<string, number> | null;
+  classNames: string[];
+}
 
 /** Settings of {@link classifyConfigurations}. Lengths in pm. */
 export interface ClassifyOptions {
@@ -91,6 +111,11 @@ export interface ClassifyOptions {
   orientation?: 'lattice' | 'image';
   /** Progress reporting. */
   progress?: ProgressSink;
+  /**
+   * Apply this fitted classifier instead of fitting (neighbour descriptors only): `method`,
+   * `classes`, `pointGroup`, `neighbours`, `descriptor` and the K selection are then the model's.
+   */
+  apply?: AppliedClassifier;
 }
 
 /** What is being classified. */
@@ -209,11 +234,12 @@ interface Instance {
 export async function classifyConfigurations(input: ClassifyInput, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   const progress = options.progress ?? silentProgress;
   const warnings: string[] = [];
-  const method = options.method ?? 'sym-gmm';
+  const applied = options.apply ?? null;
+  const method = applied ? applied.method : options.method ?? 'sym-gmm';
   if (!['sym-gmm', 'gmm', 'kmeans'].includes(method)) throw new AtomdynError('--method', `unknown method '${method}' (sym-gmm, gmm or kmeans)`);
   let group: PointGroup;
   try {
-    group = pointGroup(options.pointGroup ?? '6mm');
+    group = pointGroup(applied ? applied.pointGroup : options.pointGroup ?? '6mm');
   } catch (e) {
     throw new AtomdynError('--point-group', (e as Error).message);
   }
@@ -221,7 +247,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   if (!['full', 'diag', 'spherical'].includes(covarianceType)) throw new AtomdynError('--covariance', `unknown covariance type '${covarianceType}' (full, diag or spherical)`);
   const seed = options.seed ?? 0;
   const nInit = options.nInit ?? 3;
-  const descriptorKind = options.descriptor ?? 'neighbours';
+  const descriptorKind = applied ? 'neighbours' : options.descriptor ?? 'neighbours';
   if (descriptorKind === 'image' && !input.frames) throw new AtomdynError('--descriptor', 'image descriptors need the frames (--frames MOVIE)');
   if (input.atoms.length === 0) throw new AtomdynError('', 'the table holds no atoms');
 
@@ -231,7 +257,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const host = hostElement(elementsAll);
   const cutoffs = options.cutoffs ?? grapheneSiCutoffs();
   const hostSpecies = new Set(input.atoms.filter((a) => a.element === host).map((a) => a.species));
-  const speciesChannels = [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
+  const speciesChannels = applied ? [...applied.speciesChannels] : [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
   const frames = groupByFrame(input.atoms);
   let scale: number;
   let scaleOrigin: 'given' | 'lattice';
@@ -247,9 +273,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     scaleOrigin = 'lattice';
     warnings.push(`pixel size unknown: ${scale.toFixed(2)} pm/px derived from the ${host}-${host} bond length (${HOST_BOND_PM[host]} pm); neighbour vectors are in px`);
   }
-  const units: 'pm' | 'px' = scaleOrigin === 'given' ? 'pm' : 'px';
-  const toUnits = units === 'pm' ? scale : 1; // multiply px by this to get descriptor units
-  const pmToUnits = units === 'pm' ? 1 : 1 / scale;
+  // descriptor units: pm, or (uncalibrated) px of the movie the classifier was fitted on
+  const units: 'pm' | 'px' = applied ? applied.units : scaleOrigin === 'given' ? 'pm' : 'px';
+  const pxOfFit = applied ? applied.scalePmPerPx : scale;
+  const toUnits = units === 'pm' ? scale : scale / pxOfFit; // multiply px by this to get descriptor units
+  const pmToUnits = units === 'pm' ? 1 : 1 / pxOfFit;
   if (centres.note) warnings.push(`${centres.note} (give --centre to choose centre atoms)`);
   const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
   if (centreElements.size === 0 && !centres.note) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
@@ -272,13 +300,10 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       radiusBySpecies[sp] = r * pmToUnits;
     }
   }
-  const spec: DescriptorSpec = {
-    k: options.neighbours ?? 4,
-    rMax: rMaxPm * pmToUnits,
-    radiusBySpecies,
-    speciesChannels,
-    speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits,
-  };
+  const spec: DescriptorSpec = applied
+    ? { k: applied.slots, rMax: applied.rMax, radiusBySpecies: applied.radiusBySpecies ?? undefined, speciesChannels, speciesWeight: applied.speciesWeight }
+    : { k: options.neighbours ?? 4, rMax: rMaxPm * pmToUnits, radiusBySpecies, speciesChannels, speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits };
+  if (applied) rMaxPm = applied.rMax / pmToUnits;
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
   let stride = strideOf(spec);
   const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (HOST_BOND_PM[host] ?? 150);
@@ -345,8 +370,9 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     warnings.push(`${weakOrientation} of ${frames.length} frame(s) have too few ${host}-${host} bonds to measure the lattice orientation; their descriptors keep the image axes`);
   }
   if (edgeExcluded > 0) warnings.push(`${edgeExcluded} centre(s) closer to the frame edge than the descriptor radius were not classified`);
-  // species channels that are 0 for every centre carry no information: drop them
-  {
+  // species channels that are 0 for every centre carry no information: drop them (not when
+  // applying a fitted classifier, whose layout is fixed)
+  if (!applied) {
     const keep = spec.speciesChannels.map((_, c) => c).filter((c) => instances.some((inst) => inst.valid && Array.from({ length: spec.k }, (_, j) => inst.neighbours[j * stride + 2 + c]).some((v) => v !== 0)));
     if (keep.length < spec.speciesChannels.length) {
       const packed = selectChannels(instances.map((i) => i.neighbours), spec.k, stride, keep);
@@ -421,7 +447,9 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const regCovar = options.regCovar ?? (descriptorKind === 'image' ? 1e-3 : (0.02 * spec.rMax) ** 2);
   const classesOpt = options.classes ?? 'auto';
   const timed = used.map((i) => ({ particle: i.atom.particle, frame: i.atom.frame }));
-  const fitted = fitMethod({
+  const fitted = applied
+    ? applyFittedClassifier(used.map((u) => u.neighbours), { ...applied, group })
+    : fitMethod({
     method,
     used,
     spec,
@@ -447,7 +475,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   // --- names and rows
   const K = fitted.k;
   const states = fitted.states;
-  const names = nameClasses(states, used.map((i) => i.formula), K);
+  const names = applied ? [...applied.classNames] : nameClasses(states, used.map((i) => i.formula), K);
   const classified: ClassifiedInstance[] = [];
   used.forEach((inst, u) => {
     const row = rows[inst.row];
@@ -503,9 +531,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       method,
       descriptor: descriptorKind,
       units,
+      scalePmPerPx: pxOfFit,
       pointGroup: group.name,
-      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight },
+      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight, radiusBySpecies: spec.radiusBySpecies ?? null },
       window: windowSpec,
+      template: fitted.template ? Array.from(fitted.template) : null,
       pca: pcaModel?.toJSON() ?? fitted.pca?.toJSON() ?? null,
       classNames: names,
       fit: fitted.modelJSON,
@@ -653,21 +683,6 @@ interface FitArgs {
   progress: ProgressSink;
 }
 
-interface FitOutcome {
-  k: number;
-  states: Int32Array;
-  probability: Array<number | null>;
-  rotation: Float64Array | null;
-  mirror: boolean[] | null;
-  aligned: Array<Float64Array | null>;
-  alignOp: Int32Array;
-  weights: number[];
-  stabilisers: number[][] | null;
-  meanNeighbours: number[][] | null;
-  modelJSON: unknown;
-  bic: BicPoint[] | null;
-  pca: PCAModel | null;
-}
 
 function fitMethod(a: FitArgs): FitOutcome {
   const n = a.used.length;
@@ -782,6 +797,7 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
     modelJSON: model.toJSON(),
     bic,
     pca: null,
+    template: null,
   };
 }
 
@@ -790,11 +806,12 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
   const isImage = a.imageViews !== null;
   let aligned: Float64Array[];
   let X: number[][];
+  let template: Float64Array | null = null;
   if (isImage) {
     aligned = [];
     X = a.imageViews!.map((v) => Array.from(v.subarray(0, a.imageDim)));
   } else {
-    aligned = alignToCommonTemplate(used.map((u) => u.neighbours), a.spec.k, a.stride, used.map((u) => u.count)).aligned;
+    ({ aligned, template } = alignToCommonTemplate(used.map((u) => u.neighbours), a.spec.k, a.stride, used.map((u) => u.count)));
     X = aligned.map((v) => Array.from(v));
   }
   let pca: PCAModel | null = null;
@@ -878,18 +895,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     weights = Array.from(m.weights);
     modelJSON = m.toJSON();
   }
-  const meanNeighbours = isImage
-    ? null
-    : Array.from({ length: k }, (_, c) => {
-        const mean = new Array<number>(a.spec.k * a.stride).fill(0);
-        let cnt = 0;
-        aligned.forEach((v, i) => {
-          if (states[i] !== c) return;
-          cnt++;
-          for (let j = 0; j < mean.length; j++) mean[j] += v[j];
-        });
-        return mean.map((v) => (cnt ? v / cnt : 0));
-      });
+  const meanNeighbours = isImage ? null : classMeans(aligned, states, k, a.spec.k * a.stride);
   return {
     k,
     states,
@@ -904,5 +910,6 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     modelJSON,
     bic,
     pca,
+    template,
   };
 }

@@ -17,6 +17,7 @@ import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
+import { pointGroupForLattice } from '../../models/materials.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -63,16 +64,6 @@ function integer(flag: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new AtomdynError(flag, `expected an integer >= ${min}, got '${v}'`);
   return n;
-}
-
-/** The point group a lattice name implies (graphene 6mm, MX2 3m), or null. */
-function groupForLattice(lattice: string | null | undefined): string | null {
-  if (!lattice) return null;
-  const l = lattice.toLowerCase();
-  if (l.includes('graphene') || l.includes('hbn') || l.includes('graphite')) return '6mm';
-  if (/^(mo|w|nb|ta|v|re)(s|se|te)2/.test(l) || l.includes('mx2')) return '3m';
-  if (l.includes('square') || l.includes('perovskite')) return '4mm';
-  return null;
 }
 
 /**
@@ -261,7 +252,7 @@ export function register(program: Command): void {
       const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
       const { projectedPointGroup } = await import('../../dynamics/configurations/pointGroups.ts');
       // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
-      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
+      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? pointGroupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;
       if (f.frames) frames = await openMovie(f.frames);
       const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);

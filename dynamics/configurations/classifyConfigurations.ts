@@ -36,6 +36,7 @@ import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type
 import { HungarianWorkspace } from '../../numerics/hungarian.ts';
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { Random } from '../../data/random.ts';
+import { hostBondPm } from '../../models/materials.ts';
 import { applyFittedClassifier, classMeans, type ClassifyMethod, type FitOutcome, type FittedNeighbourClassifier } from './fittedClassifier.ts';
 
 export type { ClassifyMethod };
@@ -306,7 +307,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   if (applied) rMaxPm = applied.rMax / pmToUnits;
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
   let stride = strideOf(spec);
-  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (HOST_BOND_PM[host] ?? 150);
+  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (hostBondPm(host) ?? 150);
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
 
   // --- per frame: chemistry, orientation, descriptors

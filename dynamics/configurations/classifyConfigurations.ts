@@ -32,7 +32,7 @@ import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtu
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
 import { PCA, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
-import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments } from './modelSelection.ts';
+import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments, type FitReport } from './modelSelection.ts';
 import { HungarianWorkspace } from '../../numerics/hungarian.ts';
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { Random } from '../../data/random.ts';
@@ -725,6 +725,51 @@ function segmentsFor(a: FitArgs, distance: (i: number, j: number) => number): Dw
   return dwellSegments(a.timed, distance);
 }
 
+/**
+ * K by BIC, the same for both mixtures (modelSelection.ts): on one instance per dwell segment
+ * (`bicSamples` 'segments'), on every instance with the effective sample size ('effective') or on
+ * every instance ('all'); K = 1 .. min(maxK, samples), classes under the minimum size not eligible.
+ *
+ * @param distance distance between instances i and j (same configuration: small), for the segments
+ * @param subset the data of the given instances (null = all)
+ * @param size number of samples in a subset
+ * @param fit fit K classes to a subset and report the likelihood (may throw: that K is skipped)
+ * @returns the K chosen, the BIC curve and, when fitted on segment representatives, the fit at K to
+ *   start the final fit on every instance from (consistent classes)
+ */
+function chooseK<D, M>(
+  a: FitArgs,
+  maxK: number,
+  distance: (i: number, j: number) => number,
+  subset: (idx: number[] | null) => D,
+  size: (data: D) => number,
+  fit: (data: D, k: number) => FitReport<M>,
+): { k: number; bic: BicPoint[]; start: M | undefined } {
+  const seg = a.bicSamples === 'all' ? null : segmentsFor(a, distance);
+  const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
+  const data = subset(reps);
+  const n = size(data);
+  const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
+  const kMax = Math.max(1, Math.min(maxK, n));
+  a.progress.start('choose K (BIC)', kMax);
+  const sel = selectByBic<M>(
+    (kk) => {
+      try {
+        return fit(data, kk);
+      } finally {
+        a.progress.tick();
+      }
+    },
+    1,
+    kMax,
+    nEff,
+    minClassSize(a, n),
+  );
+  a.progress.stop();
+  for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+  return { k: sel.best, bic: sel.curve, start: reps ? sel.models.get(sel.best) : undefined };
+}
+
 function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
   const { used, group } = a;
   const isImage = a.imageViews !== null;
@@ -747,32 +792,13 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
       all.views(i, all.raw(j), buf, sq);
       return Math.sqrt(Math.min(...sq) / (isImage ? all.d : a.spec.k));
     };
-    const seg = a.bicSamples === 'all' ? null : segmentsFor(a, invDist);
-    const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
-    const views = reps ? makeViews(reps) : all;
-    const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
-    const kMax = Math.max(1, Math.min(maxK, views.n));
-    a.progress.start('choose K (BIC)', kMax);
-    const sel = selectByBic<SymmetricMixtureModel>(
-      (kk) => {
-        const m = fitK(views, kk);
-        a.progress.tick();
-        const post = m.posterior(views);
-        const sizes = new Array<number>(kk).fill(0);
-        for (const p of post) sizes[p.state]++;
-        return { model: m, logLikelihood: post.reduce((t, p) => t + p.logLikelihood, 0), nParameters: m.nParameters(), nSamples: views.n, smallestClass: Math.min(...sizes) };
-      },
-      1,
-      kMax,
-      nEff,
-      minClassSize(a, views.n),
-    );
-    a.progress.stop();
-    bic = sel.curve;
-    k = sel.best;
-    // the final fit on every instance starts from the selected fit (consistent classes), plus restarts
-    if (reps) start = sel.models.get(k);
-    for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+    ({ k, bic, start } = chooseK<TransformedViews, SymmetricMixtureModel>(a, maxK, invDist, (reps) => (reps ? makeViews(reps) : all), (views) => views.n, (views, kk) => {
+      const m = fitK(views, kk);
+      const post = m.posterior(views);
+      const sizes = new Array<number>(kk).fill(0);
+      for (const p of post) sizes[p.state]++;
+      return { model: m, logLikelihood: post.reduce((t, p) => t + p.logLikelihood, 0), nParameters: m.nParameters(), nSamples: views.n, smallestClass: Math.min(...sizes) };
+    }));
   } else k = a.classesOpt;
   a.progress.start(`fit K=${k}`, 1);
   let model: SymmetricMixtureModel;
@@ -836,30 +862,12 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
       }
       return Math.sqrt(matchToTemplate(aligned[i], aligned[j], a.spec.k, a.stride, tmp, ws) / a.spec.k);
     };
-    const seg = a.bicSamples === 'all' ? null : segmentsFor(a, dist);
-    const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
-    const rows = reps ? reps.map((i) => X[i]) : X;
-    const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
-    const kMax = Math.max(1, Math.min(maxK, rows.length));
-    a.progress.start('choose K (BIC)', kMax);
-    const sel = selectByBic<GaussianMixtureModel>(
-      (kk) => {
-        const m = fitGmm(rows, kk);
-        a.progress.tick();
-        const sizes = new Array<number>(kk).fill(0);
-        for (const c of m.predict(rows)) sizes[c]++;
-        return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length, smallestClass: Math.min(...sizes) };
-      },
-      1,
-      kMax,
-      nEff,
-      minClassSize(a, rows.length),
-    );
-    a.progress.stop();
-    bic = sel.curve;
-    k = sel.best;
-    if (reps) startPlain = sel.models.get(k);
-    for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+    ({ k, bic, start: startPlain } = chooseK<number[][], GaussianMixtureModel>(a, maxK, dist, (reps) => (reps ? reps.map((i) => X[i]) : X), (rows) => rows.length, (rows, kk) => {
+      const m = fitGmm(rows, kk);
+      const sizes = new Array<number>(kk).fill(0);
+      for (const c of m.predict(rows)) sizes[c]++;
+      return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length, smallestClass: Math.min(...sizes) };
+    }));
   } else k = a.classesOpt;
   let states: Int32Array;
   let probability: Array<number | null>;

@@ -17,7 +17,7 @@ import { maxObservedLag, type CountingMode } from './countMatrix.ts';
 import { dwellTimes } from './dwellTimes.ts';
 import { impliedTimescalesOfModels, type TimescalesVsLag } from './impliedTimescales.ts';
 import { KineticsAnalysis } from './kineticsAnalysis.ts';
-import { MarkovModelEstimator } from './markovModelEstimator.ts';
+import { MarkovModelEstimator, type MarkovModelOptions } from './markovModelEstimator.ts';
 import type { StateSequences } from './stateSequences.ts';
 import { checkCountSettings, countModel, TransitionCountEstimator } from './transitionCountEstimator.ts';
 import { findTransitionEvents } from './transitionEvents.ts';
@@ -25,24 +25,12 @@ import { findTransitionEvents } from './transitionEvents.ts';
 export type { RateEstimate, TimescalesVsLag };
 export { KineticsAnalysis };
 
-/** Estimator settings. Every field has a default. */
-export interface MarkovOptions {
+/** Estimator settings: those of the counts and of the model (markovModelEstimator.ts) and of the analyses. Every field has a default. */
+export interface MarkovOptions extends Omit<MarkovModelOptions, 'record'> {
   /** Lag time in frames (default 1). */
   lag?: number;
   /** Counting mode (default 'sliding'). */
   counting?: CountingMode;
-  /** Reversible (detailed-balance) estimate instead of the default non-reversible one. */
-  reversible?: boolean;
-  /** Seed of all sampling (default 0). */
-  seed?: number;
-  /** Posterior samples for the matrix intervals (default 1000). */
-  samples?: number;
-  /** Dirichlet pseudo-count (default 0.5). */
-  prior?: number;
-  /** Interval level (default 0.95). */
-  level?: number;
-  /** Bootstrap over particles when there are at least `minTrajectories` (default 10) of them; false = never. */
-  bootstrap?: { minTrajectories?: number; resamples?: number } | false;
   /** Lags (frames) for the implied timescales; default a spread up to half the longest track. */
   timescaleLags?: number[];
   /** Largest multiple of the lag in the Chapman-Kolmogorov test (default 4; 0 = skip). */

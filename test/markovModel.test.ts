@@ -112,3 +112,18 @@ describe('MarkovModel', () => {
     expect(() => { analysis.timescales.lags.push(99); }).toThrow(TypeError);
   });
 });
+
+describe('modelDwellTimes', () => {
+  it('is lag / (1 - P_ii) of the model, with the true dwell time inside its interval', async () => {
+    const { modelDwellTimes } = await import('../dynamics/kinetics/dwellTimes.ts');
+    const d = modelDwellTimes(model, { samples: 400, seed: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(d.meanFrames[i]).toBeCloseTo(1 / (1 - model.matrix[i][i]), 12);
+      const truth = 1 / (1 - TRUE_P[i][i]); // 5, 3.33, 4 frames
+      expect(d.ciLowFrames[i]).toBeLessThan(truth);
+      expect(d.ciHighFrames[i]).toBeGreaterThan(truth);
+    }
+    // the same from the saved model
+    expect(modelDwellTimes(MarkovModel.fromJSON(model.toJSON()), { samples: 400, seed: 1 })).toEqual(d);
+  });
+});

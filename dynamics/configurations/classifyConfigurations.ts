@@ -6,9 +6,9 @@
  * class (rotation, mirror) and the posterior probability.
  *
  * Steps:
- * 1. Per frame: positions in pm (px when uncalibrated), the bond graph and complexes, the host
- *    lattice's orientation from host-host bond directions, and the centres (default: the model card's
- *    dopant, else the rarest species).
+ * 1. Per frame (describeCentres.ts): positions in pm (px when uncalibrated), the bond graph and
+ *    complexes, the host lattice's orientation from host-host bond directions, and the centres
+ *    (default: the model card's dopant, else the rarest species).
  * 2. Descriptors: neighbour vectors with species (dynamics/configurations/neighbourDescriptors.ts), or circular
  *    sub-images of the frames reduced by PCA (dynamics/configurations/subImages.ts, numerics/pca.ts), in the
  *    lattice frame.
@@ -25,9 +25,9 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
-import { analyseFrame, grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
-import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
-import { pointGroup, latticeDirectionMultiplicity, type PointGroup, type SymmetryOp } from './pointGroups.ts';
+import { grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
+import { alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec } from './neighbourDescriptors.ts';
+import { pointGroup, type PointGroup, type SymmetryOp } from './pointGroups.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
 import { PCA, type PCAModel } from '../../numerics/pca.ts';
@@ -37,9 +37,10 @@ import { HungarianWorkspace } from '../../numerics/hungarian.ts';
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { Random } from '../../data/random.ts';
 import { hostBondPm } from '../../models/materials.ts';
+import { describeCentres, type CentreInstance, type ComplexSummary, type ConfigurationRow } from './describeCentres.ts';
 import { applyFittedClassifier, classMeans, type ClassifyMethod, type FitOutcome, type FittedNeighbourClassifier } from './fittedClassifier.ts';
 
-export type { ClassifyMethod };
+export type { ClassifyMethod, ConfigurationRow };
 
 /**
  * A fitted classifier to apply instead of fitting one (configurationModel.ts): its descriptor
@@ -133,21 +134,6 @@ export interface ClassifyInput {
   card?: unknown;
 }
 
-/** One output row (configurations.csv, docs/schema.md). */
-export interface ConfigurationRow {
-  frame: number;
-  particle: number | null;
-  x: number;
-  y: number;
-  complex: number | null;
-  formula: string | null;
-  state: number | null;
-  state_name: string | null;
-  rotation: number | null;
-  mirror: boolean | null;
-  probability: number | null;
-}
-
 /** A classified instance with what the gallery needs. */
 export interface ClassifiedInstance {
   /** Row in `rows`. */
@@ -197,7 +183,7 @@ export interface ClassifyResult {
   scaleOrigin: 'given' | 'lattice';
   centres: CentreChoice;
   /** Complexes found per frame. */
-  complexes: Array<{ frame: number; id: number; formula: string; x: number; y: number; atoms: number }>;
+  complexes: ComplexSummary[];
   /** Neighbour descriptor layout (slots, stride, channel names). */
   layout: { k: number; stride: number; speciesChannels: string[] };
   /** Window geometry when sub-images were cut. */
@@ -214,18 +200,7 @@ export interface ClassifyResult {
 /** Bond length of the host element used to derive a pixel size from the lattice (pm). */
 const HOST_BOND_PM: Record<string, number> = { C: 142 };
 
-interface Instance {
-  atom: AtomRecord;
-  frameIdx: number;
-  localIdx: number;
-  row: number;
-  neighbours: Float64Array;
-  count: number;
-  valid: boolean;
-  latticeAngleRad: number;
-  complex: number | null;
-  formula: string | null;
-}
+type Instance = CentreInstance;
 
 /**
  * Classify every centre of every frame.
@@ -311,66 +286,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
 
   // --- per frame: chemistry, orientation, descriptors
-  const rows: ConfigurationRow[] = [];
-  const instances: Instance[] = [];
-  const complexes: ClassifyResult['complexes'] = [];
-  let weakOrientation = 0;
-  let edgeExcluded = 0;
-  progress.start('describe', frames.length);
-  frames.forEach((fr, frameIdx) => {
-    const chem = analyseFrame(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, host);
-    for (const c of chem.complexes) {
-      let sx = 0;
-      let sy = 0;
-      for (const i of c.atoms) {
-        sx += fr.atoms[i].x;
-        sy += fr.atoms[i].y;
-      }
-      complexes.push({ frame: fr.frame, id: c.id, formula: c.formula, x: sx / c.atoms.length, y: sy / c.atoms.length, atoms: c.atoms.length });
-    }
-    const pts: SpeciesPoint[] = fr.atoms.map((a) => ({ x: a.x * toUnits, y: a.y * toUnits, species: a.species }));
-    let angle = 0;
-    if (options.orientation !== 'image') {
-      const lo = latticeOrientation(pts, (i) => fr.atoms[i].element === host, hostCut * pmToUnits, latticeDirectionMultiplicity(group));
-      if (lo.bonds >= 6 && lo.strength >= 0.5) angle = lo.angleRad;
-      else weakOrientation++;
-    }
-    const centreIdx = fr.atoms.map((a, i) => (isCentre(a, centres) ? i : -1)).filter((i) => i >= 0);
-    const descs = describeNeighbours(pts, centreIdx, spec, angle);
-    centreIdx.forEach((ci, j) => {
-      const a = fr.atoms[ci];
-      const cid = chem.complexOf[ci];
-      const row: ConfigurationRow = {
-        frame: a.frame,
-        particle: a.particle,
-        x: a.x,
-        y: a.y,
-        complex: cid >= 0 ? cid : null,
-        formula: cid >= 0 ? chem.complexes[cid].formula : null,
-        state: null,
-        state_name: null,
-        rotation: null,
-        mirror: null,
-        probability: null,
-      };
-      let valid = true;
-      if (frameSize) {
-        const marginPx = Math.max(rMaxPm, descriptorKind === 'image' ? options.windowRadiusPm ?? 300 : 0) / scale;
-        if (a.x < marginPx - 0.5 || a.y < marginPx - 0.5 || a.x > frameSize.width - 0.5 - marginPx || a.y > frameSize.height - 0.5 - marginPx) {
-          valid = false;
-          edgeExcluded++;
-        }
-      }
-      instances.push({ atom: a, frameIdx, localIdx: ci, row: rows.length, neighbours: descs[j].values, count: descs[j].count, valid, latticeAngleRad: angle, complex: row.complex, formula: row.formula });
-      rows.push(row);
-    });
-    progress.tick();
-  });
-  progress.stop();
-  if (weakOrientation > 0 && options.orientation !== 'image') {
-    warnings.push(`${weakOrientation} of ${frames.length} frame(s) have too few ${host}-${host} bonds to measure the lattice orientation; their descriptors keep the image axes`);
-  }
-  if (edgeExcluded > 0) warnings.push(`${edgeExcluded} centre(s) closer to the frame edge than the descriptor radius were not classified`);
+  const marginPm = Math.max(rMaxPm, descriptorKind === 'image' ? options.windowRadiusPm ?? 300 : 0);
+  const { rows, instances, complexes } = describeCentres(frames, {
+    scale, toUnits, pmToUnits, cutoffs, host, hostCutPm: hostCut, group, centres, spec,
+    orientation: options.orientation ?? 'lattice', frameSize, marginPm,
+  }, progress, warnings);
   // species channels that are 0 for every centre carry no information: drop them (not when
   // applying a fitted classifier, whose layout is fixed)
   if (!applied) {

@@ -30,7 +30,7 @@ import { alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type 
 import { pointGroup, type PointGroup, type SymmetryOp } from './pointGroups.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
-import { PCA, type PCAModel } from '../../numerics/pca.ts';
+import { PCA, type PCAJSON, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
 import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments, type FitReport } from './modelSelection.ts';
 import { HungarianWorkspace } from '../../numerics/hungarian.ts';
@@ -165,13 +165,37 @@ export interface ClassSummary {
   meanNeighbours: number[] | null;
 }
 
+/** The fitted classifier and the descriptor layout it was fitted in (model.json without `kind`, `classes`, `settings`). */
+export interface ClassifierSummary {
+  method: ClassifyMethod;
+  descriptor: 'neighbours' | 'image';
+  /** Descriptor units: pm, or px of the fitted movie when uncalibrated. */
+  units: 'pm' | 'px';
+  /** pm per px of the movie the classifier was fitted on. */
+  scalePmPerPx: number;
+  pointGroup: string;
+  /** Neighbour slots `k`, values per slot `stride`, channels, radius and channel value (descriptor units). */
+  layout: { k: number; stride: number; speciesChannels: string[]; rMax: number; speciesWeight: number; radiusBySpecies: Record<string, number> | null };
+  /** Sub-image geometry when frames were given. */
+  window: WindowSpec | null;
+  /** Plain methods on neighbours: the common slot order (k * stride values). */
+  template: number[] | null;
+  /** PCA before the fit (image descriptors, or `pcaComponents` on neighbours). */
+  pca: PCAJSON | null;
+  classNames: string[];
+  /** The mixture (or k-means centroids) as JSON; null when nothing was classified. */
+  fit: FittedNeighbourClassifier['fit'] | null;
+  bic: BicPoint[] | null;
+  k: number;
+}
+
 /** Everything {@link classifyConfigurations} returns. */
 export interface ClassifyResult {
   rows: ConfigurationRow[];
   instances: ClassifiedInstance[];
   classes: ClassSummary[];
-  /** Fitted model as JSON (method-specific), plus the descriptor settings. */
-  model: Record<string, unknown>;
+  /** The fitted classifier with its descriptor layout (model.json, docs/schema.md). */
+  model: ClassifierSummary;
   /** BIC curve when K was chosen automatically. */
   bic: BicPoint[] | null;
   k: number;
@@ -309,7 +333,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       rows,
       instances: [],
       classes: [],
-      model: { method, descriptor: descriptorKind, units, pointGroup: group.name, layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight }, classNames: [], fit: null, bic: null, k: 0 },
+      model: {
+        method, descriptor: descriptorKind, units, scalePmPerPx: pxOfFit, pointGroup: group.name,
+        layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight, radiusBySpecies: spec.radiusBySpecies ?? null },
+        window: null, template: null, pca: null, classNames: [], fit: null, bic: null, k: 0,
+      },
       bic: null,
       k: 0,
       units,
@@ -459,7 +487,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       template: fitted.template ? Array.from(fitted.template) : null,
       pca: pcaModel?.toJSON() ?? fitted.pca?.toJSON() ?? null,
       classNames: names,
-      fit: fitted.modelJSON,
+      fit: fitted.modelJSON as ClassifierSummary['fit'],
       bic: fitted.bic,
       k: K,
     },

@@ -10,7 +10,7 @@ import { AtomdynError } from '../../data/errors.ts';
 import { deepFreeze } from '../../data/deepFreeze.ts';
 import type { ProgressSink } from '../../data/progress.ts';
 import type { PCAJSON } from '../../numerics/pca.ts';
-import { classifyConfigurations, type AppliedClassifier, type ClassifyInput, type ClassifyResult } from './classifyConfigurations.ts';
+import { classifyConfigurations, type AppliedClassifier, type ClassifierSummary, type ClassifyInput, type ClassifyResult } from './classifyConfigurations.ts';
 import type { ClassifyMethod, FittedNeighbourClassifier } from './fittedClassifier.ts';
 import { pointGroup } from './pointGroups.ts';
 
@@ -18,22 +18,11 @@ import { pointGroup } from './pointGroups.ts';
 export const CONFIGURATION_MODEL_KIND = 'atomdyn-classify-model/1';
 
 /** The fields of model.json that a {@link ConfigurationModel} reads (others are kept as they are). */
-export interface ConfigurationModelJSON {
+export interface ConfigurationModelJSON extends Omit<ClassifierSummary, 'fit'> {
   kind: string;
-  method: ClassifyMethod;
-  descriptor: 'neighbours' | 'image';
-  /** Descriptor units: pm, or px of the movie it was fitted on (uncalibrated). */
-  units: 'pm' | 'px';
-  /** pm per px of the movie it was fitted on. */
-  scalePmPerPx: number;
-  pointGroup: string;
-  layout: { k: number; stride: number; speciesChannels: string[]; rMax: number; speciesWeight: number; radiusBySpecies: Record<string, number> | null };
-  /** Plain methods: the common slot order of the neighbour descriptors. */
-  template: number[] | null;
-  pca: PCAJSON | null;
-  classNames: string[];
+  /** The mixture (or k-means centroids). */
   fit: FittedNeighbourClassifier['fit'];
-  k: number;
+  /** The settings of the fit (classifyConfigurations' `settings`). */
   settings: Record<string, unknown>;
   [key: string]: unknown;
 }

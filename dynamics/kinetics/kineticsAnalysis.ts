@@ -15,10 +15,15 @@ import type { TransitionEvent } from './transitionEvents.ts';
 
 /** The analyses held beside the model. */
 export interface KineticsAnalysisFields {
+  /** Censoring-corrected dwell times per state, from the data (dwellTimes.ts). */
   readonly dwell: DwellStatistics[];
+  /** Implied timescales of models refitted at a spread of lags. */
   readonly timescales: TimescalesVsLag;
+  /** Chapman-Kolmogorov test, or null when the tracks are too short or it was skipped. */
   readonly ck: CkResult | null;
+  /** Rates per second and per dose, with a beam calibration; else null. */
   readonly rates: RateEstimate | null;
+  /** Every observed change of state (events.csv). */
   readonly events: TransitionEvent[];
 }
 

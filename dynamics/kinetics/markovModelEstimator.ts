@@ -35,11 +35,17 @@ export interface MarkovModelOptions {
 
 /** Estimator of {@link MarkovModel}s from counts; holds settings only. */
 export class MarkovModelEstimator {
+  /** Settings after defaults (see {@link MarkovModelOptions}). */
   readonly reversible: boolean;
+  /** Seed of all sampling. */
   readonly seed: number;
+  /** Posterior samples for the intervals (0 = none). */
   readonly samples: number;
+  /** Dirichlet pseudo-count. */
   readonly prior: number;
+  /** Interval level. */
   readonly level: number;
+  /** Bootstrap over particles, or false. */
   readonly bootstrap: { minTrajectories?: number; resamples?: number } | false;
   private readonly record: Record<string, unknown> | undefined;
 

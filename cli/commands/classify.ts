@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
 import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
@@ -17,6 +17,7 @@ import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
+import { pointGroupForLattice } from '../../models/materials.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -41,6 +42,7 @@ interface Flags {
   pixelSize?: string;
   seed: string;
   nInit: string;
+  model?: string;
 }
 
 const CONFIG_COLUMNS = ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'];
@@ -64,14 +66,21 @@ function integer(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** The point group a lattice name implies (graphene 6mm, MX2 3m), or null. */
-function groupForLattice(lattice: string | null | undefined): string | null {
-  if (!lattice) return null;
-  const l = lattice.toLowerCase();
-  if (l.includes('graphene') || l.includes('hbn') || l.includes('graphite')) return '6mm';
-  if (/^(mo|w|nb|ta|v|re)(s|se|te)2/.test(l) || l.includes('mx2')) return '3m';
-  if (l.includes('square') || l.includes('perovskite')) return '4mm';
-  return null;
+/**
+ * Read a saved classifier (model.json of an earlier `classify`).
+ * @throws AtomdynError naming the file when it is missing, not JSON or not a usable model
+ */
+async function loadConfigurationModel(file: string) {
+  const { ConfigurationModel } = await import('../../dynamics/configurations/configurationModel.ts');
+  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
+  protectInput(file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AtomdynError(file, `not JSON: ${(e as Error).message}`);
+  }
+  return ConfigurationModel.fromJSON(doc, file);
 }
 
 /** A frame stack over one in-memory image (the `nn_input` of a coordinates file). */
@@ -208,6 +217,11 @@ export function register(program: Command): void {
     .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json and the file)')
     .option('--seed <n>', 'seed of the random initialisation', '0')
     .option('--n-init <n>', 'initialisations per fit', '3')
+    .option(
+      '--model <model.json>',
+      "apply a saved classifier (another run's model.json) instead of fitting one, so that each state means the same " +
+        'configuration in both movies; the method, classes, point group, neighbours, centres and bond cut-offs are then the model\'s',
+    )
     .addHelpText(
       'after',
       '\nColumns of configurations.csv: frame, particle, x, y (px), complex (id within the frame), formula,\n' +
@@ -238,7 +252,7 @@ export function register(program: Command): void {
       const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
       const { projectedPointGroup } = await import('../../dynamics/configurations/pointGroups.ts');
       // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
-      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
+      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? pointGroupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;
       if (f.frames) frames = await openMovie(f.frames);
       const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
@@ -251,7 +265,14 @@ export function register(program: Command): void {
       const fromCard = cutoffsFromCard(card, inp.species) ?? cutoffsFromCard(lat, inp.species);
       const cutoffs = fromCard ? new Map([...fromCard, ...grapheneSiCutoffs()]) : undefined;
       try {
-        const result = await classifyConfigurations(
+        const saved = f.model ? await loadConfigurationModel(f.model) : null;
+        const result = saved ? await saved.predict({
+          atoms: inp.atoms,
+          pixelSizePm: pixel.value,
+          frames,
+          frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
+          card,
+        }, { progress }) : await classifyConfigurations(
           {
             atoms: inp.atoms,
             pixelSizePm: pixel.value,
@@ -297,7 +318,7 @@ export function register(program: Command): void {
         };
         await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
         const run = newRun('classify', command, inp.previous);
-        run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : [])];
+        run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
         if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
         if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
         run.pixelSizePm =
@@ -306,7 +327,7 @@ export function register(program: Command): void {
             : (pixel as Sourced<number>);
         run.species = { ...run.species, ...inp.species };
         run.seed = Number(f.seed);
-        run.parameters = { ...result.settings, units: result.units, k: result.k };
+        run.parameters = { ...result.settings, units: result.units, k: result.k, ...(f.model ? { model: path.resolve(f.model) } : {}) };
         run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
         run.warnings = [...result.warnings];
         await writeRun(out, run);

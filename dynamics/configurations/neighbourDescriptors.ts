@@ -12,7 +12,7 @@
  *
  * Neighbour order is matched, not sorted by distance (which reorders under noise): the neighbours are
  * assigned to the slots of a template (a class mean, or a common reference) by minimum-cost matching
- * (Hungarian method, numerics/hungarian.ts) on squared feature distance.
+ * (Hungarian method, solveSquareAssignment in numerics/linearAssignment.ts) on squared feature distance.
  *
  * Orientation: vectors are rotated into the host lattice's frame, measured per frame from the
  * directions of host-host bonds modulo 360/m degrees (m = 6 for hexagonal lattices), so that the

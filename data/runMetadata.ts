@@ -66,6 +66,11 @@ export interface RunMetadata {
   outputs: string[];
   /** Warnings shown to the user (calibration disagreements, ambiguous registration, ...). */
   warnings: string[];
+  /**
+   * True in a finished run: run.json is written last, in a temporary folder that is then moved to
+   * the --out folder (data/runFolder.ts). Absent while a run is being written.
+   */
+  complete?: boolean;
   /** The previous step's run.json, embedded, so one file tells the whole chain. */
   previous?: RunMetadata | null;
   [extra: string]: unknown;

@@ -114,8 +114,8 @@ export function resolveReal(p: string): string {
 /** The file of an input argument: `FILE:DATASET` gives FILE when only FILE exists. */
 function inputFile(p: string): string {
   if (existsSync(p)) return p;
-  const m = /^(.*[^/\\]):[^/\\]*$/.exec(p);
-  return m && existsSync(m[1]) ? m[1] : p;
+  for (let i = p.indexOf(':', 1); i > 0; i = p.indexOf(':', i + 1)) if (existsSync(p.slice(0, i))) return p.slice(0, i);
+  return p;
 }
 
 const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);

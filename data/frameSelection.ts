@@ -2,8 +2,10 @@
  * Part of a movie: a frame range `START:STOP[:STEP]` (0-based, STOP exclusive, as Python slices
  * without negative indices) and a region of interest `X,Y,W,H` (input pixels: first column, first row,
  * width, height). {@link selectFrames} gives a {@link FrameStack} view holding only the selected
- * frames, cropped to the region; {@link SelectedFrames.toFull} maps its frame indices and pixel
- * coordinates back to the full movie's, so outputs stay in the full frame's pixels.
+ * frames (view frame i = movie frame `frames[i]`); {@link inRegion} says which positions lie in the
+ * region. `locate` finds atoms on whole frames and keeps those in the region, so a region gives
+ * exactly the atoms of a full run restricted to it, in the full frame's pixels (the network, the
+ * normalisation and the resampling grid see the same pixels as in a full run).
  */
 import { AtomdynError } from './errors.ts';
 import type { FrameStack } from './frameStack.ts';
@@ -55,23 +57,19 @@ export function parseRegion(text: string, option = '--roi'): Region {
   return { x, y, width, height };
 }
 
-/** A selection applied to a stack. */
+/** Frames selected from a stack. */
 export interface SelectedFrames {
-  /** The view: `count` = selected frames, `height` x `width` = the region. */
+  /** The view: `count` = selected frames; frames are whole. */
   stack: FrameStack;
   /** Full-movie index of each view frame. */
   frames: number[];
-  /** The region, or null for whole frames. */
-  region: Region | null;
-  /** Full-movie frame index and pixel coordinates of view frame `i` at view pixel (x, y). */
-  toFull(i: number, x: number, y: number): { frame: number; x: number; y: number };
 }
 
 /**
- * Restrict `stack` to a frame range and a region. Without either, the view is the stack itself.
- * @param source the file named in errors
- * @throws AtomdynError('--frame-range' / '--roi') when the range selects no frame of the movie or
- *   the region does not lie inside the frame
+ * Restrict `stack` to a frame range (and check a region against its frame size). Without a range,
+ * the view is the stack itself.
+ * @throws AtomdynError('--frame-range' / '--roi') when the range selects no frame of the movie, its
+ *   STOP is past the end, or the region does not lie inside the frame
  */
 export function selectFrames(stack: FrameStack, range?: FrameRange | null, region?: Region | null): SelectedFrames {
   const frames: number[] = [];
@@ -87,32 +85,29 @@ export function selectFrames(stack: FrameStack, range?: FrameRange | null, regio
   if (region && (region.x + region.width > stack.width || region.y + region.height > stack.height)) {
     throw new AtomdynError('--roi', `${region.x},${region.y},${region.width},${region.height} does not lie inside the ${stack.width}x${stack.height} px frames of ${stack.path}`);
   }
-  const whole = !region || (region.x === 0 && region.y === 0 && region.width === stack.width && region.height === stack.height);
-  const identity = whole && frames.length === stack.count;
-  const ox = region?.x ?? 0;
-  const oy = region?.y ?? 0;
-  const toFull = (i: number, x: number, y: number) => ({ frame: frames[i], x: x + ox, y: y + oy });
-  if (identity) return { stack, frames, region: null, toFull };
-  const width = whole ? stack.width : region!.width;
-  const height = whole ? stack.height : region!.height;
+  if (frames.length === stack.count) return { stack, frames };
   const view: FrameStack = {
     path: stack.path,
     format: stack.format,
     count: frames.length,
-    height,
-    width,
+    height: stack.height,
+    width: stack.width,
     dtype: stack.dtype,
     calibration: stack.calibration,
     metadata: stack.metadata,
     async readFrame(i: number) {
       if (!Number.isInteger(i) || i < 0 || i >= frames.length) throw new AtomdynError(stack.path, `frame ${i} requested, the selection holds ${frames.length}`);
-      const full = await stack.readFrame(frames[i]);
-      if (whole) return full;
-      const out = new Float32Array(width * height);
-      for (let y = 0; y < height; y++) out.set(full.subarray((y + oy) * stack.width + ox, (y + oy) * stack.width + ox + width), y * width);
-      return out;
+      return stack.readFrame(frames[i]);
     },
     close: () => stack.close(),
   };
-  return { stack: view, frames, region: whole ? null : region!, toFull };
+  return { stack: view, frames };
+}
+
+/**
+ * True when the point (x, y) (pixel centres at integers) lies in `region`: pixel `i` covers
+ * `[i - 0.5, i + 0.5)`, so the region covers `[x - 0.5, x + width - 0.5)` and likewise in y.
+ */
+export function inRegion(region: Region, x: number, y: number): boolean {
+  return x >= region.x - 0.5 && x < region.x + region.width - 0.5 && y >= region.y - 0.5 && y < region.y + region.height - 0.5;
 }

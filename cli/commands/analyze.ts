@@ -91,7 +91,7 @@ export async function checkAnalyzeOptions(movie: string, flags: AnalyzeFlags): P
 export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: string[]): Promise<{ report: string; run: RunMetadata; configurations: number }> {
   const input = path.resolve(movie);
   const parsed = await checkAnalyzeOptions(movie, flags);
-  const selected = parsed.frameRange !== null || parsed.roi !== null;
+  const partOfMovie = parsed.frameRange !== null;
   const inputs = [input, path.join(path.dirname(input), 'run.json')];
   if (flags.model && /[/\\]/.test(flags.model)) inputs.push(path.resolve(flags.model));
   return withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
@@ -104,8 +104,8 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
     const pixel = loc.run.pixelSizePm.value;
 
     step(2, N, 'register drift and link trajectories');
-    // on part of a movie the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
-    await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, ...(selected ? ['--drift', 'coordinates'] : []), '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
+    // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
+    await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, ...(partOfMovie ? ['--drift', 'coordinates'] : []), '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
 
     step(3, N, 'classify local configurations');
     const tracks = readCsv(path.join(dirs.track, 'tracks.csv'), ['frame', 'x', 'y']);
@@ -212,8 +212,8 @@ export function register(program: Command): void {
     .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
-    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the coordinates')
-    .option('--roi <x,y,w,h>', 'only this region, in input pixels (first column, first row, width, height); x, y stay the full frame\'s')
+    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
       'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).\n' +

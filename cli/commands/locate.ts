@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
 import { finalPaths, withRunFolder } from '../../data/runFolder.ts';
-import { parseFrameRange, parseRegion, selectFrames, type FrameRange, type Region } from '../../data/frameSelection.ts';
+import { inRegion, parseFrameRange, parseRegion, selectFrames, type FrameRange, type Region } from '../../data/frameSelection.ts';
 import { writeCsv, type Cell, type Table } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { newRun, readRunBeside, type RunMetadata } from '../../data/runMetadata.ts';
@@ -130,8 +130,9 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedL
 /**
  * Run `locate` and write its files into a fresh run folder (data/runFolder.ts). Exported for
  * `analyze` and tests. Options are checked before the input is opened, the input (header only) and
- * the --out folder before any frame is read. With a frame range or region, only those frames and
- * pixels are processed; `frame`, `x`, `y` in atoms.csv stay the full movie's.
+ * the --out folder before any frame is read. With a frame range only those frames are processed;
+ * with a region, the atoms found on whole frames that lie in it are kept (the same atoms as a full
+ * run restricted to it); `frame`, `x`, `y` in atoms.csv stay the full movie's.
  * @returns the atoms table and the run metadata written
  * @throws AtomdynError for bad input, flags, models or --out folders (one line, naming the file or flag)
  */
@@ -147,7 +148,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       const outDir = folder.dir;
       const previous = readRunBeside(path.resolve(input));
       const opts: LocateOptions = { ...parsed.options, runJsonPixelSize: previous?.pixelSizePm ?? null, progress: terminalProgress() };
-      const plan = await planLocate(stack, opts);
+      const plan = await planLocate(full, opts); // the pixel size from the movie's first frame, as a full run
       for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
       const overlays = overlayFrames(stack.count, parsed.overlayEvery);
       const rows: Array<Record<string, Cell>> = [];
@@ -155,18 +156,13 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       const outputs = ['atoms.csv', 'results.h5'];
       for await (const f of locateIter(stack, plan, opts)) {
         // back to the full movie's frame numbers and pixels
-        const atFull: LocatedFrame = {
-          frame: selection.frames[f.frame],
-          atoms: f.atoms.map((a) => {
-            const p = selection.toFull(f.frame, a.x, a.y);
-            return { ...a, x: p.x, y: p.y };
-          }),
-        };
+        const roi = parsed.roi;
+        const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms };
         frames.push(atFull);
         rows.push(...atomsRows(atFull, plan));
         if (overlays.has(f.frame)) {
           const name = `overlays/frame_${String(atFull.frame).padStart(4, '0')}.png`;
-          await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, f.atoms, {
+          await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, atFull.atoms, {
             title: `frame ${atFull.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
           });
           outputs.push(name);
@@ -181,7 +177,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       if (parsed.frameRange || parsed.roi) {
         run.selection = {
           frameRange: parsed.frameRange ? { ...parsed.frameRange, stop: parsed.frameRange.stop ?? full.count } : null,
-          roi: selection.region,
+          roi: parsed.roi,
           frames: selection.frames.length,
         };
       }
@@ -232,7 +228,7 @@ export function register(program: Command): void {
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
-    .option('--roi <x,y,w,h>', 'only this region, in input pixels (first column, first row, width, height); x, y stay the full frame\'s')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
       'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +

@@ -14,7 +14,7 @@ import { trackAtoms, type TrackOptions } from '../../dynamics/tracking/trackAtom
 import { writeDriftPlot } from '../../report/driftPlot.ts';
 import { buildTrajectoryGraph } from '../../dynamics/tracking/trajectoryGraph.ts';
 import { openFrames } from '../../data/openFrames.ts';
-import { withRunFolder } from '../../data/runFolder.ts';
+import { finalPath, withRunFolder } from '../../data/runFolder.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';
 import { terminalProgress } from '../progress.ts';
@@ -192,7 +192,7 @@ export function register(program: Command): void {
           process.stdout.write(
             `tracked ${s.detections} detections in ${s.frames} frames: ${s.particles} particles, ${s.particlesInEveryFrame} present in every frame ` +
               `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
-              `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${folder.target}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
+              `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(folder.target)}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
           );
           for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
         });

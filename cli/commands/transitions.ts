@@ -169,7 +169,7 @@ export function register(program: Command): void {
       const doc = await runTransitions(input, flags, raw);
       const states = doc.states as string[];
       process.stdout.write(
-        `transitions: ${states.length} states (${states.join(', ')}), ${doc.n_trajectories} particles, ${doc.n_events} events, lag ${doc.lag} -> ${path.join(flags.out, 'transitions.json')}\n`,
+        `transitions: ${states.length} states (${states.join(', ')}), ${doc.n_trajectories} particles, ${doc.n_events} events, lag ${doc.lag} -> ${finalPath(path.join(path.resolve(flags.out), 'transitions.json'))}\n`,
       );
       for (const w of doc.warnings as string[]) process.stderr.write(`atomdyn: warning: ${w}\n`);
     });

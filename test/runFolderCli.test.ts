@@ -112,6 +112,22 @@ describe('run folders through the commands', () => {
     expect(hashes(path.dirname(inputB))).toEqual(inputHashes.b);
   });
 
+  it('--out naming the input file itself: one line and exit 2 from every step, the file untouched', async () => {
+    const atoms = path.join(root, 'atomsdir', 'atoms.csv');
+    mkdirSync(path.dirname(atoms));
+    writeFileSync(atoms, 'frame,x,y,species\n' + [0, 1].flatMap((f) => [[10, 10, 'C'], [20, 12, 'C'], [15, 20, 'Si']].map(([x, y, s]) => `${f},${x},${y},${s}`)).join('\n') + '\n');
+    const movie = sharedData('WSe2_movie', 'HAADF.tif');
+    const before = [sha(atoms), sha(movie)];
+    for (const args of [['track', atoms], ['classify', atoms, '--classes', '1'], ['locate', movie], ['analyze', movie]]) {
+      const out = args[1];
+      const r = await atomdyn(...args, '--out', out);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr).toMatch(/^atomdyn: --out: '.*' is the input file .*; give a new folder for the outputs\n$/);
+    }
+    expect([sha(atoms), sha(movie)]).toEqual(before);
+    expect(readdirSync(path.dirname(atoms))).toEqual(['atoms.csv']);
+  });
+
   it('refuses the folder of real microscope data before writing anything', async () => {
     const movie = sharedData('graphene_Si', 'G-dimSi.hdf5');
     const folder = path.dirname(movie);

@@ -237,7 +237,7 @@ export function register(program: Command): void {
       const { table, run } = await runLocate(input, flags, process.argv.slice(2));
       const bySpecies = new Map<string, number>();
       for (const r of table.rows) bySpecies.set(String(r.species), (bySpecies.get(String(r.species)) ?? 0) + 1);
-      process.stdout.write(`${table.rows.length} atoms in ${run.frames!.count} frame(s) at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
+      process.stdout.write(`${table.rows.length} atoms in ${run.selection?.frames ?? run.frames!.count} frame(s)${run.selection?.roi ? ' (region ' + Object.values(run.selection.roi).join(',') + ')' : ''} at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
         `${[...bySpecies].map(([s, n]) => `${n} ${s}`).join(', ')}\nwrote ${path.join(flags.out, 'atoms.csv')}\n`);
     });
 }

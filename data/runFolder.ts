@@ -187,7 +187,7 @@ function tempName(target: string, kind: 'partial' | 'old'): string {
 function acquireLock(target: string, option: string): string {
   const lock = path.join(path.dirname(target), `.${path.basename(target)}.atomdyn-lock`);
   const me: LockOwner = { pid: process.pid, host: os.hostname(), start: processStart(process.pid), started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     try {
       const fd = openSync(lock, 'wx');
       writeSync(fd, JSON.stringify(me) + '\n');
@@ -202,7 +202,7 @@ function acquireLock(target: string, option: string): string {
       const age = (() => { try { return Date.now() - statSync(lock).mtimeMs; } catch { return 0; } })();
       if (age < 2000) { sleepSync(50); continue; }
     } else if (ownerAlive(owner)) {
-      throw new AtomdynError(option, `another atomdyn run (pid ${owner.pid}, started ${owner.started}) is writing '${target}'; wait for it or choose another folder`);
+      throw new AtomdynError(option, `another atomdyn run (pid ${owner.pid}, started ${owner.started}) is writing '${target}' (lock ${lock}); wait for it or choose another folder`);
     }
     // stale: move it aside under a unique name (only one process can), check it is the stale one, drop it
     const aside = `${lock}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.stale`;
@@ -310,6 +310,7 @@ export async function startRun(out: string, options: StartRunOptions): Promise<P
   }
   await options.onStage?.('locked');
   let settled = false;
+  let old: string | null = null; // the previous run, while it is moved aside
   const settle = () => {
     settled = true;
     pendingCleanups.delete(cleanup);
@@ -329,7 +330,6 @@ export async function startRun(out: string, options: StartRunOptions): Promise<P
         await options.onStage?.('run-json-written');
         const state = folderState(target, option, out);
         checkReplaceable(state, overwrite, option, out);
-        let old: string | null = null;
         if (state === 'empty') await fs.rmdir(target);
         else if (state === 'run') {
           old = tempName(target, 'old');
@@ -338,9 +338,10 @@ export async function startRun(out: string, options: StartRunOptions): Promise<P
         }
         await fs.rename(dir, target);
         await options.onStage?.('moved-into-place');
-        if (old) await fs.rm(old, { recursive: true, force: true });
+        if (old) await fs.rm(old, { recursive: true, force: true }).catch(() => undefined); // else the next run aimed here removes it
       } catch (e) {
         settle();
+        if (old && existsSync(old) && !existsSync(target)) renameSync(old, target); // put the previous run back
         cleanup();
         if (e instanceof AtomdynError) throw e;
         throw new AtomdynError(option, `cannot move the run into '${out}': ${(e as Error).message}`, { cause: e });

@@ -361,7 +361,8 @@ export async function startRun(out: string, options: StartRunOptions): Promise<P
 /**
  * Run `body` in a fresh run folder aimed at `out` ({@link startRun}); `body` writes into
  * `run.dir` and calls `run.commit(metadata)` when done. On any error the temporary folder is
- * removed, the target left as it was, and the error rethrown.
+ * removed, the target left as it was, and the error rethrown; a body that returns without
+ * committing leaves the target as it was too (its files are discarded).
  * @throws AtomdynError as {@link startRun}, and whatever `body` throws
  */
 export async function withRunFolder<T>(out: string, options: StartRunOptions, body: (run: PendingRun) => Promise<T>): Promise<T> {

@@ -88,6 +88,21 @@ describe('run folders through the commands', () => {
     expect(readdirSync(path.dirname(out))).toEqual(['kinetics']);
   });
 
+  it("simulate follows the contract too, and locate cannot write over the simulator's run.json", async () => {
+    const sim = path.join(root, 'sim');
+    const r1 = await atomdyn('simulate', '--lattice', 'graphene', '--size', '32', '--count', '1', '--out', sim);
+    expect(r1.code).toBe(0);
+    const before = hashes(sim);
+    expect(JSON.parse(readFileSync(path.join(sim, 'run.json'), 'utf8')).complete).toBe(true);
+    const again = await atomdyn('simulate', '--lattice', 'graphene', '--size', '32', '--count', '1', '--seed', '5', '--out', sim);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds a run/);
+    const locate = await atomdyn('locate', path.join(sim, 'images.tif'), '--out', sim);
+    expect(locate.code).toBe(2);
+    expect(locate.stderr).toMatch(/is the input's folder .*images\.tif/);
+    expect(hashes(sim)).toEqual(before);
+  });
+
   it('two runs at once into one folder: one refused, the other complete and unmixed', async () => {
     const out = path.join(root, 'both');
     const results = await Promise.allSettled([runTransitions(inputA, flags(out), ['A']), runTransitions(inputB, flags(out), ['B'])]);

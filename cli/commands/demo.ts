@@ -25,7 +25,7 @@ export function register(program: Command): void {
       process.stderr.write(`simulating a ${o.frames}-frame ${o.size}x${o.size} movie of graphene with ${o.dopants} Si dopants into ${input}\n`);
       const program = await buildProgram();
       await program.parseAsync(['node', 'atomdyn', 'simulate', '--lattice', 'graphene', '--movie', '--frames', o.frames, '--size', o.size,
-        '--dopants', o.dopants, '--seed', o.seed, '--out', input]);
+        '--dopants', o.dopants, '--seed', o.seed, '--out', input, ...(o.overwrite ? ['--overwrite'] : [])]);
       const r = await runAnalyze(path.join(input, 'movie.tif'), { out: o.out, model: 'graphene-si', classes: 'auto', lag: '1', seed: o.seed, overwrite: o.overwrite },
         ['demo', '--out', o.out, '--frames', o.frames, '--size', o.size, '--dopants', o.dopants, '--seed', o.seed, ...(o.overwrite ? ['--overwrite'] : [])]);
       process.stdout.write(`report: ${r.report}\nthe true states and trajectories are in ${path.join(input, 'truth.csv')}\n`);

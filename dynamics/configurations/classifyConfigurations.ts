@@ -25,7 +25,8 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
-import { analyseFrame, grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
+import { analyseFrame, grapheneSiCutoffs, hostElement, pairKey, type BondCutoffs } from './chemistry.ts';
+import { nameClasses } from './classNames.ts';
 import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
 import { pointGroup, latticeDirectionMultiplicity, type PointGroup, type SymmetryOp } from './pointGroups.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
@@ -709,6 +710,17 @@ function segmentsFor(a: FitArgs, distance: (i: number, j: number) => number): Dw
   return dwellSegments(a.timed, distance);
 }
 
+/**
+ * The warning when BIC picks the largest K tried (the minimum may lie beyond the search range), else null.
+ * @param k chosen number of classes
+ * @param kMax largest number tried
+ */
+export function bicEdgeWarning(k: number, kMax: number): string | null {
+  return k === kMax && kMax > 1
+    ? `BIC chose K = ${k}, the largest number of classes tried (1..${kMax}): the best K may lie beyond the search range, or classes split one configuration; see the BIC curve (model.json, report) and consider --classes N or a larger --max-classes`
+    : null;
+}
+
 function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
   const { used, group } = a;
   const isImage = a.imageViews !== null;
@@ -754,6 +766,8 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
     a.progress.stop();
     bic = sel.curve;
     k = sel.best;
+    const edge = bicEdgeWarning(k, kMax);
+    if (edge) a.warnings.push(edge);
     // the final fit on every instance starts from the selected fit (consistent classes), plus restarts
     if (reps) start = sel.models.get(k);
     for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
@@ -840,6 +854,8 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     a.progress.stop();
     bic = sel.curve;
     k = sel.best;
+    const edge = bicEdgeWarning(k, kMax);
+    if (edge) a.warnings.push(edge);
     if (reps) startPlain = sel.models.get(k);
     for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
   } else k = a.classesOpt;

@@ -35,7 +35,7 @@ describe('buildReport', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html.replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]+"/g, '')).not.toMatch(/(src|href)="(https?:|\/\/)/);
     expect(html).not.toMatch(/url\((?!#)/);
-    const imgs = [...html.matchAll(/<img src="([^"]{0,30})/g)].map((m) => m[1]);
+    const imgs = [...html.matchAll(/<(?:img src|image href)="([^"]{0,30})/g)].map((m) => m[1]);
     expect(imgs.length).toBeGreaterThanOrEqual(5); // overlay, gallery, 3 event crops
     for (const s of imgs) expect(s.startsWith('data:image/png;base64,')).toBe(true);
     for (const id of ['summary', 'atoms', 'drift', 'classes', 'kinetics', 'timelines', 'dwell', 'timescales', 'events', 'reproduce']) expect(html).toContain(`<section id="${id}">`);

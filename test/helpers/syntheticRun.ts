@@ -3,17 +3,19 @@
  * lattice (atoms.csv, tracks.csv, drift.csv), dopants whose configurations change by a known matrix
  * (configurations.csv), the `transitions` step run on it (transitions.json, events.csv), a chain of
  * run.json files, and small PNG figures (an overlay, a class gallery, event crops) made with sharp.
+ * Options add a simulation truth (truth.csv and the simulate step's run.json, named by run.json
+ * `truth`, for the known-answer section), hops.csv and mean_frame.png, or make a single image.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Random } from '../../data/random.ts';
 import { toCsv, type Cell } from '../../data/csvTable.ts';
 import { newRun, type RunMetadata } from '../../data/runMetadata.ts';
 import { runTransitions } from '../../cli/commands/transitions.ts';
-import { syntheticConfigurations } from '../../training/simulator/syntheticKinetics.ts';
+import { KNOWN_NAMES, KNOWN_P, syntheticConfigurations } from '../../training/simulator/syntheticKinetics.ts';
 
-const W = 160, H = 120, FRAMES = 40, PIXEL_PM = 14;
+const W = 160, H = 120, PIXEL_PM = 14;
 
 async function png(file: string, w: number, h: number, paint: (x: number, y: number) => [number, number, number]): Promise<void> {
   const buf = Buffer.alloc(w * h * 3);
@@ -25,9 +27,12 @@ async function png(file: string, w: number, h: number, paint: (x: number, y: num
  * Write a run folder.
  * @param dir target folder (created)
  * @param opts.dopants false: a pristine lattice (no configurations.csv, no kinetics)
+ * @param opts.truth true: the configurations are a simulation's known answer (truth.csv beside a simulate run.json, KNOWN_P), with hops.csv and mean_frame.png
+ * @param opts.single true: a single image (one frame, no kinetics)
  */
-export async function writeSyntheticRun(dir: string, opts: { dopants?: boolean; seed?: number } = {}): Promise<void> {
+export async function writeSyntheticRun(dir: string, opts: { dopants?: boolean; seed?: number; truth?: boolean; single?: boolean } = {}): Promise<void> {
   mkdirSync(dir, { recursive: true });
+  const FRAMES = opts.single ? 1 : 40;
   const rng = new Random(opts.seed ?? 4);
   const dopants = opts.dopants ?? true;
   // lattice sites (hexagonal, 9 px spacing)
@@ -70,6 +75,14 @@ export async function writeSyntheticRun(dir: string, opts: { dopants?: boolean; 
     const near = atomRows.slice(0, sites.length).some((a) => (a.x as number - x) ** 2 + (a.y as number - y) ** 2 < 3);
     return near ? [250, 200, 40] : [20, 20, 30];
   });
+  if (dopants && opts.single) {
+    run = { ...newRun('classify', ['classify', path.join(dir, 'tracks.csv'), '--centre', 'Si', '--out', dir], run), outputs: ['configurations.csv'] };
+    const names = ['Si1C3', 'Si1C4'];
+    const rows = dopantSites.map((site, k) => ({ frame: 0, particle: site, x: sites[site].x, y: sites[site].y, complex: k, formula: names[k % 2], state: k % 2, state_name: names[k % 2], rotation: 0, mirror: false, probability: 0.9 }));
+    writeFileSync(path.join(dir, 'configurations.csv'), toCsv({ columns: ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'], rows }));
+    writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+    return;
+  }
   if (dopants) {
     run = { ...newRun('classify', ['classify', path.join(dir, 'tracks.csv'), '--centre', 'Si', '--out', dir], run), outputs: ['configurations.csv'] };
     const conf = syntheticConfigurations({ particles: dopantSites.length, frames: FRAMES, seed: 6 });
@@ -89,6 +102,25 @@ export async function writeSyntheticRun(dir: string, opts: { dopants?: boolean; 
     const { renameSync, rmdirSync } = await import('node:fs');
     for (const f of ['transitions.json', 'events.csv', 'run.json']) renameSync(path.join(scratch, f), path.join(dir, f));
     rmdirSync(scratch);
+    if (opts.truth) {
+      // the configurations are the known answer: true state = class, true matrix = KNOWN_P
+      const sim = path.join(dir, 'simulation');
+      mkdirSync(sim, { recursive: true });
+      const truthRows = conf.rows.map((r) => ({ frame: r.frame, particle: r.particle, x: r.x, y: r.y, state: `true-${r.state_name}`, formula: r.formula, x_pm: +((r.x as number) * PIXEL_PM).toFixed(2), y_pm: +((r.y as number) * PIXEL_PM).toFixed(2), site: r.particle, in_view: true }));
+      writeFileSync(path.join(sim, 'truth.csv'), toCsv({ columns: ['frame', 'particle', 'x', 'y', 'state', 'formula', 'x_pm', 'y_pm', 'site', 'in_view'], rows: truthRows }));
+      const simRun = { ...newRun('simulate', ['simulate', '--movie', '--out', sim]), outputs: ['truth.csv', 'run.json'], parameters: { movie: { kinetics: { model: { states: KNOWN_NAMES.map((n) => `true-${n}`), matrix: KNOWN_P } } } } };
+      writeFileSync(path.join(sim, 'run.json'), JSON.stringify(simRun, null, 2));
+      const last = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8'));
+      writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ ...last, truth: path.join(sim, 'truth.csv') }, null, 2));
+      // two hops of dopants, and a mean frame (1 image px = 1 input px)
+      const [a, b] = [dopantSites[0], dopantSites[1]];
+      writeFileSync(path.join(dir, 'hops.csv'), toCsv({
+        columns: ['frame', 'particle', 'species', 'from_frame', 'x_from', 'y_from', 'x_to', 'y_to', 'distance'],
+        rows: [{ frame: 10, particle: a, species: 'Si', from_frame: 9, x_from: sites[a].x, y_from: sites[a].y, x_to: sites[a].x + 9, y_to: sites[a].y, distance: 9 },
+          { frame: 25, particle: b, species: 'Si', from_frame: 24, x_from: sites[b].x, y_from: sites[b].y, x_to: sites[b].x, y_to: sites[b].y + 7.8, distance: 7.8 }],
+      }));
+      await png(path.join(dir, 'mean_frame.png'), W, H, (x, y) => { const v = sites.some((q) => (q.x - x) ** 2 + (q.y - y) ** 2 < 3) ? 180 : 30; return [v, v, v]; });
+    }
     // class gallery and crops for the first events
     await png(path.join(dir, 'class_gallery.png'), 90, 30, (x, y) => [x < 30 ? 78 : 40, x >= 30 && x < 60 ? 160 : 60, x >= 60 ? 200 : 90 + (y % 5)]);
     mkdirSync(path.join(dir, 'crops'), { recursive: true });

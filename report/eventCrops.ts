@@ -63,7 +63,7 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
   const bondPx = opts.pixelSizePm ? bondPm / opts.pixelSizePm : 10;
   const r = Math.max(4, Math.round(4 * bondPx));
   const side = 2 * r + 1;
-  const scale = Math.max(1, Math.min(8, Math.round(160 / side)));
+  const scale = Math.max(1, Math.min(8, Math.round(240 / side)));
   const byFrame = new Map<number, Array<{ x: number; y: number }>>();
   for (const a of opts.atoms?.rows ?? []) {
     const f = Number(a.frame), x = Number(a.x), y = Number(a.y);

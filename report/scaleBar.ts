@@ -41,7 +41,7 @@ export function scaleBarSvg(width: number, height: number, scale: ImageScale): s
   const perImagePx = scale.inputPxPerImagePx * (scale.pixelSizePm ?? 1);
   const L = niceLength((width * perImagePx) / 5);
   const barW = L / perImagePx;
-  const font = Math.max(10, Math.round(Math.min(width, height) / 22));
+  const font = Math.max(9, Math.round(Math.min(width, height) / 28));
   const pad = font * 0.5;
   const barH = Math.max(3, font * 0.35);
   const label = lengthLabel(L, unit);

@@ -87,14 +87,14 @@ describe('mean frame and crops', () => {
       const files = await writeEventCrops(dir, s, events, { pixelSizePm: 10, atoms, lattice: 'graphene' });
       expect(files).toEqual(['crops/event_1_7.png']);
       const { data, info } = await sharp(path.join(dir, files[0])).raw().toBuffer({ resolveWithObject: true });
-      // bond 142 pm = 14.2 px -> r = 57, side 115, scale 1; strip of 22 px; left panel, a pixel 10 px left of the frame edge (x = -7) is mask colour
-      expect(info.width).toBe(2 * 115 + 2);
+      // bond 142 pm = 14.2 px -> r = 57, side 115, scale 2; strip of 22 px; left panel, a pixel 10 px left of the frame edge (x = -7) is mask colour
+      expect(info.width).toBe(2 * (2 * 115 + 2));
       const at = (x: number, y: number) => [...data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3)];
-      const mask = at(57 - 10, 22 + 57 - 20);
+      const mask = at(2 * (57 - 10), 22 + 2 * (57 - 20));
       expect([[70, 78, 96], [48, 54, 68]]).toContainEqual(mask);
       // the centre ring: red pixels about 0.4 bond lengths (5.7 px) from the centre
       let red = 0;
-      for (let y = 22 + 57 - 8; y <= 22 + 57 + 8; y++) for (let x = 57 - 8; x <= 57 + 8; x++) { const [r, g, b] = at(x, y); if (r > 200 && g < 120 && b < 120) red++; }
+      for (let y = 22 + 2 * 57 - 16; y <= 22 + 2 * 57 + 16; y++) for (let x = 2 * 57 - 16; x <= 2 * 57 + 16; x++) { const [r, g, b] = at(x, y); if (r > 200 && g < 120 && b < 120) red++; }
       expect(red).toBeGreaterThan(10);
       // the label strip is white apart from text
       expect(at(info.width - 3, 3)).toEqual([255, 255, 255]);

@@ -88,7 +88,7 @@ th { background: #f1f4f7; font-weight: 600; }
 td.text, th.text { text-align: left; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; }
 dl.kv dt { color: var(--muted); }
-dl.kv dd { margin: 0; }
+dl.kv dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 figure { display: inline-block; margin: 6px 12px 10px 0; vertical-align: top; }
 figure img, figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 12px; }
@@ -113,6 +113,8 @@ figure .legend { display: block; margin-top: 4px; }
   main { padding: 4px 8px 24px; }
   section { padding: 10px 10px; margin: 12px 0; }
   figure { margin: 6px 0; display: block; }
+  dl.kv { grid-template-columns: 1fr; }
+  dl.kv dt { margin-top: 4px; }
 }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 `;

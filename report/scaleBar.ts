@@ -1,7 +1,7 @@
 /**
  * Images with a scale bar: a PNG is inlined as an SVG `<image>` with the bar drawn in the same
  * coordinate system, so the bar stays true when the page scales the image. The bar is white on a
- * dark translucent box in the bottom-left corner (readable on any image); its length is a 1-2-5
+ * dark translucent box in the bottom-right corner (readable on any image); its length is a 1-2-5
  * number near a fifth of the image width, in pm (nm from 1000 pm), or in input pixels where the
  * pixel size is unknown. Captions go outside the image (figcaption).
  */
@@ -34,24 +34,26 @@ export interface ImageScale {
 
 /**
  * SVG group of a scale bar for an image of `width` x `height` image pixels.
+ * @param displayScale screen pixels per image pixel as shown (text and box sizes follow it)
  * @returns `<g data-scale-bar ...>` with data-length, data-unit and data-bar-width (image px)
  */
-export function scaleBarSvg(width: number, height: number, scale: ImageScale): string {
+export function scaleBarSvg(width: number, height: number, scale: ImageScale, displayScale = 1): string {
   const unit: 'pm' | 'px' = scale.pixelSizePm ? 'pm' : 'px';
   const perImagePx = scale.inputPxPerImagePx * (scale.pixelSizePm ?? 1);
   const L = niceLength((width * perImagePx) / 5);
   const barW = L / perImagePx;
-  const font = Math.max(9, Math.round(Math.min(width, height) / 28));
+  // sizes in image px, chosen for the image as displayed (displayScale screen px per image px)
+  const font = Math.max(11, Math.round((Math.min(width, height) * displayScale) / 28)) / displayScale;
   const pad = font * 0.5;
-  const barH = Math.max(3, font * 0.35);
+  const barH = Math.max(3 / displayScale, font * 0.35);
   const label = lengthLabel(L, unit);
   const boxW = Math.max(barW, label.length * font * 0.62) + 2 * pad;
   const boxH = font + barH + 3 * pad;
-  const x0 = pad, y0 = height - boxH - pad;
+  const x0 = width - boxW - pad, y0 = height - boxH - pad;
   return `<g data-scale-bar="" data-length="${L}" data-unit="${unit}" data-bar-width="${barW.toFixed(3)}">` +
-    `<rect x="${x0}" y="${y0.toFixed(1)}" width="${boxW.toFixed(1)}" height="${boxH.toFixed(1)}" rx="${(pad / 2).toFixed(1)}" fill="#000" fill-opacity="0.62"/>` +
-    `<rect class="bar" x="${x0 + pad}" y="${(y0 + boxH - pad - barH).toFixed(1)}" width="${barW.toFixed(3)}" height="${barH.toFixed(1)}" fill="#fff"/>` +
-    `<text x="${x0 + pad}" y="${(y0 + pad + font * 0.85).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="#fff">${esc(label)}</text></g>`;
+    `<rect x="${x0}" y="${y0.toFixed(2)}" width="${boxW.toFixed(2)}" height="${boxH.toFixed(2)}" rx="${(pad / 2).toFixed(2)}" fill="#000" fill-opacity="0.62"/>` +
+    `<rect class="bar" x="${x0 + pad}" y="${(y0 + boxH - pad - barH).toFixed(2)}" width="${barW.toFixed(3)}" height="${barH.toFixed(2)}" fill="#fff"/>` +
+    `<text x="${x0 + pad}" y="${(y0 + pad + font * 0.85).toFixed(2)}" font-family="DejaVu Sans, sans-serif" font-size="${font.toFixed(2)}" fill="#fff">${esc(label)}</text></g>`;
 }
 
 /** Options of {@link imageWithScaleBar}. */
@@ -86,5 +88,5 @@ export function svgWithScaleBar(uri: string, width: number, height: number, o: S
   const k = width < (o.minWidth ?? 320) ? Math.ceil((o.minWidth ?? 320) / width) : 1;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="image" viewBox="0 0 ${width} ${height}" width="${width * k}" height="${height * k}" role="img" aria-label="${esc(o.alt)}" ${o.attrs ?? ''}>` +
     `<image href="${uri}" width="${width}" height="${height}"${k > 1 ? ' style="image-rendering:pixelated"' : ''}/>` +
-    (o.layers ?? '') + (o.scale ? scaleBarSvg(width, height, o.scale) : '') + '</svg>';
+    (o.layers ?? '') + (o.scale ? scaleBarSvg(width, height, o.scale, k) : '') + '</svg>';
 }

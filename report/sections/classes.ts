@@ -8,13 +8,14 @@ import { esc, figure, fmt, STATE_COLOURS } from '../htmlPage.ts';
 import { bicSpec, renderVegaLite } from '../vegaCharts.ts';
 import { stateNameOf, type SectionBuilder } from '../reportContext.ts';
 
-/** Present when configurations were classified (or a gallery exists). */
+/** Present when configurations were classified (or, without configurations.csv, a gallery exists). */
 export const classesSection: SectionBuilder = {
   id: 'classes',
   async build(ctx) {
     const f = ctx.folder;
     const names = ctx.stateNames;
-    if (!f.figures.gallery.length && !(f.configurations && f.configurations.rows.some((r) => typeof r.state === 'number'))) return null;
+    const classified = !!f.configurations && f.configurations.rows.some((r) => typeof r.state === 'number');
+    if (!classified && (f.configurations || !f.figures.gallery.length)) return null;
     const parts: string[] = [];
     for (const png of f.figures.gallery) parts.push(figure(png, `${path.basename(png)}: per class, the mean configuration (with every member's neighbours) and examples, aligned to the class orientation; the dashed circle's radius is printed in the title line.`, 'data-figure="gallery"'));
     if (f.configurations) {

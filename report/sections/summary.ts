@@ -10,7 +10,7 @@ function sourced(s: { value: unknown; origin: string; note?: string } | undefine
 /** Always present. */
 export const summarySection: SectionBuilder = {
   id: 'summary',
-  build({ folder: f, chain }) {
+  build({ folder: f, chain, frameCount }) {
     const first = chain[0];
     const last = chain[chain.length - 1];
     const rows: Array<[string, string]> = [];
@@ -33,7 +33,7 @@ export const summarySection: SectionBuilder = {
     } else rows.push(['run.json', '<span class="note">absent: calibration unknown</span>']);
     const counts: string[] = [];
     if (f.atoms) counts.push(`${f.atoms.rows.length} atom detections`);
-    if (f.tracks) counts.push(`${new Set(f.tracks.rows.map((r) => r.particle)).size} trajectories`);
+    if (f.tracks && frameCount > 1) counts.push(`${new Set(f.tracks.rows.map((r) => r.particle)).size} trajectories`);
     if (f.configurations) counts.push(`${f.configurations.rows.length} classified configurations`);
     if (f.events) counts.push(`${f.events.rows.length} transition events`);
     if (counts.length) rows.push(['found', esc(counts.join(', '))]);

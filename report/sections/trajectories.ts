@@ -4,7 +4,8 @@
  * else a dark field), each segment coloured by time (viridis, first to last frame), hops
  * (hops.csv) ringed in white, the start of each track a small square, with a scale bar and a time
  * legend. Dopants are the particles with a classified configuration (configurations.csv); without
- * one, the particles of the rarest species when it is under 10 % of the trajectories.
+ * one, the particles of the rarest species when it is under 10 % of the trajectories; without any
+ * dopant, every trajectory (thin lines).
  */
 import { esc, fmt, pngSize, dataUri } from '../htmlPage.ts';
 import { scaleBarSvg, svgWithScaleBar } from '../scaleBar.ts';
@@ -46,7 +47,10 @@ export const trajectoriesSection: SectionBuilder = {
   build(ctx) {
     const f = ctx.folder;
     if (!f.tracks || ctx.frameCount < 2) return null;
-    const dopants = dopantParticles(ctx);
+    let dopants = dopantParticles(ctx);
+    const everyTrack = !dopants.size;
+    // no dopants (a pristine lattice): every trajectory, to show how the atoms move after drift correction
+    if (everyTrack) dopants = new Set(f.tracks.rows.map((r) => r.particle).filter((p): p is number => typeof p === 'number'));
     if (!dopants.size) return null;
     const corr = f.tracks.columns.includes('x_corr');
     const pts = new Map<number, Array<{ frame: number; x: number; y: number }>>();
@@ -76,14 +80,15 @@ export const trajectoriesSection: SectionBuilder = {
     }
     const last = Math.max(1, ctx.frameCount - 1);
     const X = (v: number) => ((v + 0.5) * k).toFixed(2);
-    const sw = Math.max(1, Math.min(iw, ih) / 200);
+    const sw = Math.max(everyTrack ? 0.3 : 1, Math.min(iw, ih) / (everyTrack ? 600 : 200));
     const layers: string[] = [];
     if (!uri) layers.push(`<rect width="${iw}" height="${ih}" fill="#111"/>`);
     for (const [p, list] of [...pts].sort((a, b) => a[0] - b[0])) {
       list.sort((a, b) => a.frame - b.frame);
       const segs = list.slice(1).map((q, i) => `<line x1="${X(list[i].x)}" y1="${X(list[i].y)}" x2="${X(q.x)}" y2="${X(q.y)}" stroke="${timeColour(q.frame / last)}" stroke-width="${(2 * sw).toFixed(2)}" stroke-linecap="round"/>`).join('');
       const s = list[0];
-      layers.push(`<g data-particle="${p}" data-points="${list.length}"><rect x="${(Number(X(s.x)) - 3 * sw).toFixed(2)}" y="${(Number(X(s.y)) - 3 * sw).toFixed(2)}" width="${(6 * sw).toFixed(2)}" height="${(6 * sw).toFixed(2)}" fill="${timeColour(s.frame / last)}" stroke="#fff" stroke-width="${(0.6 * sw).toFixed(2)}"/>${segs}</g>`);
+      const start = everyTrack ? '' : `<rect x="${(Number(X(s.x)) - 3 * sw).toFixed(2)}" y="${(Number(X(s.y)) - 3 * sw).toFixed(2)}" width="${(6 * sw).toFixed(2)}" height="${(6 * sw).toFixed(2)}" fill="${timeColour(s.frame / last)}" stroke="#fff" stroke-width="${(0.6 * sw).toFixed(2)}"/>`;
+      layers.push(`<g data-particle="${p}" data-points="${list.length}">${start}${segs}</g>`);
     }
     let nHops = 0;
     for (const h of f.hops?.rows ?? []) {
@@ -95,10 +100,10 @@ export const trajectoriesSection: SectionBuilder = {
     }
     const svg = uri
       ? svgWithScaleBar(uri, iw, ih, { alt: 'trajectory map', scale: { inputPxPerImagePx: 1 / k, pixelSizePm: ctx.pixelSizePm }, layers: layers.join(''), attrs: 'id="trajectory-map"', minWidth: 720 })
-      : `<svg xmlns="http://www.w3.org/2000/svg" class="image" id="trajectory-map" viewBox="0 0 ${iw} ${ih}" width="${Math.max(720, iw)}" role="img" aria-label="trajectory map">${layers.join('')}${scaleBarSvg(iw, ih, { inputPxPerImagePx: 1, pixelSizePm: ctx.pixelSizePm })}</svg>`;
+      : `<svg xmlns="http://www.w3.org/2000/svg" class="image" id="trajectory-map" viewBox="0 0 ${iw} ${ih}" width="${Math.max(720, iw)}" role="img" aria-label="trajectory map">${layers.join('')}${scaleBarSvg(iw, ih, { inputPxPerImagePx: 1, pixelSizePm: ctx.pixelSizePm }, Math.max(720, iw) / iw)}</svg>`;
     const t0 = 0, t1 = ctx.time.of(last);
     const legend = `<svg xmlns="http://www.w3.org/2000/svg" class="legend" id="time-legend" viewBox="0 0 320 34" width="320" height="34"><defs><linearGradient id="viridis">${VIRIDIS.map((_, i) => `<stop offset="${i / (VIRIDIS.length - 1)}" stop-color="${timeColour(i / (VIRIDIS.length - 1))}"/>`).join('')}</linearGradient></defs><rect x="10" y="2" width="300" height="12" fill="url(#viridis)"/><text x="10" y="30" font-size="12" font-family="DejaVu Sans, sans-serif">${fmt(t0)}</text><text x="310" y="30" font-size="12" text-anchor="end" font-family="DejaVu Sans, sans-serif">${fmt(t1, 2)} ${ctx.time.unit === 's' ? 's' : 'frames'}</text><text x="160" y="30" font-size="12" text-anchor="middle" font-family="DejaVu Sans, sans-serif">${esc(ctx.time.title('time'))}</text></svg>`;
-    const caption = `${pts.size} dopant trajectories over ${what}, drift-corrected (frame 0 coordinates). Colour: time of each step (legend below); square: first observation; white ring: a hop (hops.csv, ${nHops} shown).`;
+    const caption = `${pts.size} ${everyTrack ? 'trajectories (no dopants were found, so every atom\'s)' : 'dopant trajectories'} over ${what}, drift-corrected (frame 0 coordinates). Colour: time of each step (legend below)${everyTrack ? '' : '; square: first observation'}; white ring: a hop (hops.csv, ${nHops} shown).`;
     return { id: 'trajectories', title: 'Trajectory map', html: `<figure data-figure="trajectory-map">${svg}<figcaption>${esc(caption)}</figcaption>${legend}</figure>` };
   },
 };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildReport } from '../report/buildReport.ts';
@@ -22,6 +22,9 @@ beforeAll(async () => {
   await writeSyntheticRun(pristine, { dopants: false, seed: 5 });
   await writeSyntheticRun(simulated, { seed: 4, truth: true });
   await writeSyntheticRun(single, { seed: 6, single: true });
+  // BIC curves: K at the top of the range tried (dopants) and inside it (simulated)
+  writeFileSync(path.join(withDopants, 'model.json'), JSON.stringify({ k: 3, bic: [{ k: 1, bic: 500, nSamples: 80 }, { k: 2, bic: 450, nSamples: 80 }, { k: 3, bic: 440, nSamples: 80 }] }));
+  writeFileSync(path.join(simulated, 'model.json'), JSON.stringify({ k: 3, bic: [1, 2, 3, 4].map((k) => ({ k, bic: 500 - 30 * k + 12 * k * k, nSamples: 80 })) }));
   reportFile = await buildReport(withDopants);
   pristineFile = await buildReport(pristine);
   simulatedFile = await buildReport(simulated);
@@ -65,6 +68,15 @@ describe('buildReport', () => {
     expect(rows.map((r) => r[0])).toEqual(['Si1C3', 'Si1C4', 'class2']);
     // syntheticConfigurations gives Si-named classes their own formula and class2 'Si2C6': all pure
     expect(rows.every((r) => r[1] === 1)).toBe(true);
+  });
+
+  it('shows the BIC curve, and warns when K is the largest number of classes tried', () => {
+    const edge = readFileSync(reportFile, 'utf8');
+    expect(edge).toMatch(/data-chart="bic" data-k="3" data-k-max="3"><svg/);
+    expect(edge).toContain('id="bic-edge">K = 3 is the largest number of classes tried (1 to 3)');
+    const inside = readFileSync(simulatedFile, 'utf8');
+    expect(inside).toMatch(/data-chart="bic" data-k="3" data-k-max="4"><svg/);
+    expect(inside).not.toContain('id="bic-edge"');
   });
 
   it('a simulation with a truth file gets the known-answer section: classes matched to true states, matrix against the truth', () => {

@@ -89,7 +89,11 @@ describe('analyze on a movie with known kinetics', () => {
   it('records the truth file in run.json, so the report checks itself against it', () => {
     const run = JSON.parse(readFileSync(path.join(dir, 'run', 'run.json'), 'utf8'));
     expect(run.truth).toBe(path.join(dir, 'input', 'truth.csv'));
-    expect(readFileSync(report, 'utf8')).toMatch(/<section id="known-answer">/);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/<section id="known-answer">/);
+    // the report's own check agrees with the independent one above: >= 90 % of the centres in their true state, 4 entries compared
+    expect(Number(/id="known-answer-scores" data-agreement="([^"]+)"/.exec(html)![1])).toBeGreaterThan(0.9);
+    expect(html).toMatch(/id="known-answer-coverage" data-covered="\d" data-compared="4"/);
   });
 
   it.skipIf(!haveChromium && !browserRequired)('writes a report that renders in headless Chromium with the numbers of transitions.json', async () => {

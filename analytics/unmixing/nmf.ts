@@ -6,7 +6,7 @@
  * is NNDSVDa (Boutsidis & Gallopoulos, Pattern Recogn. 41, 1350 (2008); zeros filled with the data
  * mean), scikit-learn's default, from a (randomised) truncated SVD.
  */
-import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { SingularValueDecomposition } from 'ml-matrix';
 import { randomizedSvd } from '../../numerics/randomizedSvd.ts';
 import { asDataMatrix, checkComponents, frozenRows, toMlMatrix, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
 
@@ -75,24 +75,26 @@ export class NmfEstimator {
     }
     const avg = total / data.length;
     // NNDSVDa start
-    const A = toMlMatrix(m);
-    let U: Matrix;
+    let U: (i: number, k: number) => number;
+    let V: (j: number, k: number) => number;
     let S: Float64Array;
-    let V: Matrix;
     if (Math.max(n, d) > 500 && K < 0.8 * Math.min(n, d)) {
-      ({ U, s: S, V } = randomizedSvd(A, K, { seed: this.options.seed ?? 0 }));
+      const svd = randomizedSvd(m, K, { seed: this.options.seed ?? 0 });
+      U = (i, k) => svd.U[i * K + k];
+      V = (j, k) => svd.Vt[k * d + j];
+      S = svd.s;
     } else {
-      const svd = new SingularValueDecomposition(A, { autoTranspose: true });
-      U = svd.leftSingularVectors;
-      V = svd.rightSingularVectors;
+      const svd = new SingularValueDecomposition(toMlMatrix(m), { autoTranspose: true });
+      U = (i, k) => svd.leftSingularVectors.get(i, k);
+      V = (j, k) => svd.rightSingularVectors.get(j, k);
       S = Float64Array.from(svd.diagonal);
     }
     const W = new Float64Array(n * K);
     const H = new Float64Array(K * d);
     for (let k = 0; k < K; k++) {
       let pu = 0, nu = 0, pv = 0, nv = 0;
-      for (let i = 0; i < n; i++) { const x = U.get(i, k); if (x > 0) pu += x * x; else nu += x * x; }
-      for (let j = 0; j < d; j++) { const y = V.get(j, k); if (y > 0) pv += y * y; else nv += y * y; }
+      for (let i = 0; i < n; i++) { const x = U(i, k); if (x > 0) pu += x * x; else nu += x * x; }
+      for (let j = 0; j < d; j++) { const y = V(j, k); if (y > 0) pv += y * y; else nv += y * y; }
       pu = Math.sqrt(pu); nu = Math.sqrt(nu); pv = Math.sqrt(pv); nv = Math.sqrt(nv);
       const positive = k === 0 || pu * pv >= nu * nv;
       const sigma = k === 0 ? 1 : positive ? pu * pv : nu * nv;
@@ -101,12 +103,12 @@ export class NmfEstimator {
       const lbd = Math.sqrt(S[k] * sigma);
       const sign = k === 0 ? 0 : positive ? 1 : -1;
       for (let i = 0; i < n; i++) {
-        const x = U.get(i, k);
+        const x = U(i, k);
         const v = sign === 0 ? Math.abs(x) : Math.max(sign * x, 0);
         W[i * K + k] = nuNorm > 0 ? (lbd * v) / nuNorm : 0;
       }
       for (let j = 0; j < d; j++) {
-        const y = V.get(j, k);
+        const y = V(j, k);
         const v = sign === 0 ? Math.abs(y) : Math.max(sign * y, 0);
         H[k * d + j] = nvNorm > 0 ? (lbd * v) / nvNorm : 0;
       }

@@ -5,7 +5,6 @@
  * Components are unit vectors with their largest-magnitude entry positive (numerics/pca.ts's sign
  * rule); loadings are the scores (x - mean) · component.
  */
-import { Matrix } from 'ml-matrix';
 import { PCA } from '../../numerics/pca.ts';
 import { randomizedSvd } from '../../numerics/randomizedSvd.ts';
 import { asDataMatrix, checkComponents, frozenRows, reconstructionError, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
@@ -89,22 +88,22 @@ export class PcaEstimator {
       totalVar = full.explainedVariance[0] / full.explainedVarianceRatio[0] || 0;
       if (!Number.isFinite(totalVar)) totalVar = 0;
     } else {
-      const A = new Matrix(n, d);
+      const centred = new Float64Array(n * d);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < d; j++) {
           const v = m.data[i * d + j] - mean[j];
-          A.set(i, j, v);
+          centred[i * d + j] = v;
           totalVar += (v * v) / (n - 1);
         }
       }
-      const svd = randomizedSvd(A, nScree, { seed: this.options.seed ?? 0 });
+      const svd = randomizedSvd({ data: centred, n, d }, nScree, { seed: this.options.seed ?? 0 });
       variance = Float64Array.from(svd.s, (s) => (s * s) / (n - 1));
       components = [];
       for (let k = 0; k < nScree; k++) {
         const v = new Float64Array(d);
         let best = 0;
         for (let j = 0; j < d; j++) {
-          v[j] = svd.V.get(j, k);
+          v[j] = svd.Vt[k * d + j];
           if (Math.abs(v[j]) > Math.abs(best) + 1e-12) best = v[j];
         }
         if (best < 0) for (let j = 0; j < d; j++) v[j] = -v[j];

@@ -2,7 +2,8 @@
 """scikit-learn reference for the unmixing core (analytics/unmixing/).
 
     /usr/bin/python3 bench/peers/unmixing_sklearn.py fixtures > test/fixtures/sklearn_unmixing_reference.json
-    /usr/bin/python3 bench/peers/unmixing_sklearn.py bench N D K   (timings on a random matrix, JSON)
+    /usr/bin/python3 bench/peers/unmixing_sklearn.py bench MATRIX.npy K   (timings on bench/analytics.ts's sliding-FFT stack, JSON)
+    /usr/bin/python3 bench/peers/unmixing_sklearn.py cryst POSITIONS.npy N K   (neighbour vectors + k-means, JSON)
 
 The matrices are built from a deterministic hash (test/helpers/unmixingData.ts computes the same
 numbers), so the fixture stores only scikit-learn's answers. Debian: apt-get install -y python3-sklearn.
@@ -88,9 +89,9 @@ def fixtures():
     return out
 
 
-def bench(n, d, k):
-    rng = np.random.RandomState(0)
-    X = np.abs(rng.rand(n, k) @ rng.rand(k, d) + 0.01 * rng.rand(n, d))
+def bench(file, k):
+    X = np.load(file).astype(np.float64)
+    n, d = X.shape
     res = {"sklearn": sklearn.__version__, "n": n, "d": d, "k": k}
     for name, est in [("pca", PCA(n_components=k, random_state=0)), ("nmf", NMF(n_components=k, init="nndsvda", max_iter=500, random_state=0)),
                       ("ica", FastICA(n_components=k, whiten="unit-variance", random_state=0)), ("kmeans", KMeans(n_clusters=k, n_init=4, random_state=0))]:
@@ -100,10 +101,29 @@ def bench(n, d, k):
     return res
 
 
+def cryst(file, N, k):
+    """Neighbour vectors of every atom (sklearn NearestNeighbors), ordered by angle, then k-means."""
+    from sklearn.neighbors import NearestNeighbors
+    P = np.load(file).astype(np.float64)
+    t0 = time.perf_counter()
+    nn = NearestNeighbors(n_neighbors=N + 1).fit(P)
+    _, idx = nn.kneighbors(P)
+    V = P[idx[:, 1:]] - P[:, None, :]
+    V[:, :, 1] *= -1
+    order = np.argsort(np.mod(np.arctan2(V[:, :, 1], V[:, :, 0]) - np.pi / 4, 2 * np.pi), axis=1)
+    V = np.take_along_axis(V, order[:, :, None], axis=1).reshape(len(P), -1)
+    t1 = time.perf_counter()
+    KMeans(n_clusters=k, n_init=4, random_state=0).fit(V)
+    t2 = time.perf_counter()
+    return {"sklearn": sklearn.__version__, "atoms": len(P), "neighbours_s": t1 - t0, "kmeans_s": t2 - t1, "total_s": t2 - t0}
+
+
 if __name__ == "__main__":
     import warnings
     warnings.simplefilter("ignore")
     if sys.argv[1] == "fixtures":
         print(json.dumps(fixtures()))
+    elif sys.argv[1] == "bench":
+        print(json.dumps(bench(sys.argv[2], int(sys.argv[3]))))
     else:
-        print(json.dumps(bench(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
+        print(json.dumps(cryst(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))

@@ -2,7 +2,7 @@
  * `atomdyn unmix` and `atomdyn crystallography` end to end on simulated inputs: the files of
  * docs/schema.md, their columns, the known regions, and one-line errors (exit 2).
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,22 +10,9 @@ import { parseCsv, toCsv } from '../data/csvTable.ts';
 import { writeNpy } from '../data/writers/npy.ts';
 import { honeycombImage } from '../training/simulator/lattices/honeycombImage.ts';
 import { Random } from '../data/random.ts';
+import { runCli } from './helpers/runCli.ts';
 
-/** The CLI in this process, capturing stdout and stderr. */
-async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const { main } = await import('../cli/main.ts');
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    const status = await main(['node', 'atomdyn', ...args]);
-    return { status, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-analytics-'));
 

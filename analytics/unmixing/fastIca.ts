@@ -11,7 +11,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { Random } from '../../data/random.ts';
 import { PcaEstimator } from './pca.ts';
-import { asDataMatrix, checkComponents, frozenRows, reconstructionError, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
+import { asDataMatrix, checkComponents, FittedUnmixing, frozenRows, reconstructionError, type UnmixingFields, type UnmixingInput } from './unmixingModel.ts';
 
 /** Settings of {@link FastIcaEstimator}. */
 export interface FastIcaOptions {
@@ -25,32 +25,18 @@ export interface FastIcaOptions {
   seed?: number;
 }
 
-/** A fitted FastICA. Immutable. */
-export class FastIcaModel implements UnmixingModel {
+/** A fitted FastICA. Immutable. Components are the K mixing vectors (columns of the mixing matrix, d features); loadings the n x K unit-variance sources; the error is ||X - mean - S Aᵀ||_F. */
+export class FastIcaModel extends FittedUnmixing {
   readonly method = 'ica' as const;
-  readonly nSamples: number;
-  readonly nFeatures: number;
   /** Feature means, length d. */
   readonly mean: Float64Array;
-  /** K mixing vectors (columns of the mixing matrix), d features each. */
-  readonly components: readonly Float64Array[];
-  /** n x K unit-variance sources, row-major. */
-  readonly loadings: Float64Array;
-  readonly explainedVariance = null;
-  readonly explainedVarianceRatio = null;
-  /** ||X - mean - S Aᵀ||_F. */
-  readonly reconstructionError: number;
   /** Iterations run; equal to maxIter when it did not converge. */
   readonly iterations: number;
   readonly converged: boolean;
 
-  constructor(p: { nSamples: number; nFeatures: number; mean: Float64Array; components: readonly Float64Array[]; loadings: Float64Array; reconstructionError: number; iterations: number; converged: boolean }) {
-    this.nSamples = p.nSamples;
-    this.nFeatures = p.nFeatures;
+  constructor(p: Omit<UnmixingFields, 'explainedVariance' | 'explainedVarianceRatio'> & { mean: Float64Array; iterations: number; converged: boolean }) {
+    super({ ...p, explainedVariance: null, explainedVarianceRatio: null });
     this.mean = p.mean;
-    this.components = p.components;
-    this.loadings = p.loadings;
-    this.reconstructionError = p.reconstructionError;
     this.iterations = p.iterations;
     this.converged = p.converged;
     Object.freeze(this);

@@ -6,7 +6,7 @@
  */
 import { kmeans } from 'ml-kmeans';
 import { Random } from '../../data/random.ts';
-import { asDataMatrix, checkComponents, frozenRows, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
+import { asDataMatrix, checkComponents, FittedUnmixing, frozenRows, type UnmixingInput } from './unmixingModel.ts';
 
 /** Settings of {@link KMeansEstimator}. */
 export interface KMeansOptions {
@@ -20,35 +20,22 @@ export interface KMeansOptions {
   seed?: number;
 }
 
-/** A fitted clustering (k-means or agglomerative). Immutable. */
-export class ClusteringModel implements UnmixingModel {
+/** A fitted clustering (k-means or agglomerative). Immutable. Components are the K cluster means; loadings n x K one-hot; the error is sqrt(inertia). */
+export class ClusteringModel extends FittedUnmixing {
   readonly method: 'kmeans' | 'agglomerative';
-  readonly nSamples: number;
-  readonly nFeatures: number;
-  /** K cluster means, d features each. */
-  readonly components: readonly Float64Array[];
-  /** n x K one-hot memberships. */
-  readonly loadings: Float64Array;
-  readonly explainedVariance = null;
-  readonly explainedVarianceRatio = null;
-  /** sqrt(inertia): the Frobenius norm of every sample minus its cluster mean. */
-  readonly reconstructionError: number;
   /** Cluster of each sample, 0..K-1, numbered by first appearance. */
   readonly labels: Int32Array;
   /** Sum of squared distances of samples to their cluster mean. */
   readonly inertia: number;
 
   constructor(p: { method: 'kmeans' | 'agglomerative'; nSamples: number; nFeatures: number; components: readonly Float64Array[]; labels: Int32Array; inertia: number }) {
+    const K = p.components.length;
+    const loadings = new Float64Array(p.nSamples * K);
+    p.labels.forEach((l, i) => (loadings[i * K + l] = 1));
+    super({ ...p, loadings, explainedVariance: null, explainedVarianceRatio: null, reconstructionError: Math.sqrt(p.inertia) });
     this.method = p.method;
-    this.nSamples = p.nSamples;
-    this.nFeatures = p.nFeatures;
-    this.components = p.components;
     this.labels = p.labels;
     this.inertia = p.inertia;
-    this.reconstructionError = Math.sqrt(p.inertia);
-    const K = p.components.length;
-    this.loadings = new Float64Array(p.nSamples * K);
-    p.labels.forEach((l, i) => (this.loadings[i * K + l] = 1));
     if (new.target === ClusteringModel) Object.freeze(this);
   }
 }

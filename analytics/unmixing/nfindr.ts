@@ -14,7 +14,7 @@
 import { Matrix, determinant } from 'ml-matrix';
 import { fcnnls } from 'ml-fcnnls';
 import { PcaEstimator } from './pca.ts';
-import { asDataMatrix, checkComponents, frozenRows, reconstructionError, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
+import { asDataMatrix, checkComponents, FittedUnmixing, frozenRows, reconstructionError, type UnmixingFields, type UnmixingInput } from './unmixingModel.ts';
 
 /** Settings of {@link NFindrEstimator}. */
 export interface NFindrOptions {
@@ -28,29 +28,16 @@ export interface NFindrOptions {
   seed?: number;
 }
 
-/** A fitted N-FINDR model. Immutable. */
-export class NFindrModel implements UnmixingModel {
+/** A fitted N-FINDR model. Immutable. Components are the K endmembers (rows of the data); loadings the n x K abundances, each row >= 0 and summing to one. */
+export class NFindrModel extends FittedUnmixing {
   readonly method = 'nfindr' as const;
-  readonly nSamples: number;
-  readonly nFeatures: number;
-  /** K endmembers (rows of the data), d features each. */
-  readonly components: readonly Float64Array[];
-  /** n x K abundances, each row non-negative and summing to one. */
-  readonly loadings: Float64Array;
-  readonly explainedVariance = null;
-  readonly explainedVarianceRatio = null;
-  readonly reconstructionError: number;
   /** Row index in the data of each endmember. */
   readonly endmemberIndices: Int32Array;
   /** Volume of the final simplex in the (K-1)-dimensional PCA space, times (K-1)!. */
   readonly simplexVolume: number;
 
-  constructor(p: { nSamples: number; nFeatures: number; components: readonly Float64Array[]; loadings: Float64Array; reconstructionError: number; endmemberIndices: Int32Array; simplexVolume: number }) {
-    this.nSamples = p.nSamples;
-    this.nFeatures = p.nFeatures;
-    this.components = p.components;
-    this.loadings = p.loadings;
-    this.reconstructionError = p.reconstructionError;
+  constructor(p: Omit<UnmixingFields, 'explainedVariance' | 'explainedVarianceRatio'> & { endmemberIndices: Int32Array; simplexVolume: number }) {
+    super({ ...p, explainedVariance: null, explainedVarianceRatio: null });
     this.endmemberIndices = p.endmemberIndices;
     this.simplexVolume = p.simplexVolume;
     Object.freeze(this);

@@ -8,7 +8,7 @@
  */
 import { SingularValueDecomposition } from 'ml-matrix';
 import { randomizedSvd } from '../../numerics/randomizedSvd.ts';
-import { asDataMatrix, checkComponents, frozenRows, toMlMatrix, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
+import { asDataMatrix, checkComponents, FittedUnmixing, frozenRows, toMlMatrix, type UnmixingFields, type UnmixingInput } from './unmixingModel.ts';
 
 /** Settings of {@link NmfEstimator}. */
 export interface NmfOptions {
@@ -22,28 +22,14 @@ export interface NmfOptions {
   seed?: number;
 }
 
-/** A fitted NMF. Immutable. */
-export class NmfModel implements UnmixingModel {
+/** A fitted NMF. Immutable. Components are H (K x d, >= 0), loadings W (n x K, >= 0); the error is ||X - W H||_F (scikit-learn's `reconstruction_err_`). */
+export class NmfModel extends FittedUnmixing {
   readonly method = 'nmf' as const;
-  readonly nSamples: number;
-  readonly nFeatures: number;
-  /** H: K non-negative components of d features. */
-  readonly components: readonly Float64Array[];
-  /** W: n x K non-negative activations, row-major. */
-  readonly loadings: Float64Array;
-  readonly explainedVariance = null;
-  readonly explainedVarianceRatio = null;
-  /** ||X - W H||_F (scikit-learn's `reconstruction_err_`). */
-  readonly reconstructionError: number;
   /** Iterations run. */
   readonly iterations: number;
 
-  constructor(p: { nSamples: number; nFeatures: number; components: readonly Float64Array[]; loadings: Float64Array; reconstructionError: number; iterations: number }) {
-    this.nSamples = p.nSamples;
-    this.nFeatures = p.nFeatures;
-    this.components = p.components;
-    this.loadings = p.loadings;
-    this.reconstructionError = p.reconstructionError;
+  constructor(p: Omit<UnmixingFields, 'explainedVariance' | 'explainedVarianceRatio'> & { iterations: number }) {
+    super({ ...p, explainedVariance: null, explainedVarianceRatio: null });
     this.iterations = p.iterations;
     Object.freeze(this);
   }

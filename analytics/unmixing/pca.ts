@@ -7,7 +7,7 @@
  */
 import { PCA } from '../../numerics/pca.ts';
 import { randomizedSvd } from '../../numerics/randomizedSvd.ts';
-import { asDataMatrix, checkComponents, frozenRows, reconstructionError, type UnmixingInput, type UnmixingModel } from './unmixingModel.ts';
+import { asDataMatrix, checkComponents, FittedUnmixing, frozenRows, reconstructionError, type UnmixingFields, type UnmixingInput } from './unmixingModel.ts';
 
 /** Settings of {@link PcaEstimator}. */
 export interface PcaEstimatorOptions {
@@ -21,34 +21,22 @@ export interface PcaEstimatorOptions {
   seed?: number;
 }
 
-/** A fitted PCA. Immutable. */
-export class PcaUnmixingModel implements UnmixingModel {
+/** A fitted PCA. Immutable. Loadings are the n x K scores; explained variance per kept component. */
+export class PcaUnmixingModel extends FittedUnmixing {
   readonly method = 'pca' as const;
-  readonly nSamples: number;
-  readonly nFeatures: number;
   /** Feature means, length d. */
   readonly mean: Float64Array;
-  readonly components: readonly Float64Array[];
-  /** n x K scores. */
-  readonly loadings: Float64Array;
-  readonly explainedVariance: Float64Array;
-  readonly explainedVarianceRatio: Float64Array;
+  declare readonly explainedVariance: Float64Array;
+  declare readonly explainedVarianceRatio: Float64Array;
   /** Explained-variance ratio of the first `screeComponents` components (the scree curve), decreasing. */
   readonly scree: Float64Array;
-  readonly reconstructionError: number;
   /** The solver used. */
   readonly solver: 'full' | 'randomized';
 
-  constructor(p: Omit<PcaUnmixingModel, 'method'>) {
-    this.nSamples = p.nSamples;
-    this.nFeatures = p.nFeatures;
+  constructor(p: UnmixingFields & { mean: Float64Array; explainedVariance: Float64Array; explainedVarianceRatio: Float64Array; scree: Float64Array; solver: 'full' | 'randomized' }) {
+    super(p);
     this.mean = p.mean;
-    this.components = p.components;
-    this.loadings = p.loadings;
-    this.explainedVariance = p.explainedVariance;
-    this.explainedVarianceRatio = p.explainedVarianceRatio;
     this.scree = p.scree;
-    this.reconstructionError = p.reconstructionError;
     this.solver = p.solver;
     Object.freeze(this);
   }

@@ -36,6 +36,34 @@ export interface UnmixingModel {
   readonly reconstructionError: number;
 }
 
+/** The common fields, as passed to {@link FittedUnmixing}'s constructor. */
+export type UnmixingFields = Omit<UnmixingModel, 'method'>;
+
+/**
+ * Base of the fitted models: stores the common fields. Subclasses set `method`, add their own
+ * fields and freeze the object at the end of their constructor.
+ */
+export abstract class FittedUnmixing implements UnmixingModel {
+  abstract readonly method: UnmixingMethod;
+  readonly nSamples: number;
+  readonly nFeatures: number;
+  readonly components: readonly Float64Array[];
+  readonly loadings: Float64Array;
+  readonly explainedVariance: Float64Array | null;
+  readonly explainedVarianceRatio: Float64Array | null;
+  readonly reconstructionError: number;
+
+  constructor(p: UnmixingFields) {
+    this.nSamples = p.nSamples;
+    this.nFeatures = p.nFeatures;
+    this.components = p.components;
+    this.loadings = p.loadings;
+    this.explainedVariance = p.explainedVariance;
+    this.explainedVarianceRatio = p.explainedVarianceRatio;
+    this.reconstructionError = p.reconstructionError;
+  }
+}
+
 /** Number of components K of a model. */
 export function componentCount(m: UnmixingModel): number {
   return m.components.length;

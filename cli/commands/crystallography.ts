@@ -12,6 +12,7 @@ import { readCsv, numericColumn, writeCsv, type Cell } from '../../data/csvTable
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, writeRun, pickSourced, type Sourced } from '../../data/runMetadata.ts';
 import { openFrames } from '../../data/openFrames.ts';
+import { integer } from './unmix.ts';
 
 interface Flags {
   out: string;
@@ -23,12 +24,6 @@ interface Flags {
   frames?: string;
   pixelSize?: string;
   seed: string;
-}
-
-function integer(flag: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new AtomdynError(flag, `expected an integer >= ${min}, got '${v}'`);
-  return n;
 }
 
 /** Register `atomdyn crystallography`. */

@@ -32,7 +32,11 @@ interface Flags {
   seed: string;
 }
 
-function integer(flag: string, v: string, min: number): number {
+/**
+ * An integer flag value.
+ * @throws AtomdynError(flag) when `v` is not an integer >= min
+ */
+export function integer(flag: string, v: string, min: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new AtomdynError(flag, `expected an integer >= ${min}, got '${v}'`);
   return n;

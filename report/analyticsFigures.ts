@@ -46,7 +46,8 @@ async function pngUri(rgb: Uint8Array, width: number, height: number, maxSide: n
 }
 
 /**
- * The image in grey with one value per window painted over it in `colour` (opacity ∝ value / max).
+ * The image in grey with one value per window painted over it in `colour` (opacity 0 at the map's
+ * minimum, 0.75 at its maximum).
  * @param image row-major `[height, width]`
  * @param values one per window of `grid`; null paints the grey image only
  * @returns a PNG data URI, longest side at most `maxSide` px
@@ -55,16 +56,20 @@ export async function mapOverImage(image: ArrayLike<number>, width: number, heig
   const grey = greyLevels(image);
   const rgb = new Uint8Array(width * height * 3);
   const [cr, cg, cb] = hexRgb(colour);
-  let vmax = 0;
-  if (values) for (let i = 0; i < values.length; i++) vmax = Math.max(vmax, values[i]);
+  let vmax = -Infinity;
+  let vmin = Infinity;
+  if (values) for (let i = 0; i < values.length; i++) {
+    vmax = Math.max(vmax, values[i]);
+    vmin = Math.min(vmin, values[i]);
+  }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const g = grey[y * width + x] * 255;
       let a = 0;
-      if (values && grid && vmax > 0) {
+      if (values && grid && vmax > vmin) {
         const gx = Math.min(grid.gridWidth - 1, Math.max(0, Math.round((x - grid.firstX) / grid.step)));
         const gy = Math.min(grid.gridHeight - 1, Math.max(0, Math.round((y - grid.firstY) / grid.step)));
-        a = 0.75 * Math.max(0, values[gy * grid.gridWidth + gx] / vmax);
+        a = (0.75 * (values[gy * grid.gridWidth + gx] - vmin)) / (vmax - vmin);
       }
       const p = (y * width + x) * 3;
       rgb[p] = g * (1 - a) + cr * a;

@@ -8,7 +8,8 @@
  * depend on where the lattice sits in the window) at the frequencies that hold the lattice. Those
  * are chosen once per image from the mean spectrum of up to 400 sample windows: half the Fourier plane
  * (|F(k)| = |F(-k)| for a real patch), bins out to 1.3 x the radius of the farthest lattice peak
- * (bins standing more than 4 standard deviations above the median of their ring), at most
+ * (among the 12 most prominent off-axis bins, those more than 4 standard deviations above the
+ * median of their ring; the axes carry scan-line streaks), at most
  * `maxFeatures` of them (the most prominent). A 1024 x 1024 image at window 64, step 8 is then about
  * 15 000 windows x a few hundred features, not the 480 MB of the full 64² spectra.
  */
@@ -125,11 +126,15 @@ export function slidingFftStack(image: ArrayLike<number>, width: number, height:
   const ringMedian = new Map<number, number>();
   for (const [ring, v] of rings) ringMedian.set(ring, median(v));
   for (const b of bins) b.prom = mean[b.k] - ringMedian.get(Math.round(b.r))!;
+  // the lattice radius: the farthest of the 12 most prominent off-axis bins (the first-order peaks
+  // and their leakage) that also stand more than 4 standard deviations above their ring; bins on the axes are left
+  // out of this choice because scan-line and edge artefacts make streaks there
   const proms = bins.map((b) => b.prom);
   const pm = proms.reduce((s, v) => s + v, 0) / proms.length;
   const psd = Math.sqrt(proms.reduce((s, v) => s + (v - pm) ** 2, 0) / proms.length);
+  const strongest = bins.filter((b) => b.r >= 2 && b.fx !== 0 && b.fy !== 0).sort((a, b) => b.prom - a.prom).slice(0, 12);
   let rLattice = 0;
-  for (const b of bins) if (b.r >= 2 && b.prom > pm + 4 * psd) rLattice = Math.max(rLattice, b.r);
+  for (const b of strongest) if (b.prom > pm + 4 * psd) rLattice = Math.max(rLattice, b.r);
   const rMax = rLattice > 0 ? Math.min(half, Math.ceil(1.3 * rLattice + 1)) : half;
   let kept = bins.filter((b) => b.r <= rMax);
   const maxFeatures = options.maxFeatures ?? 1024;

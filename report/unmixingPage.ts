@@ -7,7 +7,7 @@ import { page, keyValues, esc, fmt, type Section } from './htmlPage.ts';
 import { dendrogramSvg, dominantMap, mapOverImage, planeTile, screeSvg, classColour, type MapGrid } from './analyticsFigures.ts';
 import { featurePlane } from '../analytics/slidingFft.ts';
 import type { ImageUnmixing } from '../analytics/imageUnmixing.ts';
-import { PcaEstimator } from '../analytics/unmixing/pca.ts';
+import { PcaEstimator, PcaUnmixingModel } from '../analytics/unmixing/pca.ts';
 import { AgglomerativeEstimator } from '../analytics/unmixing/agglomerative.ts';
 
 const METHOD_NAMES: Record<string, string> = {
@@ -60,7 +60,7 @@ export async function unmixingPage(source: string, image: ArrayLike<number>, wid
     );
   }
   sections.push({ id: 'components', title: 'Components', html: comps.join('\n') });
-  const scree = new PcaEstimator({ nComponents: Math.min(K, stack.d, stack.n), screeComponents: Math.min(20, stack.d, stack.n), seed: 0 }).fit(stack).scree;
+  const scree = model instanceof PcaUnmixingModel && model.scree.length > K ? model.scree : new PcaEstimator({ nComponents: Math.min(K, stack.d, stack.n), screeComponents: Math.min(20, stack.d, stack.n), seed: 0 }).fit(stack).scree;
   sections.push({ id: 'scree', title: 'Scree', html: `<div class="chart">${screeSvg(scree, K)}</div><p class="note">Explained-variance ratio of the principal components of the same stack; the knee suggests how many components the image holds.</p>` });
   const every = Math.max(1, Math.ceil(stack.n / 300));
   const idx = Array.from({ length: Math.ceil(stack.n / every) }, (_, i) => i * every);

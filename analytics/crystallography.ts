@@ -10,8 +10,12 @@
  * the cut; robust where neighbour distances are nearly equal). Classes by k-means
  * (analytics/unmixing/kmeans.ts), by k-means on the first principal components ('pca'), or by a
  * full-covariance Gaussian mixture ('gmm', dynamics/configurations/gaussianMixture.ts); all seeded.
- * Atoms at the edge of the field of view (neighbours all on one side: the mean neighbour vector longer
- * than `edgeOffset` x the median nearest-neighbour distance) get class -1 and are left out of the fit.
+ * Atoms at the edge of the field of view (closer to the bounding box of all atoms than `edgeMargin` x
+ * the median distance to the N-th neighbour, where part of their neighbour shell is cut off) and atoms
+ * whose neighbours lie on one side (the mean neighbour vector longer than `edgeOffset` x the median
+ * nearest-neighbour distance: holes, torn edges, outliers that would take a class of their own) get
+ * class -1 and are left out of the fit. For a lattice whose N nearest neighbours are not symmetric
+ * about the atom (a honeycomb with N = 6), classify one sublattice (`--species`) or raise `edgeOffset`.
  * Per class: the mean and standard deviation of each slot's distance and angle.
  */
 import { NeighbourGrid } from '../numerics/neighbourGrid.ts';
@@ -36,7 +40,9 @@ export interface CrystallographyOptions {
   pcaComponents?: number;
   /** With order 'distance': neighbours whose distances differ by less than this x the nearest-neighbour distance form one shell, ordered by angle (default 0.1). */
   shellTolerance?: number;
-  /** Edge rule threshold (default 0.3). */
+  /** Edge margin in units of the median N-th neighbour distance (default 1). */
+  edgeMargin?: number;
+  /** Lopsided-neighbourhood threshold in units of the nearest-neighbour distance (default 0.3). */
   edgeOffset?: number;
   seed?: number;
 }
@@ -89,6 +95,7 @@ export function localCrystallography(xs: ArrayLike<number>, ys: ArrayLike<number
     classes: options.classes ?? 2,
     method: options.method ?? 'kmeans',
     pcaComponents: options.pcaComponents ?? 3,
+    edgeMargin: options.edgeMargin ?? 1,
     edgeOffset: options.edgeOffset ?? 0.3,
     shellTolerance: options.shellTolerance ?? 0.1,
     seed: options.seed ?? 0,
@@ -118,6 +125,7 @@ export function localCrystallography(xs: ArrayLike<number>, ys: ArrayLike<number
   const descriptors: Float64Array[] = [];
   const atoms: AtomClass[] = [];
   const interior: number[] = [];
+  const lopsided: boolean[] = [];
   for (let i = 0; i < n; i++) {
     const v = raw[i].values; // stride 2, nearest first
     const slots = Array.from({ length: N }, (_, s) => ({ dx: v[2 * s], dy: v[2 * s + 1] }));
@@ -135,17 +143,22 @@ export function localCrystallography(xs: ArrayLike<number>, ys: ArrayLike<number
       slots.splice(0, N, ...keyed);
     }
     const desc = new Float64Array(2 * N);
-    let mx = 0, my = 0, dist = 0;
+    let dist = 0, mx = 0, my = 0;
     slots.forEach((s, k) => {
       desc[2 * k] = s.dx;
       desc[2 * k + 1] = s.dy;
+      dist += Math.hypot(s.dx, s.dy) / N;
       mx += s.dx / N;
       my += s.dy / N;
-      dist += Math.hypot(s.dx, s.dy) / N;
     });
     descriptors.push(desc);
-    const edge = raw[i].count < N || Math.hypot(mx, my) > o.edgeOffset * nn;
     atoms.push({ label: -1, meanNeighbourDistance: dist });
+    lopsided.push(Math.hypot(mx, my) > o.edgeOffset * nn);
+  }
+  const rN = median(raw.map((r) => (r.count === N ? Math.hypot(r.values[2 * N - 2], r.values[2 * N - 1]) : Infinity)));
+  const margin = o.edgeMargin * rN;
+  for (let i = 0; i < n; i++) {
+    const edge = raw[i].count < N || lopsided[i] || xs[i] - minX < margin || maxX - xs[i] < margin || ys[i] - minY < margin || maxY - ys[i] < margin;
     if (!edge) interior.push(i);
   }
   const K = o.classes;

@@ -27,7 +27,7 @@ describe('local crystallography (analytics/crystallography.ts)', () => {
         const { xs, ys, variant } = twoVariants();
         const r = localCrystallography(xs, ys, { neighbours: 4, classes: 2, method, order, seed: 1 });
         const kept = r.atoms.map((a, i) => i).filter((i) => r.atoms[i].label >= 0);
-        expect(kept.length).toBeGreaterThan(0.85 * xs.length); // only the outer ring is edge
+        expect(kept.length).toBeGreaterThan(0.75 * xs.length); // the outer rows and the wall
         expect(adjustedRandIndex(kept.map((i) => r.atoms[i].label), kept.map((i) => variant[i]))).toBeGreaterThanOrEqual(0.9);
       });
     }
@@ -49,7 +49,7 @@ describe('local crystallography (analytics/crystallography.ts)', () => {
       for (const s of c.slots) {
         const off = s.meanAngleDeg % 90;
         expect(Math.min(off, 90 - off)).toBeLessThan(3);
-        expect(s.sdAngleDeg).toBeLessThan(6); // the atoms at the domain wall widen it
+        expect(s.sdAngleDeg).toBeLessThan(8); // the atoms at the domain wall widen it
       }
       expect(new Set(c.slots.map((s) => Math.round(s.meanAngleDeg / 90) % 4)).size).toBe(4);
     }

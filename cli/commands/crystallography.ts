@@ -34,8 +34,8 @@ export function register(program: Command): void {
     .description(
       'Local crystallography: for every atom the vectors to its N nearest neighbours (in the same sense for every atom: ' +
         'ordered by angle, or by distance with equal distances ordered by angle), clustered by k-means, PCA + k-means or a ' +
-        'Gaussian mixture into classes that map phases, ferroic variants and defects. Atoms at the edge of the field ' +
-        '(all neighbours on one side) get class -1. Writes atom_classes.csv (one row per atom), class_statistics.csv ' +
+        'Gaussian mixture into classes that map phases, ferroic variants and defects. Atoms within one N-th-neighbour ' +
+        'distance of the edge of the field, or with their neighbours on one side (holes, outliers), get class -1 (for a honeycomb use --species: one sublattice). Writes atom_classes.csv (one row per atom), class_statistics.csv ' +
         '(neighbour distance and angle per class and slot), report.html and run.json. Each frame is analysed on its own.',
     )
     .requiredOption('--out <dir>', 'output folder')

@@ -17,9 +17,12 @@ export type UnmixingMethod = 'pca' | 'nmf' | 'nfindr' | 'ica' | 'kmeans' | 'aggl
 /** Input accepted by every estimator's `fit`. */
 export type UnmixingInput = ArrayLike<ArrayLike<number>> | DataMatrix;
 
-/** The common part of every fitted unmixing model. */
-export interface UnmixingModel {
-  readonly method: UnmixingMethod;
+/**
+ * The common part of every fitted unmixing model (the base class of the models). Subclasses set
+ * `method`, add their own fields and freeze the object at the end of their constructor.
+ */
+export abstract class FittedUnmixing {
+  abstract readonly method: UnmixingMethod;
   /** n samples fitted. */
   readonly nSamples: number;
   /** d features. */
@@ -34,24 +37,6 @@ export interface UnmixingModel {
   readonly explainedVarianceRatio: Float64Array | null;
   /** Frobenius norm of X minus the model's reconstruction (feature units). */
   readonly reconstructionError: number;
-}
-
-/** The common fields, as passed to {@link FittedUnmixing}'s constructor. */
-export type UnmixingFields = Omit<UnmixingModel, 'method'>;
-
-/**
- * Base of the fitted models: stores the common fields. Subclasses set `method`, add their own
- * fields and freeze the object at the end of their constructor.
- */
-export abstract class FittedUnmixing implements UnmixingModel {
-  abstract readonly method: UnmixingMethod;
-  readonly nSamples: number;
-  readonly nFeatures: number;
-  readonly components: readonly Float64Array[];
-  readonly loadings: Float64Array;
-  readonly explainedVariance: Float64Array | null;
-  readonly explainedVarianceRatio: Float64Array | null;
-  readonly reconstructionError: number;
 
   constructor(p: UnmixingFields) {
     this.nSamples = p.nSamples;
@@ -63,6 +48,12 @@ export abstract class FittedUnmixing implements UnmixingModel {
     this.reconstructionError = p.reconstructionError;
   }
 }
+
+/** Any fitted unmixing model. */
+export type UnmixingModel = FittedUnmixing;
+
+/** The common fields, as passed to {@link FittedUnmixing}'s constructor. */
+export type UnmixingFields = Omit<FittedUnmixing, 'method'>;
 
 /** Number of components K of a model. */
 export function componentCount(m: UnmixingModel): number {

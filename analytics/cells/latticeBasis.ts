@@ -1,0 +1,114 @@
+/**
+ * The two primitive lattice vectors of a 2-D crystal, found from its atom positions alone: every
+ * atom's neighour vectors within twice the nearest-neighbour distance are folded into one half-plane
+ * (v and -v are the same translation) and clustered; the first vector is the shortest well-populated
+ * cluster, the second the shortest well-populated cluster not parallel to it (the reduced basis of the
+ * lattice, as in Atomap's zone-axis search: Nord et al., Adv. Struct. Chem. Imaging 3, 9 (2017)).
+ * Works for square, rectangular, oblique and hexagonal lattices.
+ */
+import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+import { medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';
+
+/** A 2-D lattice basis in the units of the positions (px or pm); image axes (x right, y down). */
+export interface LatticeBasis {
+  /** First vector (the shorter), x and y components. */
+  a: [number, number];
+  /** Second vector, with a x b >= 0 on screen turned to an angle between a and b of at most 90 degrees when the lattice allows. */
+  b: [number, number];
+}
+
+/** Length of a 2-vector. */
+export function norm(v: readonly [number, number]): number {
+  return Math.hypot(v[0], v[1]);
+}
+
+/** Angle between two vectors, degrees in [0, 180]. */
+export function angleBetween(u: readonly [number, number], v: readonly [number, number]): number {
+  return (Math.atan2(Math.abs(u[0] * v[1] - u[1] * v[0]), u[0] * v[0] + u[1] * v[1]) * 180) / Math.PI;
+}
+
+/**
+ * Estimate the primitive basis of the lattice the points lie on.
+ * @param xs x positions (any unit), ys y positions, same length, at least 4 points
+ * @returns the reduced basis: |a| <= |b|, angle(a, b) in [60, 90] for the usual lattices
+ * @throws Error when there are fewer than 4 points or no two non-parallel neighbour directions
+ */
+export function estimateLatticeBasis(xs: ArrayLike<number>, ys: ArrayLike<number>): LatticeBasis {
+  const n = xs.length;
+  if (n < 4) throw new Error(`a lattice needs at least 4 atoms, found ${n}`);
+  const dnn = medianNearestNeighbourDistance(xs, ys);
+  if (!(dnn > 0)) throw new Error('atoms coincide: no nearest-neighbour distance');
+  const grid = new NeighbourGrid(xs, ys, dnn);
+  const vx: number[] = [];
+  const vy: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const { index } of grid.within(xs[i], ys[i], 2.05 * dnn, i)) {
+      let dx = xs[index] - xs[i];
+      let dy = ys[index] - ys[i];
+      if (dy < 0 || (dy === 0 && dx < 0)) {
+        dx = -dx;
+        dy = -dy;
+      }
+      vx.push(dx);
+      vy.push(dy);
+    }
+  }
+  // greedy clustering: each vector joins the first cluster centre within tol; centres are running means
+  const tol = 0.2 * dnn;
+  const clusters: Array<{ sx: number; sy: number; count: number }> = [];
+  const near = (c: { sx: number; sy: number; count: number }, x: number, y: number) => Math.hypot(c.sx / c.count - x, c.sy / c.count - y) < tol;
+  for (let k = 0; k < vx.length; k++) {
+    let found = false;
+    for (const c of clusters) {
+      // a vector almost along +x may appear folded as -v: compare with both signs
+      if (near(c, vx[k], vy[k])) {
+        c.sx += vx[k];
+        c.sy += vy[k];
+        c.count++;
+        found = true;
+        break;
+      }
+      if (near(c, -vx[k], -vy[k])) {
+        c.sx -= vx[k];
+        c.sy -= vy[k];
+        c.count++;
+        found = true;
+        break;
+      }
+    }
+    if (!found) clusters.push({ sx: vx[k], sy: vy[k], count: 1 });
+  }
+  const maxCount = Math.max(...clusters.map((c) => c.count));
+  const strong = clusters
+    .filter((c) => c.count >= 0.3 * maxCount)
+    .map((c) => [c.sx / c.count, c.sy / c.count] as [number, number])
+    .sort((p, q) => norm(p) - norm(q));
+  const a = strong[0];
+  const b = strong.find((v) => angleBetween(a, v) > 25 && angleBetween(a, v) < 155);
+  if (!a || !b) throw new Error('the atoms do not form a 2-D lattice (no two non-parallel neighbour directions)');
+  // reduced basis: make the angle between a and b at most 90 degrees; a is the shorter vector
+  const bb: [number, number] = a[0] * b[0] + a[1] * b[1] < 0 ? [-b[0], -b[1]] : b;
+  return { a, b: bb };
+}
+
+/**
+ * The basis among (±a, ±b) and (±b, ±a) of `basis` closest to `target` (sum of squared vector
+ * differences), so that cells found with it are indexed like the target (e.g. a reference lattice).
+ */
+export function alignBasis(basis: LatticeBasis, target: LatticeBasis): LatticeBasis {
+  const d2 = (u: readonly [number, number], v: readonly [number, number]) => (u[0] - v[0]) ** 2 + (u[1] - v[1]) ** 2;
+  const neg = (v: readonly [number, number]): [number, number] => [-v[0], -v[1]];
+  let best: LatticeBasis = basis, bestCost = Infinity;
+  for (const [p, q] of [[basis.a, basis.b], [basis.b, basis.a]] as const) {
+    for (const a of [p, neg(p)]) {
+      for (const b of [q, neg(q)]) {
+        const cost = d2(a, target.a) + d2(b, target.b);
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = { a: [a[0], a[1]], b: [b[0], b[1]] };
+        }
+      }
+    }
+  }
+  return best;
+}

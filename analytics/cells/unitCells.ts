@@ -85,6 +85,8 @@ export interface CellMeasurement {
   x: number;
   y: number;
   shape: CellShape;
+  /** Corner positions in polygon order, position units. */
+  polygon: Array<[number, number]>;
   /** Local basis vectors from the affine fit, position units. */
   aLocal: [number, number];
   bLocal: [number, number];
@@ -211,7 +213,7 @@ export function measureCell(xs: ArrayLike<number>, ys: ArrayLike<number>, sigma:
     cy += py[k] / m;
   }
   return {
-    x: cx, y: cy, shape: cell.shape, aLocal: [ax, ay], bLocal: [bx, by],
+    x: cx, y: cy, shape: cell.shape, polygon: Array.from(px, (v, k) => [v, py[k]] as [number, number]), aLocal: [ax, ay], bLocal: [bx, by],
     sideA: value[0], sideAErr: err[0], sideB: value[1], sideBErr: err[1], angle: value[2], angleErr: err[2],
     area: value[3], areaErr: err[3], exx: value[4], exxErr: err[4], eyy: value[5], eyyErr: err[5],
     exy: value[6], exyErr: err[6], rotation: value[7], rotationErr: err[7],

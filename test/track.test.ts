@@ -14,7 +14,7 @@ import { linkScores } from '../evaluation/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { findAtomsClassical } from '../evaluation/classicalBaseline.ts';
+import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');

@@ -27,8 +27,8 @@ export interface SublatticeSplit {
 }
 
 /**
- * Index atoms on their primitive lattice by breadth-first walks over neighbour links (±a, ±b within
- * 30 % of the shorter vector). Every connected patch gets its own origin.
+ * Index atoms on their primitive lattice by breadth-first walks over neighbour links (±a, ±b, ±(a + b),
+ * ±(a - b), within 30 % of the shorter vector). Every connected patch gets its own origin.
  * @returns per-atom integer indices (NaN when isolated) and the number of conflicting links
  */
 export function indexLattice(xs: ArrayLike<number>, ys: ArrayLike<number>, basis: LatticeBasis): { n: Float64Array; m: Float64Array; conflicts: number } {
@@ -37,7 +37,8 @@ export function indexLattice(xs: ArrayLike<number>, ys: ArrayLike<number>, basis
   const grid = new NeighbourGrid(xs, ys, Math.max(tol, 1e-9));
   const n = new Float64Array(count).fill(NaN);
   const m = new Float64Array(count).fill(NaN);
-  const steps: Array<[number, number]> = [[1, 0], [-1, 0], [0, 1], [0, -1]];
+  // diagonal steps too: where one sublattice is invisible (Ti beside Pb), its neighbours are a + b away
+  const steps: Array<[number, number]> = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]];
   let conflicts = 0;
   for (let seed = 0; seed < count; seed++) {
     if (!Number.isNaN(n[seed])) continue;

@@ -84,9 +84,9 @@ export async function runStrain(input: string, flags: StrainFlags, command: stri
   const statedPx = positive('--sigma-px', flags.sigmaPx);
   if (statedPm !== undefined && pixel === null) throw new AtomdynError('--sigma', 'a position noise in pm needs the pixel size: give --pixel-size, or --sigma-px');
   const fallbackPx = statedPx ?? (statedPm !== undefined ? statedPm / pixel! : undefined);
-  const hasSigma = table.columns.includes('sigma_pm');
-  if (!hasSigma && fallbackPx === undefined) throw new AtomdynError(file, "no sigma_pm column: state the position noise with --sigma PM (or --sigma-px PX) so every value gets an error bar");
-  if (hasSigma && pixel === null && fallbackPx === undefined) throw new AtomdynError(file, 'sigma_pm needs the pixel size to convert to pixels: give --pixel-size PM');
+  const hasPm = table.columns.includes('sigma_pm'), hasPx = table.columns.includes('sigma_px');
+  if (!hasPm && !hasPx && fallbackPx === undefined) throw new AtomdynError(file, "no sigma_pm column: state the position noise with --sigma PM (or --sigma-px PX) so every value gets an error bar");
+  if (hasPm && !hasPx && pixel === null && fallbackPx === undefined) throw new AtomdynError(file, 'sigma_pm needs the pixel size to convert to pixels: give --pixel-size PM');
 
   const species = new Set(table.rows.map((r) => r.species).filter((s) => s !== null && s !== undefined).map(String));
   const latticeSpecies = flags.species ?? (species.has('A') && species.has('B') ? 'A' : null);
@@ -99,8 +99,10 @@ export async function runStrain(input: string, flags: StrainFlags, command: stri
 
   const warnings: string[] = [];
   let unrefined = 0;
-  const sigmaOf = (v: CsvCell): number => {
+  const sigmaOf = (row: Record<string, CsvCell>): number => {
+    const v = row.sigma_pm ?? null, w = row.sigma_px ?? null;
     if (typeof v === 'number' && v > 0 && pixel !== null) return v / pixel;
+    if (typeof w === 'number' && w > 0) return w;
     unrefined++;
     return fallbackPx ?? NaN;
   };
@@ -114,11 +116,11 @@ export async function runStrain(input: string, flags: StrainFlags, command: stri
     if (latticeSpecies === null || sp === latticeSpecies) {
       f.x.push(r.x);
       f.y.push(r.y);
-      f.s.push(sigmaOf(r.sigma_pm ?? null));
+      f.s.push(sigmaOf(r));
     } else if (sp === centreSpecies) {
       f.bx.push(r.x);
       f.by.push(r.y);
-      f.bs.push(sigmaOf(r.sigma_pm ?? null));
+      f.bs.push(sigmaOf(r));
     }
   });
   if (byFrame.size === 0) throw new AtomdynError(file, onlyFrame === null ? 'no atoms' : `no atoms in frame ${onlyFrame}`);
@@ -218,7 +220,7 @@ export function register(program: Command): void {
         "from each atom's sigma_pm (or --sigma). Writes DIR/cells.csv, DIR/strain.csv, DIR/polarisation.csv, " +
         'DIR/cells.json (medians with robust spread), DIR/strain.html (maps, histograms) and DIR/run.json.',
     )
-    .argument('<atoms.csv>', "atom table (columns frame, x, y in px; optional species, sigma_pm, x_pm), e.g. the 'locate' step's")
+    .argument('<atoms.csv>', "atom table (columns frame, x, y in px; optional species, sigma_pm or sigma_px, x_pm), e.g. the 'locate' step's")
     .requiredOption('--out <dir>', 'output folder (must not be the input folder)')
     .option('--reference <X,Y,W,H>', 'reference region in px (top-left corner, width, height): strain is zero on average there (default: the mean lattice)')
     .option('--species <name>', "atoms that form the cells (default: species 'A' when the table has A and B, else all atoms)")

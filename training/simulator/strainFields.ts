@@ -93,3 +93,25 @@ export function strainedLattice(a: [number, number], b: [number, number], na: nu
   }
   return out;
 }
+
+/**
+ * A HAADF-like image of atom columns: a Gaussian of standard deviation `columnSigmaPx` and peak
+ * `counts` (electrons) at every position, on a flat background, with Poisson (shot) noise.
+ * @param xs, ys column positions in px (x column, y row)
+ * @returns float32 `[height * width]`
+ */
+export function columnImage(xs: ArrayLike<number>, ys: ArrayLike<number>, height: number, width: number, columnSigmaPx: number, counts: number, background: number, seed: number): Float32Array {
+  const img = new Float32Array(height * width);
+  const r = 5 * columnSigmaPx;
+  for (let k = 0; k < xs.length; k++) {
+    const x0 = xs[k], y0 = ys[k];
+    for (let y = Math.max(0, Math.floor(y0 - r)); y <= Math.min(height - 1, Math.ceil(y0 + r)); y++) {
+      for (let x = Math.max(0, Math.floor(x0 - r)); x <= Math.min(width - 1, Math.ceil(x0 + r)); x++) {
+        img[y * width + x] += counts * Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * columnSigmaPx ** 2));
+      }
+    }
+  }
+  const rng = new Random(seed);
+  for (let i = 0; i < img.length; i++) img[i] = rng.poisson(img[i] + background);
+  return img;
+}

@@ -66,7 +66,7 @@ export function cellMapSvg(cells: MapCell[], width: number, height: number, titl
     const t = lo + ((hi - lo) * (49 - i)) / 49;
     return `<rect x="${w + 12}" y="${20 + i * 4}" width="14" height="4.5" fill="${colour(t)}"/>`;
   }).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${(w + 90).toFixed(0)} ${(h + 30).toFixed(0)}" width="${(w + 90).toFixed(0)}" role="img" aria-label="${esc(title)}">` +
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${(w + 90).toFixed(0)} ${Math.max(h + 30, 240).toFixed(0)}" width="${(w + 90).toFixed(0)}" role="img" aria-label="${esc(title)}">` +
     `<rect x="0" y="0" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="#222"/>${polys}${bar}` +
     `<text x="${w + 30}" y="26" font-size="10">${fmtTick(hi)}</text><text x="${w + 30}" y="220" font-size="10">${fmtTick(lo)}</text>` +
     `<text x="${w + 10}" y="12" font-size="10">${esc(unit)}</text><text x="0" y="${h + 20}" font-size="11">${esc(title)}</text></svg>`;

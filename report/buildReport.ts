@@ -14,6 +14,7 @@ import { drawFrameSvg } from './frameDrawing.ts';
 import { esc, figure, fmt, img, keyValues, page, STATE_COLOURS, type Section } from './htmlPage.ts';
 import { stateTable, transitionMatrixTable } from './matrixTable.ts';
 import { readRunFolder, type RunFolder } from './runFolder.ts';
+import { jitterFromDrift } from '../dynamics/registration/jitter.ts';
 import { ckSpec, driftSpec, dwellSpec, renderVegaLite, timelineSpec, timescalesSpec } from './vegaCharts.ts';
 
 /** Options of {@link buildReport}. */
@@ -101,6 +102,17 @@ function atomsSection(f: RunFolder): Section | null {
   return { id: 'atoms', title: 'Atoms and tracks', html: parts.join('\n') };
 }
 
+/** Jitter figures from drift.csv: a smooth drift refitted to its dx, dy (dynamics/registration/jitter.ts, as `track` does); null for under 4 registered frames. */
+function jitterParagraph(drift: { columns: string[]; rows: Array<Record<string, unknown>> }): { html: string; rows: Array<{ frame: number; dx: number; dy: number }>; unit: string } | null {
+  const pm = drift.columns.includes('dx_pm');
+  const rows = drift.rows.filter((r) => typeof r.frame === 'number' && typeof r[pm ? 'dx_pm' : 'dx'] === 'number' && typeof r[pm ? 'dy_pm' : 'dy'] === 'number');
+  if (rows.length < 4 || rows.every((r) => r.dx === 0 && r.dy === 0)) return null;
+  const j = jitterFromDrift(rows.map((r) => r.frame as number), rows.map((r) => r[pm ? 'dx_pm' : 'dx'] as number), rows.map((r) => r[pm ? 'dy_pm' : 'dy'] as number));
+  const u = pm ? 'pm' : 'px';
+  const html = `<p class="note">Jitter (each frame's registration minus a smooth degree-${j.degree} polynomial drift; drift.csv columns dx_smooth, dy_smooth, jitter_x, jitter_y): standard deviation ${fmt(j.sdX, 3)} ± ${fmt(j.sdXErr, 2)} ${u} in x and ${fmt(j.sdY, 3)} ± ${fmt(j.sdYErr, 2)} ${u} in y over ${j.n} frames. Jitter near the registration's precision (about 0.05 px) is registration noise; well above it, the image really moved between frames.</p>`;
+  return { html, rows: rows.map((r, k) => ({ frame: r.frame as number, dx: j.jitterX[k], dy: j.jitterY[k] })), unit: u };
+}
+
 async function driftSection(f: RunFolder): Promise<Section | null> {
   if (!f.drift && !f.figures.drift.length) return null;
   const parts: string[] = [];
@@ -112,6 +124,8 @@ async function driftSection(f: RunFolder): Promise<Section | null> {
     const last = rows[rows.length - 1];
     parts.push(`<p class="note">Position of each frame's content relative to frame 0. Total drift ${last ? `${fmt(Math.hypot(last.dx, last.dy), 2)} ${pm ? 'pm' : 'px'}` : '–'}.${amb.length ? ` Ambiguous registration (another peak one lattice vector away nearly as high) in frame(s) ${esc(amb.join(', '))}.` : ''}</p>`);
   }
+  const jitter = f.drift ? jitterParagraph(f.drift) : null;
+  if (jitter) parts.push(jitter.html, `<div class="chart" data-chart="jitter">${await renderVegaLite(driftSpec(jitter.rows, jitter.unit, 'jitter'))}</div>`);
   for (const png of f.figures.drift) parts.push(figure(png, path.basename(png)));
   return { id: 'drift', title: 'Drift', html: parts.join('\n') };
 }

@@ -178,31 +178,27 @@ export function measureCell(xs: ArrayLike<number>, ys: ArrayLike<number>, sigma:
   const variance = new Float64Array(q);
   const scale = Math.max(norm(reference.a), norm(reference.b));
   const h = 1e-6 * scale;
-  // corner coordinates: independent, variance sigma_k^2 each (the fit is linear in them, so central differences are exact up to rounding)
-  for (const [arr, k] of [...Array.from({ length: m }, (_, k) => [px, k] as const), ...Array.from({ length: m }, (_, k) => [py, k] as const)]) {
-    const s2 = sigma[cell.corners[k]] ** 2;
-    if (!(s2 > 0)) continue;
+  // central-difference derivative of every quantity with respect to one parameter arr[k]
+  const derivative = (arr: Float64Array, k: number): number[] => {
     const keep = arr[k];
     arr[k] = keep + h;
     const up = quantities(px, py, cell.index, ref);
     arr[k] = keep - h;
     const down = quantities(px, py, cell.index, ref);
     arr[k] = keep;
-    for (let t = 0; t < q; t++) variance[t] += ((up[t] - down[t]) / (2 * h)) ** 2 * s2;
+    return up.map((u, t) => (u - down[t]) / (2 * h));
+  };
+  // corner coordinates: independent, variance sigma_k^2 each (the fit is linear in them, so central differences are exact up to rounding)
+  for (const [arr, k] of [...Array.from({ length: m }, (_, k) => [px, k] as const), ...Array.from({ length: m }, (_, k) => [py, k] as const)]) {
+    const s2 = sigma[cell.corners[k]] ** 2;
+    if (!(s2 > 0)) continue;
+    const g = derivative(arr, k);
+    for (let t = 0; t < q; t++) variance[t] += g[t] ** 2 * s2;
   }
   // reference basis: full covariance
   const C = reference.covariance;
   if (C.some((c) => c !== 0)) {
-    const grad: number[][] = [];
-    for (let p = 0; p < 4; p++) {
-      const keep = ref[p];
-      ref[p] = keep + h;
-      const up = quantities(px, py, cell.index, ref);
-      ref[p] = keep - h;
-      const down = quantities(px, py, cell.index, ref);
-      ref[p] = keep;
-      grad.push(up.map((u, t) => (u - down[t]) / (2 * h)));
-    }
+    const grad = [0, 1, 2, 3].map((p) => derivative(ref, p));
     for (let t = 0; t < q; t++) for (let p = 0; p < 4; p++) for (let r = 0; r < 4; r++) variance[t] += grad[p][t] * C[p * 4 + r] * grad[r][t];
   }
   const err = Array.from(variance, (v) => Math.sqrt(v));

@@ -24,7 +24,7 @@ import { silentProgress, type ProgressSink } from '../data/progress.ts';
 export interface ClassicalLocateOptions {
   /** First-order lattice spacing in px; measured from the frame when absent. */
   spacingPx?: number;
-  /** Point group for the spacing measurement ('4mm' square, '6mm' hexagonal); default '4mm'. */
+  /** Point group for the spacing measurement ('4mm' square, '6mm' hexagonal); default: both, the stronger peak wins. */
   pointGroup?: string;
   /** Detection threshold in robust standard deviations of the LoG response (default 1). */
   threshold?: number;
@@ -52,7 +52,10 @@ export interface ClassicalFrame {
  * @throws AtomdynError when no lattice spacing can be measured and none is given
  */
 export function locateClassicalFrame(frame: Float32Array, height: number, width: number, opts: ClassicalLocateOptions = {}, source = 'frame'): ClassicalFrame {
-  const spacing = opts.spacingPx ?? measureLatticeSpacing(frame, height, width, { pointGroup: opts.pointGroup ?? '4mm' })?.spacingPx;
+  // without a stated point group, the square and the hexagonal template are both tried and the stronger lattice peak wins
+  const tries = opts.spacingPx ? [] : (opts.pointGroup ? [opts.pointGroup] : ['4mm', '6mm']).map((pg) => measureLatticeSpacing(frame, height, width, { pointGroup: pg }));
+  const best = tries.filter((t) => t !== null).sort((p, q) => q!.strength - p!.strength)[0];
+  const spacing = opts.spacingPx ?? best?.spacingPx;
   if (!spacing || !(spacing > 2)) throw new AtomdynError(source, 'no lattice spacing found in the frame for the classical finder; give --atom-spacing PX');
   const sigmaPx = 0.12 * spacing;
   const found = findAtomsClassical(frame, height, width, { atomSigmaPx: sigmaPx, minDistancePx: 0.3 * spacing, threshold: opts.threshold ?? 1, twoSpecies: false });

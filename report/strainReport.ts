@@ -53,7 +53,7 @@ export function strainReportHtml(r: StrainReportInput): string {
       ['side b', summaryLine(s.sideB, len.scale, len.unit, u ? 1 : 3)],
       ['ratio b / a', (s.sideB.median / s.sideA.median).toFixed(4)],
       ['angle', summaryLine(s.angle, 1, 'deg', 2)],
-      ['area', summaryLine(s.area, len.a2, len.area, u ? 0 : 2)],
+      ['area', `${summaryLine(s.area, len.a2, len.area, u ? 0 : 2)}; the median area is the square of ${(Math.sqrt(s.area.median) * len.scale).toFixed(u ? 1 : 3)} ${len.unit}`],
       ['e_xx', summaryLine(s.exx, 100, '%', 3)],
       ['e_yy', summaryLine(s.eyy, 100, '%', 3)],
       ['e_xy', summaryLine(s.exy, 100, '%', 3)],

@@ -1,6 +1,6 @@
 /**
  * The two primitive lattice vectors of a 2-D crystal, found from its atom positions alone: every
- * atom's neighour vectors within twice the nearest-neighbour distance are folded into one half-plane
+ * atom's neighbour vectors within twice the nearest-neighbour distance are folded into one half-plane
  * (v and -v are the same translation) and clustered; the first vector is the shortest well-populated
  * cluster, the second the shortest well-populated cluster not parallel to it (the reduced basis of the
  * lattice, as in Atomap's zone-axis search: Nord et al., Adv. Struct. Chem. Imaging 3, 9 (2017)).
@@ -13,7 +13,7 @@ import { medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';
 export interface LatticeBasis {
   /** First vector (the shorter), x and y components. */
   a: [number, number];
-  /** Second vector, with a x b >= 0 on screen turned to an angle between a and b of at most 90 degrees when the lattice allows. */
+  /** Second vector: the shortest one not parallel to a, its sign chosen so that the angle between a and b is at most 90 degrees. */
   b: [number, number];
 }
 

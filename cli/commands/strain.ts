@@ -230,6 +230,10 @@ export function register(program: Command): void {
     .option('--sigma-px <px>', 'position noise per coordinate in px, for atoms without sigma_pm (uncalibrated data)')
     .option('--shape <shape>', 'cell shape: auto, parallelogram or triangle', 'auto')
     .option('--frame <n>', 'analyse only this frame (default: every frame separately)')
+    .addHelpText('after', '\nUnits: positions and sides in px (and pm when calibrated), angles and rotation in degrees (counter-clockwise on screen),\n' +
+      'strain dimensionless; every _err column is one standard error. Method and validation: docs/strain.md.\n' +
+      'Example: atomdyn locate ../shared/data/perovskite/Cropped_PTO-SRO_Aligned.hspy --model classical --species A=Pb,B=Ti --out out/pto\n' +
+      '         atomdyn strain out/pto/atoms.csv --out out/pto-strain')
     .action(async (input: string, flags: StrainFlags, cmd: Command) => {
       const raw = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
       const res = await runStrain(input, flags, raw);

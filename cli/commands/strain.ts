@@ -14,6 +14,7 @@ import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../.
 import { analyseCells, type CellAnalysis } from '../../analytics/cells/cellAnalysis.ts';
 import type { CellShape, Region } from '../../analytics/cells/unitCells.ts';
 import { strainReportHtml } from '../../report/strainReport.ts';
+import { terminalProgress } from '../progress.ts';
 
 /** Parsed flags of `strain`. */
 export interface StrainFlags {
@@ -135,6 +136,8 @@ export async function runStrain(input: string, flags: StrainFlags, command: stri
 
   const frames: StrainRun['frames'] = [];
   let alignTo: CellAnalysis['basis'] | undefined;
+  const progress = terminalProgress();
+  progress.start('strain', byFrame.size);
   for (const frame of [...byFrame.keys()].sort((p, q) => p - q)) {
     const f = byFrame.get(frame)!;
     try {
@@ -142,9 +145,12 @@ export async function runStrain(input: string, flags: StrainFlags, command: stri
       alignTo ??= analysis.basis;
       frames.push({ frame, analysis });
     } catch (e) {
+      progress.stop();
       throw new AtomdynError(file, `frame ${frame}: ${(e as Error).message}`);
     }
+    progress.tick(1);
   }
+  progress.stop();
 
   const pm = (v: number) => (pixel === null ? null : v * pixel);
   const cellRows: Array<Record<string, CsvCell>> = [];

@@ -30,6 +30,8 @@ export interface BaselineOptions {
   threshold?: number;
   /** Refine positions with 2-D Gaussian fits (default true). */
   refine?: boolean;
+  /** Radius of the refinement window, px (default max(2, 0.5 x minDistancePx / 0.7)). */
+  refineRadiusPx?: number;
   /** Split species by intensity (default true); false puts every atom in species 0. */
   twoSpecies?: boolean;
 }
@@ -94,7 +96,7 @@ export function findAtomsClassical(frame: Float32Array, height: number, width: n
   }
   const atoms: BaselineAtom[] = cands.map(([x, y, intensity]) => {
     if (opts.refine === false) return { x, y, speciesIndex: 0, intensity, sigma: NaN };
-    const f = refineAtom(frame, height, width, x, y, Math.max(2, 0.5 * opts.minDistancePx / 0.7), s, 0.5 * opts.minDistancePx);
+    const f = refineAtom(frame, height, width, x, y, opts.refineRadiusPx ?? Math.max(2, 0.5 * opts.minDistancePx / 0.7), s, 0.5 * opts.minDistancePx);
     return { x: f.x, y: f.y, speciesIndex: 0, intensity, sigma: f.sigma };
   });
   if (opts.twoSpecies !== false && atoms.length >= 2) {

@@ -66,7 +66,11 @@ export function locateClassicalFrame(frame: Float32Array, height: number, width:
   const split = splitSublattices(atoms.map((a) => a.x), atoms.map((a) => a.y), atoms.map((a) => a.intensity));
   if (!split.parity && mode === 'auto') return { atoms: atoms.map((a) => plain(a, 'atom')), spacingPx: spacing, contrast: split.contrast, centreFits: 0 };
   const aClass = opts.aSite === 'dim' ? 1 : 0;
-  const out: LocatedAtom[] = atoms.map((a, i) => plain(a, !split.parity || split.sublattice[i] === aClass ? 'A' : 'B'));
+  // B detections without a significant Gaussian fit are dropped: on a lattice the detector also fires in the
+  // empty middle of a cell; the centre fit below puts back every B column that is really there
+  const out: LocatedAtom[] = atoms
+    .map((a, i) => plain(a, !split.parity || split.sublattice[i] === aClass ? 'A' : 'B'))
+    .filter((a) => a.species === 'A' || a.sigmaPx > 0);
   // B columns the detector missed: a Gaussian fit started at each empty A-cell centre
   const aIdx = out.map((a, i) => (a.species === 'A' ? i : -1)).filter((i) => i >= 0);
   const ax = aIdx.map((i) => out[i].x), ay = aIdx.map((i) => out[i].y);

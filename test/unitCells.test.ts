@@ -48,6 +48,18 @@ describe('lattice basis from atom positions', () => {
     const tri = findCells(hex.x, hex.y, bh);
     expect(tri.every((c) => c.shape === 'triangle')).toBe(true);
     expect(tri.length).toBe(2 * 11 * 11);
+    // a honeycomb (two triangular sublattices 20/sqrt(3) apart): its lattice vectors, not its bonds
+    const h1 = strainedLattice([20, 0], [10, 10 * Math.sqrt(3)], 12, 12, [5, 5], none, 0.2, 4);
+    const h2 = strainedLattice([20, 0], [10, 10 * Math.sqrt(3)], 12, 12, [15, 5 + 10 / Math.sqrt(3)], none, 0.2, 5);
+    const bhc = estimateLatticeBasis([...h1.x, ...h2.x], [...h1.y, ...h2.y]);
+    expect(norm(bhc.a)).toBeCloseTo(20, 0);
+    expect(norm(bhc.b)).toBeCloseTo(20, 0);
+    expect(isHexagonal(bhc)).toBe(true);
+    // aligning picks the same two of the three hexagonal directions as a target basis
+    const other = { a: bh.a, b: [bh.b[0] - bh.a[0], bh.b[1] - bh.a[1]] as [number, number] };
+    const al = alignBasis(other, bh);
+    expect(al.b[0]).toBeCloseTo(bh.b[0], 9);
+    expect(al.b[1]).toBeCloseTo(bh.b[1], 9);
   });
 });
 

@@ -4,7 +4,9 @@
  * (v and -v are the same translation) and clustered; the first vector is the shortest well-populated
  * cluster, the second the shortest well-populated cluster not parallel to it (the reduced basis of the
  * lattice, as in Atomap's zone-axis search: Nord et al., Adv. Struct. Chem. Imaging 3, 9 (2017)).
- * Works for square, rectangular, oblique and hexagonal lattices.
+ * Only vectors that map at least 70 % of the atoms onto another atom count (translations of the
+ * lattice), so a honeycomb (graphene, MX2) gives its lattice vectors, not its bonds.
+ * Works for square, rectangular, oblique and hexagonal lattices and for honeycombs.
  */
 import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
 import { medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';
@@ -83,8 +85,15 @@ export function estimateLatticeBasis(xs: ArrayLike<number>, ys: ArrayLike<number
     .filter((c) => c.count >= 0.3 * maxCount)
     .map((c) => [c.sx / c.count, c.sy / c.count] as [number, number])
     .sort((p, q) => norm(p) - norm(q));
-  const a = strong[0];
-  const b = strong.find((v) => angleBetween(a, v) > 25 && angleBetween(a, v) < 155);
+  // a lattice vector maps (almost) every atom onto another; a honeycomb's bond maps only half of them
+  const translates = (v: readonly [number, number]): boolean => {
+    let hit = 0;
+    for (let i = 0; i < n; i++) if (grid.within(xs[i] + v[0], ys[i] + v[1], tol, i).length) hit++;
+    return hit >= 0.7 * n;
+  };
+  const lattice = strong.filter((v) => translates(v));
+  const a = lattice[0];
+  const b = a && lattice.find((v) => angleBetween(a, v) > 25 && angleBetween(a, v) < 155);
   if (!a || !b) throw new Error('the atoms do not form a 2-D lattice (no two non-parallel neighbour directions)');
   // reduced basis: make the angle between a and b at most 90 degrees; a is the shorter vector
   const bb: [number, number] = a[0] * b[0] + a[1] * b[1] < 0 ? [-b[0], -b[1]] : b;
@@ -92,21 +101,25 @@ export function estimateLatticeBasis(xs: ArrayLike<number>, ys: ArrayLike<number
 }
 
 /**
- * The basis among (±a, ±b) and (±b, ±a) of `basis` closest to `target` (sum of squared vector
- * differences), so that cells found with it are indexed like the target (e.g. a reference lattice).
+ * The basis closest to `target` (sum of squared vector differences) among the pairs of lattice vectors
+ * ±a, ±b, ±(a + b), ±(a - b) of `basis` that span the same cell area, so that cells found with it are
+ * indexed like the target (e.g. the first frame's, or a reference lattice); on a hexagonal lattice this
+ * also picks the same two of its three directions.
  */
 export function alignBasis(basis: LatticeBasis, target: LatticeBasis): LatticeBasis {
   const d2 = (u: readonly [number, number], v: readonly [number, number]) => (u[0] - v[0]) ** 2 + (u[1] - v[1]) ** 2;
-  const neg = (v: readonly [number, number]): [number, number] => [-v[0], -v[1]];
+  const { a, b } = basis;
+  const base: Array<[number, number]> = [a, b, [a[0] + b[0], a[1] + b[1]], [a[0] - b[0], a[1] - b[1]]];
+  const vs = [...base, ...base.map((v) => [-v[0], -v[1]] as [number, number])];
+  const area = Math.abs(a[0] * b[1] - a[1] * b[0]);
   let best: LatticeBasis = basis, bestCost = Infinity;
-  for (const [p, q] of [[basis.a, basis.b], [basis.b, basis.a]] as const) {
-    for (const a of [p, neg(p)]) {
-      for (const b of [q, neg(q)]) {
-        const cost = d2(a, target.a) + d2(b, target.b);
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = { a: [a[0], a[1]], b: [b[0], b[1]] };
-        }
+  for (const p of vs) {
+    for (const q of vs) {
+      if (Math.abs(Math.abs(p[0] * q[1] - p[1] * q[0]) - area) > 1e-6 * area) continue;
+      const cost = d2(p, target.a) + d2(q, target.b);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = { a: [p[0], p[1]], b: [q[0], q[1]] };
       }
     }
   }

@@ -5,7 +5,7 @@
  *    matched to G-Si-2nm.hdf5, Si-C3/Si-C4 dopants) over a range of doses around that frame's:
  *    precision, recall, F1 within half a bond length, localisation RMSE (pm), Si precision/recall;
  *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
- *    (evaluation/classicalBaseline.ts: LoG + Gaussian refinement + Otsu species split).
+ *    (inference/classicalFinder.ts: LoG + Gaussian refinement + Otsu species split).
  * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
  *
@@ -20,7 +20,7 @@ import { initBackend } from '../models/tensorBackend.ts';
 import { loadModelByName } from '../models/registry.ts';
 import { tfSegmenter } from '../inference/segmenter.ts';
 import { locateFrame, nearestNeighbourPm } from '../inference/locateFrame.ts';
-import { findAtomsClassical } from '../evaluation/classicalBaseline.ts';
+import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { DetectionTally, matchPoints } from '../evaluation/matchAtoms.ts';
 import { simulateImage } from '../training/simulator/simulateImage.ts';
 import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';

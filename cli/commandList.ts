@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'classify', args: '<table>', summary: 'classify the local configuration around each dopant (formula, symmetry-aware class, orientation)', load: () => import('./commands/classify.ts') },
   { name: 'transitions', args: '<configurations.csv>', summary: 'Markov kinetics from classified configurations', load: () => import('./commands/transitions.ts') },
   { name: 'analyze', args: '<movie>', summary: 'the whole analysis of a movie in one command', load: () => import('./commands/analyze.ts') },
+  { name: 'strain', args: '<atoms>', summary: 'unit cells, strain and polarisation maps with error bars from an atoms table', load: () => import('./commands/strain.ts') },
   { name: 'unmix', args: '<image>', summary: 'sliding-window FFT maps of phases, grains and defects by PCA, NMF, N-FINDR or ICA unmixing', load: () => import('./commands/unmix.ts') },
   { name: 'crystallography', args: '<atoms>', summary: 'local crystallography: classes of atoms from their neighbour vectors (phases, variants, defects)', load: () => import('./commands/crystallography.ts') },
   { name: 'report', args: '<dir>', summary: 'build DIR/report.html from the files of a run folder', load: () => import('./commands/report.ts') },

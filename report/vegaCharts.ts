@@ -32,7 +32,7 @@ export function stateScale(names: readonly string[]) {
  * @param rows frame, dx, dy (in `unit`)
  * @param unit 'px' or 'pm'
  */
-export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>, unit: string): TopLevelSpec {
+export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>, unit: string, quantity = 'drift'): TopLevelSpec {
   return {
     ...base,
     width: 560, height: 220,
@@ -40,7 +40,7 @@ export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>
     mark: { type: 'line', point: rows.length <= 80 },
     encoding: {
       x: { field: 'frame', type: 'quantitative', title: 'frame' },
-      y: { field: 'value', type: 'quantitative', title: `drift (${unit})` },
+      y: { field: 'value', type: 'quantitative', title: `${quantity} (${unit})` },
       color: { field: 'axis', type: 'nominal', title: null, scale: { range: ['#2b6cb0', '#dd6b20'] } },
     },
   };

@@ -14,7 +14,7 @@ import { linkScores } from '../evaluation/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { findAtomsClassical } from '../evaluation/classicalBaseline.ts';
+import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
@@ -44,7 +44,7 @@ describe('trackAtoms (library)', () => {
     const xs = c.map((o) => o.x_corr as number);
     expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(3);
     expect(r.tracks.columns).toEqual(['frame', 'x', 'y', 'species', 'element', 'confidence', 'truth', 'particle', 'particle_species', 'x_corr', 'y_corr', 'x_corr_pm', 'y_corr_pm']);
-    expect(r.drift.columns).toEqual(['frame', 'dx', 'dy', 'dx_pm', 'dy_pm', 'peak', 'ambiguous', 'chosen_by']);
+    expect(r.drift.columns).toEqual(['frame', 'dx', 'dy', 'dx_pm', 'dy_pm', 'peak', 'ambiguous', 'chosen_by', 'dx_smooth', 'dy_smooth', 'jitter_x', 'jitter_y', 'jitter_x_pm', 'jitter_y_pm']);
     // drift refined from the links follows the truth
     for (let k = 0; k < 15; k++) {
       expect(Math.abs((r.drift.rows[k].dx as number) - m.driftX[k])).toBeLessThan(0.1);

@@ -19,6 +19,7 @@ import { PRETRAINED_MODELS, resolveModelPath } from '../../models/registry.ts';
 import { MATERIALS, materialByName, parseSpeciesElements } from '../../models/materials.ts';
 import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
+import { locateClassical } from '../../inference/classicalLocate.ts';
 
 /** Parsed flags of `locate`. */
 export interface LocateFlags {
@@ -41,6 +42,9 @@ export interface LocateFlags {
   frameRange?: string;
   /** `X,Y,W,H` in input pixels. */
   roi?: string;
+  atomSpacing?: string;
+  sublattices?: string;
+  aSite?: string;
 }
 
 /** The model to use: --model, else the default of --lattice, else graphene-si. */
@@ -108,7 +112,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedL
   const backend = flags.backend ?? 'auto';
   if (!BACKENDS.includes(backend)) throw new AtomdynError('--backend', `expected one of ${BACKENDS.join(', ')}, got '${backend}'`);
   const model = modelFromFlags(flags.model, flags.lattice);
-  resolveModelPath(model);
+  if (model !== 'classical') resolveModelPath(model);
   const every = positiveNumber('--overlay-every', flags.overlayEvery);
   return {
     options: {
@@ -137,6 +141,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedL
  * @throws AtomdynError for bad input, flags, models or --out folders (one line, naming the file or flag)
  */
 export async function runLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
+  if (flags.model === 'classical') return runClassicalLocate(input, flags, command);
   const parsed = locateOptionsFromFlags(flags);
   const full = await openFrames(input, { dataset: flags.dataset });
   try {
@@ -215,7 +220,7 @@ export function register(program: Command): void {
     .description('find atoms and their species in every frame with the U-Net segmenter')
     .argument('<input>', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg)')
     .requiredOption('--out <dir>', 'output folder (atoms.csv, run.json, results.h5, overlays/)')
-    .option('--model <name|path>', `segmenter: ${Object.keys(PRETRAINED_MODELS).join(', ')} or a model folder (default graphene-si)`)
+    .option('--model <name|path>', `segmenter: ${Object.keys(PRETRAINED_MODELS).join(', ')}, a model folder, or 'classical' (no network: Laplacian of Gaussian + Gaussian fits, sublattices A/B from the geometry; any well-resolved crystal) (default graphene-si)`)
     .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
     .option('--pixel-size <pm>', 'pixel size of the input in pm/px; overrides the file and the lattice check')
     .option('--trust-metadata', "keep the file's pixel size even when the lattice spacing disagrees by more than 5 %")
@@ -226,6 +231,9 @@ export function register(program: Command): void {
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
+    .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
+    .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
@@ -237,7 +245,67 @@ export function register(program: Command): void {
       const { table, run } = await runLocate(input, flags, process.argv.slice(2));
       const bySpecies = new Map<string, number>();
       for (const r of table.rows) bySpecies.set(String(r.species), (bySpecies.get(String(r.species)) ?? 0) + 1);
-      process.stdout.write(`${table.rows.length} atoms in ${run.selection?.frames ?? run.frames!.count} frame(s)${run.selection?.roi ? ' (region ' + Object.values(run.selection.roi).join(',') + ')' : ''} at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
+      const px = run.pixelSizePm.value;
+      process.stdout.write(`${table.rows.length} atoms in ${run.selection?.frames ?? run.frames!.count} frame(s)${run.selection?.roi ? ' (region ' + Object.values(run.selection.roi).join(',') + ')' : ''} at ${px == null ? 'unknown pixel size (px only)' : `${px.toFixed(3)} pm/px`} (${run.pixelSizePm.origin}): ` +
         `${[...bySpecies].map(([s, n]) => `${n} ${s}`).join(', ')}\nwrote ${path.join(flags.out, 'atoms.csv')}\n`);
     });
+}
+
+/**
+ * `locate --model classical`: the classical finder on every frame (inference/classicalLocate.ts);
+ * writes the same files as the network path. Without a pixel size the table stays in px and carries
+ * `sigma_px` instead of `sigma_pm`.
+ * @throws AtomdynError for bad input or flags
+ */
+async function runClassicalLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
+  const choice = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[], dflt: T): T => {
+    if (v === undefined) return dflt;
+    if (!allowed.includes(v as T)) throw new AtomdynError(flag, `expected one of ${allowed.join(', ')}, found '${v}'`);
+    return v as T;
+  };
+  const sublattices = choice('--sublattices', flags.sublattices, ['auto', '1', '2'] as const, 'auto');
+  const aSite = choice('--a-site', flags.aSite, ['bright', 'dim'] as const, 'bright');
+  const species = flags.species ? (() => { try { return parseSpeciesElements(flags.species!); } catch (e) { throw new AtomdynError('--species', (e as Error).message); } })() : {};
+  const stack = await openFrames(input, { dataset: flags.dataset });
+  try {
+    const previous = readRunBeside(path.resolve(input));
+    const run = newRun('locate', command, previous);
+    const given = positiveNumber('--pixel-size', flags.pixelSize);
+    run.pixelSizePm = given !== undefined ? { value: given, origin: 'command-line' } : previous?.pixelSizePm?.value != null ? previous.pixelSizePm : stack.calibration.pixelSizePm;
+    const pixel = run.pixelSizePm.value ?? null;
+    const res = await locateClassical((i) => stack.readFrame(i), stack.count, stack.height, stack.width, { spacingPx: positiveNumber('--atom-spacing', flags.atomSpacing), sublattices, aSite }, stack.path, terminalProgress());
+    const r4 = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
+    const rows: Array<Record<string, Cell>> = res.frames.flatMap((f) => f.atoms.map((a) => ({
+      frame: f.frame, x: r4(a.x, 4), y: r4(a.y, 4), species: a.species, element: species[a.species] ?? a.species, confidence: 1,
+      ...(pixel !== null ? { x_pm: r4(a.x * pixel, 2), y_pm: r4(a.y * pixel, 2), sigma_pm: Number.isFinite(a.sigmaPx) ? r4(a.sigmaPx * pixel, 2) : null } : { sigma_px: Number.isFinite(a.sigmaPx) ? r4(a.sigmaPx, 4) : null }),
+    })));
+    const table: Table = { columns: pixel !== null ? atomsColumns(true) : [...atomsColumns(false), 'sigma_px'], rows };
+    const inputs = [path.resolve(input), path.join(path.dirname(path.resolve(input)), 'run.json')];
+    return await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+    const outDir = folder.dir;
+    const outputs = ['atoms.csv', 'results.h5'];
+    const every = positiveNumber('--overlay-every', flags.overlayEvery);
+    const overlays = overlayFrames(stack.count, every ? Math.round(every) : undefined);
+    for (const f of res.frames.filter((g) => overlays.has(g.frame))) {
+      const name = `overlays/frame_${String(f.frame).padStart(4, '0')}.png`;
+      await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, f.atoms, { title: `frame ${f.frame}  classical  ${pixel === null ? 'px' : `${pixel.toFixed(2)} pm/px`}` });
+      outputs.push(name);
+    }
+    run.source = previous?.source ?? path.resolve(input);
+    run.inputs = [path.resolve(input)];
+    run.frames = { count: stack.count, height: stack.height, width: stack.width };
+    if (stack.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = stack.calibration.frameTimeS;
+    run.model = { name: 'classical' };
+    run.species = Object.fromEntries([...new Set(rows.map((r) => String(r.species)))].map((s) => [s, species[s] ?? s]));
+    run.parameters = { dataset: flags.dataset ?? null, spacingPx: res.spacingPx, sublattices, aSite, sublatticeContrast: res.contrast, centreFits: res.centreFits, stackCalibration: stack.calibration, fileMetadata: stack.metadata };
+    if (pixel === null) run.warnings = ['no pixel size: positions and sigma_px are in pixels (give --pixel-size PM for pm)'];
+    run.outputs = [...outputs, 'run.json'];
+    await writeCsv(path.join(outDir, 'atoms.csv'), table);
+    await writeResultsHdf5(path.join(outDir, 'results.h5'), { run: finalPaths(run), tables: { atoms: { table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm', sigma_px: 'px' }, description: 'atoms.csv (docs/schema.md)' } } });
+    await folder.commit(run);
+    return { table, run, frames: res.frames };
+    });
+  } finally {
+    await stack.close();
+  }
 }

@@ -194,6 +194,8 @@ export function register(program: Command): void {
               `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
               `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(folder.target)}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
           );
+          const j = result.parameters.jitter as { sd_x: number; sd_x_err: number; sd_y: number; sd_y_err: number; unit: string; degree: number } | undefined;
+          if (j) process.stdout.write(`jitter about a degree-${j.degree} smooth drift: standard deviation ${j.sd_x.toFixed(2)} ± ${j.sd_x_err.toFixed(2)} ${j.unit} in x, ${j.sd_y.toFixed(2)} ± ${j.sd_y_err.toFixed(2)} ${j.unit} in y\n`);
           for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
         });
       } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findAtomsClassical, otsuThreshold } from '../evaluation/classicalBaseline.ts';
+import { findAtomsClassical, otsuThreshold } from '../inference/classicalFinder.ts';
 import { Random } from '../data/random.ts';
 import { honeycombColumns, renderColumns } from '../training/simulator/lattices/honeycombImage.ts';
 

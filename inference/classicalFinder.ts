@@ -1,12 +1,12 @@
 /**
- * The classical atom finder the benchmark compares the network with: Laplacian-of-Gaussian blob
+ * The classical atom finder (`locate --model classical`, and the benchmark's baseline beside the network): Laplacian-of-Gaussian blob
  * detection (Lindeberg, Int. J. Comput. Vision 30, 79 (1998)) at the expected atom scale, local maxima
  * with a minimum separation, optional 2-D Gaussian refinement (inference/gaussianRefine.ts), and species
  * from the peak intensities split in two by Otsu's threshold (Otsu, IEEE Trans. SMC 9, 62 (1979)):
  * bright columns are the heavy species.
  */
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
-import { refineAtom } from '../inference/gaussianRefine.ts';
+import { refineAtom } from './gaussianRefine.ts';
 
 /** An atom found by the baseline; coordinates in pixels of the input frame (docs/schema.md). */
 export interface BaselineAtom {
@@ -16,6 +16,8 @@ export interface BaselineAtom {
   speciesIndex: number;
   /** Peak of the smoothed frame at the atom. */
   intensity: number;
+  /** Position standard error per coordinate from the Gaussian refinement, px; NaN when not refined. */
+  sigma: number;
 }
 
 /** Settings of {@link findAtomsClassical}. */
@@ -28,6 +30,8 @@ export interface BaselineOptions {
   threshold?: number;
   /** Refine positions with 2-D Gaussian fits (default true). */
   refine?: boolean;
+  /** Radius of the refinement window, px (default max(2, 0.5 x minDistancePx / 0.7)). */
+  refineRadiusPx?: number;
   /** Split species by intensity (default true); false puts every atom in species 0. */
   twoSpecies?: boolean;
 }
@@ -91,9 +95,9 @@ export function findAtomsClassical(frame: Float32Array, height: number, width: n
     }
   }
   const atoms: BaselineAtom[] = cands.map(([x, y, intensity]) => {
-    if (opts.refine === false) return { x, y, speciesIndex: 0, intensity };
-    const f = refineAtom(frame, height, width, x, y, Math.max(2, 0.5 * opts.minDistancePx / 0.7), s, 0.5 * opts.minDistancePx);
-    return { x: f.x, y: f.y, speciesIndex: 0, intensity };
+    if (opts.refine === false) return { x, y, speciesIndex: 0, intensity, sigma: NaN };
+    const f = refineAtom(frame, height, width, x, y, opts.refineRadiusPx ?? Math.max(2, 0.5 * opts.minDistancePx / 0.7), s, 0.5 * opts.minDistancePx);
+    return { x: f.x, y: f.y, speciesIndex: 0, intensity, sigma: f.sigma };
   });
   if (opts.twoSpecies !== false && atoms.length >= 2) {
     const t = otsuThreshold(atoms.map((a) => a.intensity));

@@ -9,7 +9,9 @@
  * first-order WSe2 spacing (284 pm) measures 7.6 px, i.e. about 37 pm/px.
  */
 import type { Sourced } from '../data/runMetadata.ts';
-import { firstOrderSpacingPm, measureLatticeSpacing } from './latticeSpacing.ts';
+import { resolvePixelSize } from '../data/pixelSize.ts';
+import { measureLatticeSpacing } from './latticeSpacing.ts';
+import { expectedSpacingPx, firstOrderSpacingPm, pixelSizeFromSpacing } from './latticeScale.ts';
 
 /** The decision, with what was measured and what the user should be told. */
 export interface PixelSizeDecision {
@@ -51,14 +53,13 @@ export interface PixelSizeInputs {
 export function choosePixelSize(inp: PixelSizeInputs): PixelSizeDecision {
   const warnings: string[] = [];
   const d100 = firstOrderSpacingPm(inp.latticeConstantPm, inp.pointGroup);
-  if (inp.commandLinePm != null) {
-    return { pixelSizePm: { value: inp.commandLinePm, origin: 'command-line' }, measuredPm: null, disagreement: null, warnings };
-  }
-  const stated = inp.runJson?.value != null ? inp.runJson : inp.file?.value != null ? inp.file : null;
-  const prior = stated?.value != null ? d100 / stated.value : undefined;
+  const resolved = resolvePixelSize({ commandLinePm: inp.commandLinePm, runJson: inp.runJson, file: inp.file });
+  if (resolved.origin === 'command-line') return { pixelSizePm: resolved, measuredPm: null, disagreement: null, warnings };
+  const stated = resolved.value != null ? resolved : null;
+  const prior = stated?.value != null ? expectedSpacingPx(inp.latticeConstantPm, inp.pointGroup, stated.value) : undefined;
   let m = measureLatticeSpacing(inp.frame, inp.height, inp.width, { expectedPx: prior, pointGroup: inp.pointGroup });
   if (!m && prior) m = measureLatticeSpacing(inp.frame, inp.height, inp.width, { pointGroup: inp.pointGroup }); // far off: search everything
-  const measuredPm = m ? d100 / m.spacingPx : null;
+  const measuredPm = m ? pixelSizeFromSpacing(m.spacingPx, inp.latticeConstantPm, inp.pointGroup) : null;
   if (!stated || stated.value == null) {
     if (measuredPm == null) {
       warnings.push('no pixel size in the file and no lattice found in the frame: give --pixel-size PM');

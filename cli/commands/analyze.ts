@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { bondLengthPm } from '../../inference/latticeScale.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
 import { readCsv, type Table } from '../../data/csvTable.ts';
@@ -104,7 +105,8 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
   if (events && events.rows.length) {
     const stack = await openFrames(movie);
     try {
-      const bondPx = pixel ? 142 / pixel : 10;
+      const bond = bondLengthPm(loc.run.lattice);
+      const bondPx = pixel && bond ? bond / pixel : 10;
       outputs.push(...(await writeEventCrops(out, stack, events, 4 * bondPx)));
     } finally {
       await stack.close();

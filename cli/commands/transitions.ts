@@ -10,6 +10,7 @@ import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
@@ -76,7 +77,7 @@ export async function runTransitions(input: string, flags: TransitionsFlags, com
   for (const f of ['transitions.json', 'events.csv', 'run.json']) assertNotInput(path.join(outDir, f));
   const run = newRun('transitions', command, previous);
   const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
-  run.pixelSizePm = pickSourced(cli(number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm')), run.pixelSizePm);
+  run.pixelSizePm = resolvePixelSize({ commandLinePm: number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm'), runJson: previous?.pixelSizePm });
   run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
   const pixel = run.pixelSizePm.value;
   const frameTime = run.frameTimeS.value;

@@ -1,0 +1,98 @@
+/**
+ * Every lattice-derived scale of atomdyn goes through this module: the pixel size implied by a Fourier
+ * lattice spacing, and the pixel size implied by the bond lengths of located atoms. Lattice facts (lattice
+ * constants, bond lengths, point groups) come from models/materials.ts and nowhere else.
+ *
+ * - Fourier: a hexagonal lattice of constant a has first-order planes d100 = a·√3/2 apart (graphene
+ *   213 pm, WSe2 284 pm), a square one d100 = a; a measured spacing of d px means d100 / d pm/px.
+ * - Bonds: the median length of host-host bonds (pairs within 1.25 times the median nearest-neighbour
+ *   distance, which alone is biased short by noise) against the material's bond length (graphene C-C
+ *   142 pm) means bond / median pm/px.
+ */
+import { NeighbourGrid } from '../numerics/neighbourGrid.ts';
+import { hostBondPm, materialByName, FAMILY_LATTICE_CONSTANT_PM } from '../models/materials.ts';
+
+/**
+ * First-order Bragg spacing (pm) of a lattice from its constant and point group:
+ * hexagonal (6mm, 3m, 6/mmm, -6m2, 3m1): a·√3/2; square (4mm): a.
+ */
+export function firstOrderSpacingPm(latticeConstantPm: number, pointGroup: string): number {
+  return /^4/.test(pointGroup) ? latticeConstantPm : (latticeConstantPm * Math.sqrt(3)) / 2;
+}
+
+/**
+ * Pixel size (pm/px) implied by a measured first-order lattice spacing.
+ * @param spacingPx measured first-order spacing, px (inference/latticeSpacing.ts)
+ * @param latticeConstantPm the material's lattice constant a, pm
+ * @param pointGroup the lattice's point group ('6mm', '3m', '4mm')
+ */
+export function pixelSizeFromSpacing(spacingPx: number, latticeConstantPm: number, pointGroup: string): number {
+  return firstOrderSpacingPm(latticeConstantPm, pointGroup) / spacingPx;
+}
+
+/**
+ * First-order lattice spacing (px) a lattice should show at a given pixel size: the inverse of
+ * {@link pixelSizeFromSpacing}.
+ */
+export function expectedSpacingPx(latticeConstantPm: number, pointGroup: string, pixelSizePm: number): number {
+  return firstOrderSpacingPm(latticeConstantPm, pointGroup) / pixelSizePm;
+}
+
+/**
+ * Nearest-neighbour (bond) length in projection of a lattice, pm: the material's bond length when the
+ * name is a known material ('graphene' 142, 'WSe2' 189.5), else the graphene-family host bond of the
+ * element, else a / √3 of a family ('mx2'). Null when nothing is known.
+ * @param lattice material or family name (run.json's `lattice`), or null
+ * @param hostElement the host element, for graphene-like hosts named by element ('C')
+ */
+export function bondLengthPm(lattice: string | null, hostElement?: string): number | null {
+  const m = materialByName(lattice);
+  if (m) return m.bondPm;
+  if (hostElement) {
+    const b = hostBondPm(hostElement);
+    if (b !== null) return b;
+  }
+  const fam = lattice?.toLowerCase() as keyof typeof FAMILY_LATTICE_CONSTANT_PM | undefined;
+  if (fam && fam in FAMILY_LATTICE_CONSTANT_PM) return FAMILY_LATTICE_CONSTANT_PM[fam] / Math.sqrt(3);
+  return null;
+}
+
+/**
+ * Pixel size (pm/px) from the bonds of located host atoms (see the module comment).
+ * @param frames host atom positions per frame, px (x = column, y = row); of the first 20 frames,
+ *   those with at least 10 atoms are used
+ * @param bondPm the host-host bond length, pm (from {@link bondLengthPm})
+ * @returns null with fewer than 10 usable nearest-neighbour distances
+ */
+export function pixelSizeFromBonds(frames: Array<Array<{ x: number; y: number }>>, bondPm: number): number | null {
+  const nn: number[] = [];
+  const grids: Array<{ pts: Array<{ x: number; y: number }>; grid: NeighbourGrid }> = [];
+  for (const pts of frames.slice(0, 20).filter((f) => f.length >= 10)) {
+    const grid = new NeighbourGrid(pts.map((a) => a.x), pts.map((a) => a.y), 8);
+    grids.push({ pts, grid });
+    pts.forEach((a, i) => {
+      const [n] = grid.nearest(a.x, a.y, 1, Infinity, i);
+      if (n) nn.push(Math.sqrt(n.d2));
+    });
+  }
+  if (nn.length < 10) return null;
+  nn.sort((x, y) => x - y);
+  const d0 = nn[Math.floor(nn.length / 2)];
+  const bonds: number[] = [];
+  for (const { pts, grid } of grids) {
+    pts.forEach((a, i) => {
+      for (const n of grid.within(a.x, a.y, 1.25 * d0, i)) if (n.index > i) bonds.push(Math.sqrt(n.d2));
+    });
+  }
+  bonds.sort((x, y) => x - y);
+  return bondPm / bonds[Math.floor(bonds.length / 2)];
+}
+
+/**
+ * Pixel size (pm/px) at which a set of nearest-neighbour distances has the lattice's bond length:
+ * bond / median distance (used by inference/scaleFromAtoms.ts to refine a trial scale).
+ * @param nearestPx nearest-neighbour distances in px, sorted ascending, not empty
+ */
+export function pixelSizeFromNearest(nearestPx: number[], bondPm: number): number {
+  return bondPm / nearestPx[nearestPx.length >> 1];
+}

@@ -96,3 +96,32 @@ export function pixelSizeFromBonds(frames: Array<Array<{ x: number; y: number }>
 export function pixelSizeFromNearest(nearestPx: number[], bondPm: number): number {
   return bondPm / nearestPx[nearestPx.length >> 1];
 }
+
+/** Result of {@link bondAgreement}. */
+export interface BondAgreement {
+  /** Share of the atoms whose nearest neighbour lies within `tolerance` of the bond length (0..1; 0 without atoms). */
+  agreement: number;
+  /** Those atoms' nearest-neighbour distances, px, sorted ascending. */
+  goodNearestPx: number[];
+}
+
+/**
+ * How well located atoms have the lattice's bond length at a pixel size: the share of atoms whose
+ * nearest neighbour is `bond · (1 ± tolerance)` away. At the right scale on the right lattice most do
+ * (0.6 and more on graphene and MX2 frames); on another lattice or at a wrong scale few do.
+ * @param atoms positions in px
+ * @param pixelSizePm pm/px
+ * @param bondPm the lattice's bond length, pm (from {@link bondLengthPm})
+ * @param tolerance relative tolerance (default 0.12)
+ */
+export function bondAgreement(atoms: Array<{ x: number; y: number }>, pixelSizePm: number, bondPm: number, tolerance = 0.12): BondAgreement {
+  if (atoms.length < 2) return { agreement: 0, goodNearestPx: [] };
+  const grid = new NeighbourGrid(atoms.map((a) => a.x), atoms.map((a) => a.y), Math.max(1, bondPm / pixelSizePm));
+  const good: number[] = [];
+  atoms.forEach((a, i) => {
+    const [n] = grid.nearest(a.x, a.y, 1, Infinity, i);
+    if (n && Math.abs((Math.sqrt(n.d2) * pixelSizePm) / bondPm - 1) < tolerance) good.push(Math.sqrt(n.d2));
+  });
+  good.sort((x, y) => x - y);
+  return { agreement: good.length / atoms.length, goodNearestPx: good };
+}

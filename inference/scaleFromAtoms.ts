@@ -9,7 +9,7 @@
  */
 import type { Segmenter } from './segmenter.ts';
 import { locateFrame, nearestNeighbourPm } from './locateFrame.ts';
-import { pixelSizeFromNearest } from './latticeScale.ts';
+import { bondAgreement, pixelSizeFromNearest } from './latticeScale.ts';
 
 /** Result of {@link scaleFromAtoms}. */
 export interface AtomScale {
@@ -19,14 +19,6 @@ export interface AtomScale {
   agreement: number;
   /** Atoms detected at that scale. */
   atoms: number;
-}
-
-function nearestDistances(atoms: Array<{ x: number; y: number }>): number[] {
-  return atoms.map((a, i) => {
-    let best = Infinity;
-    for (let j = 0; j < atoms.length; j++) if (j !== i) best = Math.min(best, (a.x - atoms[j].x) ** 2 + (a.y - atoms[j].y) ** 2);
-    return Math.sqrt(best);
-  });
 }
 
 /**
@@ -44,8 +36,8 @@ export async function scaleFromAtoms(seg: Segmenter, frame: Float32Array, height
     const crop = new Float32Array(ch * cw);
     for (let y = 0; y < ch; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
     const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false });
-    const good = nearestDistances(atoms).filter((d) => Math.abs((d * px) / bond - 1) < 0.12).sort((a, b) => a - b);
-    return { px, agreement: atoms.length ? good.length / atoms.length : 0, atoms: atoms.length, scale: good.length ? pixelSizeFromNearest(good, bond) : NaN };
+    const { agreement, goodNearestPx: good } = bondAgreement(atoms, px, bond);
+    return { px, agreement, atoms: atoms.length, scale: good.length ? pixelSizeFromNearest(good, bond) : NaN };
   };
   let best: Awaited<ReturnType<typeof trial>> | null = null;
   for (let px = 2; px <= 60; px *= 1.15) {

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { AtomdynError } from '../../data/errors.ts';
+import { AtomdynError, ModelNotApplicableError } from '../../data/errors.ts';
 import { assertNotInput } from '../../data/atomicWrite.ts';
 import { writeCsv, type Cell, type Table } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
@@ -16,7 +16,19 @@ import { writeResultsHdf5 } from '../../data/writers/hdf5Results.ts';
 import { activeBackend, type BackendChoice } from '../../models/tensorBackend.ts';
 import { PRETRAINED_MODELS } from '../../models/registry.ts';
 import { parseSpeciesElements } from '../../models/materials.ts';
-import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
+import {
+  applicabilityFrames,
+  atomsColumns,
+  atomsRows,
+  checkLocatedFrame,
+  locateIter,
+  planLocate,
+  summariseChecks,
+  unknownPixelSizeMessage,
+  type FrameCheck,
+  type LocateOptions,
+  type LocatedFrame,
+} from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 
 /** Parsed flags of `locate`. */
@@ -34,6 +46,7 @@ export interface LocateFlags {
   workers?: string;
   backend?: string;
   overlayEvery?: string;
+  strict?: boolean;
 }
 
 /** The model to use: --model, else the default of --lattice, else graphene-si. */
@@ -104,53 +117,98 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     };
     const plan = await planLocate(stack, opts);
     for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
+    const baseRun = (): RunMetadata => {
+      const run = newRun('locate', command, previous);
+      run.source = previous?.source ?? path.resolve(input);
+      run.inputs = [path.resolve(input)];
+      run.frames = { count: stack.count, height: stack.height, width: stack.width };
+      run.pixelSizePm = plan.pixel.pixelSizePm;
+      if (stack.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = stack.calibration.frameTimeS;
+      run.lattice = plan.material;
+      run.model = { name: opts.model, card: plan.card };
+      run.species = plan.elements;
+      run.parameters = {
+        dataset: flags.dataset ?? null,
+        refine: opts.frame?.refine,
+        hotPixels: opts.frame?.hotPixels,
+        strict: !!flags.strict,
+        latticeConstantPm: plan.latticeConstantPm,
+        measuredPixelSizePm: plan.pixel.measuredPm,
+        stackCalibration: stack.calibration,
+        fileMetadata: stack.metadata,
+      };
+      run.warnings = [...plan.pixel.warnings];
+      return run;
+    };
+    // stop before the network when the first frame already says the model does not apply (--strict),
+    // or when the pixel size stayed unknown: run.json still records the verdict
+    const firstVerdict = plan.pixel.verdict;
+    const stopStrict = flags.strict && firstVerdict.applicable === false;
+    if (stopStrict || plan.pixel.pixelSizePm.value == null) {
+      const run = baseRun();
+      run.applicability = summariseChecks(plan, opts.model, [{ frame: 0, verdict: firstVerdict, latticeShare: null, uncoveredShare: null, flagged: false, uncovered: null }]);
+      run.outputs = ['run.json'];
+      await writeRun(outDir, run);
+      if (firstVerdict.applicable === false) process.stderr.write(`atomdyn locate: warning: ${notApplicableLine(input, opts.model, firstVerdict.reason)}\n`);
+      if (stopStrict) throw new ModelNotApplicableError(input, `the model ${opts.model} does not apply (--strict): ${firstVerdict.reason}`);
+      throw new AtomdynError(input, unknownPixelSizeMessage(plan));
+    }
     const every = positiveNumber('--overlay-every', flags.overlayEvery);
     const overlays = overlayFrames(stack.count, every ? Math.round(every) : undefined);
+    const checkFrames = applicabilityFrames(stack.count);
     const rows: Array<Record<string, Cell>> = [];
     const frames: LocatedFrame[] = [];
+    const checks: FrameCheck[] = [];
     const outputs = ['atoms.csv', 'results.h5'];
     for await (const f of locateIter(stack, plan, opts)) {
       frames.push(f);
       rows.push(...atomsRows(f, plan));
+      if (!overlays.has(f.frame) && !checkFrames.has(f.frame)) continue;
+      const data = await stack.readFrame(f.frame);
+      const check = checkLocatedFrame(plan, data, stack.height, stack.width, f.frame, f.atoms, checkFrames.has(f.frame));
+      checks.push(check);
       if (overlays.has(f.frame)) {
         const name = `overlays/frame_${String(f.frame).padStart(4, '0')}.png`;
-        await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, f.atoms, {
+        const shade = check.uncovered && check.uncoveredShare !== null
+          ? { mask: check.uncovered, color: [255, 0, 255] as [number, number, number], label: `lattice without atoms ${(100 * check.uncoveredShare).toFixed(0)} %` }
+          : undefined;
+        await writeOverlayPng(path.join(outDir, name), data, stack.height, stack.width, f.atoms, {
           title: `frame ${f.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
+          shade,
         });
         outputs.push(name);
       }
     }
     const calibrated = plan.pixel.pixelSizePm.value != null;
     const table: Table = { columns: atomsColumns(calibrated), rows };
-    const run = newRun('locate', command, previous);
-    run.source = previous?.source ?? path.resolve(input);
-    run.inputs = [path.resolve(input)];
-    run.frames = { count: stack.count, height: stack.height, width: stack.width };
-    run.pixelSizePm = plan.pixel.pixelSizePm;
-    if (stack.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = stack.calibration.frameTimeS;
-    run.lattice = plan.material;
-    run.model = { name: opts.model, card: plan.card };
-    run.species = plan.elements;
+    const run = baseRun();
     run.backend = activeBackend()?.name ?? null;
-    run.parameters = {
-      dataset: flags.dataset ?? null,
-      refine: opts.frame?.refine,
-      hotPixels: opts.frame?.hotPixels,
-      latticeConstantPm: plan.latticeConstantPm,
-      measuredPixelSizePm: plan.pixel.measuredPm,
-      stackCalibration: stack.calibration,
-      fileMetadata: stack.metadata,
-    };
-    run.warnings = [...plan.pixel.warnings];
+    const summary = summariseChecks(plan, opts.model, checks);
+    run.applicability = summary;
+    const lines: string[] = [];
+    if (summary.applicable === false) lines.push(notApplicableLine(input, opts.model, summary.reason));
+    else if (summary.applicable === 'unknown') lines.push(`could not tell whether the model ${opts.model} applies to ${input}: ${summary.reason}`);
+    const ml = summary.missedLattice;
+    if (ml.flaggedFrames.length) {
+      lines.push(`${(100 * ml.maxUncoveredShare!).toFixed(0)} % of the lattice area has no detected column (frame(s) ${ml.flaggedFrames.slice(0, 5).join(', ')}${ml.flaggedFrames.length > 5 ? ', ...' : ''}; tinted magenta on the overlays)`);
+    }
+    for (const l of lines) process.stderr.write(`atomdyn locate: warning: ${l}\n`);
+    run.warnings.push(...lines);
     run.outputs = [...outputs, 'run.json'];
     await writeCsv(path.join(outDir, 'atoms.csv'), table);
     const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
     await writeResultsHdf5(path.join(outDir, 'results.h5'), { run, tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
     await writeRun(outDir, run);
+    if (flags.strict && summary.applicable === false) throw new ModelNotApplicableError(input, `the model ${opts.model} does not apply (--strict): ${summary.reason}`);
     return { table, run, frames };
   } finally {
     await stack.close();
   }
+}
+
+/** The one-line warning when the model does not apply. */
+function notApplicableLine(input: string, model: string, reason: string): string {
+  return `the model ${model} does not apply to ${input}: ${reason}`;
 }
 
 export function register(program: Command): void {
@@ -170,9 +228,14 @@ export function register(program: Command): void {
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--strict', 'exit with code 3 when the frames do not look like the model\'s lattice (run.json still records why)')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
-      'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
+      'Before the network runs, the frame\'s Fourier peaks are compared with the model\'s lattice (symmetry and spacing):\n' +
+      'run.json "applicability" says applicable true/false/unknown with the reason; --strict exits 3 when false.\n' +
+      'The file\'s pixel size is replaced by the lattice-derived one only when the frame is the model\'s lattice and they\n' +
+      'differ by more than 5 %; a file without calibration and without the model\'s lattice needs --pixel-size PM.\n' +
+      'Lattice areas without detected columns are tinted magenta on the overlays (run.json "missedLattice").\n' +
       'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
     .action(async (input: string, flags: LocateFlags) => {
       const { table, run } = await runLocate(input, flags, process.argv.slice(2));

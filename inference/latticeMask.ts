@@ -1,0 +1,142 @@
+/**
+ * Where is the lattice, and where did locate miss it? A lattice-area mask computed from the frame alone,
+ * independent of the detections, and the share of that area that has no detected column nearby.
+ *
+ * Mask (lock-in demodulation, as in geometric phase analysis: Hÿtch, Snoeck & Kilaas, Ultramicroscopy
+ * 74, 131 (1998)): for each first-order Fourier peak g of the lattice (inference/applicability.ts) the
+ * frame is multiplied by exp(-2πi g·r) and low-pass filtered (Gaussian, sigma = `sigmaSpacings` lattice
+ * spacings); the modulus is the local amplitude of that lattice fringe. The same is done at the peaks
+ * rotated by half the angle between them (30° hexagonal, 45° square), where the lattice has no peak: that
+ * is the local background amplitude at the same spatial frequency (noise, contamination). A pixel is
+ * lattice where the mean lattice amplitude exceeds `contrast` (3) times the median background amplitude.
+ *
+ * Coverage: a lattice pixel is covered when a detected column lies within `coverRadiusPx` (1.5 bond
+ * lengths: every point of an intact graphene or MX2 lattice is within one bond length of a column, so
+ * only patches of several missing columns stay uncovered). A border of that width is left out of both.
+ */
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
+
+/** Share of uncovered lattice above which a frame is flagged. */
+export const MISSED_LATTICE_MAX = 0.2;
+
+/** Result of {@link latticeAreaMask}. */
+export interface LatticeArea {
+  /** 1 where the frame shows the lattice, `[height * width]`. */
+  mask: Uint8Array;
+  /** Share of the frame's pixels that are lattice (0..1). */
+  share: number;
+  /** Median background amplitude and the threshold used (frame units). */
+  backgroundAmplitude: number;
+  threshold: number;
+}
+
+function median(a: Float32Array): number {
+  const s = Float32Array.from(a).sort();
+  return s.length ? s[s.length >> 1] : 0;
+}
+
+/** Local amplitude of the frame's fringe at frequency (fx, fy) cycles/px. */
+function fringeAmplitude(frame: Float32Array, mean: number, height: number, width: number, fx: number, fy: number, sigma: number): Float32Array {
+  const re = new Float32Array(frame.length), im = new Float32Array(frame.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const ph = 2 * Math.PI * (fx * x + fy * y);
+      const v = frame[i] - mean;
+      re[i] = v * Math.cos(ph);
+      im[i] = -v * Math.sin(ph);
+    }
+  }
+  const bre = gaussianBlur(re, height, width, sigma), bim = gaussianBlur(im, height, width, sigma);
+  const out = new Float32Array(frame.length);
+  for (let i = 0; i < out.length; i++) out[i] = 2 * Math.hypot(bre[i], bim[i]);
+  return out;
+}
+
+/**
+ * The lattice-area mask of a frame (see the module comment).
+ * @param frame float32 `[height * width]` (not modified)
+ * @param spotsPerPx first-order peak frequencies `[fx, fy]` in cycles per px (fy positive downwards),
+ *   e.g. `LatticeVerdict.model.spotsPerPx`; 3 for hexagonal lattices, 2 for square ones
+ * @param options.sigmaSpacings low-pass width in lattice spacings (default 1.5)
+ * @param options.contrast lattice amplitude over median background amplitude (default 3)
+ * @throws RangeError when no spot is given or the frame size does not match
+ */
+export function latticeAreaMask(
+  frame: Float32Array,
+  height: number,
+  width: number,
+  spotsPerPx: Array<[number, number]>,
+  options: { sigmaSpacings?: number; contrast?: number } = {},
+): LatticeArea {
+  if (spotsPerPx.length === 0) throw new RangeError('latticeAreaMask: no lattice peak given');
+  if (frame.length !== height * width) throw new RangeError(`latticeAreaMask: frame has ${frame.length} pixels, expected ${height} x ${width}`);
+  let mean = 0;
+  for (let i = 0; i < frame.length; i++) mean += frame[i];
+  mean /= frame.length;
+  const spacing = 1 / Math.hypot(...spotsPerPx[0]);
+  const sigma = (options.sigmaSpacings ?? 1.5) * spacing;
+  const half = (spotsPerPx.length === 2 ? 45 : 30) * (Math.PI / 180);
+  const lat = new Float32Array(frame.length), bg = new Float32Array(frame.length);
+  for (const [fx, fy] of spotsPerPx) {
+    const a = fringeAmplitude(frame, mean, height, width, fx, fy, sigma);
+    const c = Math.cos(half), s = Math.sin(half);
+    const b = fringeAmplitude(frame, mean, height, width, c * fx - s * fy, s * fx + c * fy, sigma);
+    for (let i = 0; i < lat.length; i++) {
+      lat[i] += a[i] / spotsPerPx.length;
+      bg[i] += b[i] / spotsPerPx.length;
+    }
+  }
+  const backgroundAmplitude = median(bg);
+  const threshold = (options.contrast ?? 3) * backgroundAmplitude;
+  const mask = new Uint8Array(frame.length);
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) if (lat[i] > threshold) {
+    mask[i] = 1;
+    n++;
+  }
+  return { mask, share: n / mask.length, backgroundAmplitude, threshold };
+}
+
+/** Result of {@link uncoveredLattice}. */
+export interface LatticeCoverage {
+  /** Lattice pixels considered (inside the border). */
+  latticePixels: number;
+  /** Share of them with no detected column within the cover radius (0..1); null without lattice pixels. */
+  uncoveredShare: number | null;
+  /** 1 where lattice has no detection nearby, `[height * width]`. */
+  uncovered: Uint8Array;
+}
+
+/**
+ * The share of a lattice mask with no detected column nearby (see the module comment).
+ * @param mask lattice mask `[height * width]` from {@link latticeAreaMask}
+ * @param atoms detected columns, px (x = column, y = row)
+ * @param coverRadiusPx radius around each column that counts as explained, px
+ */
+export function uncoveredLattice(mask: Uint8Array, height: number, width: number, atoms: Array<{ x: number; y: number }>, coverRadiusPx: number): LatticeCoverage {
+  const covered = new Uint8Array(mask.length);
+  const r = coverRadiusPx, r2 = r * r;
+  for (const a of atoms) {
+    if (!Number.isFinite(a.x) || !Number.isFinite(a.y)) continue;
+    for (let y = Math.max(0, Math.ceil(a.y - r)); y <= Math.min(height - 1, Math.floor(a.y + r)); y++) {
+      const dy2 = (y - a.y) ** 2;
+      for (let x = Math.max(0, Math.ceil(a.x - r)); x <= Math.min(width - 1, Math.floor(a.x + r)); x++) if ((x - a.x) ** 2 + dy2 <= r2) covered[y * width + x] = 1;
+    }
+  }
+  const b = Math.ceil(r);
+  const uncovered = new Uint8Array(mask.length);
+  let lattice = 0, missed = 0;
+  for (let y = b; y < height - b; y++) {
+    for (let x = b; x < width - b; x++) {
+      const i = y * width + x;
+      if (!mask[i]) continue;
+      lattice++;
+      if (!covered[i]) {
+        uncovered[i] = 1;
+        missed++;
+      }
+    }
+  }
+  return { latticePixels: lattice, uncoveredShare: lattice ? missed / lattice : null, uncovered };
+}

@@ -76,6 +76,28 @@ function summarySection(f: RunFolder): Section {
   return { id: 'summary', title: 'Input and calibration', html: keyValues(rows) + warnHtml };
 }
 
+/**
+ * Does the model apply (run.json `applicability` of the locate step, docs/schema.md): the verdict, its
+ * reason and the share of the lattice area without detected columns.
+ */
+function applicabilitySection(f: RunFolder): Section | null {
+  const loc = runChain(f.run).find((r) => r.step === 'locate');
+  const a = loc?.applicability as
+    | { applicable: boolean | 'unknown'; reason: string; model: string; missedLattice?: { meanUncoveredShare: number | null; maxUncoveredShare: number | null; threshold: number; flaggedFrames: number[] } }
+    | undefined;
+  if (!a) return null;
+  const verdict = a.applicable === true ? 'yes' : a.applicable === false ? '<strong>no</strong>' : 'unknown';
+  const rows: Array<[string, string]> = [
+    [`model ${esc(a.model)} applies`, verdict],
+    ['why', esc(a.reason)],
+  ];
+  const ml = a.missedLattice;
+  if (ml && ml.meanUncoveredShare !== null) {
+    rows.push(['lattice area without detected columns', `${fmt(100 * ml.meanUncoveredShare, 1)} % (largest ${fmt(100 * (ml.maxUncoveredShare ?? 0), 1)} %; frames above ${fmt(100 * ml.threshold, 0)} %: ${ml.flaggedFrames.length ? esc(ml.flaggedFrames.join(', ')) + ', tinted magenta on the overlays' : 'none'})`]);
+  }
+  return { id: 'applicability', title: 'Does the model apply?', html: `<table>${rows.map(([k, v]) => `<tr><th class="text">${k}</th><td class="text">${v}</td></tr>`).join('')}</table>` };
+}
+
 function atomsSection(f: RunFolder): Section | null {
   if (!f.atoms && !f.tracks && !f.figures.overlays.length) return null;
   const parts: string[] = [];
@@ -279,6 +301,7 @@ export async function buildReport(runDir: string, opts: ReportOptions = {}): Pro
   const names = stateNames(f);
   const sections: Section[] = [summarySection(f)];
   const add = (s: Section | null) => { if (s) sections.push(s); };
+  add(applicabilitySection(f));
   add(atomsSection(f));
   add(await driftSection(f));
   const hasConfigurations = !!f.configurations && f.configurations.rows.some((r) => typeof r.state === 'number');

@@ -153,6 +153,7 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.hotPixels === false) a.push('--no-hot-pixels');
   if (f.workers) a.push('--workers', f.workers);
   if (f.backend && f.backend !== 'auto') a.push('--backend', f.backend);
+  if (f.strict) a.push('--strict');
   return a;
 }
 
@@ -177,6 +178,7 @@ export function register(program: Command): void {
     .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
       'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).')
     .action(async (movie: string, flags: AnalyzeFlags) => {

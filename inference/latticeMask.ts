@@ -13,6 +13,8 @@
  * Coverage: a lattice pixel is covered when a detected column lies within `coverRadiusPx` (1.5 bond
  * lengths: every point of an intact graphene or MX2 lattice is within one bond length of a column, so
  * only patches of several missing columns stay uncovered). A border of that width is left out of both.
+ * Single missed columns are counted instead: the detected columns inside the lattice area against the
+ * number the area should hold (its area times the lattice's column density).
  */
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
@@ -29,6 +31,9 @@ export interface LatticeArea {
   backgroundAmplitude: number;
   threshold: number;
 }
+
+/** Background frequencies, as multiples of each lattice peak's: on no ring of the lattice (the next is at √3 or √2), nor of a rotated grain. */
+const BACKGROUND_RADII = [0.8, 1.25];
 
 function median(a: Float32Array): number {
   const s = Float32Array.from(a).sort();
@@ -76,15 +81,13 @@ export function latticeAreaMask(
   mean /= frame.length;
   const spacing = 1 / Math.hypot(...spotsPerPx[0]);
   const sigma = (options.sigmaSpacings ?? 1.5) * spacing;
-  const half = (spotsPerPx.length === 2 ? 45 : 30) * (Math.PI / 180);
   const lat = new Float32Array(frame.length), bg = new Float32Array(frame.length);
   for (const [fx, fy] of spotsPerPx) {
     const a = fringeAmplitude(frame, mean, height, width, fx, fy, sigma);
-    const c = Math.cos(half), s = Math.sin(half);
-    const b = fringeAmplitude(frame, mean, height, width, c * fx - s * fy, s * fx + c * fy, sigma);
-    for (let i = 0; i < lat.length; i++) {
-      lat[i] += a[i] / spotsPerPx.length;
-      bg[i] += b[i] / spotsPerPx.length;
+    for (let i = 0; i < lat.length; i++) lat[i] += a[i] / spotsPerPx.length;
+    for (const k of BACKGROUND_RADII) {
+      const b = fringeAmplitude(frame, mean, height, width, k * fx, k * fy, sigma);
+      for (let i = 0; i < bg.length; i++) bg[i] += b[i] / (spotsPerPx.length * BACKGROUND_RADII.length);
     }
   }
   const backgroundAmplitude = median(bg);
@@ -106,6 +109,12 @@ export interface LatticeCoverage {
   uncoveredShare: number | null;
   /** 1 where lattice has no detection nearby, `[height * width]`. */
   uncovered: Uint8Array;
+  /** Columns the lattice area should hold (area x column density), or null without a density. */
+  expectedColumns: number | null;
+  /** Detected columns inside that area. */
+  detectedColumns: number;
+  /** 1 - detected / expected, clamped to [0, 1]: the share of the lattice's columns that were missed; null without a density or lattice. */
+  missedColumnShare: number | null;
 }
 
 /**
@@ -113,8 +122,19 @@ export interface LatticeCoverage {
  * @param mask lattice mask `[height * width]` from {@link latticeAreaMask}
  * @param atoms detected columns, px (x = column, y = row)
  * @param coverRadiusPx radius around each column that counts as explained, px
+ * @param columnsPerPx2 the lattice's column density, columns per px² (inference/latticeScale.ts
+ *   `columnDensityPerPm2` times the pixel area); when given, the detected columns inside the lattice
+ *   area are also compared with the number it should hold (single missed columns do not leave an
+ *   uncovered patch, but they do lower this count)
  */
-export function uncoveredLattice(mask: Uint8Array, height: number, width: number, atoms: Array<{ x: number; y: number }>, coverRadiusPx: number): LatticeCoverage {
+export function uncoveredLattice(
+  mask: Uint8Array,
+  height: number,
+  width: number,
+  atoms: Array<{ x: number; y: number }>,
+  coverRadiusPx: number,
+  columnsPerPx2?: number,
+): LatticeCoverage {
   const covered = new Uint8Array(mask.length);
   const r = coverRadiusPx, r2 = r * r;
   for (const a of atoms) {
@@ -138,5 +158,12 @@ export function uncoveredLattice(mask: Uint8Array, height: number, width: number
       }
     }
   }
-  return { latticePixels: lattice, uncoveredShare: lattice ? missed / lattice : null, uncovered };
+  let detected = 0;
+  for (const a of atoms) {
+    const x = Math.round(a.x), y = Math.round(a.y);
+    if (x >= b && y >= b && x < width - b && y < height - b && mask[y * width + x]) detected++;
+  }
+  const expected = columnsPerPx2 !== undefined ? lattice * columnsPerPx2 : null;
+  const missedColumnShare = expected ? Math.min(1, Math.max(0, 1 - detected / expected)) : null;
+  return { latticePixels: lattice, uncoveredShare: lattice ? missed / lattice : null, uncovered, expectedColumns: expected, detectedColumns: detected, missedColumnShare };
 }

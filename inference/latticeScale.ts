@@ -39,6 +39,17 @@ export function expectedSpacingPx(latticeConstantPm: number, pointGroup: string,
 }
 
 /**
+ * Projected atomic columns per pm² of a lattice: a honeycomb (graphene; 1H MX2, whose chalcogen pair
+ * projects onto one column) has 2 columns per cell of area a²·√3/2; a square lattice of constant a
+ * (with one column per cell) 1 / a².
+ * @param latticeConstantPm a, pm
+ * @param pointGroup '6mm', '3m' (honeycomb) or '4mm'
+ */
+export function columnDensityPerPm2(latticeConstantPm: number, pointGroup: string): number {
+  return /^4/.test(pointGroup) ? 1 / latticeConstantPm ** 2 : 2 / ((latticeConstantPm ** 2 * Math.sqrt(3)) / 2);
+}
+
+/**
  * Nearest-neighbour (bond) length in projection of a lattice, pm: the material's bond length when the
  * name is a known material ('graphene' 142, 'WSe2' 189.5), else the graphene-family host bond of the
  * element, else a / √3 of a family ('mx2'). Null when nothing is known.

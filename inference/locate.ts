@@ -26,7 +26,7 @@ import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateRequest } from './locateWorker.ts';
 import { bondVerdict, checkFrameLattice, runVerdict, type LatticeVerdict, type RunVerdict } from './applicability.ts';
 import { latticeAreaMask, uncoveredLattice, MISSED_LATTICE_MAX } from './latticeMask.ts';
-import { bondLengthPm } from './latticeScale.ts';
+import { bondLengthPm, columnDensityPerPm2 } from './latticeScale.ts';
 
 /** Settings of a locate run. */
 export interface LocateOptions {
@@ -211,7 +211,9 @@ export interface FrameCheck {
   latticeShare: number | null;
   /** Share of that lattice area with no detected column within 1.5 bond lengths, or null. */
   uncoveredShare: number | null;
-  /** uncoveredShare above {@link MISSED_LATTICE_MAX}. */
+  /** Share of the columns that lattice area should hold (column density x area) that were not detected, or null. */
+  missedColumnShare: number | null;
+  /** uncoveredShare or missedColumnShare above {@link MISSED_LATTICE_MAX}. */
   flagged: boolean;
   /** 1 where lattice has no detection, `[height * width]`, for the overlay; null when not computed. */
   uncovered: Uint8Array | null;
@@ -250,11 +252,13 @@ export function checkLocatedFrame(plan: LocatePlan, data: Float32Array, height: 
   }
   if (verdict) verdict = bondVerdict(verdict, atoms, px, bond);
   const spots = verdict?.applicable === true && verdict.model ? verdict.model.spotsPerPx : plan.pixel.verdict.applicable === true && plan.pixel.verdict.model ? plan.pixel.verdict.model.spotsPerPx : null;
-  if (!spots || (verdict && verdict.applicable === false)) return { frame, verdict, latticeShare: null, uncoveredShare: null, flagged: false, uncovered: null };
+  if (!spots || (verdict && verdict.applicable === false)) return { frame, verdict, latticeShare: null, uncoveredShare: null, missedColumnShare: null, flagged: false, uncovered: null };
   const area = latticeAreaMask(data, height, width, spots);
-  const cov = uncoveredLattice(area.mask, height, width, atoms, (1.5 * bond) / px);
-  const uncoveredShare = cov.uncoveredShare;
-  return { frame, verdict, latticeShare: area.share, uncoveredShare, flagged: uncoveredShare !== null && uncoveredShare > MISSED_LATTICE_MAX, uncovered: cov.uncovered };
+  const density = columnDensityPerPm2(plan.latticeConstantPm, plan.card.lattice.pointGroup) * px * px;
+  const cov = uncoveredLattice(area.mask, height, width, atoms, (1.5 * bond) / px, density);
+  const { uncoveredShare, missedColumnShare } = cov;
+  const flagged = (uncoveredShare ?? 0) > MISSED_LATTICE_MAX || (missedColumnShare ?? 0) > MISSED_LATTICE_MAX;
+  return { frame, verdict, latticeShare: area.share, uncoveredShare, missedColumnShare, flagged, uncovered: cov.uncovered };
 }
 
 /** The run-level summary of frame checks, as written to run.json (docs/schema.md). */
@@ -265,7 +269,15 @@ export interface ApplicabilitySummary extends RunVerdict {
   /** The first frame's measurements (Fourier peaks of both symmetry families, spacings, bond agreement). */
   firstFrame: LatticeVerdict;
   /** Missed lattice: mean and largest uncovered share over the checked frames, the threshold, flagged frames. */
-  missedLattice: { meanUncoveredShare: number | null; maxUncoveredShare: number | null; threshold: number; coverRadiusPm: number; flaggedFrames: number[] };
+  missedLattice: {
+    meanUncoveredShare: number | null;
+    maxUncoveredShare: number | null;
+    meanMissedColumnShare: number | null;
+    maxMissedColumnShare: number | null;
+    threshold: number;
+    coverRadiusPm: number;
+    flaggedFrames: number[];
+  };
 }
 
 /** Summarise frame checks for run.json and the report. */
@@ -275,9 +287,10 @@ export function summariseChecks(plan: LocatePlan, modelName: string, checks: Fra
   const byFrame = new Map(checks.map((c) => [c.frame, c]));
   const frames = rv.frames.map((f) => {
     const c = byFrame.get(f.frame);
-    return { ...f, bondAgreement: c?.verdict?.bondAgreement ?? null, latticeShare: r3(c?.latticeShare), uncoveredLatticeShare: r3(c?.uncoveredShare) };
+    return { ...f, bondAgreement: c?.verdict?.bondAgreement ?? null, latticeShare: r3(c?.latticeShare), uncoveredLatticeShare: r3(c?.uncoveredShare), missedColumnShare: r3(c?.missedColumnShare) };
   });
   const shares = checks.map((c) => c.uncoveredShare).filter((v): v is number => v !== null);
+  const missed = checks.map((c) => c.missedColumnShare).filter((v): v is number => v !== null);
   return {
     ...rv,
     frames,
@@ -287,6 +300,8 @@ export function summariseChecks(plan: LocatePlan, modelName: string, checks: Fra
     missedLattice: {
       meanUncoveredShare: shares.length ? r3(shares.reduce((a, b) => a + b, 0) / shares.length) : null,
       maxUncoveredShare: shares.length ? r3(Math.max(...shares)) : null,
+      meanMissedColumnShare: missed.length ? r3(missed.reduce((a, b) => a + b, 0) / missed.length) : null,
+      maxMissedColumnShare: missed.length ? r3(Math.max(...missed)) : null,
       threshold: MISSED_LATTICE_MAX,
       coverRadiusPm: Number((1.5 * planBondPm(plan)).toFixed(1)),
       flaggedFrames: checks.filter((c) => c.flagged).map((c) => c.frame),

@@ -10,6 +10,7 @@ import { latticeAreaMask, uncoveredLattice } from '../inference/latticeMask.ts';
 import { choosePixelSize } from '../inference/calibrationCheck.ts';
 import { honeycombImage } from '../training/simulator/lattices/honeycombImage.ts';
 import { MATERIALS } from '../models/materials.ts';
+import { columnDensityPerPm2 } from '../inference/latticeScale.ts';
 import { Random } from '../data/random.ts';
 
 const graphene = { lattice: 'graphene', latticeConstantPm: MATERIALS.graphene.aPm, pointGroup: '6mm' };
@@ -135,7 +136,15 @@ describe('latticeAreaMask and uncoveredLattice', () => {
     const v = checkFrameLattice(image, 128, 128, graphene, 10);
     const area = latticeAreaMask(image, 128, 128, v.model!.spotsPerPx);
     expect(area.share).toBeGreaterThan(0.9);
-    expect(uncoveredLattice(area.mask, 128, 128, columns, 1.5 * 14.2).uncoveredShare!).toBeLessThan(0.01);
+    const density = columnDensityPerPm2(MATERIALS.graphene.aPm, '6mm') * 10 * 10; // columns per px² at 10 pm/px
+    const full = uncoveredLattice(area.mask, 128, 128, columns, 1.5 * 14.2, density);
+    expect(full.uncoveredShare!).toBeLessThan(0.01);
+    expect(full.missedColumnShare!).toBeLessThan(0.05);
+    // every other column missed: no uncovered patch, but half the columns
+    const half = uncoveredLattice(area.mask, 128, 128, columns.filter((_, i) => i % 2 === 0), 1.5 * 14.2, density);
+    expect(half.uncoveredShare!).toBeLessThan(0.01);
+    expect(half.missedColumnShare!).toBeGreaterThan(0.45);
+    expect(half.missedColumnShare!).toBeLessThan(0.55);
     // a 40 px wide band of missed columns is found, in proportion to its area
     const missed = columns.filter((c) => c.x < 44 || c.x > 84);
     const cov = uncoveredLattice(area.mask, 128, 128, missed, 1.5 * 14.2);

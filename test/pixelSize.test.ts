@@ -50,7 +50,7 @@ describe('the callers use the one authority and the one lattice-scale module', (
     for (const f of files) {
       if (f === path.join('inference', 'latticeScale.ts')) continue;
       const src = read(f);
-      expect(src, f).not.toMatch(/HOST_BOND_PM|\b142 \/|\/ m\.spacingPx|d100 \/ /);
+      expect(src, f).not.toMatch(/HOST_BOND_PM|\b142 \/|d100 \/ /);
     }
     expect(read('dynamics/configurations/classifyConfigurations.ts')).toMatch(/pixelSizeFromBonds\(/);
     expect(read('inference/scaleFromAtoms.ts')).toMatch(/pixelSizeFromNearest\(/);

@@ -146,7 +146,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     const stopStrict = flags.strict && firstVerdict.applicable === false;
     if (stopStrict || plan.pixel.pixelSizePm.value == null) {
       const run = baseRun();
-      run.applicability = summariseChecks(plan, opts.model, [{ frame: 0, verdict: firstVerdict, latticeShare: null, uncoveredShare: null, flagged: false, uncovered: null }]);
+      run.applicability = summariseChecks(plan, opts.model, [{ frame: 0, verdict: firstVerdict, latticeShare: null, uncoveredShare: null, missedColumnShare: null, flagged: false, uncovered: null }]);
       run.outputs = ['run.json'];
       await writeRun(outDir, run);
       if (firstVerdict.applicable === false) process.stderr.write(`atomdyn locate: warning: ${notApplicableLine(input, opts.model, firstVerdict.reason)}\n`);
@@ -170,7 +170,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       if (overlays.has(f.frame)) {
         const name = `overlays/frame_${String(f.frame).padStart(4, '0')}.png`;
         const shade = check.uncovered && check.uncoveredShare !== null
-          ? { mask: check.uncovered, color: [255, 0, 255] as [number, number, number], label: `lattice without atoms ${(100 * check.uncoveredShare).toFixed(0)} %` }
+          ? { mask: check.uncovered, color: [255, 0, 255] as [number, number, number], label: `lattice without atoms ${(100 * check.uncoveredShare).toFixed(0)} % of area, ${(100 * (check.missedColumnShare ?? 0)).toFixed(0)} % of columns missed` }
           : undefined;
         await writeOverlayPng(path.join(outDir, name), data, stack.height, stack.width, f.atoms, {
           title: `frame ${f.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
@@ -190,7 +190,8 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
     else if (summary.applicable === 'unknown') lines.push(`could not tell whether the model ${opts.model} applies to ${input}: ${summary.reason}`);
     const ml = summary.missedLattice;
     if (ml.flaggedFrames.length) {
-      lines.push(`${(100 * ml.maxUncoveredShare!).toFixed(0)} % of the lattice area has no detected column (frame(s) ${ml.flaggedFrames.slice(0, 5).join(', ')}${ml.flaggedFrames.length > 5 ? ', ...' : ''}; tinted magenta on the overlays)`);
+      const frames = `frame(s) ${ml.flaggedFrames.slice(0, 5).join(', ')}${ml.flaggedFrames.length > 5 ? ', ...' : ''}`;
+      lines.push(`missed lattice: up to ${(100 * (ml.maxMissedColumnShare ?? 0)).toFixed(0)} % of the lattice's columns were not detected and ${(100 * (ml.maxUncoveredShare ?? 0)).toFixed(0)} % of the lattice area has no detected column nearby (${frames}; tinted magenta on the overlays)`);
     }
     for (const l of lines) process.stderr.write(`atomdyn locate: warning: ${l}\n`);
     run.warnings.push(...lines);

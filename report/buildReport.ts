@@ -83,7 +83,12 @@ function summarySection(f: RunFolder): Section {
 function applicabilitySection(f: RunFolder): Section | null {
   const loc = runChain(f.run).find((r) => r.step === 'locate');
   const a = loc?.applicability as
-    | { applicable: boolean | 'unknown'; reason: string; model: string; missedLattice?: { meanUncoveredShare: number | null; maxUncoveredShare: number | null; threshold: number; flaggedFrames: number[] } }
+    | {
+        applicable: boolean | 'unknown';
+        reason: string;
+        model: string;
+        missedLattice?: { meanUncoveredShare: number | null; maxUncoveredShare: number | null; meanMissedColumnShare?: number | null; maxMissedColumnShare?: number | null; threshold: number; flaggedFrames: number[] };
+      }
     | undefined;
   if (!a) return null;
   const verdict = a.applicable === true ? 'yes' : a.applicable === false ? '<strong>no</strong>' : 'unknown';
@@ -93,7 +98,9 @@ function applicabilitySection(f: RunFolder): Section | null {
   ];
   const ml = a.missedLattice;
   if (ml && ml.meanUncoveredShare !== null) {
-    rows.push(['lattice area without detected columns', `${fmt(100 * ml.meanUncoveredShare, 1)} % (largest ${fmt(100 * (ml.maxUncoveredShare ?? 0), 1)} %; frames above ${fmt(100 * ml.threshold, 0)} %: ${ml.flaggedFrames.length ? esc(ml.flaggedFrames.join(', ')) + ', tinted magenta on the overlays' : 'none'})`]);
+    if (ml.meanMissedColumnShare != null) rows.push(["lattice columns not detected", `${fmt(100 * ml.meanMissedColumnShare, 1)} % (largest ${fmt(100 * (ml.maxMissedColumnShare ?? 0), 1)} %)`]);
+    rows.push(['lattice area without a detected column nearby', `${fmt(100 * ml.meanUncoveredShare, 1)} % (largest ${fmt(100 * (ml.maxUncoveredShare ?? 0), 1)} %)`]);
+    rows.push([`frames above ${fmt(100 * ml.threshold, 0)} %`, ml.flaggedFrames.length ? `${esc(ml.flaggedFrames.join(', '))} (uncovered lattice tinted magenta on their overlays)` : 'none']);
   }
   return { id: 'applicability', title: 'Does the model apply?', html: `<table>${rows.map(([k, v]) => `<tr><th class="text">${k}</th><td class="text">${v}</td></tr>`).join('')}</table>` };
 }

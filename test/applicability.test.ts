@@ -12,6 +12,11 @@ import { honeycombImage } from '../training/simulator/lattices/honeycombImage.ts
 import { MATERIALS } from '../models/materials.ts';
 import { columnDensityPerPm2 } from '../inference/latticeScale.ts';
 import { Random } from '../data/random.ts';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { newRun } from '../data/runMetadata.ts';
+import { buildReport } from '../report/buildReport.ts';
 
 const graphene = { lattice: 'graphene', latticeConstantPm: MATERIALS.graphene.aPm, pointGroup: '6mm' };
 
@@ -150,5 +155,26 @@ describe('latticeAreaMask and uncoveredLattice', () => {
     const cov = uncoveredLattice(area.mask, 128, 128, missed, 1.5 * 14.2);
     expect(cov.uncoveredShare!).toBeGreaterThan(0.1);
     expect(cov.uncoveredShare!).toBeLessThan(0.35);
+  });
+});
+
+describe('report section', () => {
+  it("shows the verdict, its reason and the missed lattice of locate's run.json", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-applicability-report-'));
+    const run = newRun('locate', ['locate', 'x.hspy']);
+    run.applicability = {
+      applicable: false,
+      reason: 'not graphene: a 4-fold lattice',
+      model: 'graphene-si',
+      frames: [],
+      missedLattice: { meanUncoveredShare: 0.18, maxUncoveredShare: 0.18, meanMissedColumnShare: 0.4, maxMissedColumnShare: 0.4, threshold: 0.2, flaggedFrames: [0] },
+    };
+    writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
+    const html = readFileSync(await buildReport(dir), 'utf8');
+    const section = html.match(/<section id="applicability">[\s\S]*?<\/section>/)?.[0] ?? '';
+    expect(section).toMatch(/model graphene-si applies<\/th><td class="text"><strong>no<\/strong>/);
+    expect(section).toContain('not graphene: a 4-fold lattice');
+    expect(section).toMatch(/lattice columns not detected<\/th><td class="text">40 %/);
+    expect(section).toMatch(/frames above 20 %<\/th><td class="text">0 /);
   });
 });

@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AtomdynError } from '../data/errors.ts';
+import { AtomdynError, ModelNotApplicableError } from '../data/errors.ts';
 import { packageRoot } from '../data/packagePaths.ts';
 import { COMMANDS } from './commandList.ts';
 
@@ -42,7 +42,8 @@ export async function buildProgram(): Promise<Command> {
 }
 
 /**
- * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 1 a bug.
+ * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 3 the model
+ * does not apply to the input under `--strict` (inference/applicability.ts), 1 a bug.
  * Set ATOMDYN_DEBUG=1 to print stacks of input errors too.
  */
 export async function main(argv: string[]): Promise<number> {
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof AtomdynError) {
       process.stderr.write(`atomdyn: ${e.message}\n`);
       if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${e.stack}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ''}\n`);
-      return 2;
+      return e instanceof ModelNotApplicableError ? e.exitCode : 2;
     }
     process.stderr.write(`atomdyn: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
     return 1;

@@ -37,3 +37,12 @@ export async function withSource<T>(source: string, what: string, fn: () => Prom
     throw new AtomdynError(source, `${what}: ${msg}`, { cause: e });
   }
 }
+
+/**
+ * The model does not apply to the input (inference/applicability.ts says `applicable: false`) and the
+ * user asked to stop in that case (`--strict`). The CLI prints it as one line and exits with code 3.
+ */
+export class ModelNotApplicableError extends AtomdynError {
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode = 3;
+}

@@ -118,6 +118,15 @@ export function unknown<T>(): Sourced<T> {
 }
 
 /**
+ * A value inherited from a previous step's run.json: its origin is kept ('file', 'lattice', ...),
+ * except that a command-line value becomes 'run.json' (it was given to that step, not to this one).
+ * Unknown (null) values stay unknown.
+ */
+export function inheritSourced<T>(s: Sourced<T> | null | undefined): Sourced<T> {
+  return s && s.value !== null && s.value !== undefined ? { ...s, origin: s.origin === 'command-line' ? 'run.json' : s.origin } : unknown<T>();
+}
+
+/**
  * Pick the first known value in precedence order (command line, run.json, file, ...).
  * @param candidates values in decreasing precedence; null/undefined entries are skipped
  */
@@ -132,8 +141,6 @@ export function pickSourced<T>(...candidates: Array<Sourced<T> | null | undefine
  *   species are inherited (origin becomes 'run.json' unless it was already more specific)
  */
 export function newRun(step: string, command: string[], previous?: RunMetadata | null): RunMetadata {
-  const inherit = <T>(s: Sourced<T> | undefined): Sourced<T> =>
-    s && s.value !== null ? { ...s, origin: s.origin === 'command-line' ? 'run.json' : s.origin } : unknown<T>();
   return {
     schema: 'atomdyn-run/1',
     step,
@@ -142,8 +149,8 @@ export function newRun(step: string, command: string[], previous?: RunMetadata |
     source: previous?.source ?? null,
     inputs: [],
     frames: previous?.frames ?? null,
-    pixelSizePm: inherit(previous?.pixelSizePm),
-    frameTimeS: inherit(previous?.frameTimeS),
+    pixelSizePm: inheritSourced(previous?.pixelSizePm),
+    frameTimeS: inheritSourced(previous?.frameTimeS),
     lattice: previous?.lattice ?? null,
     model: previous?.model ?? null,
     species: { ...(previous?.species ?? {}) },

@@ -13,11 +13,13 @@ import { classesSection } from './sections/classes.ts';
 import { noConfigurationsSection } from './sections/noConfigurations.ts';
 import { dwellSection, eventsSection, kineticsSection, timelinesSection, timescalesSection } from './sections/kinetics.ts';
 import { reproduceSection } from './sections/reproduce.ts';
+import { applicabilitySection } from './sections/applicability.ts';
 import { otherFiguresSection } from './sections/otherFigures.ts';
 
 /** Every section, in page order. */
 export const SECTIONS: readonly SectionBuilder[] = [
   summarySection,
+  applicabilitySection,
   knownAnswerSection,
   atomsSection,
   trajectoriesSection,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { measureLatticeSpacing, firstOrderSpacingPm } from '../inference/latticeSpacing.ts';
+import { measureLatticeSpacing } from '../inference/latticeSpacing.ts';
+import { firstOrderSpacingPm } from '../inference/latticeScale.ts';
 import { choosePixelSize } from '../inference/calibrationCheck.ts';
 import { Random } from '../data/random.ts';
 import { honeycombColumns, renderColumns } from '../training/simulator/lattices/honeycombImage.ts';

@@ -182,7 +182,7 @@ describe('atomdyn track (command line)', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(900);
     const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
-    expect(runJson).toMatchObject({ schema: 'atomdyn-run/1', step: 'track', source: '/data/movie.tif', pixelSizePm: { value: 14.2, origin: 'run.json' } });
+    expect(runJson).toMatchObject({ schema: 'atomdyn-run/1', step: 'track', source: '/data/movie.tif', pixelSizePm: { value: 14.2, origin: 'file' } }); // run.json's value keeps its origin (data/pixelSize.ts)
     expect(runJson.parameters.searchRangePx).toBeCloseTo(100 / 14.2, 9);
     expect(runJson.parameters.searchRangeOrigin).toBe('command-line');
     expect(runJson.previous.step).toBe('locate');

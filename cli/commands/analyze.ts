@@ -9,6 +9,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { bondLengthPm } from '../../inference/latticeScale.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
 import { finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
@@ -211,6 +212,7 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.backend && f.backend !== 'auto') a.push('--backend', f.backend);
   if (f.frameRange) a.push('--frame-range', f.frameRange);
   if (f.roi) a.push('--roi', f.roi);
+  if (f.strict) a.push('--strict');
   return a;
 }
 
@@ -238,6 +240,7 @@ export function register(program: Command): void {
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
+    .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
       'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).\n' +
       'Re-runs: a folder that holds a run is refused unless --overwrite; the new run is written beside it and\n' +

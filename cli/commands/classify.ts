@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
 import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { newRun, readRunBeside, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
@@ -268,14 +269,7 @@ export function register(program: Command): void {
       const progress = terminalProgress();
       const inp = await loadInput(table);
       const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
-      const pixel = pickSourced<number>(
-        cliPixel !== undefined ? { value: cliPixel, origin: 'command-line' } : null,
-        // the previous step's value keeps its own origin (file, lattice, ...); a command-line value becomes 'run.json'
-        inp.previous?.pixelSizePm?.value
-          ? { ...inp.previous.pixelSizePm, origin: inp.previous.pixelSizePm.origin === 'command-line' ? 'run.json' : inp.previous.pixelSizePm.origin }
-          : null,
-        inp.filePixelSize,
-      );
+      const pixel = resolvePixelSize({ commandLinePm: cliPixel, runJson: inp.previous?.pixelSizePm, file: inp.filePixelSize });
       const card = (inp.previous?.model as { card?: unknown } | null)?.card;
       const c = (card && typeof card === 'object' ? card : {}) as Record<string, unknown>;
       const lat = (c.lattice && typeof c.lattice === 'object' ? c.lattice : {}) as Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { AtomdynError } from '../../data/errors.ts';
+import { AtomdynError, ModelNotApplicableError } from '../../data/errors.ts';
 import { finalPaths, withRunFolder } from '../../data/runFolder.ts';
 import { inRegion, parseFrameRange, parseRegion, selectFrames, type FrameRange, type Region } from '../../data/frameSelection.ts';
 import { writeCsv, type Cell, type Table } from '../../data/csvTable.ts';
@@ -17,7 +17,19 @@ import { writeResultsHdf5 } from '../../data/writers/hdf5Results.ts';
 import { activeBackend, type BackendChoice } from '../../models/tensorBackend.ts';
 import { PRETRAINED_MODELS, resolveModelPath } from '../../models/registry.ts';
 import { MATERIALS, materialByName, parseSpeciesElements } from '../../models/materials.ts';
-import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
+import {
+  applicabilityFrames,
+  atomsColumns,
+  atomsRows,
+  checkLocatedFrame,
+  locateIter,
+  planLocate,
+  summariseChecks,
+  unknownPixelSizeMessage,
+  type FrameCheck,
+  type LocateOptions,
+  type LocatedFrame,
+} from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 import { locateClassical } from '../../inference/classicalLocate.ts';
 
@@ -45,6 +57,7 @@ export interface LocateFlags {
   atomSpacing?: string;
   sublattices?: string;
   aSite?: string;
+  strict?: boolean;
 }
 
 /** The model to use: --model, else the default of --lattice, else graphene-si. */
@@ -136,28 +149,80 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedL
  * `analyze` and tests. Options are checked before the input is opened, the input (header only) and
  * the --out folder before any frame is read. With a frame range only those frames are processed;
  * with a region, the atoms found on whole frames that lie in it are kept (the same atoms as a full
- * run restricted to it); `frame`, `x`, `y` in atoms.csv stay the full movie's.
+ * run restricted to it); `frame`, `x`, `y` in atoms.csv stay the full movie's. Does the model apply
+ * (inference/applicability.ts) is checked on the first frame before the network runs and on located
+ * frames after; run.json records the verdict (`applicability`) and the missed lattice.
  * @returns the atoms table and the run metadata written
- * @throws AtomdynError for bad input, flags, models or --out folders (one line, naming the file or flag)
+ * @throws AtomdynError for bad input, flags, models or --out folders (one line, naming the file or flag),
+ *   and when the pixel size stays unknown (run.json with the verdict is still written);
+ *   ModelNotApplicableError (exit code 3) under --strict when the model does not apply
  */
 export async function runLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
   if (flags.model === 'classical') return runClassicalLocate(input, flags, command);
   const parsed = locateOptionsFromFlags(flags);
   const full = await openFrames(input, { dataset: flags.dataset });
+  let stop: Error | null = null;
   try {
     const selection = selectFrames(full, parsed.frameRange, parsed.roi);
     const stack = selection.stack;
     const inputs = [path.resolve(input), path.join(path.dirname(path.resolve(input)), 'run.json')];
     if (flags.model && /[/\\]/.test(flags.model)) inputs.push(path.resolve(flags.model));
-    return await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+    const result = await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
       const outDir = folder.dir;
       const previous = readRunBeside(path.resolve(input));
       const opts: LocateOptions = { ...parsed.options, runJsonPixelSize: previous?.pixelSizePm ?? null, progress: terminalProgress() };
       const plan = await planLocate(full, opts); // the pixel size from the movie's first frame, as a full run
       for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
+      const baseRun = (): RunMetadata => {
+        const run = newRun('locate', command, previous);
+        run.source = previous?.source ?? path.resolve(input);
+        run.inputs = [path.resolve(input)];
+        run.frames = { count: full.count, height: full.height, width: full.width };
+        if (parsed.frameRange || parsed.roi) {
+          run.selection = {
+            frameRange: parsed.frameRange ? { ...parsed.frameRange, stop: parsed.frameRange.stop ?? full.count } : null,
+            roi: parsed.roi,
+            frames: selection.frames.length,
+          };
+        }
+        run.pixelSizePm = plan.pixel.pixelSizePm;
+        if (full.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = full.calibration.frameTimeS;
+        run.lattice = plan.material;
+        run.model = { name: opts.model, card: plan.card };
+        run.species = plan.elements;
+        run.parameters = {
+          dataset: flags.dataset ?? null,
+          refine: opts.frame?.refine,
+          hotPixels: opts.frame?.hotPixels,
+          strict: !!flags.strict,
+          latticeConstantPm: plan.latticeConstantPm,
+          measuredPixelSizePm: plan.pixel.measuredPm,
+          stackCalibration: full.calibration,
+          fileMetadata: full.metadata,
+        };
+        run.warnings = [...plan.pixel.warnings];
+        return run;
+      };
+      // stop before the network when the first frame already says the model does not apply (--strict),
+      // or when the pixel size stayed unknown: the run (run.json only) still records the verdict
+      const firstVerdict = plan.pixel.verdict;
+      const stopStrict = flags.strict && firstVerdict.applicable === false;
+      if (stopStrict || plan.pixel.pixelSizePm.value == null) {
+        const run = baseRun();
+        run.applicability = summariseChecks(plan, opts.model, [{ frame: 0, verdict: firstVerdict, latticeShare: null, uncoveredShare: null, missedColumnShare: null, flagged: false, uncovered: null }]);
+        run.outputs = [];
+        await folder.commit(run);
+        if (firstVerdict.applicable === false) process.stderr.write(`atomdyn locate: warning: ${notApplicableLine(input, opts.model, firstVerdict.reason)}\n`);
+        stop = stopStrict
+          ? new ModelNotApplicableError(input, `the model ${opts.model} does not apply (--strict): ${firstVerdict.reason}`)
+          : new AtomdynError(input, unknownPixelSizeMessage(plan));
+        return null;
+      }
       const overlays = overlayFrames(stack.count, parsed.overlayEvery);
+      const checkFrames = applicabilityFrames(stack.count);
       const rows: Array<Record<string, Cell>> = [];
       const frames: LocatedFrame[] = [];
+      const checks: FrameCheck[] = [];
       const outputs = ['atoms.csv', 'results.h5'];
       for await (const f of locateIter(stack, plan, opts)) {
         // back to the full movie's frame numbers and pixels
@@ -165,53 +230,57 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
         const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms };
         frames.push(atFull);
         rows.push(...atomsRows(atFull, plan));
+        if (!overlays.has(f.frame) && !checkFrames.has(f.frame)) continue;
+        const data = await stack.readFrame(f.frame);
+        // the checks see every atom of the whole frame (the region only selects what is written)
+        const check = checkLocatedFrame(plan, data, stack.height, stack.width, atFull.frame, f.atoms, checkFrames.has(f.frame));
+        checks.push(check);
         if (overlays.has(f.frame)) {
           const name = `overlays/frame_${String(atFull.frame).padStart(4, '0')}.png`;
-          await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, atFull.atoms, {
+          const shade = check.uncovered && check.uncoveredShare !== null
+            ? { mask: check.uncovered, color: [255, 0, 255] as [number, number, number], label: `lattice without atoms ${(100 * check.uncoveredShare).toFixed(0)} % of area, ${(100 * (check.missedColumnShare ?? 0)).toFixed(0)} % of columns missed` }
+            : undefined;
+          await writeOverlayPng(path.join(outDir, name), data, stack.height, stack.width, atFull.atoms, {
             title: `frame ${atFull.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
+            shade,
           });
           outputs.push(name);
         }
       }
       const calibrated = plan.pixel.pixelSizePm.value != null;
       const table: Table = { columns: atomsColumns(calibrated), rows };
-      const run = newRun('locate', command, previous);
-      run.source = previous?.source ?? path.resolve(input);
-      run.inputs = [path.resolve(input)];
-      run.frames = { count: full.count, height: full.height, width: full.width };
-      if (parsed.frameRange || parsed.roi) {
-        run.selection = {
-          frameRange: parsed.frameRange ? { ...parsed.frameRange, stop: parsed.frameRange.stop ?? full.count } : null,
-          roi: parsed.roi,
-          frames: selection.frames.length,
-        };
-      }
-      run.pixelSizePm = plan.pixel.pixelSizePm;
-      if (full.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = full.calibration.frameTimeS;
-      run.lattice = plan.material;
-      run.model = { name: opts.model, card: plan.card };
-      run.species = plan.elements;
+      const run = baseRun();
       run.backend = activeBackend()?.name ?? null;
-      run.parameters = {
-        dataset: flags.dataset ?? null,
-        refine: opts.frame?.refine,
-        hotPixels: opts.frame?.hotPixels,
-        latticeConstantPm: plan.latticeConstantPm,
-        measuredPixelSizePm: plan.pixel.measuredPm,
-        stackCalibration: full.calibration,
-        fileMetadata: full.metadata,
-      };
-      run.warnings = [...plan.pixel.warnings];
+      const summary = summariseChecks(plan, opts.model, checks);
+      run.applicability = summary;
+      const lines: string[] = [];
+      if (summary.applicable === false) lines.push(notApplicableLine(input, opts.model, summary.reason));
+      else if (summary.applicable === 'unknown') lines.push(`could not tell whether the model ${opts.model} applies to ${input}: ${summary.reason}`);
+      const ml = summary.missedLattice;
+      if (ml.flaggedFrames.length) {
+        const fr = `frame(s) ${ml.flaggedFrames.slice(0, 5).join(', ')}${ml.flaggedFrames.length > 5 ? ', ...' : ''}`;
+        lines.push(`missed lattice: up to ${(100 * (ml.maxMissedColumnShare ?? 0)).toFixed(0)} % of the lattice's columns were not detected and ${(100 * (ml.maxUncoveredShare ?? 0)).toFixed(0)} % of the lattice area has no detected column nearby (${fr}; tinted magenta on the overlays)`);
+      }
+      for (const l of lines) process.stderr.write(`atomdyn locate: warning: ${l}\n`);
+      run.warnings.push(...lines);
       run.outputs = [...outputs, 'run.json'];
       await writeCsv(path.join(outDir, 'atoms.csv'), table);
       const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
       await writeResultsHdf5(path.join(outDir, 'results.h5'), { run: finalPaths(run), tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
       await folder.commit(run);
+      if (flags.strict && summary.applicable === false) stop = new ModelNotApplicableError(input, `the model ${opts.model} does not apply (--strict): ${summary.reason}`);
       return { table, run, frames };
     });
+    if (stop) throw stop;
+    return result!;
   } finally {
     await full.close();
   }
+}
+
+/** The one-line warning when the model does not apply. */
+function notApplicableLine(input: string, model: string, reason: string): string {
+  return `the model ${model} does not apply to ${input}: ${reason}`;
 }
 
 export function register(program: Command): void {
@@ -234,12 +303,17 @@ export function register(program: Command): void {
     .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
     .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')
+    .option('--strict', 'exit with code 3 when the frames do not look like the model\'s lattice (run.json still records why)')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
-      'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
+      'Before the network runs, the frame\'s Fourier peaks are compared with the model\'s lattice (symmetry and spacing):\n' +
+      'run.json "applicability" says applicable true/false/unknown with the reason; --strict exits 3 when false.\n' +
+      'The file\'s pixel size is replaced by the lattice-derived one only when the frame is the model\'s lattice and they\n' +
+      'differ by more than 5 %; a file without calibration and without the model\'s lattice needs --pixel-size PM.\n' +
+      'Lattice areas without detected columns are tinted magenta on the overlays (run.json "missedLattice").\n' +
       'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
     .action(async (input: string, flags: LocateFlags) => {
       const { table, run } = await runLocate(input, flags, process.argv.slice(2));

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
@@ -106,17 +107,10 @@ export function register(program: Command): void {
       // openFrames protects the movie as an input and accepts FILE:DATASET for containers
       if (flags.frames) movie = await openFrames(flags.frames);
       try {
-        // calibration: command line > run.json > movie metadata
+        // calibration: command line > run.json > movie metadata (data/pixelSize.ts)
         const cli = positiveNumber(flags.pixelSize, '--pixel-size');
         if (cli === 0) throw new AtomdynError('--pixel-size', 'must be positive');
-        const pixel: Sourced<number> =
-          cli !== undefined
-            ? { value: cli, origin: 'command-line' }
-            : previous?.pixelSizePm?.value
-              ? { ...previous.pixelSizePm, origin: 'run.json' }
-              : movie?.calibration.pixelSizePm.value
-                ? { ...movie.calibration.pixelSizePm }
-                : { value: null, origin: 'none' };
+        const pixel: Sourced<number> = resolvePixelSize({ commandLinePm: cli, runJson: previous?.pixelSizePm, file: movie?.calibration.pixelSizePm });
         const px = pixel.value ?? null;
         let scan: number | null = null;
         if (flags.scanDrift !== undefined) {

@@ -12,6 +12,7 @@ import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
 import { finalPath, withRunFolder } from '../../data/runFolder.ts';
 import { newRun, pickSourced, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
@@ -88,7 +89,7 @@ export async function runTransitions(input: string, flags: TransitionsFlags, com
     const outDir = folder.dir;
     const run = newRun('transitions', command, previous);
     const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
-    run.pixelSizePm = pickSourced(cli(number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm')), run.pixelSizePm);
+    run.pixelSizePm = resolvePixelSize({ commandLinePm: number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm'), runJson: previous?.pixelSizePm });
     run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
     const pixel = run.pixelSizePm.value;
     const frameTime = run.frameTimeS.value;

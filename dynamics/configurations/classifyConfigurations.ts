@@ -35,11 +35,10 @@ import { PCA, type PCAJSON, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
 import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments, type FitReport } from './modelSelection.ts';
 import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
-import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 import { Random } from '../../data/random.ts';
-import { hostBondPm } from '../../models/materials.ts';
 import { describeCentres, type CentreInstance, type ComplexSummary, type ConfigurationRow } from './describeCentres.ts';
 import { applyFittedClassifier, classMeans, type ClassifyMethod, type FitOutcome, type FittedNeighbourClassifier } from './fittedClassifier.ts';
+import { bondLengthPm, pixelSizeFromBonds } from '../../inference/latticeScale.ts';
 
 export type { ClassifyMethod, ConfigurationRow };
 
@@ -222,8 +221,6 @@ export interface ClassifyResult {
   settings: Record<string, unknown>;
 }
 
-/** Bond length of the host element used to derive a pixel size from the lattice (pm). */
-const HOST_BOND_PM: Record<string, number> = { C: 142 };
 
 type Instance = CentreInstance;
 
@@ -268,11 +265,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   } else {
     const derived = deriveScale(frames, host);
     if (derived === null) {
-      throw new AtomdynError('--pixel-size', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of known length: ${Object.keys(HOST_BOND_PM).join(', ')}); give --pixel-size PM`);
+      throw new AtomdynError('--pixel-size', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of a known length, models/materials.ts); give --pixel-size PM`);
     }
     scale = derived;
     scaleOrigin = 'lattice';
-    warnings.push(`pixel size unknown: ${scale.toFixed(2)} pm/px derived from the ${host}-${host} bond length (${HOST_BOND_PM[host]} pm); neighbour vectors are in px`);
+    warnings.push(`pixel size unknown: ${scale.toFixed(2)} pm/px derived from the ${host}-${host} bond length (${bondLengthPm(null, host)} pm); neighbour vectors are in px`);
   }
   // descriptor units: pm, or (uncalibrated) px of the movie the classifier was fitted on
   const units: 'pm' | 'px' = applied ? applied.units : scaleOrigin === 'given' ? 'pm' : 'px';
@@ -307,7 +304,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   if (applied) rMaxPm = applied.rMax / pmToUnits;
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
   let stride = strideOf(spec);
-  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (hostBondPm(host) ?? 150);
+  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (bondLengthPm(null, host) ?? 150);
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
 
   // --- per frame: chemistry, orientation, descriptors
@@ -530,38 +527,14 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
 }
 
 /**
- * Pixel size from the host lattice: the median length of host-host bonds (pairs within 1.25 times
- * the median nearest-neighbour distance, which alone is biased short by noise), against the host's
- * bond length. Uses up to 20 frames. Returns null without enough host atoms.
+ * Pixel size from the host lattice's bonds (inference/latticeScale.ts, the one module for lattice-derived
+ * scales; the bond length comes from models/materials.ts). Returns null without enough host atoms.
  */
 function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): number | null {
-  const bond = HOST_BOND_PM[host];
+  const bond = bondLengthPm(null, host);
   if (!bond) return null;
-  const nn: number[] = [];
-  const grids: Array<{ hosts: AtomRecord[]; grid: SpatialGrid }> = [];
-  for (const fr of frames.slice(0, 20)) {
-    const hosts = fr.atoms.filter((a) => a.element === host);
-    if (hosts.length < 10) continue;
-    const grid = new SpatialGrid(hosts.map((a) => a.x), hosts.map((a) => a.y), 8);
-    grids.push({ hosts, grid });
-    hosts.forEach((a, i) => {
-      const [n] = grid.nearestK(a.x, a.y, 1, Infinity, i);
-      if (n) nn.push(Math.sqrt(n.d2));
-    });
-  }
-  if (nn.length < 10) return null;
-  nn.sort((x, y) => x - y);
-  const d0 = nn[Math.floor(nn.length / 2)];
-  const bonds: number[] = [];
-  for (const { hosts, grid } of grids) {
-    hosts.forEach((a, i) => {
-      for (const n of grid.within(a.x, a.y, 1.25 * d0, i)) if (n.index > i) bonds.push(Math.sqrt(n.d2));
-    });
-  }
-  bonds.sort((x, y) => x - y);
-  return bond / bonds[Math.floor(bonds.length / 2)];
+  return pixelSizeFromBonds(frames.map((fr) => fr.atoms.filter((a) => a.element === host)), bond);
 }
-
 
 /** Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored frames). */
 async function cutWindows(

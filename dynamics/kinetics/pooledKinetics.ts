@@ -25,7 +25,7 @@
  */
 import { AtomdynError } from '../../data/errors.ts';
 import { chiSquareSurvival } from '../../numerics/chiSquare.ts';
-import { ratesOfModel, type RateEstimate } from './beamRates.ts';
+import { ratesOfModel, ratesToJSON, type RateEstimate } from './beamRates.ts';
 import { stronglyConnectedSets } from './connectedSets.ts';
 import { zeros, type CountingMode } from './countMatrix.ts';
 import type { MarkovModel } from './markovModel.ts';
@@ -359,4 +359,36 @@ export function poolKinetics(movies: readonly MovieSequences[], opts: PoolOption
     states: names, lagFrames: Object.fromEntries(movies.map((m, k) => [m.id, lags.frames[k]])), lagSeconds: lags.seconds,
     counts: pooled, model, rates, movies: perMovie, homogeneity, groupBy, groups, groupHomogeneity, notes,
   };
+}
+
+/** The `format` of pooled.json; the number is the version. */
+export const POOLED_FORMAT = 'atomdyn-pooled-kinetics/1';
+
+/** JSON numbers: NaN and infinities become null. */
+function finiteOrNull(doc: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(doc, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
+
+/** One member (movie or group) as pooled.json writes it. */
+function memberToJSON(m: PoolMember): Record<string, unknown> {
+  return {
+    id: m.id, movies: m.movies, lag_frames: m.lagFrames,
+    n_trajectories: m.counts.trajectories, n_observed_frames: m.counts.observedFrames, n_pairs: m.counts.pairs,
+    counts: m.counts.counts, matrix: m.model.matrix, ci_low: m.model.interval.low, ci_high: m.model.interval.high,
+    g: m.test.g, df: m.test.df, p_value: m.test.pValue, p_holm: m.pAdjusted, rates: m.rates ? ratesToJSON(m.rates) : null,
+  };
+}
+
+/**
+ * The content of pooled.json (docs/schema.md); NaN and infinite numbers become null.
+ * @param p pooled kinetics ({@link poolKinetics})
+ */
+export function pooledToJSON(p: PooledKinetics): Record<string, unknown> {
+  const test = (t: HomogeneityTest) => ({ g: t.g, df: t.df, p_value: t.pValue });
+  return finiteOrNull({
+    format: POOLED_FORMAT, states: p.states, lag_frames: p.lagFrames, lag_time_s: p.lagSeconds,
+    model: p.model.toJSON(), rates: p.rates ? ratesToJSON(p.rates) : null,
+    homogeneity: test(p.homogeneity), movies: p.movies.map(memberToJSON),
+    group_by: p.groupBy, groups: p.groups.map(memberToJSON), group_homogeneity: test(p.groupHomogeneity), notes: p.notes,
+  });
 }

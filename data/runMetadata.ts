@@ -67,9 +67,29 @@ export interface RunMetadata {
   outputs: string[];
   /** Warnings shown to the user (calibration disagreements, ambiguous registration, ...). */
   warnings: string[];
+  /**
+   * Part of the movie this chain analysed (`--frame-range`, `--roi` of locate/analyze); absent for
+   * the whole movie. Frame numbers and pixel coordinates in every table stay the full movie's.
+   */
+  selection?: RunSelection | null;
+  /**
+   * True in a finished run: run.json is written last, in a temporary folder that is then moved to
+   * the --out folder (data/runFolder.ts). Absent while a run is being written.
+   */
+  complete?: boolean;
   /** The previous step's run.json, embedded, so one file tells the whole chain. */
   previous?: RunMetadata | null;
   [extra: string]: unknown;
+}
+
+/** The part of a movie a run analysed (run.json `selection`). */
+export interface RunSelection {
+  /** Frames `start, start + step, ...` below `stop` (0-based, stop exclusive), or null for all. */
+  frameRange: { start: number; stop: number; step: number } | null;
+  /** Region in input pixels (`x`, `y` = first column and row), or null for whole frames. */
+  roi: { x: number; y: number; width: number; height: number } | null;
+  /** Number of frames selected. */
+  frames: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -125,6 +145,7 @@ export function newRun(step: string, command: string[], previous?: RunMetadata |
     lattice: previous?.lattice ?? null,
     model: previous?.model ?? null,
     species: { ...(previous?.species ?? {}) },
+    ...(previous?.selection ? { selection: previous.selection } : {}),
     backend: null,
     versions: versions(),
     seed: null,

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
+import { finalPath } from '../data/runFolder.ts';
 import type { RunMetadata } from '../data/runMetadata.ts';
 import { drawFrameSvg } from './frameDrawing.ts';
 import { esc, figure, fmt, img, keyValues, page, STATE_COLOURS, type Section } from './htmlPage.ts';
@@ -48,7 +49,7 @@ function summarySection(f: RunFolder): Section {
   const first = chain[0];
   const last = chain[chain.length - 1];
   const rows: Array<[string, string]> = [];
-  rows.push(['run folder', esc(f.dir)]);
+  rows.push(['run folder', esc(finalPath(f.dir))]);
   if (last) {
     rows.push(['source', esc(last.source ?? first?.source ?? 'unknown')]);
     const fr = last.frames ?? first?.frames;
@@ -300,7 +301,7 @@ export async function buildReport(runDir: string, opts: ReportOptions = {}): Pro
   sections.push(reproduceSection(f));
   const chain = runChain(f.run);
   const source = chain[chain.length - 1]?.source ?? chain[0]?.source;
-  const title = `atomdyn report: ${source ? path.basename(source) : path.basename(f.dir)}`;
+  const title = `atomdyn report: ${source ? path.basename(source) : path.basename(finalPath(f.dir))}`;
   const subtitle = `${chain.length ? chain.map((r) => r.step).join(' → ') : 'run'} · built ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`;
   const out = path.resolve(opts.out ?? path.join(f.dir, 'report.html'));
   await writeFileAtomic(out, page(title, subtitle, sections));

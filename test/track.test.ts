@@ -203,7 +203,7 @@ describe('atomdyn track (command line)', () => {
     const r = run(['track', inPlace, '--out', dir]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/refusing to overwrite an input file/);
+    expect(r.stderr).toMatch(/--out: '.*' is the input's folder .*tracks\.csv; outputs never go beside or over the inputs/);
     const bad = run(['track', atoms, '--out', path.join(dir, 'o2'), '--search-range', 'far']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--search-range: 'far' is not a length/);

@@ -11,13 +11,17 @@ import path from 'node:path';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
+import { finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
+import { selectFrames } from '../../data/frameSelection.ts';
 import { readCsv, type Table } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { newRun, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
 import { writeResultsHdf5, type ResultTable } from '../../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../../report/eventCrops.ts';
 import { buildReport } from '../../report/buildReport.ts';
-import { runLocate, type LocateFlags } from './locate.ts';
+import { locateOptionsFromFlags, runLocate, type LocateFlags, type ParsedLocateFlags } from './locate.ts';
+import { checkClassifyFlags } from './classify.ts';
+import { parseTransitionsFlags } from './transitions.ts';
 
 /** Flags of `analyze`. */
 export interface AnalyzeFlags extends Omit<LocateFlags, 'out' | 'overlayEvery'> {
@@ -55,87 +59,118 @@ function step(k: number, n: number, text: string): void {
 }
 
 /**
- * Run the whole chain. Exported for `demo` and tests.
- * @returns the report path and the final run metadata
+ * Check every option of every step `analyze` will run, then the movie's header (frame range and
+ * region against its size), without reading a frame or writing anything.
+ * @returns the parsed locate options
+ * @throws AtomdynError naming the option or the file
+ */
+export async function checkAnalyzeOptions(movie: string, flags: AnalyzeFlags): Promise<ParsedLocateFlags> {
+  const parsed = locateOptionsFromFlags(flags);
+  if (flags.memory !== undefined && !/^\s*\d+\s*$/.test(flags.memory)) throw new AtomdynError('--memory', `expected a whole number of frames >= 0, got '${flags.memory}'`);
+  checkClassifyFlags({ classes: flags.classes, seed: flags.seed, centre: flags.centre });
+  const { lag } = parseTransitionsFlags({ lag: flags.lag, seed: flags.seed });
+  const step = parsed.frameRange?.step ?? 1;
+  if (lag % step !== 0) throw new AtomdynError('--lag', `is counted in movie frames; with --frame-range step ${step} it must be a multiple of ${step}, got ${lag}`);
+  const stack = await openFrames(movie, { dataset: flags.dataset });
+  try {
+    selectFrames(stack, parsed.frameRange, parsed.roi);
+  } finally {
+    await stack.close();
+  }
+  return parsed;
+}
+
+/**
+ * Run the whole chain into a fresh run folder (data/runFolder.ts): every option is checked and the
+ * --out folder accepted before any frame is read; the steps run in a temporary folder beside --out,
+ * which is moved into place with run.json (`complete: true`) and report.html once all is written.
+ * Exported for `demo` and tests.
+ * @returns the report path (in the final folder) and the final run metadata
  * @throws AtomdynError from any step (one line, naming the file or flag)
  */
 export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: string[]): Promise<{ report: string; run: RunMetadata; configurations: number }> {
   const input = path.resolve(movie);
-  if (!existsSync(input.replace(/:[^/\\]*$/, '')) && !existsSync(input)) throw new AtomdynError(movie, 'no such file');
-  const out = path.resolve(flags.out);
-  for (const f of ['atoms.csv', 'tracks.csv', 'configurations.csv', 'transitions.json', 'events.csv', 'run.json', 'results.h5', 'report.html']) assertNotInput(path.join(out, f));
-  const dirs = { locate: path.join(out, 'locate'), track: path.join(out, 'track'), classify: path.join(out, 'classify'), transitions: path.join(out, 'transitions') };
-  const N = 6;
+  const parsed = await checkAnalyzeOptions(movie, flags);
+  const partOfMovie = parsed.frameRange !== null;
+  const inputs = [input, path.join(path.dirname(input), 'run.json')];
+  if (flags.model && /[/\\]/.test(flags.model)) inputs.push(path.resolve(flags.model));
+  return withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+    const out = folder.dir;
+    const dirs = { locate: path.join(out, 'locate'), track: path.join(out, 'track'), classify: path.join(out, 'classify'), transitions: path.join(out, 'transitions') };
+    const N = 6;
 
-  step(1, N, `locate atoms in ${movie}`);
-  const loc = await runLocate(movie, { ...flags, out: dirs.locate }, ['locate', movie, '--out', dirs.locate, ...locateArgs(flags)]);
-  const pixel = loc.run.pixelSizePm.value;
+    step(1, N, `locate atoms in ${movie}`);
+    const loc = await runLocate(movie, { ...flags, overwrite: false, out: dirs.locate }, ['locate', movie, '--out', finalPath(dirs.locate), ...locateArgs(flags)]);
+    const pixel = loc.run.pixelSizePm.value;
 
-  step(2, N, 'register drift and link trajectories');
-  await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
+    step(2, N, 'register drift and link trajectories');
+    // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
+    await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, ...(partOfMovie ? ['--drift', 'coordinates'] : []), '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
 
-  step(3, N, 'classify local configurations');
-  const tracks = readCsv(path.join(dirs.track, 'tracks.csv'), ['frame', 'x', 'y']);
-  await runSubcommand(['classify', path.join(dirs.track, 'tracks.csv'), '--frames', movie, '--out', dirs.classify, '--classes', flags.classes, '--seed', flags.seed, ...(flags.centre ? ['--centre', flags.centre] : [])]);
-  const configurations = readCsv(path.join(dirs.classify, 'configurations.csv'), ['frame', 'state']);
-  const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
+    step(3, N, 'classify local configurations');
+    const tracks = readCsv(path.join(dirs.track, 'tracks.csv'), ['frame', 'x', 'y']);
+    await runSubcommand(['classify', path.join(dirs.track, 'tracks.csv'), '--frames', movie, '--out', dirs.classify, '--classes', flags.classes, '--seed', flags.seed, ...(flags.centre ? ['--centre', flags.centre] : [])]);
+    const configurations = readCsv(path.join(dirs.classify, 'configurations.csv'), ['frame', 'state']);
+    const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
 
-  step(4, N, 'estimate transition probabilities');
-  let events: Table | null = null;
-  if (classified > 0 && loc.run.frames!.count > 1) {
-    await runSubcommand(['transitions', path.join(dirs.classify, 'configurations.csv'), '--lag', flags.lag, '--seed', flags.seed, '--out', dirs.transitions]);
-    events = readCsv(path.join(dirs.transitions, 'events.csv'), ['frame', 'particle']);
-  }
-
-  step(5, N, 'gather tables, results.h5 and event crops');
-  const outputs: string[] = [];
-  // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
-  const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
-  const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
-  outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...shown.map((f) => `overlays/${f}`)]));
-  outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
-  outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
-  if (existsSync(path.join(dirs.classify, 'classes.png'))) {
-    copyFileSync(path.join(dirs.classify, 'classes.png'), path.join(out, 'class_gallery.png'));
-    outputs.push('class_gallery.png');
-  }
-  if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
-  const last = JSON.parse(readFileSync(path.join(events ? dirs.transitions : dirs.classify, 'run.json'), 'utf8')) as RunMetadata;
-  if (events && events.rows.length) {
-    const stack = await openFrames(movie);
-    try {
-      const bondPx = pixel ? 142 / pixel : 10;
-      outputs.push(...(await writeEventCrops(out, stack, events, 4 * bondPx)));
-    } finally {
-      await stack.close();
+    step(4, N, 'estimate transition probabilities');
+    let events: Table | null = null;
+    if (classified > 0 && loc.run.frames!.count > 1) {
+      await runSubcommand(['transitions', path.join(dirs.classify, 'configurations.csv'), '--lag', flags.lag, '--seed', flags.seed, '--out', dirs.transitions]);
+      events = readCsv(path.join(dirs.transitions, 'events.csv'), ['frame', 'particle']);
     }
-  }
-  const tables: Record<string, ResultTable> = {
-    atoms: { table: loc.table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' } },
-    tracks: { table: tracks, units: { x: 'px', y: 'px', x_corr: 'px', y_corr: 'px', x_pm: 'pm', y_pm: 'pm', x_corr_pm: 'pm', y_corr_pm: 'pm' } },
-    drift: { table: readCsv(path.join(dirs.track, 'drift.csv')), units: { dx: 'px', dy: 'px', dx_pm: 'pm', dy_pm: 'pm' } },
-    configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
-  };
-  if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
-  const run = newRun('analyze', command, last);
-  run.source = input;
-  run.inputs = [input];
-  run.seed = Number(flags.seed);
-  run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: dirs };
-  run.warnings = classified === 0 ? ['no configurations were found (no centre atoms classified)'] : []; // the steps' own warnings are in the chain
-  const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
-  await writeResultsHdf5(path.join(out, 'results.h5'), {
-    run,
-    tables,
-    attributes: transitions ? { transitions_json: JSON.stringify(transitions) } : {},
+
+    step(5, N, 'gather tables, results.h5 and event crops');
+    const outputs: string[] = [];
+    // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
+    const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
+    const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
+    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...shown.map((f) => `overlays/${f}`)]));
+    outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
+    outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
+    if (existsSync(path.join(dirs.classify, 'classes.png'))) {
+      copyFileSync(path.join(dirs.classify, 'classes.png'), path.join(out, 'class_gallery.png'));
+      outputs.push('class_gallery.png');
+    }
+    if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
+    const last = JSON.parse(readFileSync(path.join(events ? dirs.transitions : dirs.classify, 'run.json'), 'utf8')) as RunMetadata;
+    if (events && events.rows.length) {
+      const stack = await openFrames(movie);
+      try {
+        const bondPx = pixel ? 142 / pixel : 10;
+        outputs.push(...(await writeEventCrops(out, stack, events, 4 * bondPx)));
+      } finally {
+        await stack.close();
+      }
+    }
+    const tables: Record<string, ResultTable> = {
+      atoms: { table: loc.table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' } },
+      tracks: { table: tracks, units: { x: 'px', y: 'px', x_corr: 'px', y_corr: 'px', x_pm: 'pm', y_pm: 'pm', x_corr_pm: 'pm', y_corr_pm: 'pm' } },
+      drift: { table: readCsv(path.join(dirs.track, 'drift.csv')), units: { dx: 'px', dy: 'px', dx_pm: 'pm', dy_pm: 'pm' } },
+      configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
+    };
+    if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
+    const run = newRun('analyze', command, last);
+    run.source = input;
+    run.inputs = [input];
+    run.seed = Number(flags.seed);
+    run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: finalPaths(dirs) };
+    run.warnings = classified === 0 ? ['no configurations were found (no centre atoms classified)'] : []; // the steps' own warnings are in the chain
+    const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
+    await writeResultsHdf5(path.join(out, 'results.h5'), {
+      run: finalPaths(run),
+      tables,
+      attributes: transitions ? { transitions_json: JSON.stringify(transitions) } : {},
   });
   outputs.push('results.h5');
   run.outputs = [...outputs, 'run.json', 'report.html'];
-  await writeRun(out, run);
+  await writeRun(out, finalPaths(run)); // read by the report; rewritten with complete: true by commit
 
   step(6, N, 'write report.html');
-  const report = await buildReport(out);
-  return { report, run, configurations: classified };
+  await buildReport(out);
+  await folder.commit(run);
+  return { report: path.join(folder.target, 'report.html'), run, configurations: classified };
+  });
 }
 
 function locateArgs(f: AnalyzeFlags): string[] {
@@ -151,6 +186,8 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.hotPixels === false) a.push('--no-hot-pixels');
   if (f.workers) a.push('--workers', f.workers);
   if (f.backend && f.backend !== 'auto') a.push('--backend', f.backend);
+  if (f.frameRange) a.push('--frame-range', f.frameRange);
+  if (f.roi) a.push('--roi', f.roi);
   return a;
 }
 
@@ -175,8 +212,13 @@ export function register(program: Command): void {
     .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
+    .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
-      'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).')
+      'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).\n' +
+      'Re-runs: a folder that holds a run is refused unless --overwrite; the new run is written beside it and\n' +
+      'replaces it whole only when complete (an interrupted run leaves the previous one as it was).')
     .action(async (movie: string, flags: AnalyzeFlags) => {
       protectInput(path.resolve(movie));
       const r = await runAnalyze(movie, flags, process.argv.slice(2));

@@ -11,13 +11,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
 import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { newRun, readRunBeside, writeRun, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
+import { newRun, readRunBeside, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { pointGroupForLattice } from '../../models/materials.ts';
+import { withRunFolder } from '../../data/runFolder.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -43,6 +44,7 @@ interface Flags {
   seed: string;
   nInit: string;
   model?: string;
+  overwrite?: boolean;
 }
 
 const CONFIG_COLUMNS = ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'];
@@ -81,6 +83,32 @@ async function loadConfigurationModel(file: string) {
     throw new AtomdynError(file, `not JSON: ${(e as Error).message}`);
   }
   return ConfigurationModel.fromJSON(doc, file);
+}
+
+/** Option values of `classify` that {@link checkClassifyFlags} checks (the text given on the command line). */
+export type ClassifyFlagValues = Partial<Pick<Flags, 'classes' | 'maxClasses' | 'method' | 'covariance' | 'descriptor' | 'neighbours' | 'radius' | 'window' | 'pca' | 'bicSamples' | 'minClass' | 'pixelSize' | 'seed' | 'nInit' | 'centre'>>;
+
+/**
+ * Check the option values of `classify` without reading any input, so that `analyze` can refuse a
+ * bad one before any step runs.
+ * @throws AtomdynError naming the option
+ */
+export function checkClassifyFlags(f: ClassifyFlagValues): void {
+  if (f.classes !== undefined && f.classes.trim().toLowerCase() !== 'auto') integer('--classes', f.classes, 1);
+  if (f.maxClasses !== undefined) integer('--max-classes', f.maxClasses, 1);
+  if (f.method !== undefined && !['sym-gmm', 'gmm', 'kmeans'].includes(f.method)) throw new AtomdynError('--method', `expected sym-gmm, gmm or kmeans, got '${f.method}'`);
+  if (f.covariance !== undefined && !['full', 'diag', 'spherical'].includes(f.covariance)) throw new AtomdynError('--covariance', `expected full, diag or spherical, got '${f.covariance}'`);
+  if (f.descriptor !== undefined && !['neighbours', 'image'].includes(f.descriptor)) throw new AtomdynError('--descriptor', `unknown descriptor '${f.descriptor}' (neighbours or image)`);
+  if (f.bicSamples !== undefined && !['segments', 'effective', 'all'].includes(f.bicSamples)) throw new AtomdynError('--bic-samples', `unknown mode '${f.bicSamples}' (segments, effective or all)`);
+  if (f.neighbours !== undefined) integer('--neighbours', f.neighbours, 1);
+  positiveNumber('--radius', f.radius);
+  positiveNumber('--window', f.window);
+  if (f.pca !== undefined) integer('--pca', f.pca, 0);
+  if (f.minClass !== undefined) nonNegative('--min-class', f.minClass);
+  positiveNumber('--pixel-size', f.pixelSize);
+  if (f.seed !== undefined) integer('--seed', f.seed, 0);
+  if (f.nInit !== undefined) integer('--n-init', f.nInit, 1);
+  if (f.centre !== undefined && !f.centre.trim()) throw new AtomdynError('--centre', "expected a species, an element or 'all'");
 }
 
 /** A frame stack over one in-memory image (the `nn_input` of a coordinates file). */
@@ -222,6 +250,7 @@ export function register(program: Command): void {
       "apply a saved classifier (another run's model.json) instead of fitting one, so that each state means the same " +
         'configuration in both movies; the method, classes, point group, neighbours, centres and bond cut-offs are then the model\'s',
     )
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText(
       'after',
       '\nColumns of configurations.csv: frame, particle, x, y (px), complex (id within the frame), formula,\n' +
@@ -235,6 +264,7 @@ export function register(program: Command): void {
       const { classifyConfigurations } = await import('../../dynamics/configurations/classifyConfigurations.ts');
       const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/configurations/chemistry.ts');
       const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
+      checkClassifyFlags(f);
       const progress = terminalProgress();
       const inp = await loadInput(table);
       const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
@@ -265,73 +295,76 @@ export function register(program: Command): void {
       const fromCard = cutoffsFromCard(card, inp.species) ?? cutoffsFromCard(lat, inp.species);
       const cutoffs = fromCard ? new Map([...fromCard, ...grapheneSiCutoffs()]) : undefined;
       try {
-        const saved = f.model ? await loadConfigurationModel(f.model) : null;
-        const result = saved ? await saved.predict({
-          atoms: inp.atoms,
-          pixelSizePm: pixel.value,
-          frames,
-          frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
-          card,
-        }, { progress }) : await classifyConfigurations(
-          {
+        const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json'), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
+        await withRunFolder(f.out, { inputs, overwrite: f.overwrite }, async (folder) => {
+          const saved = f.model ? await loadConfigurationModel(f.model) : null;
+          const result = saved ? await saved.predict({
             atoms: inp.atoms,
             pixelSizePm: pixel.value,
             frames,
             frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
             card,
-          },
-          {
-            centre: f.centre ?? inp.defaultCentre,
-            method: f.method as ClassifyMethod,
-            classes: classesFlag,
-            maxClasses: integer('--max-classes', f.maxClasses, 1),
-            pointGroup: pg,
-            covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
-            seed: integer('--seed', f.seed, 0),
-            nInit: integer('--n-init', f.nInit, 1),
-            descriptor,
-            // a partial shell makes equivalent sites differ by which shell member fills the last slot
-            neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
-            neighbourRadiusPm: positiveNumber('--radius', f.radius),
-            windowRadiusPm: positiveNumber('--window', f.window),
-            pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
-            bicSamples,
-            minClassFraction: nonNegative('--min-class', f.minClass),
-            cutoffs,
-            progress,
-          },
-        );
-        const out = f.out;
-        const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
-        await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
-        const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
-        await writeFileAtomic(path.join(out, 'classes.png'), gallery);
-        const formulaCounts: Record<string, number> = {};
-        for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
-        const modelJson = {
-          kind: 'atomdyn-classify-model/1',
-          ...result.model,
-          classes: result.classes,
-          bic: result.bic,
-          complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
-          settings: result.settings,
-        };
-        await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
-        const run = newRun('classify', command, inp.previous);
-        run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
-        if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
-        if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
-        run.pixelSizePm =
-          result.scaleOrigin === 'lattice'
-            ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
-            : (pixel as Sourced<number>);
-        run.species = { ...run.species, ...inp.species };
-        run.seed = Number(f.seed);
-        run.parameters = { ...result.settings, units: result.units, k: result.k, ...(f.model ? { model: path.resolve(f.model) } : {}) };
-        run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
-        run.warnings = [...result.warnings];
-        await writeRun(out, run);
-        process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+          }, { progress }) : await classifyConfigurations(
+            {
+              atoms: inp.atoms,
+              pixelSizePm: pixel.value,
+              frames,
+              frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
+              card,
+            },
+            {
+              centre: f.centre ?? inp.defaultCentre,
+              method: f.method as ClassifyMethod,
+              classes: classesFlag,
+              maxClasses: integer('--max-classes', f.maxClasses, 1),
+              pointGroup: pg,
+              covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
+              seed: integer('--seed', f.seed, 0),
+              nInit: integer('--n-init', f.nInit, 1),
+              descriptor,
+              // a partial shell makes equivalent sites differ by which shell member fills the last slot
+              neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
+              neighbourRadiusPm: positiveNumber('--radius', f.radius),
+              windowRadiusPm: positiveNumber('--window', f.window),
+              pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
+              bicSamples,
+              minClassFraction: nonNegative('--min-class', f.minClass),
+              cutoffs,
+              progress,
+            },
+          );
+          const out = folder.dir;
+          const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
+          await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
+          const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
+          await writeFileAtomic(path.join(out, 'classes.png'), gallery);
+          const formulaCounts: Record<string, number> = {};
+          for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
+          const modelJson = {
+            kind: 'atomdyn-classify-model/1',
+            ...result.model,
+            classes: result.classes,
+            bic: result.bic,
+            complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
+            settings: result.settings,
+          };
+          await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
+          const run = newRun('classify', command, inp.previous);
+          run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
+          if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
+          if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
+          run.pixelSizePm =
+            result.scaleOrigin === 'lattice'
+              ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
+              : (pixel as Sourced<number>);
+          run.species = { ...run.species, ...inp.species };
+          run.seed = Number(f.seed);
+          run.parameters = { ...result.settings, units: result.units, k: result.k, ...(f.model ? { model: path.resolve(f.model) } : {}) };
+          run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
+          run.warnings = [...result.warnings];
+          await folder.commit(run);
+          process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+        });
       } finally {
         await frames?.close();
       }

@@ -7,15 +7,16 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
-import { assertNotInput } from '../../data/atomicWrite.ts';
+import { finalPaths, withRunFolder } from '../../data/runFolder.ts';
+import { inRegion, parseFrameRange, parseRegion, selectFrames, type FrameRange, type Region } from '../../data/frameSelection.ts';
 import { writeCsv, type Cell, type Table } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
-import { newRun, readRunBeside, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
+import { newRun, readRunBeside, type RunMetadata } from '../../data/runMetadata.ts';
 import { writeOverlayPng } from '../../data/writers/overlayPng.ts';
 import { writeResultsHdf5 } from '../../data/writers/hdf5Results.ts';
 import { activeBackend, type BackendChoice } from '../../models/tensorBackend.ts';
-import { PRETRAINED_MODELS } from '../../models/registry.ts';
-import { parseSpeciesElements } from '../../models/materials.ts';
+import { PRETRAINED_MODELS, resolveModelPath } from '../../models/registry.ts';
+import { MATERIALS, materialByName, parseSpeciesElements } from '../../models/materials.ts';
 import { atomsColumns, atomsRows, locateIter, planLocate, type LocateOptions, type LocatedFrame } from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 
@@ -34,6 +35,12 @@ export interface LocateFlags {
   workers?: string;
   backend?: string;
   overlayEvery?: string;
+  /** Replace the run already in --out (the whole folder). */
+  overwrite?: boolean;
+  /** `START:STOP[:STEP]`, 0-based, STOP exclusive. */
+  frameRange?: string;
+  /** `X,Y,W,H` in input pixels. */
+  roi?: string;
 }
 
 /** The model to use: --model, else the default of --lattice, else graphene-si. */
@@ -71,85 +78,134 @@ export function overlayFrames(count: number, every?: number): Set<number> {
   return s;
 }
 
+/** The options of `locate` parsed and checked without reading the input (see {@link locateOptionsFromFlags}). */
+export interface ParsedLocateFlags {
+  /** Library options; `runJsonPixelSize` and `progress` are filled when the run starts. */
+  options: LocateOptions;
+  overlayEvery?: number;
+  frameRange: FrameRange | null;
+  roi: Region | null;
+}
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
 /**
- * Run `locate` and write its files. Exported for `analyze` and tests.
- * @returns the atoms table and the run metadata written
- * @throws AtomdynError for bad input, flags or models (one line, naming the file or flag)
+ * Parse and check every option of `locate` without reading a frame: numbers, species, material,
+ * backend, the model (it must exist), frame range and region syntax. `analyze` calls it before
+ * any step runs.
+ * @throws AtomdynError naming the option
  */
-export async function runLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
-  const outDir = path.resolve(flags.out);
-  for (const f of ['atoms.csv', 'run.json', 'results.h5']) assertNotInput(path.join(outDir, f));
-  const stack = await openFrames(input, { dataset: flags.dataset });
-  try {
-    const previous = readRunBeside(path.resolve(input));
-    let speciesElements: Record<string, string> | undefined;
-    if (flags.species) {
-      try {
-        speciesElements = parseSpeciesElements(flags.species);
-      } catch (e) {
-        throw new AtomdynError('--species', (e as Error).message);
-      }
+export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedLocateFlags {
+  let speciesElements: Record<string, string> | undefined;
+  if (flags.species) {
+    try {
+      speciesElements = parseSpeciesElements(flags.species);
+    } catch (e) {
+      throw new AtomdynError('--species', (e as Error).message);
     }
-    const opts: LocateOptions = {
-      model: modelFromFlags(flags.model, flags.lattice),
-      backend: (flags.backend ?? 'auto') as BackendChoice,
+  }
+  if (flags.material && !materialByName(flags.material)) throw new AtomdynError('--material', `unknown material '${flags.material}'; known: ${Object.keys(MATERIALS).join(', ')}`);
+  const backend = flags.backend ?? 'auto';
+  if (!BACKENDS.includes(backend)) throw new AtomdynError('--backend', `expected one of ${BACKENDS.join(', ')}, got '${backend}'`);
+  const model = modelFromFlags(flags.model, flags.lattice);
+  resolveModelPath(model);
+  const every = positiveNumber('--overlay-every', flags.overlayEvery);
+  return {
+    options: {
+      model,
+      backend: backend as BackendChoice,
       pixelSizePm: positiveNumber('--pixel-size', flags.pixelSize) ?? null,
-      runJsonPixelSize: previous?.pixelSizePm ?? null,
       trustMetadata: !!flags.trustMetadata,
       speciesElements,
       material: flags.material ?? null,
       workers: nonNegativeInteger('--workers', flags.workers),
       frame: { refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
-      progress: terminalProgress(),
-    };
-    const plan = await planLocate(stack, opts);
-    for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
-    const every = positiveNumber('--overlay-every', flags.overlayEvery);
-    const overlays = overlayFrames(stack.count, every ? Math.round(every) : undefined);
-    const rows: Array<Record<string, Cell>> = [];
-    const frames: LocatedFrame[] = [];
-    const outputs = ['atoms.csv', 'results.h5'];
-    for await (const f of locateIter(stack, plan, opts)) {
-      frames.push(f);
-      rows.push(...atomsRows(f, plan));
-      if (overlays.has(f.frame)) {
-        const name = `overlays/frame_${String(f.frame).padStart(4, '0')}.png`;
-        await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, f.atoms, {
-          title: `frame ${f.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
-        });
-        outputs.push(name);
+    },
+    overlayEvery: every ? Math.round(every) : undefined,
+    frameRange: flags.frameRange ? parseFrameRange(flags.frameRange) : null,
+    roi: flags.roi ? parseRegion(flags.roi) : null,
+  };
+}
+
+/**
+ * Run `locate` and write its files into a fresh run folder (data/runFolder.ts). Exported for
+ * `analyze` and tests. Options are checked before the input is opened, the input (header only) and
+ * the --out folder before any frame is read. With a frame range only those frames are processed;
+ * with a region, the atoms found on whole frames that lie in it are kept (the same atoms as a full
+ * run restricted to it); `frame`, `x`, `y` in atoms.csv stay the full movie's.
+ * @returns the atoms table and the run metadata written
+ * @throws AtomdynError for bad input, flags, models or --out folders (one line, naming the file or flag)
+ */
+export async function runLocate(input: string, flags: LocateFlags, command: string[]): Promise<{ table: Table; run: RunMetadata; frames: LocatedFrame[] }> {
+  const parsed = locateOptionsFromFlags(flags);
+  const full = await openFrames(input, { dataset: flags.dataset });
+  try {
+    const selection = selectFrames(full, parsed.frameRange, parsed.roi);
+    const stack = selection.stack;
+    const inputs = [path.resolve(input), path.join(path.dirname(path.resolve(input)), 'run.json')];
+    if (flags.model && /[/\\]/.test(flags.model)) inputs.push(path.resolve(flags.model));
+    return await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+      const outDir = folder.dir;
+      const previous = readRunBeside(path.resolve(input));
+      const opts: LocateOptions = { ...parsed.options, runJsonPixelSize: previous?.pixelSizePm ?? null, progress: terminalProgress() };
+      const plan = await planLocate(full, opts); // the pixel size from the movie's first frame, as a full run
+      for (const w of plan.pixel.warnings) process.stderr.write(`atomdyn locate: ${w}\n`);
+      const overlays = overlayFrames(stack.count, parsed.overlayEvery);
+      const rows: Array<Record<string, Cell>> = [];
+      const frames: LocatedFrame[] = [];
+      const outputs = ['atoms.csv', 'results.h5'];
+      for await (const f of locateIter(stack, plan, opts)) {
+        // back to the full movie's frame numbers and pixels
+        const roi = parsed.roi;
+        const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms };
+        frames.push(atFull);
+        rows.push(...atomsRows(atFull, plan));
+        if (overlays.has(f.frame)) {
+          const name = `overlays/frame_${String(atFull.frame).padStart(4, '0')}.png`;
+          await writeOverlayPng(path.join(outDir, name), await stack.readFrame(f.frame), stack.height, stack.width, atFull.atoms, {
+            title: `frame ${atFull.frame}  ${plan.card.name}  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
+          });
+          outputs.push(name);
+        }
       }
-    }
-    const calibrated = plan.pixel.pixelSizePm.value != null;
-    const table: Table = { columns: atomsColumns(calibrated), rows };
-    const run = newRun('locate', command, previous);
-    run.source = previous?.source ?? path.resolve(input);
-    run.inputs = [path.resolve(input)];
-    run.frames = { count: stack.count, height: stack.height, width: stack.width };
-    run.pixelSizePm = plan.pixel.pixelSizePm;
-    if (stack.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = stack.calibration.frameTimeS;
-    run.lattice = plan.material;
-    run.model = { name: opts.model, card: plan.card };
-    run.species = plan.elements;
-    run.backend = activeBackend()?.name ?? null;
-    run.parameters = {
-      dataset: flags.dataset ?? null,
-      refine: opts.frame?.refine,
-      hotPixels: opts.frame?.hotPixels,
-      latticeConstantPm: plan.latticeConstantPm,
-      measuredPixelSizePm: plan.pixel.measuredPm,
-      stackCalibration: stack.calibration,
-      fileMetadata: stack.metadata,
-    };
-    run.warnings = [...plan.pixel.warnings];
-    run.outputs = [...outputs, 'run.json'];
-    await writeCsv(path.join(outDir, 'atoms.csv'), table);
-    const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
-    await writeResultsHdf5(path.join(outDir, 'results.h5'), { run, tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
-    await writeRun(outDir, run);
-    return { table, run, frames };
+      const calibrated = plan.pixel.pixelSizePm.value != null;
+      const table: Table = { columns: atomsColumns(calibrated), rows };
+      const run = newRun('locate', command, previous);
+      run.source = previous?.source ?? path.resolve(input);
+      run.inputs = [path.resolve(input)];
+      run.frames = { count: full.count, height: full.height, width: full.width };
+      if (parsed.frameRange || parsed.roi) {
+        run.selection = {
+          frameRange: parsed.frameRange ? { ...parsed.frameRange, stop: parsed.frameRange.stop ?? full.count } : null,
+          roi: parsed.roi,
+          frames: selection.frames.length,
+        };
+      }
+      run.pixelSizePm = plan.pixel.pixelSizePm;
+      if (full.calibration.frameTimeS.value != null && run.frameTimeS.value == null) run.frameTimeS = full.calibration.frameTimeS;
+      run.lattice = plan.material;
+      run.model = { name: opts.model, card: plan.card };
+      run.species = plan.elements;
+      run.backend = activeBackend()?.name ?? null;
+      run.parameters = {
+        dataset: flags.dataset ?? null,
+        refine: opts.frame?.refine,
+        hotPixels: opts.frame?.hotPixels,
+        latticeConstantPm: plan.latticeConstantPm,
+        measuredPixelSizePm: plan.pixel.measuredPm,
+        stackCalibration: full.calibration,
+        fileMetadata: full.metadata,
+      };
+      run.warnings = [...plan.pixel.warnings];
+      run.outputs = [...outputs, 'run.json'];
+      await writeCsv(path.join(outDir, 'atoms.csv'), table);
+      const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
+      await writeResultsHdf5(path.join(outDir, 'results.h5'), { run: finalPaths(run), tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
+      await folder.commit(run);
+      return { table, run, frames };
+    });
   } finally {
-    await stack.close();
+    await full.close();
   }
 }
 
@@ -171,6 +227,9 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
+    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
       'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
       'Example: atomdyn locate ../shared/data/WSe2_movie/HAADF.tif --lattice mx2 --species metal=W,chalcogen=Se2 --out out/wse2')
@@ -178,7 +237,7 @@ export function register(program: Command): void {
       const { table, run } = await runLocate(input, flags, process.argv.slice(2));
       const bySpecies = new Map<string, number>();
       for (const r of table.rows) bySpecies.set(String(r.species), (bySpecies.get(String(r.species)) ?? 0) + 1);
-      process.stdout.write(`${table.rows.length} atoms in ${run.frames!.count} frame(s) at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
+      process.stdout.write(`${table.rows.length} atoms in ${run.selection?.frames ?? run.frames!.count} frame(s)${run.selection?.roi ? ' (region ' + Object.values(run.selection.roi).join(',') + ')' : ''} at ${run.pixelSizePm.value!.toFixed(3)} pm/px (${run.pixelSizePm.origin}): ` +
         `${[...bySpecies].map(([s, n]) => `${n} ${s}`).join(', ')}\nwrote ${path.join(flags.out, 'atoms.csv')}\n`);
     });
 }

@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'classify', args: '<table>', summary: 'classify the local configuration around each dopant (formula, symmetry-aware class, orientation)', load: () => import('./commands/classify.ts') },
   { name: 'transitions', args: '<configurations.csv>', summary: 'Markov kinetics from classified configurations', load: () => import('./commands/transitions.ts') },
   { name: 'analyze', args: '<movie>', summary: 'the whole analysis of a movie in one command', load: () => import('./commands/analyze.ts') },
+  { name: 'merge', args: '<root>', summary: 'pool the kinetics of many movie runs: summed counts, one matrix with intervals, do the movies agree?', load: () => import('./commands/merge.ts') },
   { name: 'report', args: '<dir>', summary: 'build DIR/report.html from the files of a run folder', load: () => import('./commands/report.ts') },
   { name: 'demo', args: '', summary: 'simulate a short Si-in-graphene movie with known kinetics and analyse it', load: () => import('./commands/demo.ts') },
 ];

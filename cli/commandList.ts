@@ -34,6 +34,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'transitions', args: '<configurations.csv>', summary: 'Markov kinetics from classified configurations', load: () => import('./commands/transitions.ts') },
   { name: 'analyze', args: '<movie>', summary: 'the whole analysis of a movie in one command', load: () => import('./commands/analyze.ts') },
   { name: 'merge', args: '<root>', summary: 'pool the kinetics of many movie runs: summed counts, one matrix with intervals, do the movies agree?', load: () => import('./commands/merge.ts') },
+  { name: 'unmix', args: '<image>', summary: 'sliding-window FFT maps of phases, grains and defects by PCA, NMF, N-FINDR or ICA unmixing', load: () => import('./commands/unmix.ts') },
+  { name: 'crystallography', args: '<atoms>', summary: 'local crystallography: classes of atoms from their neighbour vectors (phases, variants, defects)', load: () => import('./commands/crystallography.ts') },
   { name: 'report', args: '<dir>', summary: 'build DIR/report.html from the files of a run folder', load: () => import('./commands/report.ts') },
   { name: 'demo', args: '', summary: 'simulate a short Si-in-graphene movie with known kinetics and analyse it', load: () => import('./commands/demo.ts') },
 ];

@@ -77,6 +77,8 @@ export interface RunMetadata {
    * the --out folder (data/runFolder.ts). Absent while a run is being written.
    */
   complete?: boolean;
+  /** A simulation's truth file (truth.csv: true states and positions), absolute path, when the input is a simulated movie with known kinetics; the report then adds its known-answer check. */
+  truth?: string | null;
   /** The previous step's run.json, embedded, so one file tells the whole chain. */
   previous?: RunMetadata | null;
   [extra: string]: unknown;

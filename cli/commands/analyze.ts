@@ -21,6 +21,7 @@ import { openFrames } from '../../data/openFrames.ts';
 import { newRun, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
 import { writeResultsHdf5, type ResultTable } from '../../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../../report/eventCrops.ts';
+import { writeMeanFrame } from '../../report/meanFrame.ts';
 import { buildReport } from '../../report/buildReport.ts';
 import { locateOptionsFromFlags, runLocate, type LocateFlags, type ParsedLocateFlags } from './locate.ts';
 import { checkClassifyFlags } from './classify.ts';
@@ -137,11 +138,14 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
     }
     if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
     const last = JSON.parse(readFileSync(path.join(events ? dirs.transitions : dirs.classify, 'run.json'), 'utf8')) as RunMetadata;
-    if (events && events.rows.length) {
+    if ((events && events.rows.length) || loc.run.frames!.count > 1) {
       const stack = await openFrames(movie);
       try {
-        const bondPx = pixel ? 142 / pixel : 10;
-        outputs.push(...(await writeEventCrops(out, stack, events, 4 * bondPx)));
+        if (stack.count > 1 && existsSync(path.join(dirs.track, 'drift.csv'))) {
+          await writeMeanFrame(path.join(out, 'mean_frame.png'), stack, readCsv(path.join(dirs.track, 'drift.csv')));
+          outputs.push('mean_frame.png');
+        }
+        if (events && events.rows.length) outputs.push(...(await writeEventCrops(out, stack, events, { pixelSizePm: pixel, atoms: loc.table, lattice: loc.run.lattice })));
       } finally {
         await stack.close();
       }
@@ -158,6 +162,8 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
     run.inputs = [input];
     run.seed = Number(flags.seed);
     run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: finalPaths(dirs) };
+    const truth = simulationTruth(input);
+    if (truth) run.truth = truth;
     run.warnings = classified === 0 ? ['no configurations were found (no centre atoms classified)'] : []; // the steps' own warnings are in the chain
     const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
     await writeResultsHdf5(path.join(out, 'results.h5'), {
@@ -224,6 +230,23 @@ export async function runManifest(manifest: string, flags: AnalyzeFlags, log: (l
   }
   if (failed.length) throw new AtomdynError('--manifest', `${failed.length} of ${entries.length} movies failed (${failed.join('; ')}); the others are in ${root}; re-run to retry only the missing ones`);
   return { analysed, skipped, failed };
+}
+
+/**
+ * The truth file of a simulated movie: truth.csv beside it, written by the simulate step whose
+ * run.json lies there too; else null.
+ * @param movie absolute path of the input
+ */
+export function simulationTruth(movie: string): string | null {
+  const dir = path.dirname(movie.replace(/:[^/\\]*$/, ''));
+  const truth = path.join(dir, 'truth.csv');
+  if (!existsSync(truth) || !existsSync(path.join(dir, 'run.json'))) return null;
+  try {
+    const sim = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { step?: string; outputs?: string[] };
+    return sim.step === 'simulate' && (sim.outputs ?? []).includes('truth.csv') ? truth : null;
+  } catch {
+    return null;
+  }
 }
 
 function locateArgs(f: AnalyzeFlags): string[] {

@@ -25,9 +25,10 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
-import { grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
+import { grapheneSiCutoffs, hostElement, pairKey, type BondCutoffs } from './chemistry.ts';
 import { alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec } from './neighbourDescriptors.ts';
 import { pointGroup, type PointGroup, type SymmetryOp } from './pointGroups.ts';
+import { nameClasses } from './classNames.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
 import { PCA, type PCAJSON, type PCAModel } from '../../numerics/pca.ts';
@@ -714,8 +715,21 @@ function chooseK<D, M>(
     minClassSize(a, n),
   );
   a.progress.stop();
+  const edge = bicEdgeWarning(sel.best, kMax);
+  if (edge) a.warnings.push(edge);
   for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
   return { k: sel.best, bic: sel.curve, start: reps ? sel.models.get(sel.best) : undefined };
+}
+
+/**
+ * The warning when BIC picks the largest K tried (the minimum may lie beyond the search range), else null.
+ * @param k chosen number of classes
+ * @param kMax largest number tried
+ */
+export function bicEdgeWarning(k: number, kMax: number): string | null {
+  return k === kMax && kMax > 1
+    ? `BIC chose K = ${k}, the largest number of classes tried (1..${kMax}): the best K may lie beyond the search range, or classes split one configuration; see the BIC curve (model.json, report) and consider --classes N or a larger --max-classes`
+    : null;
 }
 
 function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {

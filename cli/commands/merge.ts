@@ -18,7 +18,7 @@ import { newRun } from '../../data/runMetadata.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
 import { poolKinetics, pooledToJSON, type MovieSequences, type PoolLag } from '../../dynamics/kinetics/pooledKinetics.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
-import { pooledReportHtml } from '../../report/pooledReport.ts';
+import { pooledKineticsPage } from '../../report/pooledKineticsPage.ts';
 import { runSubcommand } from './analyze.ts';
 import { compactJson } from './transitions.ts';
 
@@ -99,7 +99,7 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
       ...Object.fromEntries(metaColumns.map((c) => [c, runs[k].metadata[c] ?? null])),
     }));
     await writeCsv(path.join(out, 'pooled_movies.csv'), { columns: ['id', 'n_trajectories', 'n_observed_frames', 'n_pairs', 'lag_frames', 'g', 'df', 'p_value', 'p_holm', ...metaColumns], rows });
-    await writeFileAtomic(path.join(out, 'report.html'), pooledReportHtml(doc, { command: ['atomdyn', ...command].join(' ') }));
+    await writeFileAtomic(path.join(out, 'report.html'), pooledKineticsPage(doc, { command: ['atomdyn', ...command].join(' ') }));
     const run = newRun('merge', command, null);
     run.source = finalPath(path.resolve(root));
     run.inputs = runs.map((r) => r.configurations);

@@ -38,7 +38,7 @@ function ratesHtml(states: string[], rates: Json | null, notes: string[]): strin
  * @param opts.title page title (default 'Pooled kinetics'); opts.command the command line to show
  * @returns the HTML page
  */
-export function pooledReportHtml(doc: Json, opts: { title?: string; command?: string } = {}): string {
+export function pooledKineticsPage(doc: Json, opts: { title?: string; command?: string } = {}): string {
   const model = doc.model as Json;
   const states = doc.states as string[];
   const movies = doc.movies as Json[];

@@ -112,6 +112,7 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
   });
 }
 
+/** Adds `merge` (with its --help text) to the program. */
 export function register(program: Command): void {
   program
     .command('merge')

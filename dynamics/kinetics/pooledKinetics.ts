@@ -313,7 +313,8 @@ export function poolKinetics(movies: readonly MovieSequences[], opts: PoolOption
   const ratesOf = (m: MarkovModel, members: number[], label: string): RateEstimate | null => {
     const ft = members.map((k) => movies[k].frameTimeS ?? NaN), dr = members.map((k) => movies[k].doseRate ?? NaN);
     if (!ft.every((v) => v > 0) || !dr.every((v) => v > 0)) {
-      notes.push(`${label}: no rates (frame time or dose rate unknown)`);
+      // said once, for the pooled model (the movies' and groups' lack the same calibration)
+      if (label === 'pooled') notes.push(`pooled: no rates (frame time or dose rate unknown for ${members.filter((k) => !(ft[k] > 0 && dr[k] > 0)).map((k) => movies[k].id).join(', ')})`);
       return null;
     }
     if (!agree(dr)) {

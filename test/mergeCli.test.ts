@@ -1,7 +1,7 @@
 /**
  * End to end: two simulated movies with known kinetics through `analyze --manifest` (resuming after
- * a lost run) and `merge` (one configuration model for both, pooled counts equal to counting all
- * trajectories at once, the report written).
+ * a lost run) and `merge` (one configuration model for both, fitted on the pooled centres or given,
+ * pooled counts equal to counting all trajectories at once, the report written).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,23 +46,26 @@ describe('analyze --manifest and merge', () => {
     expect(JSON.parse(readFileSync(path.join(root, 'b', 'run.json'), 'utf8')).complete).toBe(true);
   }, 600_000);
 
-  it('merge refuses movies classified with different models, and with one model pools counts as counting all at once', async () => {
+  it('merge fits one classifier on the centres of all movies (or applies --model) and pools counts as counting all trajectories at once', async () => {
     const root = path.join(dir, 'runs');
-    await expect(runMerge(root, { ...mergeFlags, out: path.join(dir, 'pooled0') }, ['merge'])).rejects.toThrow(/2 different configuration models.*--model/);
-    expect(existsSync(path.join(dir, 'pooled0'))).toBe(false);
-    const out = path.join(dir, 'pooled');
-    const r = await runMerge(root, { ...mergeFlags, out, model: path.join(root, 'a', 'model.json'), groupBy: 'session' }, ['merge']);
-    const doc = JSON.parse(readFileSync(path.join(out, 'pooled.json'), 'utf8'));
-    // all trajectories at once: both movies' configurations (classified with a's model) in one table, particle ids apart
-    const rows = ['a', 'b'].flatMap((id, k) => readCsv(path.join(out, 'classify', id, 'configurations.csv')).rows.map((row) => ({ ...row, particle: (row.particle as number) + 10000 * k })));
-    const all = stateSequencesFromTable({ columns: Object.keys(rows[0]), rows }, 'all');
-    expect(doc.states).toEqual(all.names);
-    expect(doc.model.counts).toEqual(countTransitions(all, 1).counts);
-    expect(doc.movies.map((m: { id: string }) => m.id)).toEqual(['a', 'b']);
-    expect(doc.groups.map((g: { id: string }) => g.id)).toEqual(['day1', 'day2']);
-    expect(doc.rates.flux_e_per_A2_s).toBe(1e5);
-    expect(readCsv(path.join(out, 'pooled_movies.csv')).columns).toEqual(['id', 'n_trajectories', 'n_observed_frames', 'n_pairs', 'lag_frames', 'g', 'df', 'p_value', 'p_holm', 'path', 'dose_rate_e_per_A2_s', 'frame_time_s', 'session']);
-    expect(readFileSync(r.report, 'utf8')).toContain('Do the movies agree?');
-    expect(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')).complete).toBe(true);
+    for (const [name, extra] of [['pooled', {}], ['pooled-model', { model: path.join(root, 'a', 'model.json') }]] as const) {
+      const out = path.join(dir, name);
+      const r = await runMerge(root, { ...mergeFlags, ...extra, out, groupBy: 'session' }, ['merge']);
+      const doc = JSON.parse(readFileSync(path.join(out, 'pooled.json'), 'utf8'));
+      expect(existsSync(path.join(out, 'classify', 'pooled', 'model.json'))).toBe(name === 'pooled');
+      // all trajectories at once: both movies' configurations (classified with one model) in one table, particle ids apart
+      const rows = ['a', 'b'].flatMap((id, k) => readCsv(path.join(out, 'classify', id, 'configurations.csv')).rows.map((row) => ({ ...row, particle: (row.particle as number) + 10000 * k })));
+      const all = stateSequencesFromTable({ columns: Object.keys(rows[0]), rows }, 'all');
+      expect(doc.states).toEqual(all.names);
+      expect(doc.model.counts).toEqual(countTransitions(all, 1).counts);
+      expect(doc.movies.map((m: { id: string }) => m.id)).toEqual(['a', 'b']);
+      expect(doc.groups.map((g: { id: string }) => g.id)).toEqual(['day1', 'day2']);
+      expect(doc.rates.flux_e_per_A2_s).toBe(1e5);
+      expect(readCsv(path.join(out, 'pooled_movies.csv')).columns).toEqual(['id', 'n_trajectories', 'n_observed_frames', 'n_pairs', 'lag_frames', 'g', 'df', 'p_value', 'p_holm', 'path', 'dose_rate_e_per_A2_s', 'frame_time_s', 'session']);
+      expect(readFileSync(r.report, 'utf8')).toContain('Do the movies agree?');
+      expect(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')).complete).toBe(true);
+    }
+    await expect(runMerge(root, { ...mergeFlags, out: path.join(dir, 'bad'), lag: '0' }, ['merge'])).rejects.toThrow(/--lag.*integer >= 1/);
+    expect(existsSync(path.join(dir, 'bad'))).toBe(false);
   }, 600_000);
 });

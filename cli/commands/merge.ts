@@ -4,17 +4,20 @@
  * (trajectories never cross movies), one transition matrix with intervals, stationary distribution,
  * rates per dose, a matrix per movie (and per `--group-by` group) beside it, and homogeneity G-tests
  * that the movies agree. Writes DIR/pooled.json, DIR/pooled_movies.csv, DIR/report.html and
- * DIR/run.json (docs/schema.md, "The merge folder"). The work is dynamics/kinetics/pooledKinetics.ts.
+ * DIR/run.json (docs/schema.md, "The merge folder"). One set of classes for all movies: every movie's
+ * tracks are classified again (classify --model) with a saved configuration model (--model) or with
+ * one fitted on the centres of all movies together (DIR/classify/pooled/). The work is
+ * dynamics/kinetics/pooledKinetics.ts.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { findMovieRuns, type MovieRun } from '../../data/movieRuns.ts';
 import { finalPath, withRunFolder } from '../../data/runFolder.ts';
-import { newRun } from '../../data/runMetadata.ts';
+import { newRun, readRunBeside } from '../../data/runMetadata.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
 import { poolKinetics, pooledToJSON, type MovieSequences, type PoolLag } from '../../dynamics/kinetics/pooledKinetics.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
@@ -27,6 +30,7 @@ interface MergeFlags {
   out: string;
   groupBy?: string;
   model?: string;
+  classes?: string;
   manifest?: string;
   lag?: string;
   lagS?: string;
@@ -42,11 +46,41 @@ function parseNumber(flag: string, v: string, ok: (x: number) => boolean, what: 
   return x;
 }
 
-/** The fitted classes of a run's model.json, as text to compare (null without a model). */
-function classesOf(run: MovieRun): string | null {
-  if (!run.model) return null;
-  const m = JSON.parse(readFileSync(run.model, 'utf8')) as Record<string, unknown>;
-  return JSON.stringify([m.classNames, m.fit]);
+/**
+ * The tracked atoms of all movies in one tracks.csv, so that one classifier is fitted on the pooled
+ * centres: movie k's frames follow movie k-1's (frame + offset), particle ids are kept apart, and
+ * coordinates are rescaled to the first movie's pixel size; the first movie's track run.json goes
+ * beside it (pixel size, lattice, species, model card for the centre atoms).
+ * @throws AtomdynError when a movie's pixel size is unknown while another's is known
+ */
+async function writePooledTracks(runs: MovieRun[], file: string): Promise<void> {
+  const pixel = (r: MovieRun) => readRunBeside(r.tracks!)?.pixelSizePm?.value ?? null;
+  const p0 = pixel(runs[0]);
+  const rows: Array<Record<string, Cell>> = [];
+  let columns: string[] = [];
+  let frameOffset = 0, particleOffset = 0;
+  for (const r of runs) {
+    const t = readCsv(r.tracks!, ['frame', 'x', 'y', 'species']);
+    if (!columns.length) columns = t.columns;
+    const p = pixel(r);
+    if ((p === null) !== (p0 === null)) throw new AtomdynError(r.tracks!, `pixel size ${p === null ? 'unknown' : `${p} pm`} where movie ${runs[0].id}'s is ${p0 === null ? 'unknown' : `${p0} pm`}; give every movie a pixel size (manifest pixel_size_pm)`);
+    const scale = p !== null && p0 !== null ? p / p0 : 1;
+    let lastFrame = 0, lastParticle = -1;
+    for (const row of t.rows) {
+      const out: Record<string, Cell> = { ...row, frame: (row.frame as number) + frameOffset };
+      for (const c of ['x', 'y', 'x_corr', 'y_corr']) if (typeof row[c] === 'number') out[c] = (row[c] as number) * scale;
+      if (typeof row.particle === 'number') {
+        out.particle = row.particle + particleOffset;
+        lastParticle = Math.max(lastParticle, row.particle);
+      }
+      lastFrame = Math.max(lastFrame, row.frame as number);
+      rows.push(out);
+    }
+    frameOffset += lastFrame + 1;
+    particleOffset += lastParticle + 1;
+  }
+  await writeCsv(file, { columns, rows });
+  copyFileSync(path.join(path.dirname(runs[0].tracks!), 'run.json'), path.join(path.dirname(file), 'run.json'));
 }
 
 /**
@@ -55,8 +89,8 @@ function classesOf(run: MovieRun): string | null {
  * @param flags parsed options
  * @param command argv (for run.json)
  * @returns pooled.json content and the report path
- * @throws AtomdynError (one line, naming the flag or file) on bad options, no complete run, frame
- *   times that differ with a lag in frames, movies classified with different models without --model
+ * @throws AtomdynError (one line, naming the flag or file) on bad options, no complete run, a run
+ *   without tracks, pixel sizes known for some movies only, frame times that differ with a lag in frames
  */
 export async function runMerge(root: string, flags: MergeFlags, command: string[]): Promise<{ doc: Record<string, unknown>; report: string; missing: string[] }> {
   const counting = flags.counting as CountingMode;
@@ -68,23 +102,25 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
   const samples = parseNumber('--samples', flags.samples, (x) => Number.isInteger(x) && x >= 100, 'an integer >= 100');
   const model = flags.model ? path.resolve(flags.model) : null;
   const { runs, missing } = findMovieRuns(root, flags.manifest);
-  if (!model) {
-    const distinct = new Set(runs.map(classesOf));
-    if (distinct.size > 1) {
-      throw new AtomdynError('--model', `the ${runs.length} movies were classified with ${distinct.size} different configuration models, so one state name need not mean one configuration; give --model FILE (e.g. ${path.join(root, runs[0].id, 'model.json')}) to classify every movie with one set of classes`);
-    }
-  }
+  const noTracks = runs.find((r) => !r.tracks);
+  if (noTracks) throw new AtomdynError(noTracks.dir, 'no track/tracks.csv to classify (not an analyze run?)');
+  const classes = flags.classes ?? 'auto';
   const inputs = [path.resolve(root), ...(flags.manifest ? [path.resolve(flags.manifest)] : []), ...(model ? [model] : [])];
   return withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+    // one set of classes: the saved model, else one fitted on the centres of all movies
+    let classModel = model;
+    if (!classModel) {
+      const pooledTracks = path.join(folder.dir, 'pooled_centres', 'tracks.csv');
+      await writePooledTracks(runs, pooledTracks);
+      const dir = path.join(folder.dir, 'classify', 'pooled');
+      await runSubcommand(['classify', pooledTracks, '--classes', classes, '--seed', flags.seed, '--out', dir]);
+      classModel = path.join(dir, 'model.json');
+    }
     const movies: MovieSequences[] = [];
     for (const r of runs) {
-      let table = r.configurations;
-      if (model) {
-        if (!r.tracks) throw new AtomdynError(r.dir, 'no track/tracks.csv to classify with --model');
-        const dir = path.join(folder.dir, 'classify', r.id);
-        await runSubcommand(['classify', r.tracks, '--model', model, '--out', dir]);
-        table = path.join(dir, 'configurations.csv');
-      }
+      const dir = path.join(folder.dir, 'classify', r.id);
+      await runSubcommand(['classify', r.tracks!, '--model', classModel, '--out', dir]);
+      const table = path.join(dir, 'configurations.csv');
       movies.push({ id: r.id, sequences: stateSequencesFromTable(readCsv(table, ['frame', 'particle', 'state']), table), frameTimeS: r.frameTimeS, doseRate: r.doseRate, metadata: r.metadata });
     }
     const pooled = poolKinetics(movies, { lag, counting, groupBy: flags.groupBy ?? null, estimator: { seed, samples } });
@@ -104,8 +140,8 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
     run.source = finalPath(path.resolve(root));
     run.inputs = runs.map((r) => r.configurations);
     run.seed = seed;
-    run.parameters = { lag_frames: pooled.lagFrames, lag_time_s: pooled.lagSeconds, counting, group_by: flags.groupBy ?? null, model, samples };
-    run.outputs = ['pooled.json', 'pooled_movies.csv', 'report.html', ...(model ? ['classify'] : [])];
+    run.parameters = { lag_frames: pooled.lagFrames, lag_time_s: pooled.lagSeconds, counting, group_by: flags.groupBy ?? null, model: model ?? finalPath(classModel), classes: model ? null : classes, samples };
+    run.outputs = ['pooled.json', 'pooled_movies.csv', 'report.html', 'classify', ...(model ? [] : ['pooled_centres'])];
     run.warnings = [...pooled.notes];
     await folder.commit(run);
     return { doc, report: path.join(folder.target, 'report.html'), missing };
@@ -125,7 +161,8 @@ export function register(program: Command): void {
     .argument('<root>', 'folder of the movie runs ROOT/<id>/ (the --out of analyze --manifest; its movies.csv gives ids and metadata)')
     .requiredOption('--out <dir>', 'output folder')
     .option('--group-by <column>', 'compare groups of movies by a manifest column (material, dose_rate_e_per_A2_s, session, ...)')
-    .option('--model <model.json>', 'classify every movie with this saved configuration model, so that a state is one configuration in all movies (needed when the runs were classified with different models)')
+    .option('--model <model.json>', 'classify every movie with this saved configuration model (default: fit one classifier on the centres of all movies, DIR/classify/pooled/model.json), so that a state is one configuration in all movies')
+    .option('--classes <K>', "number of classes of the pooled fit, or 'auto' (BIC)", 'auto')
     .option('--manifest <movies.csv>', 'manifest with ids and metadata (default ROOT/movies.csv)')
     .option('--lag <frames>', 'lag time in frames (default 1); refused when frame times differ by more than 1 %')
     .option('--lag-s <seconds>', 'lag time in seconds: each movie is counted at this time in its own frames (a whole number of frames within 1 %)')

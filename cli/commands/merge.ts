@@ -31,6 +31,7 @@ interface MergeFlags {
   groupBy?: string;
   model?: string;
   classes?: string;
+  centre?: string;
   manifest?: string;
   lag?: string;
   lagS?: string;
@@ -44,6 +45,12 @@ function parseNumber(flag: string, v: string, ok: (x: number) => boolean, what: 
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || !ok(x)) throw new AtomdynError(flag, `expected ${what}, found '${v}'`);
   return x;
+}
+
+/** The centre atoms a movie's classify step was told (`--centre`), or undefined for its default. */
+function centreOf(run: MovieRun): string | undefined {
+  const p = readRunBeside(path.join(run.dir, 'classify'))?.parameters ?? {};
+  return p.centreOrigin === 'command-line' && Array.isArray(p.centres) ? p.centres.join(',') : undefined;
 }
 
 /**
@@ -113,7 +120,8 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
       const pooledTracks = path.join(folder.dir, 'pooled_centres', 'tracks.csv');
       await writePooledTracks(runs, pooledTracks);
       const dir = path.join(folder.dir, 'classify', 'pooled');
-      await runSubcommand(['classify', pooledTracks, '--classes', classes, '--seed', flags.seed, '--out', dir]);
+      const centre = flags.centre ?? centreOf(runs[0]);
+      await runSubcommand(['classify', pooledTracks, '--classes', classes, '--seed', flags.seed, '--out', dir, ...(centre ? ['--centre', centre] : [])]);
       classModel = path.join(dir, 'model.json');
     }
     const movies: MovieSequences[] = [];
@@ -163,6 +171,7 @@ export function register(program: Command): void {
     .option('--group-by <column>', 'compare groups of movies by a manifest column (material, dose_rate_e_per_A2_s, session, ...)')
     .option('--model <model.json>', 'classify every movie with this saved configuration model (default: fit one classifier on the centres of all movies, DIR/classify/pooled/model.json), so that a state is one configuration in all movies')
     .option('--classes <K>', "number of classes of the pooled fit, or 'auto' (BIC)", 'auto')
+    .option('--centre <species>', "centre atoms of the pooled fit (default: the first movie's classify --centre, else the dopant)")
     .option('--manifest <movies.csv>', 'manifest with ids and metadata (default ROOT/movies.csv)')
     .option('--lag <frames>', 'lag time in frames (default 1); refused when frame times differ by more than 1 %')
     .option('--lag-s <seconds>', 'lag time in seconds: each movie is counted at this time in its own frames (a whole number of frames within 1 %)')

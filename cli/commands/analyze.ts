@@ -12,9 +12,12 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { bondLengthPm } from '../../inference/latticeScale.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
-import { finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
+import { assertOutsideInputs, finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
+import { readManifest } from '../../data/manifest.ts';
+import { isCompleteRun, ROOT_MANIFEST } from '../../data/movieRuns.ts';
+import { materialByName } from '../../models/materials.ts';
 import { selectFrames } from '../../data/frameSelection.ts';
-import { readCsv, type Table } from '../../data/csvTable.ts';
+import { readCsv, writeCsv, type Table } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { newRun, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
 import { writeResultsHdf5, type ResultTable } from '../../data/writers/hdf5Results.ts';
@@ -36,7 +39,7 @@ export interface AnalyzeFlags extends Omit<LocateFlags, 'out' | 'overlayEvery'> 
 }
 
 /** Run one subcommand in-process exactly as `atomdyn <args>` would (a fresh program per call). */
-async function runSubcommand(args: string[]): Promise<void> {
+export async function runSubcommand(args: string[]): Promise<void> {
   const { buildProgram } = await import('../main.ts');
   const program = await buildProgram();
   await program.parseAsync(['node', 'atomdyn', ...args]);
@@ -181,6 +184,56 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
 }
 
 /**
+ * `analyze --manifest movies.csv --out ROOT`: each movie of the manifest (data/manifest.ts) into
+ * `ROOT/<id>/`, one after the other; a movie whose run folder already holds a complete run is
+ * skipped (so a re-run after a kill finishes only the missing movies), unless `--overwrite`. The
+ * manifest's `pixel_size_pm` overrides the file's, and a `material` known to the materials table is
+ * the lattice-constant check's. A copy of the manifest with absolute paths is kept as ROOT/movies.csv
+ * (read by `atomdyn merge`). A movie that fails is reported and the others still run.
+ *
+ * @param manifest path of movies.csv
+ * @param flags analyze's flags (`out` = ROOT), applied to every movie
+ * @param log one line per movie (default: stderr unless ATOMDYN_QUIET)
+ * @returns ids analysed now, skipped (already complete) and failed (with the message)
+ * @throws AtomdynError(manifest) for a bad manifest; AtomdynError('--manifest') after the loop when any movie failed
+ */
+export async function runManifest(manifest: string, flags: AnalyzeFlags, log: (line: string) => void = (l) => { if (!process.env.ATOMDYN_QUIET) process.stderr.write(l + '\n'); }): Promise<{ analysed: string[]; skipped: string[]; failed: string[] }> {
+  const entries = readManifest(manifest);
+  const root = path.resolve(flags.out);
+  assertOutsideInputs(root, [path.resolve(manifest), ...entries.map((e) => e.path)]);
+  mkdirSync(root, { recursive: true });
+  const copy = path.join(root, ROOT_MANIFEST);
+  if (path.resolve(manifest) !== copy) {
+    const table = readCsv(manifest);
+    await writeCsv(copy, { columns: table.columns, rows: table.rows.map((r, k) => ({ ...r, path: entries[k].path })) });
+  }
+  const analysed: string[] = [], skipped: string[] = [], failed: string[] = [];
+  for (const [k, e] of entries.entries()) {
+    const target = path.join(root, e.id);
+    const head = `[movie ${k + 1}/${entries.length}] ${e.id}`;
+    if (!flags.overwrite && isCompleteRun(target)) {
+      log(`${head}: complete run in ${target}, skipped`);
+      skipped.push(e.id);
+      continue;
+    }
+    log(`${head}: ${e.path}`);
+    const material = flags.material ?? (e.material && materialByName(e.material) ? e.material : undefined);
+    const pixelSize = e.pixelSizePm !== null ? String(e.pixelSizePm) : flags.pixelSize;
+    const args = ['analyze', e.path, '--out', target, ...(material ? ['--material', material] : []), ...(pixelSize ? ['--pixel-size', pixelSize] : [])];
+    try {
+      await runAnalyze(e.path, { ...flags, out: target, material, pixelSize }, args);
+      analysed.push(e.id);
+    } catch (err) {
+      if (!(err instanceof AtomdynError)) throw err;
+      log(`${head}: failed: ${err.message}`);
+      failed.push(`${e.id}: ${err.message}`);
+    }
+  }
+  if (failed.length) throw new AtomdynError('--manifest', `${failed.length} of ${entries.length} movies failed (${failed.join('; ')}); the others are in ${root}; re-run to retry only the missing ones`);
+  return { analysed, skipped, failed };
+}
+
+/**
  * The truth file of a simulated movie: truth.csv beside it, written by the simulate step whose
  * run.json lies there too; else null.
  * @param movie absolute path of the input
@@ -220,8 +273,9 @@ export function register(program: Command): void {
   program
     .command('analyze')
     .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
-    .argument('<movie>', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg)')
-    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step)')
+    .argument('[movie]', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg); or --manifest')
+    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step); with --manifest the root of one folder per movie')
+    .option('--manifest <movies.csv>', 'analyse every movie of a manifest (columns path, id, material, dose_rate_e_per_A2_s, frame_time_s, pixel_size_pm, ...) into OUT/<id>/; movies whose run is complete are skipped, so a re-run resumes; then: atomdyn merge OUT')
     .option('--model <name|path>', 'segmenter: graphene-si, mx2 or a model folder (default graphene-si)')
     .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
     .option('--pixel-size <pm>', 'pixel size of the input, pm/px (overrides the file and the lattice check)')
@@ -242,10 +296,19 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
+      'Many movies: atomdyn analyze --manifest movies.csv --out runs && atomdyn merge runs --out pooled\n' +
       'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).\n' +
       'Re-runs: a folder that holds a run is refused unless --overwrite; the new run is written beside it and\n' +
       'replaces it whole only when complete (an interrupted run leaves the previous one as it was).')
-    .action(async (movie: string, flags: AnalyzeFlags) => {
+    .action(async (movie: string | undefined, flags: AnalyzeFlags & { manifest?: string }) => {
+      if (flags.manifest) {
+        if (movie) throw new AtomdynError('--manifest', `give a movie or --manifest, not both (got ${movie})`);
+        protectInput(path.resolve(flags.manifest));
+        const r = await runManifest(flags.manifest, flags);
+        process.stdout.write(`${r.analysed.length} movies analysed, ${r.skipped.length} already complete; next: atomdyn merge ${flags.out} --out POOLED\n`);
+        return;
+      }
+      if (!movie) throw new AtomdynError('<movie>', 'give a movie file, or --manifest movies.csv');
       protectInput(path.resolve(movie));
       const r = await runAnalyze(movie, flags, process.argv.slice(2));
       process.stdout.write(`${r.configurations ? `${r.configurations} classified configurations` : 'no configurations found'}; report: ${r.report}\n`);

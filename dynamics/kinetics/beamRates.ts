@@ -114,3 +114,17 @@ export function ratesOfModel(
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (model.counts[i][j] === 0) cs.low[i][j] = ks.low[i][j] = 0;
   return { ...r, crossSectionLow: cs.low, crossSectionHigh: cs.high, ratePerSLow: ks.low, ratePerSHigh: ks.high };
 }
+
+/**
+ * The `rates` object of transitions.json and pooled.json (docs/schema.md): snake_case keys with
+ * units (NaN stays NaN; the writers turn it into null).
+ * @param r rates with intervals
+ */
+export function ratesToJSON(r: RateEstimate): Record<string, unknown> {
+  return {
+    flux_e_per_A2_s: r.flux, dose_per_frame_e_per_A2: r.dosePerFrame,
+    rate_per_s: r.ratePerS, rate_per_s_ci_low: r.ratePerSLow, rate_per_s_ci_high: r.ratePerSHigh,
+    rate_per_dose_A2: r.ratePerDose,
+    cross_section_barn: r.crossSectionBarn, cross_section_ci_low: r.crossSectionLow, cross_section_ci_high: r.crossSectionHigh,
+  };
+}

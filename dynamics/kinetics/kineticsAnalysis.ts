@@ -6,7 +6,7 @@
  * content of transitions.json; {@link MarkovModel.fromJSON} reads the model part back.
  */
 import { deepFreeze } from '../../data/deepFreeze.ts';
-import type { RateEstimate } from './beamRates.ts';
+import { ratesToJSON, type RateEstimate } from './beamRates.ts';
 import type { CkResult } from './chapmanKolmogorov.ts';
 import type { DwellStatistics } from './dwellTimes.ts';
 import type { TimescalesVsLag } from './impliedTimescales.ts';
@@ -77,14 +77,7 @@ export class KineticsAnalysis extends MarkovModel implements KineticsAnalysisFie
             })),
           }
         : null,
-      rates: this.rates
-        ? {
-            flux_e_per_A2_s: this.rates.flux, dose_per_frame_e_per_A2: this.rates.dosePerFrame,
-            rate_per_s: this.rates.ratePerS, rate_per_s_ci_low: this.rates.ratePerSLow, rate_per_s_ci_high: this.rates.ratePerSHigh,
-            rate_per_dose_A2: this.rates.ratePerDose,
-            cross_section_barn: this.rates.crossSectionBarn, cross_section_ci_low: this.rates.crossSectionLow, cross_section_ci_high: this.rates.crossSectionHigh,
-          }
-        : null,
+      rates: this.rates ? ratesToJSON(this.rates) : null,
       n_events: this.events.length,
     };
     return JSON.parse(JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));

@@ -1,0 +1,161 @@
+/**
+ * The HDF5 library (h5wasm) run in a worker thread of its own, one per open file, with a time limit
+ * on every call. A corrupt file can make HDF5 loop forever, call abort() (emscripten prints
+ * `Aborted(...)` and the module is dead) or exhaust its 2 GB WebAssembly heap; here each of these
+ * ends in one {@link AtomdynError} naming the file, the worker is terminated (which frees every HDF5
+ * handle) and whatever the library printed is kept as the error's `cause` instead of reaching the
+ * terminal.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { AtomdynError } from '../errors.ts';
+import type { FrameStack } from '../frameStack.ts';
+import type { Hdf5Request, Hdf5StackInfo } from './hdf5Worker.ts';
+import type { Hdf5Options } from './hdf5.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bootstrap = path.resolve(here, '../../bin/tsWorker.mjs');
+const workerModule = pathToFileURL(path.join(here, 'hdf5Worker.ts')).href;
+
+/** Default seconds one HDF5 call (open, one frame) may take. */
+export const HDF5_TIMEOUT_S = 60;
+
+/** Most characters of the library's own output kept for the error's cause. */
+const MAX_CAPTURE = 20_000;
+
+/** One worker thread serving one HDF5 file. */
+class Hdf5Thread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private nextId = 0;
+  private dead: AtomdynError | null = null;
+  private output = '';
+  /** Resolves when the worker has loaded the library (start-up is not part of any time limit). */
+  private readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
+
+  constructor(
+    private readonly file: string,
+    private readonly timeoutS: number,
+  ) {
+    this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
+    this.worker = new Worker(bootstrap, { workerData: { __module: workerModule, __preload: ['h5wasm/node'] }, stdout: true, stderr: true });
+    const keep = (chunk: Buffer | string): void => {
+      if (this.output.length < MAX_CAPTURE) this.output += String(chunk).slice(0, MAX_CAPTURE - this.output.length);
+    };
+    this.worker.stdout.on('data', keep);
+    this.worker.stderr.on('data', keep);
+    this.worker.on('message', (m: { id: number; ready?: boolean; result?: unknown; error?: { message: string; name: string; source?: string } }) => {
+      if (m.ready) return this.markReady();
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.error) p.reject(this.toAtomdynError(m.error));
+      else p.resolve(m.result);
+    });
+    this.worker.on('error', (e: Error) => this.fail(this.crashed(e.message)));
+    this.worker.on('exit', (code) => this.fail(this.crashed(`the HDF5 worker stopped (exit code ${code})`)));
+    this.worker.unref();
+  }
+
+  /** The library's error as a one-line AtomdynError naming the file. */
+  private toAtomdynError(err: { message: string; name: string; source?: string }): AtomdynError {
+    if (err.name === 'AtomdynError' && err.source) {
+      const prefix = `${err.source}: `;
+      return new AtomdynError(err.source, err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
+    }
+    return this.crashed(err.message);
+  }
+
+  /** A crash of the library (abort, out of memory, an exception inside h5wasm). */
+  private crashed(message: string): AtomdynError {
+    const text = `${message}\n${this.output}`;
+    const first = message.split('\n')[0].replace(/[^\x20-\x7e]/g, '?').slice(0, 160);
+    const why = /out of memory|Cannot enlarge memory|OOM|Array buffer allocation failed/i.test(text)
+      ? 'the HDF5 library ran out of memory (its heap is 2 GB); the file claims more data than it can hold, or is corrupt'
+      : /abort/i.test(text)
+        ? 'corrupt HDF5 file: the HDF5 library stopped on it (abort)'
+        : `corrupt HDF5 file: the HDF5 library failed (${first})`;
+    return new AtomdynError(this.file, why, { cause: new Error(text) });
+  }
+
+  private fail(e: AtomdynError): void {
+    this.dead ??= e;
+    this.markReady();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(e);
+    }
+    this.pending.clear();
+  }
+
+  /** Send one request; rejects with an AtomdynError on an error, a crash or the time limit. */
+  async call<T>(req: Hdf5Request, what: string): Promise<T> {
+    // the thread keeps the process alive only while a call is under way
+    this.worker.ref();
+    try {
+      await this.ready;
+      return await this.send<T>(req, what);
+    } finally {
+      if (this.pending.size === 0) this.worker.unref();
+    }
+  }
+
+  private send<T>(req: Hdf5Request, what: string): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const e = new AtomdynError(
+          this.file,
+          `the HDF5 library did not finish ${what} within ${this.timeoutS} s (corrupt file?); stopped it`,
+          { cause: new Error(this.output) },
+        );
+        this.fail(e);
+        void this.worker.terminate();
+      }, this.timeoutS * 1000);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.worker.postMessage({ id, payload: req });
+    });
+  }
+
+  /** Stop the thread (frees every HDF5 handle). Idempotent. */
+  async stop(): Promise<void> {
+    this.dead ??= new AtomdynError(this.file, 'the file was already closed');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Open `file` in its own HDF5 worker thread; the returned stack reads frames through it.
+ * @param file the HDF5 file (its superblock already checked)
+ * @param opts `dataset`, and `timeoutS` (seconds per call, default {@link HDF5_TIMEOUT_S})
+ * @throws AtomdynError naming the file for every failure, including a crash or a hang of the library
+ */
+export async function openHdf5Isolated(file: string, opts: Hdf5Options = {}): Promise<FrameStack> {
+  const timeoutS = opts.timeoutS ?? (Number(process.env.ATOMDYN_HDF5_TIMEOUT_S) || HDF5_TIMEOUT_S);
+  const thread = new Hdf5Thread(file, timeoutS);
+  let info: Hdf5StackInfo;
+  try {
+    info = await thread.call<Hdf5StackInfo>({ op: 'open', path: file, dataset: opts.dataset }, 'opening the file');
+  } catch (e) {
+    await thread.stop();
+    throw e;
+  }
+  let closed = false;
+  return {
+    ...info,
+    async readFrame(index: number): Promise<Float32Array> {
+      if (closed) throw new AtomdynError(info.path, 'the file was already closed');
+      // a frame error (NaN, bad index) leaves the file usable; a crash or a time-out stops the thread
+      return thread.call<Float32Array>({ op: 'read', index }, `reading frame ${index}`);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await thread.stop();
+    },
+  };
+}

@@ -84,6 +84,21 @@ describe('HDF5 superblock check', () => {
   });
 });
 
+describe('declared shapes against the file', () => {
+  it('a Velox EMD whose shape claims 4 frames (metadata for 1) is refused, not read as interleaved frames', async () => {
+    const emd = sharedData('WS2_velox_emd', 'WS2.emd');
+    const dims = Buffer.alloc(24);
+    [1024, 1024, 1].forEach((d, i) => dims.writeBigUInt64LE(BigInt(d), 8 * i));
+    const four = mutated(emd, 'four.emd', (b) => {
+      const at = b.indexOf(dims);
+      expect(at).toBeGreaterThan(0);
+      b.writeBigUInt64LE(4n, at + 16);
+    });
+    const e = await errorOf(openHdf5(four));
+    expect(e.message).toMatch(/four\.emd:\/Data\/Image\/\w+\/Data: corrupt file: the dataset claims 4 frames but the Velox metadata describes 1$/);
+  }, 120_000);
+});
+
 describe('HDF5 library isolated in a worker thread', () => {
   it('a file that makes HDF5 loop forever is stopped after the time limit, in one line naming the file', async () => {
     // zeroing 16 bytes at 2622 damages the root attribute 'file_format'; HDF5 then never returns

@@ -226,6 +226,7 @@ function buildStack(path: string, f: H5File, opts: Hdf5Options): FrameStack {
   else if (kind === 'aicrystallographer') layout = aicrystallographerLayout(f, entry.path, shape, st.height, st.width);
   else if (kind === 'librarynet') layout = libraryNetLayout(f, entry.path, shape, st.height, st.width);
   layout ??= genericLayout(f, entry.path, shape);
+  if (layout.shapeProblem) throw new AtomdynError(source, `corrupt file: ${layout.shapeProblem}`);
   const { frameAxis, rowAxis, colAxis } = layout;
   const count = frameAxis >= 0 ? shape[frameAxis] : 1;
   const height = shape[rowAxis];

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
+import { writeCsv, type Cell } from '../../data/csvTable.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
@@ -92,7 +93,7 @@ export async function runTransitions(input: string, flags: TransitionsFlags, com
     beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
   }
 
-  const table = readCsv(file, ['frame', 'particle', 'state']);
+  const table = readCheckedCsv(file, ['frame', 'particle', 'state']);
   const seqs = stateSequencesFromTable(table, file);
   const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
   const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);

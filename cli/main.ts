@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AtomdynError } from '../data/errors.ts';
 import { versions } from '../data/runMetadata.ts';
+import { internalErrorLine, oneLine } from './errorReport.ts';
 
 /** A subcommand module: cli/commands/<name>.ts. */
 export interface CommandModule {
@@ -47,11 +48,33 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+let strayHandlers = false;
+
 /**
- * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 1 a bug.
- * Set ATOMDYN_DEBUG=1 to print stacks of input errors too.
+ * An error thrown outside the command's promise (an event handler, a stream) ends the process the
+ * same way as one inside it: one line, a log file, exit code 1 (2 for an AtomdynError).
+ */
+function catchStrayErrors(argv: string[]): void {
+  if (strayHandlers) return;
+  strayHandlers = true;
+  const stop = (e: unknown): void => {
+    if (e instanceof AtomdynError) {
+      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${internalErrorLine(e, argv)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', stop);
+  process.on('unhandledRejection', stop);
+}
+
+/**
+ * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 1 a bug
+ * (one line; the stack goes to a log file, see cli/errorReport.ts). Set ATOMDYN_DEBUG=1 to print stacks too.
  */
 export async function main(argv: string[]): Promise<number> {
+  catchStrayErrors(argv);
   try {
     const program = await buildProgram();
     await program.parseAsync(argv);
@@ -61,11 +84,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     if (e instanceof AtomdynError) {
-      process.stderr.write(`atomdyn: ${e.message}\n`);
+      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
       if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${e.stack}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ''}\n`);
       return 2;
     }
-    process.stderr.write(`atomdyn: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`${internalErrorLine(e, argv)}\n`);
+    if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
 }

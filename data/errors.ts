@@ -3,8 +3,9 @@
  *
  * Every failure caused by input (a file, a flag, a table) is thrown as an {@link AtomdynError}
  * naming the file (or flag) and what is wrong. The CLI prints it as one line,
- * `atomdyn: <file>: <message>`, and exits with code 2; any other error is a bug and is printed
- * with its stack (exit code 1).
+ * `atomdyn: <file>: <message>` (control bytes removed, cut to a few hundred characters), and exits
+ * with code 2; any other error is a bug: one line and a log file with its stack (exit code 1;
+ * cli/errorReport.ts).
  */
 export class AtomdynError extends Error {
   /** The file, dataset or flag the problem is about ('' when none). */

@@ -7,7 +7,8 @@
  *   it stands in the file and its line;
  * - exact duplicate rows (every cell equal) are dropped and counted in a warning;
  * - rows are put in one canonical order (frame, particle, y, x, then the whole row's text), so a
- *   step's result does not depend on the order of the rows in the file.
+ *   step's result does not depend on the order of the rows in the file (classify, transitions;
+ *   track keeps the file's order, see {@link TableCheckOptions.canonicalOrder}).
  */
 import { AtomdynError } from './errors.ts';
 import { readCsv, type Cell, type Table } from './csvTable.ts';
@@ -45,6 +46,11 @@ export interface TableCheckOptions {
    * atoms.csv input, `state` of an unclassified centre, `x_pm`/`y_pm` without a pixel size).
    */
   emptyAllowed?: string[];
+  /**
+   * Put the rows in the canonical order (default true). `track` keeps the file's order (false): its
+   * tracks.csv follows atoms.csv row by row, and linking does not depend on the order.
+   */
+  canonicalOrder?: boolean;
 }
 
 /** The result of {@link checkTable}. */
@@ -147,13 +153,15 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   });
   const order = rows.map((_, i) => i);
   const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c));
-  order.sort((a, b) => {
-    for (const c of sortBy) {
-      const d = compareCells(rows[a][c], rows[b][c]);
-      if (d !== 0) return d;
-    }
-    return keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
-  });
+  if (opts.canonicalOrder !== false) {
+    order.sort((a, b) => {
+      for (const c of sortBy) {
+        const d = compareCells(rows[a][c], rows[b][c]);
+        if (d !== 0) return d;
+      }
+      return keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
+    });
+  }
   const warnings: string[] = [];
   if (duplicates) {
     warnings.push(`${file}: ${duplicates} exact duplicate row${duplicates === 1 ? '' : 's'} dropped (the first at line ${firstDuplicate})`);

@@ -57,3 +57,16 @@ describe('table values are checked before they size anything', () => {
     ]);
   });
 });
+
+describe('track keeps the order of atoms.csv', () => {
+  it('canonicalOrder: false checks and drops duplicates but keeps the file order', () => {
+    const t = csv(['frame,x,y', '1,5,5', '0,2,2', '1,5,5', '0,1,1']);
+    const r = checkTable('t.csv', t, { canonicalOrder: false });
+    expect(r.table.rows.map((o) => [o.frame, o.x])).toEqual([
+      [1, 5],
+      [0, 2],
+      [0, 1],
+    ]);
+    expect(r.warnings).toHaveLength(1);
+  });
+});

@@ -91,7 +91,7 @@ export function register(program: Command): void {
     .option('--graph', 'also write graph.json: the tracks as a graphology graph (a node per detection, link and exchange edges)')
     .action(async (atomsFile: string, flags: TrackFlags) => {
       const atomsPath = path.resolve(atomsFile);
-      const atoms = readCheckedCsv(atomsPath, ['frame', 'x', 'y']);
+      const atoms = readCheckedCsv(atomsPath, ['frame', 'x', 'y'], { canonicalOrder: false });
       protectInput(atomsPath);
       const previous = readRunBeside(atomsPath);
       const prevRunFile = path.join(path.dirname(atomsPath), 'run.json');

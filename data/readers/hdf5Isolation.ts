@@ -1,10 +1,14 @@
 /**
- * The HDF5 library (h5wasm) run in a worker thread of its own, one per open file, with a time limit
- * on every call. A corrupt file can make HDF5 loop forever, call abort() (emscripten prints
- * `Aborted(...)` and the module is dead) or exhaust its 2 GB WebAssembly heap; here each of these
- * ends in one {@link AtomdynError} naming the file, the worker is terminated (which frees every HDF5
- * handle) and whatever the library printed is kept as the error's `cause` instead of reaching the
- * terminal.
+ * The HDF5 library (h5wasm) run in a worker thread, with a time limit on every call. A corrupt file
+ * can make HDF5 loop forever, call abort() (emscripten prints `Aborted(...)` and the module is dead)
+ * or exhaust its 2 GB WebAssembly heap; here each of these ends in one {@link AtomdynError} naming
+ * the file, the worker is terminated (which frees every HDF5 handle) and whatever the library
+ * printed is kept as the error's `cause` instead of reaching the terminal.
+ *
+ * One thread serves the files of the process (starting one costs about as much as reading a small
+ * file). A new thread replaces it after a crash or a time-out, and when a path is opened that the
+ * current thread already holds open (HDF5 would hand back the earlier open file, stale if the file
+ * changed since); a replaced thread stops when its last file is closed.
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,8 +28,10 @@ export const HDF5_TIMEOUT_S = 60;
 /** Most characters of the library's own output kept for the error's cause. */
 const MAX_CAPTURE = 20_000;
 
-/** One worker thread serving one HDF5 file. */
+/** One worker thread running the HDF5 library. */
 class Hdf5Thread {
+  /** Paths open in this thread, by handle. */
+  readonly open = new Map<number, string>();
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private nextId = 0;
@@ -35,10 +41,7 @@ class Hdf5Thread {
   private readonly ready: Promise<void>;
   private markReady: () => void = () => {};
 
-  constructor(
-    private readonly file: string,
-    private readonly timeoutS: number,
-  ) {
+  constructor() {
     this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
     this.worker = new Worker(bootstrap, { workerData: { __module: workerModule, __preload: ['h5wasm/node'] }, stdout: true, stderr: true });
     const keep = (chunk: Buffer | string): void => {
@@ -58,6 +61,14 @@ class Hdf5Thread {
     this.worker.on('error', (e: Error) => this.fail(this.crashed(e.message)));
     this.worker.on('exit', (code) => this.fail(this.crashed(`the HDF5 worker stopped (exit code ${code})`)));
     this.worker.unref();
+  }
+
+  /** The file of the call under way (named in crash messages). */
+  private file = '';
+
+  /** True once the thread crashed, timed out or was stopped. */
+  get isDead(): boolean {
+    return this.dead !== null;
   }
 
   /** The library's error as a one-line AtomdynError naming the file. */
@@ -92,30 +103,34 @@ class Hdf5Thread {
   }
 
   /** Send one request; rejects with an AtomdynError on an error, a crash or the time limit. */
-  async call<T>(req: Hdf5Request, what: string): Promise<T> {
+  async call<T>(req: Hdf5Request, file: string, what: string, timeoutS: number): Promise<T> {
     // the thread keeps the process alive only while a call is under way
     this.worker.ref();
     try {
       await this.ready;
-      return await this.send<T>(req, what);
+      if (this.dead && this.dead.source !== file) {
+        throw new AtomdynError(file, `the HDF5 reader was stopped after a problem with another file (${this.dead.message})`);
+      }
+      this.file = file;
+      return await this.send<T>(req, what, timeoutS);
     } finally {
       if (this.pending.size === 0) this.worker.unref();
     }
   }
 
-  private send<T>(req: Hdf5Request, what: string): Promise<T> {
+  private send<T>(req: Hdf5Request, what: string, timeoutS: number): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         const e = new AtomdynError(
           this.file,
-          `the HDF5 library did not finish ${what} within ${this.timeoutS} s (corrupt file?); stopped it`,
+          `the HDF5 library did not finish ${what} within ${timeoutS} s (corrupt file?); stopped it`,
           { cause: new Error(this.output) },
         );
         this.fail(e);
         void this.worker.terminate();
-      }, this.timeoutS * 1000);
+      }, timeoutS * 1000);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.worker.postMessage({ id, payload: req });
     });
@@ -123,39 +138,54 @@ class Hdf5Thread {
 
   /** Stop the thread (frees every HDF5 handle). Idempotent. */
   async stop(): Promise<void> {
-    this.dead ??= new AtomdynError(this.file, 'the file was already closed');
+    this.dead ??= new AtomdynError(this.file, 'the HDF5 reader was stopped');
     await this.worker.terminate();
   }
 }
 
+let current: Hdf5Thread | null = null;
+
+/** The thread to open `file` in: the current one unless it is dead or already holds `file` open. */
+function threadFor(file: string): Hdf5Thread {
+  if (!current || current.isDead || [...current.open.values()].includes(file)) {
+    const old = current;
+    if (old && !old.isDead && old.open.size === 0) void old.stop();
+    current = new Hdf5Thread();
+  }
+  return current;
+}
+
 /**
- * Open `file` in its own HDF5 worker thread; the returned stack reads frames through it.
+ * Open `file` in the HDF5 worker thread; the returned stack reads frames through it.
  * @param file the HDF5 file (its superblock already checked)
  * @param opts `dataset`, and `timeoutS` (seconds per call, default {@link HDF5_TIMEOUT_S})
  * @throws AtomdynError naming the file for every failure, including a crash or a hang of the library
  */
 export async function openHdf5Isolated(file: string, opts: Hdf5Options = {}): Promise<FrameStack> {
   const timeoutS = opts.timeoutS ?? (Number(process.env.ATOMDYN_HDF5_TIMEOUT_S) || HDF5_TIMEOUT_S);
-  const thread = new Hdf5Thread(file, timeoutS);
-  let info: Hdf5StackInfo;
-  try {
-    info = await thread.call<Hdf5StackInfo>({ op: 'open', path: file, dataset: opts.dataset }, 'opening the file');
-  } catch (e) {
-    await thread.stop();
-    throw e;
-  }
+  const thread = threadFor(file);
+  const { handle, info } = await thread.call<{ handle: number; info: Hdf5StackInfo }>(
+    { op: 'open', path: file, dataset: opts.dataset },
+    file,
+    'opening the file',
+    timeoutS,
+  );
+  thread.open.set(handle, file);
   let closed = false;
   return {
     ...info,
     async readFrame(index: number): Promise<Float32Array> {
       if (closed) throw new AtomdynError(info.path, 'the file was already closed');
       // a frame error (NaN, bad index) leaves the file usable; a crash or a time-out stops the thread
-      return thread.call<Float32Array>({ op: 'read', index }, `reading frame ${index}`);
+      return thread.call<Float32Array>({ op: 'read', handle, index }, file, `reading frame ${index}`, timeoutS);
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await thread.stop();
+      thread.open.delete(handle);
+      if (thread.isDead) return;
+      if (thread !== current && thread.open.size === 0) return thread.stop();
+      await thread.call({ op: 'close', handle }, file, 'closing the file', timeoutS).catch(() => undefined);
     },
   };
 }

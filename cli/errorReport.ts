@@ -9,22 +9,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-/** Longest message printed, characters. */
-export const MAX_MESSAGE = 400;
-
-/**
- * A message made safe for one terminal line: control bytes and other non-printing characters
- * become `?`, line breaks become ` / `, and text beyond `max` characters is cut with `...`.
- */
-export function oneLine(text: string, max = MAX_MESSAGE): string {
-  const flat = text
-    .replace(/\r\n|\r|\n/g, ' / ')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, '?')
-    .replace(/\s+/g, ' ')
-    .trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
+import { oneLine } from '../data/errors.ts';
 
 /** The `--out` folder named in argv, when it exists as a folder. */
 function outFolder(argv: string[]): string | null {

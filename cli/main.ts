@@ -7,9 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AtomdynError } from '../data/errors.ts';
+import { AtomdynError, oneLine } from '../data/errors.ts';
 import { versions } from '../data/runMetadata.ts';
-import { internalErrorLine, oneLine } from './errorReport.ts';
+import { internalErrorLine } from './errorReport.ts';
 
 /** A subcommand module: cli/commands/<name>.ts. */
 export interface CommandModule {

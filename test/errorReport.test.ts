@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { internalErrorLine, MAX_MESSAGE, oneLine } from '../cli/errorReport.ts';
+import { internalErrorLine } from '../cli/errorReport.ts';
+import { AtomdynError, MAX_MESSAGE, oneLine } from '../data/errors.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -17,6 +18,11 @@ describe('what a failing command prints', () => {
     const long = oneLine('x'.repeat(51_000) + '\n'.repeat(687));
     expect(long).toHaveLength(MAX_MESSAGE);
     expect(long.endsWith('...')).toBe(true);
+    // every AtomdynError carries such a message, whatever file content it quotes
+    const e = new AtomdynError('f.dm3', `bad tag '\u0000\u0001${'\u4e00'.repeat(1000)}'\nline 2`);
+    expect(e.message.startsWith("f.dm3: bad tag '??")).toBe(true);
+    expect(e.message).toHaveLength(MAX_MESSAGE);
+    expect(e.message).not.toMatch(/\n/);
   });
 
   it('an internal error prints one line naming the log; the log in the --out folder holds the stack and the cause', () => {

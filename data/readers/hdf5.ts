@@ -74,7 +74,9 @@ function listDatasets(f: H5File): DatasetEntry[] {
     let keys: string[] = [];
     try {
       keys = g.keys();
-    } catch {
+    } catch (e) {
+      // an unreadable root group is a corrupt file, not an empty one
+      if (depth === 0) throw new AtomdynError(f.filename, `corrupt HDF5 file: cannot list its root group (${hdf5Message(e)})`);
       return;
     }
     for (const k of keys) {

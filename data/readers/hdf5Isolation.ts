@@ -6,11 +6,14 @@
  * printed is kept as the error's `cause` instead of reaching the terminal.
  *
  * One thread serves the files of the process (starting one costs about as much as reading a small
- * file). A new thread replaces it after a crash or a time-out, and when a path is opened that the
- * current thread already holds open (HDF5 would hand back the earlier open file, stale if the file
- * changed since); a replaced thread stops when its last file is closed.
+ * file). HDF5 keeps a file open, and hands the open file back to a later open of the same file, as
+ * long as any object in it is open, and h5wasm leaves objects open on some error paths; so a new
+ * thread replaces the current one after a crash or a time-out, when a file is opened again that the
+ * thread holds open or has opened before with other contents (size, modification or change time), and
+ * after {@link MAX_OPENS_PER_THREAD} opens. A replaced thread stops when its last file is closed.
  */
 import { Worker } from 'node:worker_threads';
+import { statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { AtomdynError } from '../errors.ts';
@@ -25,6 +28,9 @@ const workerModule = pathToFileURL(path.join(here, 'hdf5Worker.ts')).href;
 /** Default seconds one HDF5 call (open, one frame) may take. */
 export const HDF5_TIMEOUT_S = 60;
 
+/** Opens served by one thread before a fresh one takes over (bounds what leaked handles hold). */
+export const MAX_OPENS_PER_THREAD = 200;
+
 /** Most characters of the library's own output kept for the error's cause. */
 const MAX_CAPTURE = 20_000;
 
@@ -32,6 +38,8 @@ const MAX_CAPTURE = 20_000;
 class Hdf5Thread {
   /** Paths open in this thread, by handle. */
   readonly open = new Map<number, string>();
+  /** Every path opened in this thread, with the identity of its contents then. */
+  readonly seen = new Map<string, string>();
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private nextId = 0;
@@ -145,13 +153,29 @@ class Hdf5Thread {
 
 let current: Hdf5Thread | null = null;
 
-/** The thread to open `file` in: the current one unless it is dead or already holds `file` open. */
+/** Size, modification and change times (ns) of a file: changes when its contents are rewritten. */
+function contentsKey(file: string): string {
+  try {
+    const st = statSync(file, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The thread to open `file` in: the current one, unless it is dead, holds `file` open, has opened it
+ * before with other contents, or has served {@link MAX_OPENS_PER_THREAD} opens.
+ */
 function threadFor(file: string): Hdf5Thread {
-  if (!current || current.isDead || [...current.open.values()].includes(file)) {
+  const key = contentsKey(file);
+  const seen = current?.seen.get(file);
+  if (!current || current.isDead || [...current.open.values()].includes(file) || (seen !== undefined && seen !== key) || current.seen.size >= MAX_OPENS_PER_THREAD) {
     const old = current;
     if (old && !old.isDead && old.open.size === 0) void old.stop();
     current = new Hdf5Thread();
   }
+  current.seen.set(file, key);
   return current;
 }
 

@@ -13,7 +13,7 @@
  * - `hang`: no answer within the time limit (asynchronous waits only; bench/fuzz.ts also runs
  *   cases through the command with a hard limit, which catches signals and synchronous loops).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Random } from '../../data/random.ts';
 import { AtomdynError } from '../../data/errors.ts';
@@ -151,20 +151,20 @@ function summarise(name: string, results: Array<{ outcome: Outcome; message: str
  * Fuzz one reader format: `cases` mutated copies of its seed file, each opened with openFrames,
  * first and last frames read, closed.
  * @param format a key of {@link READER_SEEDS}
- * @param dir a scratch folder (the mutated file is written there, same name for every case)
+ * @param dir a scratch folder (each mutated file is written there, then removed)
  * @param seed the random seed
  * @param limitMs time limit per case
  */
 export async function fuzzReader(format: string, cases: number, dir: string, seed: number, limitMs = 30_000): Promise<FuzzSummary> {
-  const { readFileSync } = await import('node:fs');
   const src = sharedData(...READER_SEEDS[format]);
   const original = readFileSync(src);
   const rnd = new Random(seed);
-  const file = path.join(dir, `fuzz${path.extname(src)}`);
   const results: Array<{ outcome: Outcome; message: string; what: string }> = [];
   const t0 = performance.now();
   for (let k = 0; k < cases; k++) {
     const { data, what } = mutateBytes(original, rnd);
+    // a new name per case: the HDF5 reader would start a fresh thread for a rewritten file (seconds)
+    const file = path.join(dir, `fuzz-${seed}-${k}${path.extname(src)}`);
     writeFileSync(file, data);
     const r = await withLimit(async () => {
       const s = await openFrames(file);
@@ -176,6 +176,7 @@ export async function fuzzReader(format: string, cases: number, dir: string, see
       }
     }, limitMs);
     results.push({ ...r, what });
+    rmSync(file, { force: true });
   }
   return summarise(format, results, t0);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { checkHdf5Superblock, lookup3 } from '../data/readers/hdf5Precheck.ts';
@@ -100,6 +101,15 @@ describe('declared shapes against the file', () => {
 });
 
 describe('HDF5 library isolated in a worker thread', () => {
+  it('the command exits once it is done (the idle HDF5 thread does not keep it alive), and prints no worker output', () => {
+    const bin = path.resolve(__dirname, '..', 'bin', 'atomdyn.mjs');
+    const r = spawnSync(process.execPath, [bin, 'info', sharedData('graphene_Si', 'G-Si-2nm.hdf5')], { encoding: 'utf8', timeout: 150_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/shape: +1 x 256 x 256/);
+    expect(r.stderr).toBe('');
+  }, 160_000);
+
   it('a file that makes HDF5 loop forever is stopped after the time limit, in one line naming the file', async () => {
     // zeroing 16 bytes at 2622 damages the root attribute 'file_format'; HDF5 then never returns
     const hang = mutated(hspy, 'hang.hspy', (b) => b.fill(0, 2622, 2638));

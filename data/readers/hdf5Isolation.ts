@@ -51,14 +51,13 @@ class Hdf5Thread {
 
   constructor() {
     this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
-    this.worker = new Worker(bootstrap, { workerData: { __module: workerModule, __preload: ['h5wasm/node'] }, stdout: true, stderr: true });
-    const keep = (chunk: Buffer | string): void => {
-      if (this.output.length < MAX_CAPTURE) this.output += String(chunk).slice(0, MAX_CAPTURE - this.output.length);
-    };
-    this.worker.stdout.on('data', keep);
-    this.worker.stderr.on('data', keep);
-    this.worker.on('message', (m: { id: number; ready?: boolean; result?: unknown; error?: { message: string; name: string; source?: string } }) => {
+    this.worker = new Worker(bootstrap, { workerData: { __module: workerModule, __preload: ['h5wasm/node'] } });
+    this.worker.on('message', (m: { id: number; ready?: boolean; output?: string; result?: unknown; error?: { message: string; name: string; source?: string } }) => {
       if (m.ready) return this.markReady();
+      if (m.output !== undefined) {
+        if (this.output.length < MAX_CAPTURE) this.output += m.output.slice(0, MAX_CAPTURE - this.output.length);
+        return;
+      }
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);

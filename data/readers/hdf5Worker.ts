@@ -20,6 +20,16 @@ export type Hdf5Request = { op: 'open'; path: string; dataset?: string } | { op:
 /** The description of an opened stack (everything of a FrameStack but its methods). */
 export type Hdf5StackInfo = Pick<FrameStack, 'path' | 'format' | 'count' | 'height' | 'width' | 'dtype' | 'calibration' | 'metadata'>;
 
+// What the library prints (emscripten's `Aborted(...)`, HDF5 diagnostics) goes to the parent as
+// `{ output }` messages, kept for error causes, instead of the terminal. (Piping the worker's stdio
+// with `stdout: true` instead would keep the process alive after the command finished.)
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = ((chunk: string | Uint8Array) => {
+    parentPort?.postMessage({ output: typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8') });
+    return true;
+  }) as typeof stream.write;
+}
+
 const stacks = new Map<number, FrameStack>();
 let nextHandle = 1;
 

@@ -23,7 +23,8 @@ import type { Hdf5Options } from './hdf5.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bootstrap = path.resolve(here, '../../bin/tsWorker.mjs');
-const workerModule = pathToFileURL(path.join(here, 'hdf5Worker.ts')).href;
+// the worker module beside this one, with this module's extension (.ts from sources, .js when compiled)
+const workerModule = pathToFileURL(path.join(here, `hdf5Worker${path.extname(fileURLToPath(import.meta.url))}`)).href;
 
 /** Default seconds one HDF5 call (open, one frame) may take. */
 export const HDF5_TIMEOUT_S = 60;

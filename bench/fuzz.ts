@@ -26,6 +26,14 @@ process.env.ATOMDYN_HDF5_TIMEOUT_S ??= '10';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-bench-fuzz-'));
 
 const rows: string[][] = [['input', 'mode', 'cases', 'ok', 'clean', 'stack', 'hang', 'garbage', 'signal', 's']];
+const WIDTHS = [18, 10, 5, 5, 5, 5, 4, 7, 6, 7];
+const printRow = (r: string[]): void => console.log(r.map((v, c) => v.padStart(WIDTHS[c])).join('  '));
+printRow(rows[0]);
+/** Add a result row and print it at once (a long run shows its progress). */
+function addRow(r: string[]): void {
+  rows.push(r);
+  printRow(r);
+}
 
 /** One command run: how it ended, judged from exit status, signal and stderr. */
 function cliCase(args: string[]): 'ok' | 'clean' | 'stack' | 'hang' | 'garbage' | 'signal' {
@@ -47,12 +55,12 @@ function cliRow(name: string, n: number, make: (k: number, rnd: Random) => strin
   const rnd = new Random(99);
   const t0 = performance.now();
   for (let k = 0; k < n; k++) counts[cliCase(make(k, rnd))]++;
-  rows.push([name, 'command', String(n), ...['ok', 'clean', 'stack', 'hang', 'garbage', 'signal'].map((o) => String(counts[o as keyof typeof counts])), ((performance.now() - t0) / 1000).toFixed(1)]);
+  addRow([name, 'command', String(n), ...['ok', 'clean', 'stack', 'hang', 'garbage', 'signal'].map((o) => String(counts[o as keyof typeof counts])), ((performance.now() - t0) / 1000).toFixed(1)]);
 }
 
 for (const [i, format] of formats.entries()) {
   const s = await fuzzReader(format, cases, dir, 1000 + i, 30_000);
-  rows.push([format, 'in-process', String(s.cases), ...(['ok', 'clean', 'stack', 'hang', 'garbage'] as const).map((o) => String(s.counts[o])), '-', s.seconds.toFixed(1)]);
+  addRow([format, 'in-process', String(s.cases), ...(['ok', 'clean', 'stack', 'hang', 'garbage'] as const).map((o) => String(s.counts[o])), '-', s.seconds.toFixed(1)]);
   for (const [o, ex] of Object.entries(s.examples)) for (const e of ex ?? []) console.log(`  ${format} ${o}: ${e}`);
   if (cliCases > 0) {
     const original = readFileSync(sharedData(...READER_SEEDS[format]));
@@ -66,7 +74,7 @@ for (const [i, format] of formats.entries()) {
 const step: Record<TableKind, string> = { atoms: 'track', tracks: 'classify', configurations: 'transitions' };
 for (const [i, kind] of tables.entries()) {
   const s = await fuzzTable(kind, cases, 2000 + i);
-  rows.push([`${kind}.csv`, 'in-process', String(s.cases), ...(['ok', 'clean', 'stack', 'hang', 'garbage'] as const).map((o) => String(s.counts[o])), '-', s.seconds.toFixed(1)]);
+  addRow([`${kind}.csv`, 'in-process', String(s.cases), ...(['ok', 'clean', 'stack', 'hang', 'garbage'] as const).map((o) => String(s.counts[o])), '-', s.seconds.toFixed(1)]);
   for (const [o, ex] of Object.entries(s.examples)) for (const e of ex ?? []) console.log(`  ${kind} ${o}: ${e}`);
   if (cliCases > 0) {
     const text = toCsv(seedTable(kind));
@@ -81,8 +89,6 @@ for (const [i, kind] of tables.entries()) {
   }
 }
 rmSync(dir, { recursive: true, force: true });
-const width = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-for (const r of rows) console.log(r.map((v, c) => v.padStart(width[c])).join('  '));
 const failures = rows.slice(1).reduce((n, r) => n + Number(r[5]) + Number(r[6]) + Number(r[7]) + (r[8] === '-' ? 0 : Number(r[8])), 0);
 console.log(failures ? `${failures} failing cases` : 'no stack, hang, garbage line or signal');
 process.exit(failures ? 1 : 0);

@@ -7,9 +7,10 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AtomdynError, ModelNotApplicableError } from '../data/errors.ts';
+import { AtomdynError, ModelNotApplicableError, oneLine } from '../data/errors.ts';
 import { packageRoot } from '../data/packagePaths.ts';
 import { COMMANDS } from './commandList.ts';
+import { internalErrorLine } from './errorReport.ts';
 
 export type { CommandModule } from './commandList.ts';
 
@@ -41,12 +42,34 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+let strayHandlers = false;
+
+/**
+ * An error thrown outside the command's promise (an event handler, a stream) ends the process the
+ * same way as one inside it: one line, a log file, exit code 1 (2 for an AtomdynError).
+ */
+function catchStrayErrors(argv: string[]): void {
+  if (strayHandlers) return;
+  strayHandlers = true;
+  const stop = (e: unknown): void => {
+    if (e instanceof AtomdynError) {
+      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${internalErrorLine(e, argv)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', stop);
+  process.on('unhandledRejection', stop);
+}
+
 /**
  * Run the CLI. Returns the process exit code: 0 success, 2 bad input (one-line message), 3 the model
- * does not apply to the input under `--strict` (inference/applicability.ts), 1 a bug.
- * Set ATOMDYN_DEBUG=1 to print stacks of input errors too.
+ * does not apply to the input under `--strict` (inference/applicability.ts), 1 a bug (one line; the
+ * stack goes to a log file, see cli/errorReport.ts). Set ATOMDYN_DEBUG=1 to print stacks too.
  */
 export async function main(argv: string[]): Promise<number> {
+  catchStrayErrors(argv);
   try {
     const program = await programFor(argv.slice(2));
     await program.parseAsync(argv);
@@ -56,11 +79,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     if (e instanceof AtomdynError) {
-      process.stderr.write(`atomdyn: ${e.message}\n`);
+      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
       if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${e.stack}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ''}\n`);
       return e instanceof ModelNotApplicableError ? e.exitCode : 2;
     }
-    process.stderr.write(`atomdyn: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`${internalErrorLine(e, argv)}\n`);
+    if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     return 1;
   }
 }

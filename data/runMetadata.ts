@@ -4,6 +4,7 @@
  * command line > previous step's run.json > file metadata > lattice-derived/default.
  */
 import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import { readTextInput } from './regularFile.ts';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { AtomdynError } from './errors.ts';
@@ -175,7 +176,7 @@ export function readRunBeside(fileOrDir: string): RunMetadata | null {
   if (!existsSync(file)) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readTextInput(file, 'run.json'));
   } catch (e) {
     throw new AtomdynError(file, `not valid JSON: ${(e as Error).message}`);
   }

@@ -209,6 +209,6 @@ describe('atomdyn track (command line)', () => {
     expect(bad.stderr).toMatch(/--search-range: 'far' is not a length/);
     const miss = run(['track', path.join(dir, 'none.csv'), '--out', path.join(dir, 'o3')]);
     expect(miss.status).toBe(2);
-    expect(miss.stderr).toMatch(/none\.csv: cannot read table/);
+    expect(miss.stderr).toMatch(/none\.csv: no such file/);
   });
 });

@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
-import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { writeCsv } from '../../data/csvTable.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { newRun, readRunBeside, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
@@ -179,7 +180,7 @@ async function loadInput(file: string): Promise<LoadedInput> {
       species,
     };
   }
-  const table = readCsv(file, ['frame', 'x', 'y', 'species']);
+  const table = readCheckedCsv(file, ['frame', 'x', 'y', 'species']);
   const { atomsFromTable } = await import('../../dynamics/configurations/centres.ts');
   const atoms = atomsFromTable(table, file);
   const previous = readRunBeside(file);

@@ -6,8 +6,9 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { writeCsv } from '../../data/csvTable.ts';
 import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { newRun, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
@@ -94,7 +95,7 @@ export function register(program: Command): void {
     .option('--graph', 'also write graph.json: the tracks as a graphology graph (a node per detection, link and exchange edges)')
     .action(async (atomsFile: string, flags: TrackFlags) => {
       const atomsPath = path.resolve(atomsFile);
-      const atoms = readCsv(atomsPath, ['frame', 'x', 'y']);
+      const atoms = readCheckedCsv(atomsPath, ['frame', 'x', 'y'], { canonicalOrder: false });
       protectInput(atomsPath);
       const previous = readRunBeside(atomsPath);
       const prevRunFile = path.join(path.dirname(atomsPath), 'run.json');

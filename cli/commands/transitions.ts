@@ -13,6 +13,7 @@ import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
 import { finalPath, withRunFolder } from '../../data/runFolder.ts';
 import { newRun, pickSourced, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
 import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
@@ -105,7 +106,7 @@ export async function runTransitions(input: string, flags: TransitionsFlags, com
       beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
     }
 
-    const table = readCsv(file, ['frame', 'particle', 'state']);
+    const table = readCheckedCsv(file, ['frame', 'particle', 'state']);
     const seqs = stateSequencesFromTable(table, file);
     const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
     const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);

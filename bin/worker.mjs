@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 
 for (const name of workerData.__preload ?? []) await import(name);
-if (String(workerData.__module).endsWith('.ts')) {
+if (!/\.m?js$/.test(String(workerData.__module))) {
   const { register } = await import('tsx/esm/api');
   register();
 }

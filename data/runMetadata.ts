@@ -3,7 +3,7 @@
  * The contract is in docs/schema.md ("run.json"). Precedence for any value:
  * command line > previous step's run.json > file metadata > lattice-derived/default.
  */
-import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import { promises as fs, existsSync, readFileSync, statSync } from 'node:fs';
 import { readTextInput } from './regularFile.ts';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -171,7 +171,8 @@ export function newRun(step: string, command: string[], previous?: RunMetadata |
  * @throws AtomdynError when the file exists but is not valid JSON of this schema
  */
 export function readRunBeside(fileOrDir: string): RunMetadata | null {
-  const dir = existsSync(fileOrDir) && !fileOrDir.match(/\.[a-z0-9]+$/i) ? fileOrDir : path.dirname(fileOrDir);
+  // a folder (also one named like a file: a run folder's temporary `.NAME.atomdyn-...partial`), else the file's folder
+  const dir = existsSync(fileOrDir) && statSync(fileOrDir).isDirectory() ? fileOrDir : path.dirname(fileOrDir);
   const file = path.join(dir, 'run.json');
   if (!existsSync(file)) return null;
   let parsed: unknown;

@@ -1,6 +1,6 @@
 /**
  * A {@link SampleSource} of simulated, labelled STEM images: the simulator runs in worker threads
- * (started through bin/tsWorker.mjs), `prefetch` samples ahead of the consumer, so simulation
+ * (started through bin/worker.mjs), `prefetch` samples ahead of the consumer, so simulation
  * overlaps training. Sample k is a pure function of (seed, k) (training/simulator/domainRandomisation.ts) and
  * samples are returned in index order, so the stream is identical whatever the number of workers
  * or their timing.

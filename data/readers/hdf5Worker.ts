@@ -1,6 +1,6 @@
 /**
  * The worker thread that runs the HDF5 library (started by data/readers/hdf5Isolation.ts through
- * bin/tsWorker.mjs). It holds several open files, each under a handle number. Requests, one at a time:
+ * bin/worker.mjs). It holds several open files, each under a handle number. Requests, one at a time:
  * - `{ op: 'open', path, dataset }` -> `{ handle, info }`: the stack's description (path, format,
  *   count, height, width, dtype, calibration, metadata)
  * - `{ op: 'read', handle, index }` -> frame `index` as float32 `[height * width]` (buffer transferred)

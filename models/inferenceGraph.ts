@@ -1,7 +1,7 @@
 /**
  * A frozen inference graph of a trained U-Net (models/unet.ts): the same function as
- * `model.predict`, with batch normalisation folded into the convolutions and each conv, its bias and
- * its LeakyReLU run as one fused kernel (`tf.fused.conv2d`, XNNPACK on wasm).
+ * `model.predict` (to float32 rounding), with batch normalisation folded into the convolutions and
+ * each conv, its bias and its LeakyReLU run as one fused kernel (`tf.fused.conv2d`, XNNPACK on wasm).
  *
  * Folding (Ioffe & Szegedy 2015; the usual inference-time fold, here for AtomAI's layer order
  * Conv -> LeakyReLU -> BatchNorm): at inference batch norm is the per-channel affine map
@@ -13,11 +13,17 @@
  * A BatchNorm straight after a linear conv folds completely (`aW`, `ac + b`). The shift is not
  * pushed into the next conv: with 'same' zero padding that would change the frame's border pixels.
  *
+ * Two more exact rewrites: the decoder's 2x bilinear upsampling runs as the backend's resize kernel
+ * with half-pixel centres (PyTorch `align_corners=False`; the training graph's slice-based form, kept
+ * for its exact gradient, costs as much as all convolutions on wasm), and the linear 1x1 conv that
+ * follows each upsampling is moved in front of it (both linear, interpolation weights sum to 1), so
+ * it runs on a quarter of the pixels and fewer channels are upsampled.
+ *
  * The graph is read from the LayersModel's layer connections, so any model built by
  * {@link buildUNet} (any depth, filters, classes, bilinear or nearest upsampling, dropout) works.
  */
 import { tf } from './tensorBackend.ts';
-import { upsampleBilinear2x, BilinearUpsampling2D } from './unet.ts';
+import { BilinearUpsampling2D } from './unet.ts';
 import { AtomdynError } from '../data/errors.ts';
 
 /** A frozen, inference-only U-Net. */
@@ -28,8 +34,8 @@ export interface FrozenUNet {
    * rounding. Intermediate tensors are disposed; the caller owns the result.
    */
   predict(x: tf.Tensor4D): tf.Tensor4D;
-  /** Layers folded away: batch norms merged into convs, activations fused. */
-  folded: { batchNorms: number; activations: number };
+  /** Layers folded away: batch norms merged into convs, activations fused, 1x1 convs moved before their upsampling. */
+  folded: { batchNorms: number; activations: number; swappedUpsamplings: number };
   /** Frees the folded weights (the source model is not touched). */
   dispose(): void;
 }
@@ -39,6 +45,8 @@ interface GraphNode { name: string; inputs: string[]; run: Op }
 
 // tfjs-layers keeps a layer's connections in `inboundNodes`; its typings mark them protected.
 interface Connected { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }
+// the second tensor, disposing the first (an intermediate of one node)
+const swap = (old: tf.Tensor, next: tf.Tensor4D): tf.Tensor4D => { old.dispose(); return next; };
 const inboundOf = (l: tf.layers.Layer): string[] => ((l as unknown as Connected).inboundNodes[0]?.inboundLayers ?? []).map((p) => p.name);
 
 /**
@@ -79,8 +87,9 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
   const nodes: GraphNode[] = [];
   const alias = new Map<string, string>(); // layer name -> node whose output it is
   const resolve = (names: string[]) => names.map((n) => alias.get(n) ?? n);
-  const folded = { batchNorms: 0, activations: 0 };
+  const folded = { batchNorms: 0, activations: 0, swappedUpsamplings: 0 };
   let inputName = '';
+  const upsamplings = new Set<string>(); // nodes that upsample (their input may be swapped with a 1x1 conv)
 
   for (const l of layers) {
     if (alias.has(l.name)) continue; // folded into an earlier node
@@ -145,12 +154,24 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
       keep(bias);
       if (scale) keep(scale);
       if (shift) keep(shift);
-      add(([x]) => {
+      const convOp: Op = ([x]) => {
         let y: tf.Tensor4D = tf.fused.conv2d({ x, filter: kernel, strides, pad, dilations: dilation, bias, activation, leakyreluAlpha: alpha });
-        if (scale) y = y.mul(scale);
-        if (shift) y = y.add(shift);
+        if (scale) y = swap(y, y.mul(scale));
+        if (shift) y = swap(y, y.add(shift));
         return y;
-      });
+      };
+      // A linear 1x1 conv straight after a 2x upsampling (the U-Net's decoder) commutes with it: both are
+      // linear and the interpolation weights sum to 1, so the bias passes through. Running the conv first
+      // works on a quarter of the pixels and upsamples the conv's (fewer) output channels.
+      const up = inputs.length === 1 && upsamplings.has(inputs[0]) && (consumers.get(inputs[0]) ?? []).length === 1
+        ? nodes.find((n) => n.name === inputs[0]) : undefined;
+      const pointwise = kernel.shape[0] === 1 && kernel.shape[1] === 1 && strides.every((v) => v === 1) && activation === 'linear' && !scale && !shift;
+      if (up && pointwise) {
+        const upsample = up.run;
+        up.run = ([x]) => { const c = convOp([x]); return swap(c, upsample([c])); };
+        alias.set(l.name, up.name);
+        folded.swappedUpsamplings++;
+      } else add(convOp);
     } else if (cls === 'LeakyReLU') {
       const alpha = (cfg as { alpha: number }).alpha;
       add(([x]) => tf.leakyRelu(x, alpha));
@@ -161,11 +182,16 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
       if (c.dataFormat !== 'channelsLast') bad(`${l.name}: only channels-last pooling`);
       add(([x]) => tf.maxPool(x, c.poolSize, c.strides, c.padding));
     } else if (cls === BilinearUpsampling2D.className) {
-      add(([x]) => upsampleBilinear2x(x));
+      // the backend's resize kernel with half-pixel centres is the same map as upsampleBilinear2x (edges
+      // replicated) in one pass; the slice-based form (exact gradients for training) costs as much as all
+      // the convolutions on wasm
+      add(([x]) => tf.image.resizeBilinear(x, [2 * x.shape[1], 2 * x.shape[2]], false, true));
+      upsamplings.add(l.name);
     } else if (cls === 'UpSampling2D') {
       const c = cfg as { size: [number, number]; interpolation: string };
       if (c.interpolation !== 'nearest') bad(`${l.name}: upsampling '${c.interpolation}'`);
       add(([x]) => tf.image.resizeNearestNeighbor(x, [x.shape[1] * c.size[0], x.shape[2] * c.size[1]]));
+      upsamplings.add(l.name);
     } else if (cls === 'Concatenate') {
       const axis = (cfg as { axis: number }).axis;
       if (axis !== -1 && axis !== 3) bad(`${l.name}: concatenation along axis ${axis}`);

@@ -55,7 +55,7 @@ describe('frozen inference graph (batch norm folded)', () => {
     const model = trainedLike({ classes: 3 }, 1);
     const frozen = freezeUNet(model);
     // 13 conv layers with LeakyReLU + BatchNorm: 1+2+2+3 encoder/bottleneck, 2+2+1 decoder
-    expect(frozen.folded).toEqual({ batchNorms: 13, activations: 13 });
+    expect(frozen.folded).toEqual({ batchNorms: 13, activations: 13, swappedUpsamplings: 3 });
     frozen.dispose();
     expect(await compare(model, [2, 64, 48, 1], 5)).toBeLessThan(1e-4);
     model.dispose();
@@ -71,7 +71,7 @@ describe('frozen inference graph (batch norm folded)', () => {
     const model = buildUNet({ baseFilters: 4, batchNorm: false, poolings: 2, layersPerLevel: [1, 1, 1] });
     const frozen = freezeUNet(model);
     // one conv per level: enc0, enc1, bottleneck, dec1, dec0
-    expect(frozen.folded).toEqual({ batchNorms: 0, activations: 5 });
+    expect(frozen.folded).toEqual({ batchNorms: 0, activations: 5, swappedUpsamplings: 2 });
     frozen.dispose();
     expect(await compare(model, [1, 32, 32, 1], 7)).toBeLessThan(1e-5);
     model.dispose();

@@ -113,7 +113,8 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
     await initBackend(opts.backend ?? 'auto');
     const { model } = await loadModel(modelDir);
     try {
-      const s = await scaleFromAtoms(tfSegmenter(model, card), first, stack.height, stack.width);
+      const seg = tfSegmenter(model, card);
+      const s = await scaleFromAtoms(seg, first, stack.height, stack.width).finally(() => seg.dispose?.());
       if (s) {
         const note = `from the bond lengths of the network's atoms (${(100 * s.agreement).toFixed(0)} % of ${s.atoms} atoms at the model's bond length); the Fourier lattice peak was too faint`;
         pixel.pixelSizePm = { value: s.pixelSizePm, origin: 'lattice', note };
@@ -168,6 +169,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
           yield { frame: i, atoms };
         }
       } finally {
+        seg.dispose?.();
         model.dispose();
       }
       return;

@@ -103,7 +103,7 @@ describe('queue add, two workers, one killed with kill -9 mid-movie', () => {
     const ids = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
     for (const [k, id] of ids.entries()) {
       const program = await buildProgram();
-      await program.parseAsync(['node', 'atomdyn', 'simulate', '--lattice', 'graphene', '--movie', '--frames', '5', '--size', '112', '--dopants', '2',
+      await program.parseAsync(['node', 'atomdyn', 'simulate', '--lattice', 'graphene', '--movie', '--frames', '5', '--size', '128', '--dopants', '2',
         '--transition-matrix', JSON.stringify({ states: ['si-c3', 'si-c4'], matrix: [[0.6, 0.4], [0.4, 0.6]], hop: 0 }), '--seed', String(10 + k), '--out', path.join(dir, `sim-${id}`)]);
     }
     writeFileSync(path.join(dir, 'movies.csv'), 'path,id,frame_time_s\n' + ids.map((id) => `sim-${id}/movie.tif,${id},0.5`).join('\n') + '\n');

@@ -311,14 +311,14 @@ function locateArgs(f: AnalyzeFlags): string[] {
   return a;
 }
 
-export function register(program: Command): void {
-  program
-    .command('analyze')
-    .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
-    .argument('[movie]', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg); or --manifest')
-    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step); with --manifest the root of one folder per movie')
-    .option('--manifest <movies.csv>', 'analyse every movie of a manifest (columns path, id, material, dose_rate_e_per_A2_s, frame_time_s, pixel_size_pm, ...) into OUT/<id>/; movies whose run is complete are skipped, so a re-run resumes; then: atomdyn merge OUT')
-    .option('--shard <I/N>', 'with --manifest: only shard I of N (rows k with k mod N = I, I = 0..N-1), e.g. --shard $SLURM_ARRAY_TASK_ID/16 under sbatch --array=0-15 (docs/slurm-array.sh); the N shards cover every movie once')
+/**
+ * Add the options of the analysis of one movie (segmenter, calibration, species, classification,
+ * kinetics, seed, frames, region) to a command: `analyze`'s, and `queue add`'s, whose jobs carry them
+ * to the workers. Flag names match {@link AnalyzeFlags}.
+ * @returns the same command
+ */
+export function addMovieAnalysisOptions(command: Command): Command {
+  return command
     .option('--model <name|path>', 'segmenter: graphene-si, mx2 or a model folder (default graphene-si)')
     .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
     .option('--pixel-size <pm>', 'pixel size of the input, pm/px (overrides the file and the lattice check)')
@@ -332,10 +332,22 @@ export function register(program: Command): void {
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')
     .option('--seed <n>', 'seed of every random step', '0')
     .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
+    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s');
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('analyze')
+    .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
+    .argument('[movie]', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg); or --manifest')
+    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step); with --manifest the root of one folder per movie')
+    .option('--manifest <movies.csv>', 'analyse every movie of a manifest (columns path, id, material, dose_rate_e_per_A2_s, frame_time_s, pixel_size_pm, ...) into OUT/<id>/; movies whose run is complete are skipped, so a re-run resumes; then: atomdyn merge OUT')
+    .option('--shard <I/N>', 'with --manifest: only shard I of N (rows k with k mod N = I, I = 0..N-1), e.g. --shard $SLURM_ARRAY_TASK_ID/16 under sbatch --array=0-15 (docs/slurm-array.sh); the N shards cover every movie once');
+  addMovieAnalysisOptions(command);
+  command
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
-    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
-    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +

@@ -11,7 +11,7 @@ import { protectInput } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Table } from '../../data/csvTable.ts';
 import { ROOT_MANIFEST, isCompleteRun } from '../../data/movieRuns.ts';
 import { addMovieJobs, connectRedis, DEFAULT_QUEUE, queueCounts, redisUrl, type MovieJob } from '../../data/jobQueue.ts';
-import { prepareManifestRoot } from './analyze.ts';
+import { addMovieAnalysisOptions, prepareManifestRoot } from './analyze.ts';
 
 /** Flags of `queue add`: the queue's and analyze's (passed to every job). */
 export interface QueueAddFlags {
@@ -114,22 +114,7 @@ export function register(program: Command): void {
     .option('--queue <name>', 'queue name', DEFAULT_QUEUE)
     .option('--attempts <n>', 'tries per movie before it counts as failed (bad input fails at once)', '3')
     .option('--backoff-ms <ms>', 'delay before the first retry, doubled at each retry, ms', '10000');
-  add
-    .option('--model <name|path>', 'analyze --model for every movie')
-    .option('--lattice <name>', 'analyze --lattice')
-    .option('--material <name>', 'analyze --material (else the manifest\'s)')
-    .option('--species <map>', 'analyze --species')
-    .option('--pixel-size <pm>', 'analyze --pixel-size, pm/px (else the manifest\'s or the file\'s)')
-    .option('--trust-metadata', 'analyze --trust-metadata')
-    .option('--dataset <path>', 'analyze --dataset')
-    .option('--centre <species>', 'analyze --centre')
-    .option('--classes <K>', 'analyze --classes', 'auto')
-    .option('--lag <frames>', 'analyze --lag, frames', '1')
-    .option('--memory <frames>', 'analyze --memory, frames')
-    .option('--seed <n>', 'analyze --seed', '0')
-    .option('--refine', 'analyze --refine')
-    .option('--frame-range <start:stop[:step]>', 'analyze --frame-range')
-    .option('--roi <x,y,w,h>', 'analyze --roi, input pixels')
+  addMovieAnalysisOptions(add)
     .option('--overwrite', 'queue complete movies too and replace their runs')
     .action(async (movies: string[], flags: QueueAddFlags) => {
       const r = await runQueueAdd(movies, flags);

@@ -13,7 +13,8 @@ import { bondLengthPm } from '../../inference/latticeScale.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
 import { assertOutsideInputs, finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
-import { readManifest } from '../../data/manifest.ts';
+import { readManifest, type ManifestEntry } from '../../data/manifest.ts';
+import { parseShard, shardItems } from '../../data/shard.ts';
 import { isCompleteRun, ROOT_MANIFEST } from '../../data/movieRuns.ts';
 import { materialByName } from '../../models/materials.ts';
 import { selectFrames } from '../../data/frameSelection.ts';
@@ -184,22 +185,42 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
 }
 
 /**
- * `analyze --manifest movies.csv --out ROOT`: each movie of the manifest (data/manifest.ts) into
- * `ROOT/<id>/`, one after the other; a movie whose run folder already holds a complete run is
- * skipped (so a re-run after a kill finishes only the missing movies), unless `--overwrite`. The
- * manifest's `pixel_size_pm` overrides the file's, and a `material` known to the materials table is
- * the lattice-constant check's. A copy of the manifest with absolute paths is kept as ROOT/movies.csv
- * (read by `atomdyn merge`). A movie that fails is reported and the others still run.
+ * Analyse one movie of a manifest into `ROOT/<id>/`, the unit of work of `analyze --manifest`,
+ * of a shard (`--shard I/N`) and of a queue job (`atomdyn worker`). Idempotent: a movie whose run
+ * folder already holds a complete run is skipped (unless `flags.overwrite`), and a run is committed
+ * whole or not at all (data/runFolder.ts), so a second delivery of the same movie skips or
+ * replaces it whole. The manifest's `pixel_size_pm` overrides the file's, and a `material` known
+ * to the materials table is the lattice-constant check's.
+ *
+ * @param entry the manifest row (data/manifest.ts)
+ * @param root the output root (absolute)
+ * @param flags analyze's flags (`out` is ignored; `ROOT/<id>` is used)
+ * @returns 'skipped' when a complete run was there, else 'analysed'
+ * @throws AtomdynError when the movie cannot be analysed (bad file, flags); other errors are bugs
+ */
+export async function analyseManifestEntry(entry: ManifestEntry, root: string, flags: AnalyzeFlags): Promise<'analysed' | 'skipped'> {
+  const target = path.join(root, entry.id);
+  if (!flags.overwrite && isCompleteRun(target)) return 'skipped';
+  const material = flags.material ?? (entry.material && materialByName(entry.material) ? entry.material : undefined);
+  const pixelSize = entry.pixelSizePm !== null ? String(entry.pixelSizePm) : flags.pixelSize;
+  const args = ['analyze', entry.path, '--out', target, ...(material ? ['--material', material] : []), ...(pixelSize ? ['--pixel-size', pixelSize] : [])];
+  await runAnalyze(entry.path, { ...flags, out: target, material, pixelSize }, args);
+  return 'analysed';
+}
+
+/**
+ * Prepare the output root of a manifest: check it lies outside the inputs, create it and keep a
+ * copy of the manifest with absolute paths as ROOT/movies.csv (read by `atomdyn merge`; written
+ * atomically, so shards or workers that prepare the same root at once leave one whole copy).
  *
  * @param manifest path of movies.csv
- * @param flags analyze's flags (`out` = ROOT), applied to every movie
- * @param log one line per movie (default: stderr unless ATOMDYN_QUIET)
- * @returns ids analysed now, skipped (already complete) and failed (with the message)
- * @throws AtomdynError(manifest) for a bad manifest; AtomdynError('--manifest') after the loop when any movie failed
+ * @param out the output root
+ * @returns the manifest's entries and the absolute root
+ * @throws AtomdynError(manifest) for a bad manifest; AtomdynError when the root lies among the inputs
  */
-export async function runManifest(manifest: string, flags: AnalyzeFlags, log: (line: string) => void = (l) => { if (!process.env.ATOMDYN_QUIET) process.stderr.write(l + '\n'); }): Promise<{ analysed: string[]; skipped: string[]; failed: string[] }> {
+export async function prepareManifestRoot(manifest: string, out: string): Promise<{ entries: ManifestEntry[]; root: string }> {
   const entries = readManifest(manifest);
-  const root = path.resolve(flags.out);
+  const root = path.resolve(out);
   assertOutsideInputs(root, [path.resolve(manifest), ...entries.map((e) => e.path)]);
   mkdirSync(root, { recursive: true });
   const copy = path.join(root, ROOT_MANIFEST);
@@ -207,6 +228,30 @@ export async function runManifest(manifest: string, flags: AnalyzeFlags, log: (l
     const table = readCsv(manifest);
     await writeCsv(copy, { columns: table.columns, rows: table.rows.map((r, k) => ({ ...r, path: entries[k].path })) });
   }
+  return { entries, root };
+}
+
+/**
+ * `analyze --manifest movies.csv --out ROOT [--shard I/N]`: each movie of the manifest
+ * (data/manifest.ts), or of shard I of N (data/shard.ts: rows k with k mod N = I), into
+ * `ROOT/<id>/` one after the other through {@link analyseManifestEntry}: a movie whose run is
+ * complete is skipped (so a re-run after a kill finishes only the missing movies), unless
+ * `--overwrite`. A copy of the manifest with absolute paths is kept as ROOT/movies.csv (read by
+ * `atomdyn merge`). A movie that fails is reported and the others still run.
+ *
+ * @param manifest path of movies.csv
+ * @param flags analyze's flags (`out` = ROOT, `shard` = 'I/N' or absent), applied to every movie
+ * @param log one line per movie (default: stderr unless ATOMDYN_QUIET)
+ * @returns ids analysed now, skipped (already complete) and failed (with the message)
+ * @throws AtomdynError(manifest) for a bad manifest; AtomdynError('--shard') for a bad shard;
+ *   AtomdynError('--manifest') after the loop when any movie failed
+ */
+export async function runManifest(manifest: string, flags: AnalyzeFlags & { shard?: string }, log: (line: string) => void = (l) => { if (!process.env.ATOMDYN_QUIET) process.stderr.write(l + '\n'); }): Promise<{ analysed: string[]; skipped: string[]; failed: string[] }> {
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
+  const prepared = await prepareManifestRoot(manifest, flags.out);
+  const root = prepared.root;
+  const entries = shard ? shardItems(prepared.entries, shard) : prepared.entries;
+  if (shard) log(`shard ${shard.index}/${shard.count}: ${entries.length} of ${prepared.entries.length} movies`);
   const analysed: string[] = [], skipped: string[] = [], failed: string[] = [];
   for (const [k, e] of entries.entries()) {
     const target = path.join(root, e.id);
@@ -217,12 +262,9 @@ export async function runManifest(manifest: string, flags: AnalyzeFlags, log: (l
       continue;
     }
     log(`${head}: ${e.path}`);
-    const material = flags.material ?? (e.material && materialByName(e.material) ? e.material : undefined);
-    const pixelSize = e.pixelSizePm !== null ? String(e.pixelSizePm) : flags.pixelSize;
-    const args = ['analyze', e.path, '--out', target, ...(material ? ['--material', material] : []), ...(pixelSize ? ['--pixel-size', pixelSize] : [])];
     try {
-      await runAnalyze(e.path, { ...flags, out: target, material, pixelSize }, args);
-      analysed.push(e.id);
+      if ((await analyseManifestEntry(e, root, flags)) === 'skipped') skipped.push(e.id);
+      else analysed.push(e.id);
     } catch (err) {
       if (!(err instanceof AtomdynError)) throw err;
       log(`${head}: failed: ${err.message}`);
@@ -269,13 +311,14 @@ function locateArgs(f: AnalyzeFlags): string[] {
   return a;
 }
 
-export function register(program: Command): void {
-  program
-    .command('analyze')
-    .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
-    .argument('[movie]', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg); or --manifest')
-    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step); with --manifest the root of one folder per movie')
-    .option('--manifest <movies.csv>', 'analyse every movie of a manifest (columns path, id, material, dose_rate_e_per_A2_s, frame_time_s, pixel_size_pm, ...) into OUT/<id>/; movies whose run is complete are skipped, so a re-run resumes; then: atomdyn merge OUT')
+/**
+ * Add the options of the analysis of one movie (segmenter, calibration, species, classification,
+ * kinetics, seed, frames, region) to a command: `analyze`'s, and `queue add`'s, whose jobs carry them
+ * to the workers. Flag names match {@link AnalyzeFlags}.
+ * @returns the same command
+ */
+export function addMovieAnalysisOptions(command: Command): Command {
+  return command
     .option('--model <name|path>', 'segmenter: graphene-si, mx2 or a model folder (default graphene-si)')
     .option('--lattice <name>', 'pick the default model of a lattice: graphene, mx2 (MoS2, WS2, WSe2)')
     .option('--pixel-size <pm>', 'pixel size of the input, pm/px (overrides the file and the lattice check)')
@@ -289,18 +332,32 @@ export function register(program: Command): void {
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')
     .option('--seed <n>', 'seed of every random step', '0')
     .option('--refine', 'refine atom positions by 2-D Gaussian fits (locate --refine)')
+    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
+    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s');
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('analyze')
+    .description('the whole analysis of a movie in one command: locate, drift-correct and track, classify configurations, transition probabilities, report.html')
+    .argument('[movie]', 'movie or image (tif, npy, h5/emd/hspy, dm3/dm4, png/jpg); or --manifest')
+    .requiredOption('--out <dir>', 'output folder (report.html, tables, results.h5; one sub-folder per step); with --manifest the root of one folder per movie')
+    .option('--manifest <movies.csv>', 'analyse every movie of a manifest (columns path, id, material, dose_rate_e_per_A2_s, frame_time_s, pixel_size_pm, ...) into OUT/<id>/; movies whose run is complete are skipped, so a re-run resumes; then: atomdyn merge OUT')
+    .option('--shard <I/N>', 'with --manifest: only shard I of N (rows k with k mod N = I, I = 0..N-1), e.g. --shard $SLURM_ARRAY_TASK_ID/16 under sbatch --array=0-15 (docs/slurm-array.sh); the N shards cover every movie once');
+  addMovieAnalysisOptions(command);
+  command
     .option('--workers <n>', 'worker threads for locate')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
-    .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
-    .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +
       'Many movies: atomdyn analyze --manifest movies.csv --out runs && atomdyn merge runs --out pooled\n' +
+      'On a Slurm cluster: sbatch --array=0-15 docs/slurm-array.sh (each task: --shard $SLURM_ARRAY_TASK_ID/16), then merge\n' +
       'Each step can be re-run alone on the files of the previous one (see DIR/*/run.json for the exact commands).\n' +
       'Re-runs: a folder that holds a run is refused unless --overwrite; the new run is written beside it and\n' +
       'replaces it whole only when complete (an interrupted run leaves the previous one as it was).')
-    .action(async (movie: string | undefined, flags: AnalyzeFlags & { manifest?: string }) => {
+    .action(async (movie: string | undefined, flags: AnalyzeFlags & { manifest?: string; shard?: string }) => {
+      if (flags.shard !== undefined && !flags.manifest) throw new AtomdynError('--shard', 'needs --manifest movies.csv (a shard is a share of a manifest)');
       if (flags.manifest) {
         if (movie) throw new AtomdynError('--manifest', `give a movie or --manifest, not both (got ${movie})`);
         protectInput(path.resolve(flags.manifest));

@@ -12,7 +12,7 @@ import { sequencesFromArrays } from '../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../dynamics/kinetics/markovEstimator.ts';
 import { countTransitions } from '../dynamics/kinetics/countMatrix.ts';
 import { buildReport } from '../report/buildReport.ts';
-import { writeSyntheticRun } from '../test/helpers/syntheticRun.ts';
+import { writeSyntheticRun } from './fixtures/syntheticRun.ts';
 
 const P5 = [
   [0.9, 0.05, 0.03, 0.02, 0],

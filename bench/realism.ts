@@ -1,9 +1,10 @@
 /**
  * Realism check: measure the real frames (../shared/data/graphene_Si/G-Si-2nm.hdf5 and
  * ../shared/data/WSe2_movie/HAADF.tif) and simulated frames with the same statistics
- * (training/simulator/imageStatistics.ts), print them side by side, and write real | simulated PNGs into docs/.
+ * (training/simulator/imageStatistics.ts) and print them side by side (`npm run bench -- realism`); with
+ * `--docs DIR` also write real | simulated PNGs and sim-vs-real.json there (docs/ holds the committed ones).
  *
- *   npx tsx bench/realism.ts [--fit] [--data DIR] [--docs DIR]
+ *   npm run bench -- realism        or        npx tsx bench/realism.ts [--fit] [--data DIR] [--docs DIR]
  *
  * --fit   derive the imaging presets from the real frames (the numbers in training/simulator/imagingPresets.ts
  *         were made this way) and print them, instead of using the stored presets.
@@ -382,7 +383,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const doFit = args.includes('--fit');
   const dataDir = args.includes('--data') ? args[args.indexOf('--data') + 1] : findSharedData();
-  const docsDir = args.includes('--docs') ? args[args.indexOf('--docs') + 1] : path.resolve(here, '../docs');
+  const docsDir = args.includes('--docs') ? args[args.indexOf('--docs') + 1] : null;
   const log = (s: string) => process.stdout.write(s + '\n');
   const report: Record<string, unknown> = {};
   const rows: Array<[string, Figures, Figures]> = [];
@@ -421,14 +422,14 @@ async function main(): Promise<void> {
     const simFigs = averageFigures(sims.map((s) => figures(s.image, s.width, s.height, nominalPeriod, cutoff, kDir, smoothPx)));
     rows.push([which === 'graphene' ? 'G-Si-2nm.hdf5' : 'WSe2 HAADF.tif (mean of 5 frames)', realFigs, simFigs]);
     report[which] = { real: realFigs, simulated: simFigs, columnCounts: sims[0].stats.columnCounts, electronsPerPixel: sims[0].stats.electronsPerPixel, preset: { ...preset, imaging } };
-    if (!doFit) {
+    if (!doFit && docsDir) {
       const file = path.join(docsDir, which === 'graphene' ? 'sim-vs-real-graphene.png' : 'sim-vs-real-wse2.png');
       await sideBySide(reals[0], sims[0], which === 'graphene' ? 2.5 : 0.7, which === 'graphene' ? 2 : 4, file);
       log(`  wrote ${file}`);
     }
   }
   log('\n' + table(rows));
-  if (!doFit) await writeFileAtomic(path.join(docsDir, 'sim-vs-real.json'), JSON.stringify(report, null, 2) + '\n');
+  if (!doFit && docsDir) await writeFileAtomic(path.join(docsDir, 'sim-vs-real.json'), JSON.stringify(report, null, 2) + '\n');
 }
 
 await main();

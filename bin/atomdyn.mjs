@@ -1,9 +1,46 @@
 #!/usr/bin/env node
-// Entry point of the `atomdyn` command. The sources are TypeScript, run through the tsx loader
-// (a well-kept esbuild-based loader), so a fresh `npm ci` is all a user needs: no build step.
-import { register } from 'tsx/esm/api';
+// Entry point of the `atomdyn` command. It runs the compiled JavaScript in dist/ (built by `npm run
+// build`, which `npm ci` runs through `prepare`) when that is up to date with the TypeScript sources, and
+// the sources through the tsx loader otherwise (a clone whose sources were edited since the build).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE_DIRS = ['cli', 'data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics'];
+
+/** True when dist/ was built after the last change to any TypeScript source (or there are no sources). */
+function compiledIsCurrent() {
+  const stamp = path.join(root, 'dist', '.build-stamp');
+  if (!existsSync(stamp)) return false;
+  if (!existsSync(path.join(root, 'cli', 'main.ts'))) return true; // an installed package ships dist/ only
+  const built = statSync(stamp).mtimeMs;
+  const newer = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'pretrained' && newer(p)) return true;
+      } else if (e.name.endsWith('.ts') && statSync(p).mtimeMs > built) return true;
+    }
+    return false;
+  };
+  return !SOURCE_DIRS.some((d) => newer(path.join(root, d))) && !(existsSync(path.join(root, 'index.ts')) && statSync(path.join(root, 'index.ts')).mtimeMs > built);
+}
+
+// `atomdyn --version` answers before anything else is loaded.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const { readFileSync } = await import('node:fs');
+  process.stdout.write(`${JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version}\n`);
+  process.exit(0);
+}
+
 // `atomdyn info FILE | head` closes the pipe early: stop quietly instead of printing a stack.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
@@ -11,5 +48,12 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-const { main } = await import('../cli/main.ts');
+let main;
+if (process.env.ATOMDYN_SOURCES !== '1' && compiledIsCurrent()) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../cli/main.ts'));
+}
 process.exitCode = await main(process.argv);

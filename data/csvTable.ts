@@ -4,8 +4,8 @@
  * significant decimals after the point for coordinates; integers as integers; strings quoted only
  * when they contain a comma, quote or newline.
  */
-import { readFileSync } from 'node:fs';
 import { AtomdynError } from './errors.ts';
+import { readTextInput } from './regularFile.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
 
 /** A cell value. Empty cells read as null. */
@@ -117,13 +117,7 @@ export function parseCsv(text: string, file = '<csv>'): Table {
  * @throws AtomdynError naming the file when it is missing, unreadable or lacks a required column
  */
 export function readCsv(file: string, required: string[] = []): Table {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new AtomdynError(file, `cannot read table: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const t = parseCsv(text, file);
+  const t = parseCsv(readTextInput(file, 'table'), file);
   const missing = required.filter((c) => !t.columns.includes(c));
   if (missing.length) throw new AtomdynError(file, `missing column(s) ${missing.join(', ')} (has ${t.columns.join(', ')})`);
   return t;

@@ -2,10 +2,29 @@
  * Errors that reach a user.
  *
  * Every failure caused by input (a file, a flag, a table) is thrown as an {@link AtomdynError}
- * naming the file (or flag) and what is wrong. The CLI prints it as one line,
- * `atomdyn: <file>: <message>`, and exits with code 2; any other error is a bug and is printed
- * with its stack (exit code 1).
+ * naming the file (or flag) and what is wrong; its message is always one printable line (see
+ * {@link oneLine}), whatever file content it quotes. The CLI prints it as one line,
+ * `atomdyn: <file>: <message>` (control bytes removed, cut to 1 000 characters), and exits
+ * with code 2; any other error is a bug: one line and a log file with its stack (exit code 1;
+ * cli/errorReport.ts).
  */
+/** Longest message an AtomdynError carries, characters. */
+export const MAX_MESSAGE = 1000;
+
+/**
+ * Text made safe for one terminal line: control bytes and other non-printing characters become `?`,
+ * line breaks become ` / `, runs of white space one space, and text beyond `max` characters is cut
+ * with `...`. Used for every AtomdynError message, since messages quote file content.
+ */
+export function oneLine(text: string, max = MAX_MESSAGE): string {
+  const flat = text
+    .replace(/\r\n|\r|\n/g, ' / ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
 export class AtomdynError extends Error {
   /** The file, dataset or flag the problem is about ('' when none). */
   readonly source: string;
@@ -16,7 +35,7 @@ export class AtomdynError extends Error {
    * @param options.cause the underlying error, kept for debugging (`ATOMDYN_DEBUG=1` prints it)
    */
   constructor(source: string, message: string, options?: { cause?: unknown }) {
-    super(source ? `${source}: ${message}` : message, options);
+    super(oneLine(source ? `${source}: ${message}` : message), options);
     this.name = 'AtomdynError';
     this.source = source;
   }
@@ -36,4 +55,13 @@ export async function withSource<T>(source: string, what: string, fn: () => Prom
     const msg = e instanceof Error ? e.message : String(e);
     throw new AtomdynError(source, `${what}: ${msg}`, { cause: e });
   }
+}
+
+/**
+ * The model does not apply to the input (inference/applicability.ts says `applicable: false`) and the
+ * user asked to stop in that case (`--strict`). The CLI prints it as one line and exits with code 3.
+ */
+export class ModelNotApplicableError extends AtomdynError {
+  /** Process exit code the CLI uses for this error. */
+  readonly exitCode = 3;
 }

@@ -12,10 +12,11 @@
  * | DigitalMicrograph | .dm3 .dm4 | int32 BE 3 or 4, then a 0/1 byte-order word |
  * | PNG / JPEG | .png / .jpg .jpeg | `\x89PNG` / `FF D8 FF` |
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from './errors.ts';
 import { protectInput } from './atomicWrite.ts';
+import { assertRegularFile } from './regularFile.ts';
 import type { FrameStack } from './frameStack.ts';
 import { RandomAccessFile } from './readers/randomAccessFile.ts';
 import { hasHdf5Signature } from './readers/h5wasmNode.ts';
@@ -127,8 +128,7 @@ export async function openFrames(file: string, opts: OpenOptions = {}): Promise<
   const split = splitContainerPath(file);
   const target = split.file;
   const dataset = opts.dataset ?? split.dataset;
-  if (!existsSync(target)) throw new AtomdynError(target, 'no such file');
-  if (statSync(target).isDirectory()) throw new AtomdynError(target, 'is a folder, not a file');
+  assertRegularFile(target);
   protectInput(target);
   const { kind, warning } = detectKind(target);
   let stack: FrameStack;

@@ -3,11 +3,13 @@
  * The contract is in docs/schema.md ("run.json"). Precedence for any value:
  * command line > previous step's run.json > file metadata > lattice-derived/default.
  */
-import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import { promises as fs, existsSync, readFileSync, statSync } from 'node:fs';
+import { readTextInput } from './regularFile.ts';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { AtomdynError } from './errors.ts';
 import { writeFileAtomic } from './atomicWrite.ts';
+import { packageRoot } from './packagePaths.ts';
 
 /** Where a value came from, most trusted first. */
 export type ValueOrigin = 'command-line' | 'run.json' | 'file' | 'lattice' | 'model' | 'default' | 'none';
@@ -66,9 +68,31 @@ export interface RunMetadata {
   outputs: string[];
   /** Warnings shown to the user (calibration disagreements, ambiguous registration, ...). */
   warnings: string[];
+  /**
+   * Part of the movie this chain analysed (`--frame-range`, `--roi` of locate/analyze); absent for
+   * the whole movie. Frame numbers and pixel coordinates in every table stay the full movie's.
+   */
+  selection?: RunSelection | null;
+  /**
+   * True in a finished run: run.json is written last, in a temporary folder that is then moved to
+   * the --out folder (data/runFolder.ts). Absent while a run is being written.
+   */
+  complete?: boolean;
+  /** A simulation's truth file (truth.csv: true states and positions), absolute path, when the input is a simulated movie with known kinetics; the report then adds its known-answer check. */
+  truth?: string | null;
   /** The previous step's run.json, embedded, so one file tells the whole chain. */
   previous?: RunMetadata | null;
   [extra: string]: unknown;
+}
+
+/** The part of a movie a run analysed (run.json `selection`). */
+export interface RunSelection {
+  /** Frames `start, start + step, ...` below `stop` (0-based, stop exclusive), or null for all. */
+  frameRange: { start: number; stop: number; step: number } | null;
+  /** Region in input pixels (`x`, `y` = first column and row), or null for whole frames. */
+  roi: { x: number; y: number; width: number; height: number } | null;
+  /** Number of frames selected. */
+  frames: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -77,7 +101,7 @@ const require = createRequire(import.meta.url);
 export function versions(): Record<string, string> {
   const out: Record<string, string> = { node: process.versions.node };
   try {
-    out.atomdyn = (require('../package.json') as { version: string }).version;
+    out.atomdyn = (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     out.atomdyn = 'unknown';
   }
@@ -95,6 +119,15 @@ export function unknown<T>(): Sourced<T> {
 }
 
 /**
+ * A value inherited from a previous step's run.json: its origin is kept ('file', 'lattice', ...),
+ * except that a command-line value becomes 'run.json' (it was given to that step, not to this one).
+ * Unknown (null) values stay unknown.
+ */
+export function inheritSourced<T>(s: Sourced<T> | null | undefined): Sourced<T> {
+  return s && s.value !== null && s.value !== undefined ? { ...s, origin: s.origin === 'command-line' ? 'run.json' : s.origin } : unknown<T>();
+}
+
+/**
  * Pick the first known value in precedence order (command line, run.json, file, ...).
  * @param candidates values in decreasing precedence; null/undefined entries are skipped
  */
@@ -109,8 +142,6 @@ export function pickSourced<T>(...candidates: Array<Sourced<T> | null | undefine
  *   species are inherited (origin becomes 'run.json' unless it was already more specific)
  */
 export function newRun(step: string, command: string[], previous?: RunMetadata | null): RunMetadata {
-  const inherit = <T>(s: Sourced<T> | undefined): Sourced<T> =>
-    s && s.value !== null ? { ...s, origin: s.origin === 'command-line' ? 'run.json' : s.origin } : unknown<T>();
   return {
     schema: 'atomdyn-run/1',
     step,
@@ -119,11 +150,12 @@ export function newRun(step: string, command: string[], previous?: RunMetadata |
     source: previous?.source ?? null,
     inputs: [],
     frames: previous?.frames ?? null,
-    pixelSizePm: inherit(previous?.pixelSizePm),
-    frameTimeS: inherit(previous?.frameTimeS),
+    pixelSizePm: inheritSourced(previous?.pixelSizePm),
+    frameTimeS: inheritSourced(previous?.frameTimeS),
     lattice: previous?.lattice ?? null,
     model: previous?.model ?? null,
     species: { ...(previous?.species ?? {}) },
+    ...(previous?.selection ? { selection: previous.selection } : {}),
     backend: null,
     versions: versions(),
     seed: null,
@@ -139,12 +171,13 @@ export function newRun(step: string, command: string[], previous?: RunMetadata |
  * @throws AtomdynError when the file exists but is not valid JSON of this schema
  */
 export function readRunBeside(fileOrDir: string): RunMetadata | null {
-  const dir = existsSync(fileOrDir) && !fileOrDir.match(/\.[a-z0-9]+$/i) ? fileOrDir : path.dirname(fileOrDir);
+  // a folder (also one named like a file: a run folder's temporary `.NAME.atomdyn-...partial`), else the file's folder
+  const dir = existsSync(fileOrDir) && statSync(fileOrDir).isDirectory() ? fileOrDir : path.dirname(fileOrDir);
   const file = path.join(dir, 'run.json');
   if (!existsSync(file)) return null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(readTextInput(file, 'run.json'));
   } catch (e) {
     throw new AtomdynError(file, `not valid JSON: ${(e as Error).message}`);
   }

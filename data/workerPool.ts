@@ -2,7 +2,7 @@
  * A small pool of worker threads running one TypeScript module, for work that parallelises across
  * frames (inference) or overlaps with the main thread (simulation during training).
  *
- * The worker module is started through bin/tsWorker.mjs (which registers the TypeScript loader) with
+ * The worker module is started through bin/worker.mjs (which registers the TypeScript loader for .ts modules) with
  * `workerData = { __module: <file URL>, ...init }`. It must answer each `{ id, payload }` message
  * with `{ id, result }` or `{ id, error }` (see {@link serveWorkerRequests}). Results come back in the
  * order requests were made when awaited in order; each worker runs one request at a time.
@@ -10,8 +10,9 @@
 import { Worker, parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { workerBootstrap } from './packagePaths.ts';
 
-const bootstrap = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/tsWorker.mjs');
+const bootstrap = workerBootstrap();
 
 interface Pending {
   resolve: (v: unknown) => void;

@@ -1,15 +1,23 @@
 /**
- * Which pixel size to use for a frame: the file's, the user's, or the one measured from the lattice.
+ * Which pixel size to use for a frame: the user's, run.json's, the file's, or the one measured from the
+ * lattice. The policy (issue 12):
  *
- * Precedence: `--pixel-size` (command line) > previous run.json > the file's value, which is checked
- * against the lattice spacing measured from the frame (inference/latticeSpacing.ts) and the model
- * card's lattice constant: when they disagree by more than `tolerance` (5 %), the user is told and the
- * measured value is used, unless `trustMetadata` is set. A frame with no calibration at all gets its
- * scale from the lattice. Example: ../shared/data/WSe2_movie/HAADF.tif states 31.25 pm/px, but its
- * first-order WSe2 spacing (284 pm) measures 7.6 px, i.e. about 37 pm/px.
+ * - `--pixel-size` (command line) wins; otherwise the stated value is the previous run.json's, else the
+ *   file's (data/pixelSize.ts, the one precedence rule).
+ * - A stated value is replaced by the lattice-derived one (inference/latticeScale.ts) only when the
+ *   frame *is* the model's lattice (inference/applicability.ts says `applicable: true` from its Fourier
+ *   peaks) and the two disagree by more than `tolerance` (5 %), unless `trustMetadata` is set.
+ *   Otherwise the stated value is kept, with a warning when the lattice disagrees. Example:
+ *   ../shared/data/WSe2_movie/HAADF.tif states 31.25 pm/px, but its first-order WSe2 spacing (284 pm)
+ *   measures 7.6 px, i.e. about 37 pm/px; the PbTiO3/SrRuO3 superlattice file keeps its 15.0 pm/px.
+ * - A frame without any stated value gets the lattice-derived one when the frame is the model's
+ *   lattice, else "unknown" (never a made-up value): the user is told to pass `--pixel-size PM`.
+ *   (When the Fourier check cannot tell, inference/locate.ts tries the bond lengths of the network's atoms.)
  */
 import type { Sourced } from '../data/runMetadata.ts';
-import { firstOrderSpacingPm, measureLatticeSpacing } from './latticeSpacing.ts';
+import { resolvePixelSize } from '../data/pixelSize.ts';
+import { firstOrderSpacingPm, pixelSizeFromSpacing } from './latticeScale.ts';
+import { checkFrameLattice, type LatticeVerdict } from './applicability.ts';
 
 /** The decision, with what was measured and what the user should be told. */
 export interface PixelSizeDecision {
@@ -21,6 +29,8 @@ export interface PixelSizeDecision {
   disagreement: number | null;
   /** Messages for the user and run.json's warnings. */
   warnings: string[];
+  /** The Fourier verdict of the frame (inference/applicability.ts) the decision rests on. */
+  verdict: LatticeVerdict;
 }
 
 /** Inputs of {@link choosePixelSize}. */
@@ -43,43 +53,55 @@ export interface PixelSizeInputs {
   trustMetadata?: boolean;
   /** Relative disagreement above which the measured value wins (default 0.05). */
   tolerance?: number;
+  /** The model's lattice name for messages ('graphene', 'WSe2'). */
+  latticeName?: string;
+  /** The frame's verdict when already computed (else it is computed here, inference/applicability.ts). */
+  verdict?: LatticeVerdict;
 }
 
 /**
  * Decide the pixel size (see the module comment for the rules).
+ * @throws nothing: an unusable frame gives an 'unknown' verdict and, without a stated value, an unknown pixel size
  */
 export function choosePixelSize(inp: PixelSizeInputs): PixelSizeDecision {
   const warnings: string[] = [];
+  const resolved = resolvePixelSize({ commandLinePm: inp.commandLinePm, runJson: inp.runJson, file: inp.file });
+  const stated = resolved.value != null ? resolved : null;
+  const name = inp.latticeName ?? 'the model\'s lattice';
+  const verdict =
+    inp.verdict ??
+    checkFrameLattice(inp.frame, inp.height, inp.width, { lattice: name, latticeConstantPm: inp.latticeConstantPm, pointGroup: inp.pointGroup }, stated?.value ?? null);
+  const applies = verdict.applicable === true && verdict.model !== null;
+  const measuredPm = applies ? pixelSizeFromSpacing(verdict.model!.spacingPx, inp.latticeConstantPm, inp.pointGroup) : null;
   const d100 = firstOrderSpacingPm(inp.latticeConstantPm, inp.pointGroup);
-  if (inp.commandLinePm != null) {
-    return { pixelSizePm: { value: inp.commandLinePm, origin: 'command-line' }, measuredPm: null, disagreement: null, warnings };
-  }
-  const stated = inp.runJson?.value != null ? inp.runJson : inp.file?.value != null ? inp.file : null;
-  const prior = stated?.value != null ? d100 / stated.value : undefined;
-  let m = measureLatticeSpacing(inp.frame, inp.height, inp.width, { expectedPx: prior, pointGroup: inp.pointGroup });
-  if (!m && prior) m = measureLatticeSpacing(inp.frame, inp.height, inp.width, { pointGroup: inp.pointGroup }); // far off: search everything
-  const measuredPm = m ? d100 / m.spacingPx : null;
-  if (!stated || stated.value == null) {
+  if (resolved.origin === 'command-line') return { pixelSizePm: resolved, measuredPm, disagreement: measuredPm ? resolved.value! / measuredPm - 1 : null, warnings, verdict };
+  if (!stated) {
     if (measuredPm == null) {
-      warnings.push('no pixel size in the file and no lattice found in the frame: give --pixel-size PM');
-      return { pixelSizePm: { value: null, origin: 'none' }, measuredPm, disagreement: null, warnings };
+      warnings.push(
+        verdict.applicable === false
+          ? `pixel size unknown: none in the file, and the frame is not a ${name} lattice`
+          : 'no pixel size in the file and no lattice found in the frame: give --pixel-size PM',
+      );
+      return { pixelSizePm: { value: null, origin: 'none' }, measuredPm, disagreement: null, warnings, verdict };
     }
-    warnings.push(`no pixel size in the file; using ${measuredPm.toFixed(2)} pm/px measured from the lattice (first-order spacing ${d100.toFixed(0)} pm = ${m!.spacingPx.toFixed(2)} px)`);
-    return { pixelSizePm: { value: measuredPm, origin: 'lattice', note: `first-order spacing ${m!.spacingPx.toFixed(3)} px` }, measuredPm, disagreement: null, warnings };
+    const spacingPx = verdict.model!.spacingPx;
+    warnings.push(`no pixel size in the file; using ${measuredPm.toFixed(2)} pm/px measured from the lattice (first-order spacing ${d100.toFixed(0)} pm = ${spacingPx.toFixed(2)} px)`);
+    return { pixelSizePm: { value: measuredPm, origin: 'lattice', note: `first-order spacing ${spacingPx.toFixed(3)} px` }, measuredPm, disagreement: null, warnings, verdict };
   }
-  const statedPm = stated.value;
+  const statedPm = stated.value!;
   const shown = Number(statedPm.toPrecision(6)); // a TIFF rational 9.4999999905 is shown as 9.5
+  const where = stated.origin === 'run.json' || inp.runJson?.value != null ? 'run.json' : 'the file';
   if (measuredPm == null) {
-    warnings.push(`could not measure the lattice spacing to check the stated ${shown} pm/px; using it as stated`);
-    return { pixelSizePm: stated, measuredPm, disagreement: null, warnings };
+    if (verdict.applicable === 'unknown') warnings.push(`could not measure the lattice spacing to check the stated ${shown} pm/px; using it as stated`);
+    else warnings.push(`keeping the stated ${shown} pm/px: the frame is not a ${name} lattice, so its spacing says nothing about the pixel size`);
+    return { pixelSizePm: stated, measuredPm, disagreement: null, warnings, verdict };
   }
   const disagreement = statedPm / measuredPm - 1;
   const tol = inp.tolerance ?? 0.05;
-  if (Math.abs(disagreement) <= tol) return { pixelSizePm: stated, measuredPm, disagreement, warnings };
-  const where = stated.origin === 'run.json' ? 'run.json' : 'the file';
+  if (Math.abs(disagreement) <= tol) return { pixelSizePm: stated, measuredPm, disagreement, warnings, verdict };
   if (inp.trustMetadata) {
     warnings.push(`${where} states ${shown} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); keeping the stated value (--trust-metadata)`);
-    return { pixelSizePm: stated, measuredPm, disagreement, warnings };
+    return { pixelSizePm: stated, measuredPm, disagreement, warnings, verdict };
   }
   warnings.push(`${where} states ${shown} pm/px but the lattice measures ${measuredPm.toFixed(2)} pm/px (${(disagreement * 100).toFixed(1)} %); using the measured value (--trust-metadata keeps the stated one, --pixel-size overrides both)`);
   return {
@@ -87,5 +109,6 @@ export function choosePixelSize(inp: PixelSizeInputs): PixelSizeDecision {
     measuredPm,
     disagreement,
     warnings,
+    verdict,
   };
 }

@@ -10,7 +10,7 @@
  * moved to the centroid of its power (scan distortion moves spots independently) and the spacing
  * is their mean radius. Using the lattice's symmetry makes it robust to noise peaks and to isotropic rings.
  * For a hexagonal lattice of constant a (graphene 246 pm, WSe2 328 pm) the first-order spacing is
- * d100 = a·√3/2; `expectedSpacingPm` is that value (see {@link firstOrderSpacingPm}).
+ * d100 = a·√3/2 (inference/latticeScale.ts turns a spacing into a pixel size).
  */
 import { fft2d } from '../numerics/fft.ts';
 
@@ -24,14 +24,6 @@ export interface LatticeSpacing {
   orientationDeg: number;
 }
 
-/**
- * First-order Bragg spacing (pm) of a lattice from its constant and point group:
- * hexagonal (6mm, 3m, 6/mmm, -6m2, 3m1): a·√3/2; square (4mm): a.
- */
-export function firstOrderSpacingPm(latticeConstantPm: number, pointGroup: string): number {
-  return /^4/.test(pointGroup) ? latticeConstantPm : (latticeConstantPm * Math.sqrt(3)) / 2;
-}
-
 function fft2Power(data: Float64Array, n: number): Float64Array {
   const re = Float64Array.from(data);
   const im = new Float64Array(n * n);
@@ -42,17 +34,31 @@ function fft2Power(data: Float64Array, n: number): Float64Array {
 }
 
 /**
- * Measure the first-order lattice spacing of a frame.
- * @param frame float32 `[height * width]`
- * @param options.expectedPx expected spacing in pixels (from the lattice and a pixel size); the search
- *   is limited to [expectedPx / 1.5, expectedPx * 1.5]. Without it, the whole range 2.5 px to N/4 is
- *   searched: the strongest ring wins, unless a lower-order ring of the same lattice (at √3 times its
- *   spacing for hexagonal point groups, √2 or 2 for square ones) is also clearly present, which is
- *   then the first order.
- * @param options.pointGroup the lattice's point group ('6mm' default; '4mm' for square lattices)
- * @returns null when the frame is smaller than 32 x 32 or shows no lattice peak
+ * Welch-averaged power spectrum of a frame (see the module comment) with the helpers the template
+ * searches need. Frequencies are in bins of the padded transform: a lattice spacing of d input pixels
+ * lies at radius `N / d`.
  */
-export function measureLatticeSpacing(frame: Float32Array, height: number, width: number, options: { expectedPx?: number; pointGroup?: string } = {}): LatticeSpacing | null {
+export interface PowerSpectrum {
+  /** Side of the zero-padded transform (bins). */
+  N: number;
+  /** Side of the windows (input pixels). */
+  n: number;
+  /** Power, `[N * N]`, row-major, DC at index 0. */
+  power: Float64Array;
+  /** Mean log power on the ring of radius r (linear interpolation between integer radii). */
+  ringMean(r: number): number;
+  /** Log power at frequency (fx, fy) (bilinear, periodic). */
+  logp(fx: number, fy: number): number;
+}
+
+/**
+ * The Welch power spectrum of a frame: overlapping Hann-windowed tiles of n x n pixels (n the largest
+ * power of two up to min(height, width, 512)), at most 4 x 4 of them, centred, zero-padded 2x (4x for
+ * n <= 128), their power averaged.
+ * @param frame float32 `[height * width]`
+ * @returns null when the frame is smaller than 32 x 32
+ */
+export function welchPowerSpectrum(frame: Float32Array, height: number, width: number): PowerSpectrum | null {
   let n = 1;
   while (n * 2 <= Math.min(height, width, 512)) n *= 2;
   if (n < 32) return null;
@@ -93,7 +99,7 @@ export function measureLatticeSpacing(frame: Float32Array, height: number, width
   }
   for (let r = 0; r <= rmax; r++) prof[r] = cnt[r] ? prof[r] / cnt[r] : 0;
   const ringMean = (r: number) => {
-    const i = Math.floor(r), t = r - i;
+    const i = Math.min(rmax, Math.max(0, Math.floor(r))), t = r - i;
     return (1 - t) * prof[i] + t * prof[Math.min(rmax, i + 1)];
   };
   const logp = (fx: number, fy: number) => {
@@ -102,6 +108,48 @@ export function measureLatticeSpacing(frame: Float32Array, height: number, width
     const g = (kx: number, ky: number) => Math.log(power[(((ky % N) + N) % N) * N + (((kx % N) + N) % N)] + 1e-30);
     return (1 - ty) * ((1 - tx) * g(x0, y0) + tx * g(x0 + 1, y0)) + ty * ((1 - tx) * g(x0, y0 + 1) + tx * g(x0 + 1, y0 + 1));
   };
+  return { N, n, power, ringMean, logp };
+}
+
+/**
+ * Log power ratio of each first-order spot of a lattice template over its ring's mean log power:
+ * 3 spots 60° apart (hexagonal point groups) or 2 spots 90° apart (square, '4...'), the first at
+ * `thetaDeg` (counter-clockwise on screen), at radius r (bins).
+ * @returns one natural-log ratio per spot (0 = ring background)
+ */
+export function spotLogRatios(spec: PowerSpectrum, r: number, thetaDeg: number, pointGroup: string): number[] {
+  const square = /^4/.test(pointGroup);
+  const step = square ? 90 : 60;
+  const out: number[] = [];
+  for (let k = 0; k < (square ? 2 : 3); k++) {
+    const t = ((thetaDeg + k * step) * Math.PI) / 180;
+    out.push(spec.logp(r * Math.cos(t), -r * Math.sin(t)) - spec.ringMean(r));
+  }
+  return out;
+}
+
+/**
+ * Measure the first-order lattice spacing of a frame.
+ * @param frame float32 `[height * width]`
+ * @param options.expectedPx expected spacing in pixels (from the lattice and a pixel size); the search
+ *   is limited to [expectedPx / 1.5, expectedPx * 1.5]. Without it, the whole range 2.5 px to N/4 is
+ *   searched: the strongest ring wins, unless a lower-order ring of the same lattice (at √3 times its
+ *   spacing for hexagonal point groups, √2 or 2 for square ones) is also clearly present, which is
+ *   then the first order.
+ * @param options.pointGroup the lattice's point group ('6mm' default; '4mm' for square lattices)
+ * @param options.spectrum a spectrum of this frame from {@link welchPowerSpectrum}, to reuse
+ * @returns null when the frame is smaller than 32 x 32 or shows no lattice peak
+ */
+export function measureLatticeSpacing(
+  frame: Float32Array,
+  height: number,
+  width: number,
+  options: { expectedPx?: number; pointGroup?: string; spectrum?: PowerSpectrum } = {},
+): LatticeSpacing | null {
+  const spec = options.spectrum ?? welchPowerSpectrum(frame, height, width);
+  if (!spec) return null;
+  const { N, n, power, ringMean, logp } = spec;
+  const rmax = N / 2;
   // template of the lattice's first-order spots in one half plane (the power is centro-symmetric):
   // 3 spots 60° apart for hexagonal point groups, 2 spots 90° apart for square ones. Its score at
   // (radius r, angle θ) is the mean log power at the spots minus the ring's mean log power, so it

@@ -24,6 +24,10 @@ import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locate
 import { tfSegmenter } from './segmenter.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateReply, LocateRequest } from './locateWorker.ts';
+import { siblingModule } from '../data/packagePaths.ts';
+import { bondVerdict, checkFrameLattice, runVerdict, type LatticeVerdict, type RunVerdict } from './applicability.ts';
+import { latticeAreaMask, uncoveredLattice, MISSED_LATTICE_MAX } from './latticeMask.ts';
+import { bondLengthPm, columnDensityPerPm2 } from './latticeScale.ts';
 
 /** Settings of a locate run. */
 export interface LocateOptions {
@@ -69,8 +73,11 @@ export interface LocatedFrame {
 }
 
 /**
- * Read the model card, decide elements, material and the pixel size from the first frame.
- * @throws AtomdynError for an unknown model, bad species names, or a frame that needs --pixel-size
+ * Read the model card, decide elements, material, whether the model applies to the first frame and the
+ * pixel size (inference/calibrationCheck.ts, inference/applicability.ts). The pixel size stays unknown
+ * (value null) when the file has none and the frame is not the model's lattice; {@link locateIter}
+ * then refuses to run.
+ * @throws AtomdynError for an unknown model or bad species names
  */
 export async function planLocate(stack: FrameStack, opts: LocateOptions): Promise<LocatePlan> {
   const modelDir = resolveModelPath(opts.model);
@@ -91,6 +98,7 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
   const latticeConstantPm = LATTICE_CONSTANT_PM[material] ?? card.lattice.latticeConstantPm;
   const first = await stack.readFrame(0);
   const pixel = choosePixelSize({
+    latticeName: material,
     frame: first,
     height: stack.height,
     width: stack.width,
@@ -101,36 +109,49 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
     pointGroup: card.lattice.pointGroup,
     trustMetadata: opts.trustMetadata,
   });
-  if (pixel.pixelSizePm.value == null) {
+  if (pixel.pixelSizePm.value == null && pixel.verdict.applicable === 'unknown') {
     // no calibration and no Fourier lattice peak: find the scale at which the network sees bonds of the
     // model's length (inference/scaleFromAtoms.ts)
     await initBackend(opts.backend ?? 'auto');
     const { model } = await loadModel(modelDir);
     try {
-      const s = await scaleFromAtoms(tfSegmenter(model, card), first, stack.height, stack.width);
+      const seg = tfSegmenter(model, card);
+      const s = await scaleFromAtoms(seg, first, stack.height, stack.width).finally(() => seg.dispose?.());
       if (s) {
         const note = `from the bond lengths of the network's atoms (${(100 * s.agreement).toFixed(0)} % of ${s.atoms} atoms at the model's bond length); the Fourier lattice peak was too faint`;
         pixel.pixelSizePm = { value: s.pixelSizePm, origin: 'lattice', note };
         pixel.measuredPm = s.pixelSizePm;
         pixel.warnings = [`no pixel size in the file and no Fourier lattice peak; using ${s.pixelSizePm.toFixed(3)} pm/px ${note}`];
+        pixel.verdict = {
+          ...pixel.verdict,
+          applicable: true,
+          method: 'bonds',
+          bondAgreement: Number(s.agreement.toFixed(3)),
+          reason: `no clear Fourier peak, but at ${s.pixelSizePm.toFixed(2)} pm/px ${(100 * s.agreement).toFixed(0)} % of the network's ${s.atoms} atoms have a neighbour at ${material}'s bond length`,
+        };
       }
     } finally {
       model.dispose();
     }
   }
-  if (pixel.pixelSizePm.value == null) {
-    throw new AtomdynError(stack.path, 'unknown pixel size: the file has no calibration and no lattice was found in the first frame; give --pixel-size PM');
-  }
   return { card, modelDir, elements, material, latticeConstantPm, pixel };
 }
 
-const workerModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'locateWorker.ts');
+/** The one-line message for a run whose pixel size stayed unknown (no calibration, no applicable lattice). */
+export function unknownPixelSizeMessage(plan: LocatePlan): string {
+  return plan.pixel.verdict.applicable === false
+    ? `unknown pixel size: the file has no calibration and the frame is not a ${plan.material} lattice, so none can be measured; give --pixel-size PM`
+    : 'unknown pixel size: the file has no calibration and no lattice was found in the first frame; give --pixel-size PM';
+}
+
+const workerModule = fileURLToPath(siblingModule(import.meta.url, 'locateWorker'));
 
 /**
  * Stream the atoms of every frame, in frame order.
  * @throws AtomdynError from the readers (bad frames) or the normalisation (flat frames)
  */
 export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: LocateOptions): AsyncGenerator<LocatedFrame> {
+  if (plan.pixel.pixelSizePm.value == null) throw new AtomdynError(stack.path, unknownPixelSizeMessage(plan));
   const backend = await initBackend(opts.backend ?? 'auto');
   const frameOpts: LocateFrameOptions = { ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
   const progress = opts.progress ?? silentProgress;
@@ -150,6 +171,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
           yield { frame: i, atoms, probeSigmaPx };
         }
       } finally {
+        seg.dispose?.();
         model.dispose();
       }
       return;
@@ -183,6 +205,117 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
   } finally {
     progress.stop();
   }
+}
+
+/** What {@link checkLocatedFrame} found for one frame. */
+export interface FrameCheck {
+  frame: number;
+  /** Fourier verdict (null when this frame was not Fourier-checked), refined by the bond check when unknown. */
+  verdict: LatticeVerdict | null;
+  /** Share of the frame that shows the lattice (0..1), or null without a lattice peak to demodulate. */
+  latticeShare: number | null;
+  /** Share of that lattice area with no detected column within 1.5 bond lengths, or null. */
+  uncoveredShare: number | null;
+  /** Share of the columns that lattice area should hold (column density x area) that were not detected, or null. */
+  missedColumnShare: number | null;
+  /** uncoveredShare or missedColumnShare above {@link MISSED_LATTICE_MAX}. */
+  flagged: boolean;
+  /** 1 where lattice has no detection, `[height * width]`, for the overlay; null when not computed. */
+  uncovered: Uint8Array | null;
+}
+
+/** The bond length (pm) of the plan's material (models/materials.ts), else the card's shortest bond. */
+export function planBondPm(plan: LocatePlan): number {
+  return bondLengthPm(plan.material) ?? Math.min(...Object.values(plan.card.lattice.bondLengthsPm));
+}
+
+/**
+ * Frames whose Fourier verdict is computed: the first and up to `max - 1` more, evenly spaced.
+ */
+export function applicabilityFrames(count: number, max = 8): Set<number> {
+  const out = new Set<number>([0]);
+  for (let k = 1; k < max && k < count; k++) out.add(Math.round((k * (count - 1)) / Math.max(1, Math.min(max, count) - 1)));
+  return out;
+}
+
+/**
+ * The checks of one located frame (inference/applicability.ts, inference/latticeMask.ts): its Fourier
+ * verdict (frame 0 reuses the plan's) refined by the bond lengths when unknown, and the share of its
+ * lattice area without detections. The lattice peaks are this frame's when it has them, else the first
+ * frame's (the lattice frequency barely changes within a movie).
+ * @param data raw frame float32 `[height * width]`
+ * @param atoms this frame's located atoms, px
+ * @param fourier compute the Fourier verdict of this frame (costly: a few seconds for 1024 x 1024)
+ */
+export function checkLocatedFrame(plan: LocatePlan, data: Float32Array, height: number, width: number, frame: number, atoms: Array<{ x: number; y: number }>, fourier: boolean): FrameCheck {
+  const px = plan.pixel.pixelSizePm.value!;
+  const bond = planBondPm(plan);
+  let verdict: LatticeVerdict | null = null;
+  if (frame === 0) verdict = plan.pixel.verdict;
+  else if (fourier) {
+    verdict = checkFrameLattice(data, height, width, { lattice: plan.material, latticeConstantPm: plan.latticeConstantPm, pointGroup: plan.card.lattice.pointGroup }, px);
+  }
+  if (verdict) verdict = bondVerdict(verdict, atoms, px, bond);
+  const spots = verdict?.applicable === true && verdict.model ? verdict.model.spotsPerPx : plan.pixel.verdict.applicable === true && plan.pixel.verdict.model ? plan.pixel.verdict.model.spotsPerPx : null;
+  if (!spots || (verdict && verdict.applicable === false)) return { frame, verdict, latticeShare: null, uncoveredShare: null, missedColumnShare: null, flagged: false, uncovered: null };
+  const area = latticeAreaMask(data, height, width, spots);
+  const density = columnDensityPerPm2(plan.latticeConstantPm, plan.card.lattice.pointGroup) * px * px;
+  const cov = uncoveredLattice(area.mask, height, width, atoms, (1.5 * bond) / px, density);
+  const { uncoveredShare, missedColumnShare } = cov;
+  const flagged = (uncoveredShare ?? 0) > MISSED_LATTICE_MAX || (missedColumnShare ?? 0) > MISSED_LATTICE_MAX;
+  return { frame, verdict, latticeShare: area.share, uncoveredShare, missedColumnShare, flagged, uncovered: cov.uncovered };
+}
+
+/** The run-level summary of frame checks, as written to run.json (docs/schema.md). */
+export interface ApplicabilitySummary extends RunVerdict {
+  /** Model name and lattice the check was against. */
+  model: string;
+  lattice: string;
+  /** The first frame's measurements (Fourier peaks of both symmetry families, spacings, bond agreement). */
+  firstFrame: LatticeVerdict;
+  /** Missed lattice: mean and largest uncovered share over the checked frames, the threshold, flagged frames. */
+  missedLattice: {
+    meanUncoveredShare: number | null;
+    maxUncoveredShare: number | null;
+    meanMissedColumnShare: number | null;
+    maxMissedColumnShare: number | null;
+    threshold: number;
+    coverRadiusPm: number;
+    flaggedFrames: number[];
+  };
+}
+
+/** Summarise frame checks for run.json and the report. */
+export function summariseChecks(plan: LocatePlan, modelName: string, checks: FrameCheck[]): ApplicabilitySummary {
+  const withVerdict = checks.filter((c) => c.verdict).map((c) => ({ frame: c.frame, verdict: c.verdict! }));
+  const rv = runVerdict(withVerdict.length ? withVerdict : [{ frame: 0, verdict: plan.pixel.verdict }]);
+  const byFrame = new Map(checks.map((c) => [c.frame, c]));
+  const frames = rv.frames.map((f) => {
+    const c = byFrame.get(f.frame);
+    return { ...f, bondAgreement: c?.verdict?.bondAgreement ?? null, latticeShare: r3(c?.latticeShare), uncoveredLatticeShare: r3(c?.uncoveredShare), missedColumnShare: r3(c?.missedColumnShare) };
+  });
+  const shares = checks.map((c) => c.uncoveredShare).filter((v): v is number => v !== null);
+  const missed = checks.map((c) => c.missedColumnShare).filter((v): v is number => v !== null);
+  return {
+    ...rv,
+    frames,
+    model: modelName,
+    lattice: plan.material,
+    firstFrame: withVerdict.find((f) => f.frame === 0)?.verdict ?? plan.pixel.verdict,
+    missedLattice: {
+      meanUncoveredShare: shares.length ? r3(shares.reduce((a, b) => a + b, 0) / shares.length) : null,
+      maxUncoveredShare: shares.length ? r3(Math.max(...shares)) : null,
+      meanMissedColumnShare: missed.length ? r3(missed.reduce((a, b) => a + b, 0) / missed.length) : null,
+      maxMissedColumnShare: missed.length ? r3(Math.max(...missed)) : null,
+      threshold: MISSED_LATTICE_MAX,
+      coverRadiusPm: Number((1.5 * planBondPm(plan)).toFixed(1)),
+      flaggedFrames: checks.filter((c) => c.flagged).map((c) => c.frame),
+    },
+  };
+}
+
+function r3(v: number | null | undefined): number | null {
+  return v === null || v === undefined ? null : Math.round(v * 1000) / 1000;
 }
 
 /** Column order of atoms.csv (docs/schema.md). */

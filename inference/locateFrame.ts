@@ -15,7 +15,7 @@ import { refineAtom } from './gaussianRefine.ts';
 import { fitColumns, type StartColumn } from './columnFit.ts';
 import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
 import type { Segmenter } from './segmenter.ts';
-import { materialByName } from '../models/materials.ts';
+import { columnAtomicNumber, materialByName } from '../models/materials.ts';
 
 /** An atom found in a frame; coordinates in pixels of the input frame (docs/schema.md). */
 export interface LocatedAtom {
@@ -53,14 +53,11 @@ export interface LocateFrameOptions {
   batchSize?: number;
 }
 
-const ATOMIC_NUMBER: Record<string, number> = { C: 6, N: 7, O: 8, Si: 14, P: 15, S: 16, Ti: 22, V: 23, Mn: 25, Fe: 26, Se: 34, Sr: 38, Mo: 42, Nb: 41, Re: 75, W: 74, Pb: 82 };
-
 /** The species whose columns scatter most (sum of Z over its atoms per column; elements like 'Se2' count twice). */
 export function heaviestSpecies(card: Segmenter['card']): string | null {
   let best: string | null = null, bestZ = 0;
   for (const s of card.species) {
-    const m = /^([A-Z][a-z]?)(\d*)$/.exec(s.element);
-    const z = m ? (ATOMIC_NUMBER[m[1]] ?? 0) * Number(m[2] || 1) : 0;
+    const z = columnAtomicNumber(s.element);
     if (z > bestZ) {
       bestZ = z;
       best = s.name;

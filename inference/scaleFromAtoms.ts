@@ -4,10 +4,12 @@
  * segmented at a series of trial pixel sizes (geometric, 2 to 60 pm/px) and at each the nearest-
  * neighbour distances of the detected atoms are compared with the model's bond length. Only at the
  * right scale does the network find a lattice whose bonds have that length; the best trial is then
- * refined once by the ratio of the bond length to the median nearest-neighbour distance.
+ * refined once by the ratio of the bond length to the median nearest-neighbour distance
+ * (inference/latticeScale.ts).
  */
 import type { Segmenter } from './segmenter.ts';
 import { locateFrame, nearestNeighbourPm } from './locateFrame.ts';
+import { bondAgreement, pixelSizeFromNearest } from './latticeScale.ts';
 
 /** Result of {@link scaleFromAtoms}. */
 export interface AtomScale {
@@ -17,14 +19,6 @@ export interface AtomScale {
   agreement: number;
   /** Atoms detected at that scale. */
   atoms: number;
-}
-
-function nearestDistances(atoms: Array<{ x: number; y: number }>): number[] {
-  return atoms.map((a, i) => {
-    let best = Infinity;
-    for (let j = 0; j < atoms.length; j++) if (j !== i) best = Math.min(best, (a.x - atoms[j].x) ** 2 + (a.y - atoms[j].y) ** 2);
-    return Math.sqrt(best);
-  });
 }
 
 /**
@@ -42,9 +36,8 @@ export async function scaleFromAtoms(seg: Segmenter, frame: Float32Array, height
     const crop = new Float32Array(ch * cw);
     for (let y = 0; y < ch; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
     const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false, fit: false });
-    const nn = nearestDistances(atoms).map((d) => d * px);
-    const good = nn.filter((d) => Math.abs(d / bond - 1) < 0.12).sort((a, b) => a - b);
-    return { px, agreement: atoms.length ? good.length / atoms.length : 0, atoms: atoms.length, median: good.length ? good[good.length >> 1] : NaN };
+    const { agreement, goodNearestPx: good } = bondAgreement(atoms, px, bond);
+    return { px, agreement, atoms: atoms.length, scale: good.length ? pixelSizeFromNearest(good, bond) : NaN };
   };
   let best: Awaited<ReturnType<typeof trial>> | null = null;
   for (let px = 2; px <= 60; px *= 1.15) {
@@ -53,9 +46,9 @@ export async function scaleFromAtoms(seg: Segmenter, frame: Float32Array, height
     const t = await trial(px);
     if (t.atoms >= 20 && (!best || t.agreement > best.agreement)) best = t;
   }
-  if (!best || best.agreement < 0.6 || !Number.isFinite(best.median)) return null;
-  const refined = await trial((best.px * bond) / best.median);
-  const final = refined.agreement >= best.agreement && Number.isFinite(refined.median) ? refined : best;
-  const px = Number.isFinite(final.median) ? (final.px * bond) / final.median : final.px;
+  if (!best || best.agreement < 0.6 || !Number.isFinite(best.scale)) return null;
+  const refined = await trial(best.scale);
+  const final = refined.agreement >= best.agreement && Number.isFinite(refined.scale) ? refined : best;
+  const px = Number.isFinite(final.scale) ? final.scale : final.px;
   return { pixelSizePm: px, agreement: final.agreement, atoms: final.atoms };
 }

@@ -9,9 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AtomdynError } from '../data/errors.ts';
 import { loadModel, type LoadedModel } from './modelIO.ts';
+import { packageRoot } from '../data/packagePaths.ts';
 
 /** The folder holding the shipped models. */
-export const PRETRAINED_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pretrained');
+export const PRETRAINED_DIR = path.join(packageRoot(), 'models', 'pretrained');
 
 /** Shipped model names and how each is trained (shown when one is missing). */
 export const PRETRAINED_MODELS: Readonly<Record<string, { lattice: string; description: string }>> = Object.freeze({

@@ -8,6 +8,9 @@
  * time, each by a Dijkstra search for the cheapest augmenting path on reduced costs, after a
  * column-reduction start. O(n^2 m) for n rows and m >= n columns; forbidden pairs are `Infinity`.
  *
+ * {@link solveSquareAssignment} is the same problem for the small square matrices of neighbour matching
+ * (Kuhn, Naval Res. Logist. Q. 2, 83 (1955); Munkres, J. SIAM 5, 32 (1957)): up to 4 x 4 by enumeration.
+ *
  * {@link solveSparseAssignment} solves the problem trackers need: sparse candidate pairs, every row
  * and column may stay unassigned at a stated cost. It splits the candidate graph into connected
  * components (sub-networks, as trackpy does) and solves each exactly on a square matrix augmented
@@ -121,7 +124,7 @@ export function solveAssignment(cost: ArrayLike<number>, nRows: number, nCols: n
 }
 
 /** Total cost of an assignment (rowToCol, -1 = none) of a dense matrix. */
-export function assignmentCost(cost: Float64Array, nCols: number, rowToCol: ArrayLike<number>): number {
+export function assignmentCost(cost: ArrayLike<number>, nCols: number, rowToCol: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < rowToCol.length; i++) if (rowToCol[i] >= 0) s += cost[i * nCols + rowToCol[i]];
   return s;
@@ -256,4 +259,59 @@ export function solveSparseAssignment(problem: SparseAssignmentProblem, opts: Sp
     for (const c of cols) localCol[c] = -1;
   }
   return rowToCol;
+}
+
+/**
+ * Solve the square assignment problem: find the permutation `assignment` (row i -> column
+ * assignment[i]) minimising `sum_i cost[i * n + assignment[i]]`. Matrices up to 4 x 4 are solved by
+ * enumeration; larger ones by {@link solveAssignment}. Used to order the neighbours of a configuration
+ * against a template so that the same physical neighbour lands in the same slot of the descriptor.
+ *
+ * @param cost row-major `[n * n]` costs (finite numbers; any sign)
+ * @param n matrix size (>= 0)
+ * @param out optional Int32Array of length >= n receiving the assignment
+ * @param ws optional workspace of capacity >= n (avoids allocation in hot loops)
+ * @returns the assignment (row -> column), `out` when given
+ * @throws RangeError when `cost.length < n * n`, or when a cost is not finite
+ */
+export function solveSquareAssignment(cost: ArrayLike<number>, n: number, out?: Int32Array, ws?: AssignmentWorkspace): Int32Array {
+  if (cost.length < n * n) throw new RangeError(`cost matrix has ${cost.length} entries, need ${n * n}`);
+  const result = out ?? new Int32Array(n);
+  if (n === 0) return result;
+  if (n <= SMALL) return bruteForce(cost, n, result);
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(cost[i])) throw new RangeError(`cost[${Math.floor(i / n)}][${i % n}] is not finite`);
+  return solveAssignment(cost, n, n, ws, result);
+}
+
+/** Matrices up to this size are solved by enumerating permutations (faster than the general method). */
+const SMALL = 4;
+const PERMS: Int8Array[] = [];
+for (let n = 0; n <= SMALL; n++) {
+  const list: number[] = [];
+  const rec = (prefix: number[], rest: number[]): void => {
+    if (rest.length === 0) {
+      list.push(...prefix);
+      return;
+    }
+    for (let i = 0; i < rest.length; i++) rec([...prefix, rest[i]], [...rest.slice(0, i), ...rest.slice(i + 1)]);
+  };
+  rec([], Array.from({ length: n }, (_, i) => i));
+  PERMS.push(Int8Array.from(list));
+}
+
+function bruteForce(cost: ArrayLike<number>, n: number, result: Int32Array): Int32Array {
+  for (let i = 0; i < n * n; i++) if (!Number.isFinite(cost[i])) throw new RangeError(`cost[${Math.floor(i / n)}][${i % n}] is not finite`);
+  const perms = PERMS[n];
+  let best = Infinity;
+  let bestAt = 0;
+  for (let p = 0; p < perms.length; p += n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += cost[i * n + perms[p + i]];
+    if (s < best) {
+      best = s;
+      bestAt = p;
+    }
+  }
+  for (let i = 0; i < n; i++) result[i] = perms[bestAt + i];
+  return result;
 }

@@ -4,7 +4,8 @@
  * of side `cellSize`; a radius-r query visits the cells overlapping the query disk. Building is O(n),
  * a query O(points in the visited cells). Preferred over a KD-tree here because atoms fill the field
  * of view at near-constant density, the query radius is fixed per frame and the grid has no
- * rebalancing or recursion.
+ * rebalancing or recursion. The one spatial index of the project: tracking, registration, metrics,
+ * chemistry and neighbour descriptors all use it.
  */
 
 /** A built grid. Indices returned by queries index the arrays it was built from. */
@@ -154,6 +155,37 @@ export class SpatialGrid {
         }
       }
       if (best >= 0 || lim >= rMax || r > maxExtent + Math.hypot(qx - this.x0, qy - this.y0)) return best;
+      r *= 2;
+    }
+  }
+
+  /**
+   * Points within distance `r` of (x, y) as a fresh array of `{ index, d2 }` (squared distance), in cell
+   * order; allocates, so prefer {@link query} in hot loops.
+   * @param exclude a point index to leave out (e.g. the query point itself), or -1
+   */
+  within(x: number, y: number, r: number, exclude = -1): { index: number; d2: number }[] {
+    const n = this.query(x, y, r);
+    const out: { index: number; d2: number }[] = [];
+    for (let k = 0; k < n; k++) if (this.resultIndex[k] !== exclude) out.push({ index: this.resultIndex[k], d2: this.resultD2[k] });
+    return out;
+  }
+
+  /**
+   * The k nearest points to (x, y) within `maxR` (Infinity for no limit), nearest first (ties by index).
+   * @param exclude a point index to leave out, or -1
+   */
+  nearestK(x: number, y: number, k: number, maxR = Infinity, exclude = -1): { index: number; d2: number }[] {
+    const total = this.items.length - (exclude >= 0 ? 1 : 0);
+    let r = this.cellSize;
+    const limit = Math.hypot(this.nx * this.cellSize, this.ny * this.cellSize) + Math.hypot(x - this.x0, y - this.y0) + this.cellSize;
+    for (;;) {
+      const rr = Math.min(r, maxR);
+      const found = this.within(x, y, rr, exclude);
+      if (found.length >= k || rr >= maxR || rr >= limit || found.length >= total) {
+        found.sort((a, b) => a.d2 - b.d2 || a.index - b.index);
+        return found.slice(0, k);
+      }
       r *= 2;
     }
   }

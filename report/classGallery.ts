@@ -3,7 +3,7 @@
  * configuration, and example instances, all aligned to the class orientation. Neighbour descriptors
  * are drawn as vector diagrams (the centre, a line and a disc per neighbour, coloured by species; the
  * mean panel also scatters every member's aligned neighbours to show the spread); when frames were
- * given, the mean aligned sub-image and example sub-images are shown too. Drawn as SVG and
+ * given, the mean aligned sub-image and example sub-images are shown too, the centre atom ringed. Drawn as SVG and
  * rasterised to PNG by sharp (librsvg).
  */
 import sharp from 'sharp';
@@ -176,6 +176,8 @@ export async function renderClassGallery(input: GalleryInput): Promise<Buffer> {
         body += `<image x="${x}" y="${y + PAD}" width="${CELL}" height="${CELL}" href="${await windowPng(e, input.windowSide!)}"/>`;
         x += CELL + PAD;
       }
+      // the centre atom of every sub-image (they are centred on it): a red ring
+      for (let k = 0, cx = LABEL + CELL / 2; k <= c.exampleWindows.length; k++, cx += CELL + PAD) body += `<circle cx="${cx}" cy="${y + PAD + CELL / 2}" r="${(CELL * 0.09).toFixed(1)}" fill="none" stroke="#e6194b" stroke-width="2" stroke-opacity="0.85"/>`;
     }
     y += rowH;
   }

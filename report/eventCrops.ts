@@ -1,49 +1,119 @@
 /**
  * Crops of the frames around each observed event (a change of configuration of one particle):
  * the frame before and the frame of the change side by side, centred on the particle, contrast
- * stretched on the pair, upscaled for viewing. Written as crops/event_<frame>_<particle>.png, the
- * names the report (report/buildReport.ts) looks for.
+ * stretched on the pair, upscaled for viewing. In each panel the centre atom (the detection nearest
+ * the event position) is ringed in red and its bonds (detections within 1.5 bond lengths of the
+ * material, models/materials.ts) are drawn; the frame labels sit in a white strip above the panels
+ * and each crop carries a scale bar. Parts of a crop beyond the frame edge are masked (hatched), not
+ * filled with repeated edge pixels. Written as crops/event_<frame>_<particle>.png, the names the
+ * report looks for.
  */
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FrameStack } from '../data/frameStack.ts';
 import type { Table } from '../data/csvTable.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
+import { materialByName } from '../models/materials.ts';
+import { scaleBarSvg } from './scaleBar.ts';
+
+/** Options of {@link writeEventCrops}. */
+export interface EventCropOptions {
+  /** Pixel size, pm (null: lengths in px, bond length taken as 10 px). */
+  pixelSizePm: number | null;
+  /** Detections (atoms.csv: frame, x, y) for the centre ring and the bonds; null draws none. */
+  atoms?: Table | null;
+  /** Material name for the bond length (default graphene). */
+  lattice?: string | null;
+  /** At most this many events (default 60). */
+  max?: number;
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Mask colour of pixels beyond the frame edge: dark blue-grey hatching. */
+function maskGrey(x: number, y: number): [number, number, number] {
+  return (x + y) % 6 < 3 ? [70, 78, 96] : [48, 54, 68];
+}
+
+/**
+ * Cut one side x side crop centred on (x0, y0); pixels outside the frame are NaN.
+ * @returns float32 [side * side]
+ */
+export function cropMasked(frame: Float32Array, width: number, height: number, x0: number, y0: number, r: number): Float32Array {
+  const side = 2 * r + 1;
+  const c = new Float32Array(side * side);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const yy = y0 - r + y, xx = x0 - r + x;
+      c[y * side + x] = yy >= 0 && yy < height && xx >= 0 && xx < width ? frame[yy * width + xx] : NaN;
+    }
+  }
+  return c;
+}
 
 /**
  * Write one crop pair per event (at most `max`).
+ * @param dir run folder (crops/ is created in it)
  * @param events events.csv rows (frame, particle, x, y; docs/schema.md)
- * @param halfWidthPx half side of the crop in input pixels (about 4 bond lengths)
  * @returns the files written, relative to `dir`
  */
-export async function writeEventCrops(dir: string, stack: FrameStack, events: Table, halfWidthPx: number, max = 60): Promise<string[]> {
+export async function writeEventCrops(dir: string, stack: FrameStack, events: Table, opts: EventCropOptions): Promise<string[]> {
   const out: string[] = [];
-  const r = Math.max(4, Math.round(halfWidthPx));
+  const bondPm = materialByName(opts.lattice ?? 'graphene')?.bondPm ?? 142;
+  const bondPx = opts.pixelSizePm ? bondPm / opts.pixelSizePm : 10;
+  const r = Math.max(4, Math.round(4 * bondPx));
   const side = 2 * r + 1;
-  const scale = Math.max(1, Math.min(8, Math.round(160 / side)));
-  for (const e of events.rows.slice(0, max)) {
-    const frame = Number(e.frame), x0 = Math.round(Number(e.x)), y0 = Math.round(Number(e.y));
+  const scale = Math.max(1, Math.min(8, Math.round(240 / side)));
+  const byFrame = new Map<number, Array<{ x: number; y: number }>>();
+  for (const a of opts.atoms?.rows ?? []) {
+    const f = Number(a.frame), x = Number(a.x), y = Number(a.y);
+    if (Number.isFinite(x) && Number.isFinite(y)) (byFrame.get(f) ?? byFrame.set(f, []).get(f)!).push({ x, y });
+  }
+  const gap = 2, strip = 22;
+  const W = (2 * side + gap) * scale, Hc = side * scale, H = Hc + strip;
+  for (const e of events.rows.slice(0, opts.max ?? 60)) {
+    const frame = Number(e.frame), ex = Number(e.x), ey = Number(e.y);
+    const x0 = Math.round(ex), y0 = Math.round(ey);
     if (!(frame >= 1 && frame < stack.count) || !Number.isFinite(x0) || !Number.isFinite(y0)) continue;
-    const pair = [await stack.readFrame(frame - 1), await stack.readFrame(frame)];
-    const crops = pair.map((f) => {
-      const c = new Float32Array(side * side);
-      for (let y = 0; y < side; y++) {
-        for (let x = 0; x < side; x++) {
-          const yy = Math.min(stack.height - 1, Math.max(0, y0 - r + y)), xx = Math.min(stack.width - 1, Math.max(0, x0 - r + x));
-          c[y * side + x] = f[yy * stack.width + xx];
-        }
-      }
-      return c;
-    });
-    const all = Float32Array.from([...crops[0], ...crops[1]]).sort();
-    const lo = all[Math.floor(0.01 * (all.length - 1))], hi = all[Math.floor(0.995 * (all.length - 1))];
-    const gap = 2;
-    const w = 2 * side + gap;
-    const grey = new Uint8Array(w * side).fill(255);
+    const frames = [frame - 1, frame];
+    const crops = await Promise.all(frames.map(async (f) => cropMasked(await stack.readFrame(f), stack.width, stack.height, x0, y0, r)));
+    const all = [...crops[0], ...crops[1]].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const lo = all[Math.floor(0.01 * (all.length - 1))] ?? 0, hi = all[Math.floor(0.995 * (all.length - 1))] ?? 1;
+    const rgb = Buffer.alloc(W * H * 3, 255);
     crops.forEach((c, k) => {
-      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) grey[y * w + k * (side + gap) + x] = Math.max(0, Math.min(255, Math.round((255 * (c[y * side + x] - lo)) / (hi - lo || 1))));
+      for (let y = 0; y < Hc; y++) for (let x = 0; x < side * scale; x++) {
+        const v = c[Math.floor(y / scale) * side + Math.floor(x / scale)];
+        const px = 3 * ((y + strip) * W + k * (side + gap) * scale + x);
+        if (Number.isNaN(v)) rgb.set(maskGrey(x, y), px);
+        else rgb.fill(Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo || 1)))), px, px + 3);
+      }
     });
-    const png = await sharp(Buffer.from(grey), { raw: { width: w, height: side, channels: 1 } }).resize(w * scale, side * scale, { kernel: 'nearest' }).png().toBuffer();
+    // centre ring, bonds, labels and scale bar
+    const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">`];
+    frames.forEach((f, k) => {
+      const ox = k * (side + gap) * scale;
+      const P = (x: number, y: number) => [ox + (x - (x0 - r) + 0.5) * scale, strip + (y - (y0 - r) + 0.5) * scale];
+      const atoms = byFrame.get(f) ?? [];
+      let centre: { x: number; y: number } | null = null, best = 1.5 * bondPx;
+      for (const a of atoms) {
+        const d = Math.hypot(a.x - ex, a.y - ey);
+        if (d < best) [centre, best] = [a, d];
+      }
+      if (centre) {
+        const c = centre;
+        const [cx, cy] = P(c.x, c.y);
+        for (const a of atoms) {
+          const d = Math.hypot(a.x - c.x, a.y - c.y);
+          if (a === c || d > 1.5 * bondPx) continue;
+          const [ax, ay] = P(a.x, a.y);
+          svg.push(`<line x1="${cx.toFixed(1)}" y1="${cy.toFixed(1)}" x2="${ax.toFixed(1)}" y2="${ay.toFixed(1)}" stroke="#ffd54f" stroke-width="2" stroke-opacity="0.9"/><circle cx="${ax.toFixed(1)}" cy="${ay.toFixed(1)}" r="${(0.25 * bondPx * scale).toFixed(1)}" fill="none" stroke="#ffd54f" stroke-width="1.5"/>`);
+        }
+        svg.push(`<circle data-centre="" cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="${(0.4 * bondPx * scale).toFixed(1)}" fill="none" stroke="#ff3b30" stroke-width="2.5"/>`);
+      }
+      svg.push(`<text x="${ox + 4}" y="15" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#1d232a">${xml(`frame ${f}: ${String((k ? e.to : e.from) ?? '')}`)}</text>`);
+    });
+    svg.push(`<g transform="translate(0 ${strip})">${scaleBarSvg(side * scale, Hc, { inputPxPerImagePx: 1 / scale, pixelSizePm: opts.pixelSizePm })}</g></svg>`);
+    const png = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).composite([{ input: Buffer.from(svg.join('')), top: 0, left: 0 }]).png().toBuffer();
     const name = `crops/event_${frame}_${e.particle}.png`;
     await writeFileAtomic(path.join(dir, name), png);
     out.push(name);

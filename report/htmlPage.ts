@@ -76,8 +76,8 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu San
 header { background: #1f2d3a; color: #fff; padding: 18px 28px; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
 header p { margin: 0; color: #c9d3dc; }
-nav { padding: 8px 28px; border-bottom: 1px solid var(--line); background: #fff; position: sticky; top: 0; }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; white-space: nowrap; }
+nav { padding: 8px 28px; border-bottom: 1px solid var(--line); background: #fff; position: sticky; top: 0; display: flex; flex-wrap: wrap; gap: 2px 14px; z-index: 1; }
+nav a { color: var(--accent); text-decoration: none; white-space: nowrap; }
 main { padding: 8px 28px 40px; max-width: 1280px; }
 section { margin: 22px 0; padding: 16px 20px; background: #fff; border: 1px solid var(--line); border-radius: 6px; }
 section h2 { margin: 0 0 10px; font-size: 18px; }
@@ -88,7 +88,7 @@ th { background: #f1f4f7; font-weight: 600; }
 td.text, th.text { text-align: left; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; margin: 0; }
 dl.kv dt { color: var(--muted); }
-dl.kv dd { margin: 0; }
+dl.kv dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 figure { display: inline-block; margin: 6px 12px 10px 0; vertical-align: top; }
 figure img, figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { color: var(--muted); font-size: 12px; }
@@ -101,6 +101,21 @@ figcaption { color: var(--muted); font-size: 12px; }
 .matrix td.unknown { background: repeating-linear-gradient(45deg, #f4f4f4, #f4f4f4 6px, #e9e9e9 6px, #e9e9e9 12px); color: var(--muted); }
 pre.cmd { background: #1f2d3a; color: #e6edf3; padding: 10px 12px; border-radius: 4px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
 .chart svg { max-width: 100%; height: auto; }
+.chart, section { overflow-x: auto; }
+svg.image { max-width: 100%; height: auto; display: block; border: 1px solid var(--line); }
+td.match { background: #e3f1e0; font-weight: 600; }
+td.ok { color: #2f7d32; font-weight: 600; }
+td.bad { color: #b3261e; font-weight: 600; }
+figure .legend { display: block; margin-top: 4px; }
+@media (max-width: 700px) {
+  header { padding: 12px 14px; }
+  nav { position: static; padding: 6px 14px; }
+  main { padding: 4px 8px 24px; }
+  section { padding: 10px 10px; margin: 12px 0; }
+  figure { margin: 6px 0; display: block; }
+  dl.kv { grid-template-columns: 1fr; }
+  dl.kv dt { margin-top: 4px; }
+}
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 `;
 

@@ -49,10 +49,12 @@ ${rows}
 }
 
 /**
- * Per-state table: stationary probability and mean dwell time, with intervals.
+ * Per-state table: stationary probability and mean dwell time, with intervals; the dwell time in
+ * seconds where the frame time is known (frames beside it), else in frames, labelled.
  * @param t transitions.json content
+ * @param frameTimeS seconds per frame (default: transitions.json `frame_time_s`), null when unknown
  */
-export function stateTable(t: Record<string, unknown>): string {
+export function stateTable(t: Record<string, unknown>, frameTimeS?: number | null): string {
   const states = t.states as string[];
   const pi = t.stationary as Num[] | null;
   const piLo = t.stationary_ci_low as Num[] | null;
@@ -62,14 +64,19 @@ export function stateTable(t: Record<string, unknown>): string {
   const dHi = (t.dwell_ci_high as Num[] | undefined) ?? [];
   const trials = (t.dwell_trials as Num[] | undefined) ?? [];
   const exits = (t.dwell_exits as Num[] | undefined) ?? [];
-  const ft = t.frame_time_s as number | null | undefined;
+  const ftRaw = frameTimeS === undefined ? (t.frame_time_s as number | null | undefined) : frameTimeS;
+  const ft = ftRaw && ftRaw > 0 ? ftRaw : null;
+  const k = ft ?? 1;
+  const digits = ft ? 2 : 1;
   const rows = states.map((s, i) => {
     const d = dwell[i];
-    const dwellText = d === null || d === undefined ? `≥ ${fmt(trials[i])} (no exit seen)` : `${fmt(d, 1)} [${fmt(dLo[i], 1)}, ${fmt(dHi[i], 1)}]`;
-    const secs = ft && d !== null && d !== undefined ? `${fmt(d * ft, 2)} s` : '–';
+    const inFrames = d === null || d === undefined ? `≥ ${fmt(trials[i])} frames` : `${fmt(d, 1)} frames`;
+    const dwellText = d === null || d === undefined
+      ? `≥ ${fmt((trials[i] ?? NaN) * k, digits)} (no exit seen)`
+      : `${fmt(d * k, digits)} [${fmt((dLo[i] ?? NaN) * k, digits)}, ${fmt((dHi[i] ?? NaN) * k, digits)}]`;
     return `<tr data-state="${esc(s)}"><th class="text">${esc(s)}</th>` +
       `<td data-pi="${attr(pi?.[i])}">${pi ? `${fmt(pi[i])} [${fmt(piLo?.[i])}, ${fmt(piHi?.[i])}]` : '–'}</td>` +
-      `<td data-dwell="${attr(d)}">${dwellText}</td><td>${secs}</td><td>${fmt(exits[i])}</td></tr>`;
+      `<td data-dwell="${attr(d)}">${dwellText}${ft ? ` <span class="note">(${inFrames})</span>` : ''}</td><td>${fmt(exits[i])}</td></tr>`;
   }).join('\n');
-  return `<table id="state-table"><tr><th class="text">state</th><th>stationary probability</th><th>mean dwell (frames)</th><th>mean dwell</th><th>exits seen</th></tr>\n${rows}</table>`;
+  return `<table id="state-table"><tr><th class="text">state</th><th>stationary probability</th><th>mean dwell (${ft ? 's' : 'frames'}) [95 % interval]</th><th>exits seen</th></tr>\n${rows}</table>`;
 }

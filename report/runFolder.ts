@@ -5,8 +5,9 @@
  *
  * Figure names (docs/schema.md, "Report figures"): `overlay*.png` or `overlays/*.png` (a frame with
  * atoms and tracks drawn), `gallery*.png`, `class_gallery*.png` or `classes/*.png` (class gallery),
- * `crops/event_<frame>_<particle>*.png` (frames around an event), `drift*.png`; any other PNG in the
- * folder is shown under "Other figures".
+ * `crops/event_<frame>_<particle>*.png` (frames around an event), `drift*.png`, `mean_frame.png`
+ * (the drift-corrected mean frame behind the trajectory map); any other PNG in the folder is shown
+ * under "Other figures".
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,8 @@ export interface RunFigures {
   drift: string[];
   /** Event crops keyed `${frame}_${particle}`. */
   crops: Map<string, string[]>;
+  /** mean_frame.png (drift-corrected mean of the frames, 1 image px = 1 input px), or null. */
+  meanFrame: string | null;
   other: string[];
 }
 
@@ -31,15 +34,27 @@ export interface RunFolder {
   atoms: Table | null;
   tracks: Table | null;
   drift: Table | null;
+  hops: Table | null;
   configurations: Table | null;
   events: Table | null;
   transitions: Record<string, unknown> | null;
+  /** model.json of the classify step (classes, BIC curve), or null. */
+  model: Record<string, unknown> | null;
   figures: RunFigures;
 }
 
 function table(dir: string, name: string): Table | null {
   const f = path.join(dir, name);
   return existsSync(f) ? readCsv(f) : null;
+}
+
+function json(file: string): Record<string, unknown> | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new AtomdynError(file, `not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 function pngsUnder(dir: string, sub: string): string[] {
@@ -56,16 +71,9 @@ function pngsUnder(dir: string, sub: string): string[] {
 export function readRunFolder(dir: string): RunFolder {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new AtomdynError(dir, 'not a folder (give the --out folder of a run)');
-  let transitions: Record<string, unknown> | null = null;
   const tj = path.join(abs, 'transitions.json');
-  if (existsSync(tj)) {
-    try {
-      transitions = JSON.parse(readFileSync(tj, 'utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new AtomdynError(tj, `not valid JSON: ${(e as Error).message}`);
-    }
-    for (const k of ['states', 'counts', 'matrix', 'ci_low', 'ci_high']) if (!(k in transitions)) throw new AtomdynError(tj, `missing key '${k}'`);
-  }
+  const transitions = json(tj);
+  if (transitions) for (const k of ['states', 'counts', 'matrix', 'ci_low', 'ci_high']) if (!(k in transitions)) throw new AtomdynError(tj, `missing key '${k}'`);
   const top = readdirSync(abs).filter((f) => /\.png$/i.test(f)).sort();
   const overlays = [...top.filter((f) => /^overlay/i.test(f)).map((f) => path.join(abs, f)), ...pngsUnder(abs, 'overlays')];
   const gallery = [...top.filter((f) => /^(class_)?gallery/i.test(f)).map((f) => path.join(abs, f)), ...pngsUnder(abs, 'classes')];
@@ -77,7 +85,8 @@ export function readRunFolder(dir: string): RunFolder {
     const key = `${Number(m[1])}_${Number(m[2])}`;
     crops.set(key, [...(crops.get(key) ?? []), f]);
   }
-  const used = new Set([...overlays, ...gallery, ...drift]);
+  const meanFrame = top.includes('mean_frame.png') ? path.join(abs, 'mean_frame.png') : null;
+  const used = new Set([...overlays, ...gallery, ...drift, ...(meanFrame ? [meanFrame] : [])]);
   const other = top.map((f) => path.join(abs, f)).filter((f) => !used.has(f));
   return {
     dir: abs,
@@ -85,9 +94,11 @@ export function readRunFolder(dir: string): RunFolder {
     atoms: table(abs, 'atoms.csv'),
     tracks: table(abs, 'tracks.csv'),
     drift: table(abs, 'drift.csv'),
+    hops: table(abs, 'hops.csv'),
     configurations: table(abs, 'configurations.csv'),
     events: table(abs, 'events.csv'),
     transitions,
-    figures: { overlays, gallery, drift, crops, other },
+    model: json(path.join(abs, 'model.json')),
+    figures: { overlays, gallery, drift, crops, meanFrame, other },
   };
 }

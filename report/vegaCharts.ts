@@ -32,7 +32,7 @@ export function stateScale(names: readonly string[]) {
  * @param rows frame, dx, dy (in `unit`)
  * @param unit 'px' or 'pm'
  */
-export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>, unit: string): TopLevelSpec {
+export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>, unit: string, quantity = 'drift'): TopLevelSpec {
   return {
     ...base,
     width: 560, height: 220,
@@ -40,20 +40,47 @@ export function driftSpec(rows: Array<{ frame: number; dx: number; dy: number }>
     mark: { type: 'line', point: rows.length <= 80 },
     encoding: {
       x: { field: 'frame', type: 'quantitative', title: 'frame' },
-      y: { field: 'value', type: 'quantitative', title: `drift (${unit})` },
+      y: { field: 'value', type: 'quantitative', title: `${quantity} (${unit})` },
       color: { field: 'axis', type: 'nominal', title: null, scale: { range: ['#2b6cb0', '#dd6b20'] } },
     },
+  };
+}
+
+/** Frames to display time: `of` converts, `title` labels an axis (report/reportContext.ts TimeAxis). */
+export interface ChartTime {
+  of(frames: number): number;
+  title(what: string): string;
+}
+
+const FRAMES: ChartTime = { of: (f) => f, title: (w) => `${w} (frames)` };
+
+/**
+ * BIC against the number of classes, the chosen K marked.
+ * @param curve model.json `bic`: k, bic per K tried
+ * @param chosen the K used
+ */
+export function bicSpec(curve: Array<{ k: number; bic: number }>, chosen: number): TopLevelSpec {
+  const values = curve.map((c) => ({ k: c.k, bic: c.bic, chosen: c.k === chosen ? 'chosen K' : 'tried' }));
+  return {
+    ...base,
+    width: 360, height: 200,
+    data: { values },
+    layer: [
+      { mark: { type: 'line', color: '#2b6cb0' }, encoding: { x: { field: 'k', type: 'quantitative', title: 'number of classes K', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'bic', type: 'quantitative', title: 'BIC', scale: { zero: false } } } },
+      { mark: { type: 'point', filled: true, size: 70 }, encoding: { x: { field: 'k', type: 'quantitative' }, y: { field: 'bic', type: 'quantitative' }, color: { field: 'chosen', type: 'nominal', title: null, scale: { domain: ['tried', 'chosen K'], range: ['#2b6cb0', '#e15759'] } } } },
+    ],
   };
 }
 
 /**
  * Histograms of dwell-period lengths per state, completed periods and periods cut short by the end
  * of a track stacked.
+ * @param time frames to the displayed unit (default frames)
  */
-export function dwellSpec(runs: Array<{ complete: number[]; censored: number[] }>, names: readonly string[]): TopLevelSpec {
+export function dwellSpec(runs: Array<{ complete: number[]; censored: number[] }>, names: readonly string[], time: ChartTime = FRAMES): TopLevelSpec {
   const values = runs.flatMap((r, i) => [
-    ...r.complete.map((f) => ({ state: names[i], frames: f, period: 'ended by a change' })),
-    ...r.censored.map((f) => ({ state: names[i], frames: f, period: 'cut by track end (censored)' })),
+    ...r.complete.map((f) => ({ state: names[i], frames: time.of(f), period: 'ended by a change' })),
+    ...r.censored.map((f) => ({ state: names[i], frames: time.of(f), period: 'cut by track end (censored)' })),
   ]);
   return {
     ...base,
@@ -64,7 +91,7 @@ export function dwellSpec(runs: Array<{ complete: number[]; censored: number[] }
       width: 230, height: 140,
       mark: 'bar',
       encoding: {
-        x: { field: 'frames', type: 'quantitative', bin: { maxbins: 20 }, title: 'dwell period (frames)' },
+        x: { field: 'frames', type: 'quantitative', bin: { maxbins: 20 }, title: time.title('dwell period') },
         y: { aggregate: 'count', type: 'quantitative', title: 'periods', axis: { tickMinStep: 1, format: 'd' } },
         color: { field: 'period', type: 'nominal', title: null, scale: { domain: ['ended by a change', 'cut by track end (censored)'], range: ['#4e79a7', '#bab0ac'] }, legend: { labelLimit: 260 } },
       },
@@ -73,14 +100,18 @@ export function dwellSpec(runs: Array<{ complete: number[]; censored: number[] }
   };
 }
 
-/** Implied timescales against the lag, with intervals and the dashed t = lag line below which nothing is resolved. */
-export function timescalesSpec(its: { lags: number[]; timescales_frames: number[][]; ci_low: Array<Array<number | null>>; ci_high: Array<Array<number | null>> }): TopLevelSpec {
+/**
+ * Implied timescales against the lag, with intervals and the dashed t = lag line below which nothing is resolved.
+ * @param time frames to the displayed unit (default frames)
+ */
+export function timescalesSpec(its: { lags: number[]; timescales_frames: number[][]; ci_low: Array<Array<number | null>>; ci_high: Array<Array<number | null>> }, time: ChartTime = FRAMES): TopLevelSpec {
   const values: Array<Record<string, unknown>> = [];
+  const T = (v: number | null | undefined) => (v === null || v === undefined ? null : time.of(v));
   its.lags.forEach((lag, l) => (its.timescales_frames[l] ?? []).forEach((t, k) => {
     if (t === null || !Number.isFinite(t)) return;
-    values.push({ lag, process: `t${k + 2}`, t, lo: its.ci_low[l]?.[k] ?? t, hi: its.ci_high[l]?.[k] ?? t });
+    values.push({ lag: time.of(lag), process: `t${k + 2}`, t: time.of(t), lo: T(its.ci_low[l]?.[k]) ?? time.of(t), hi: T(its.ci_high[l]?.[k]) ?? time.of(t) });
   }));
-  const lagLine = its.lags.map((lag) => ({ lag, t: lag }));
+  const lagLine = its.lags.map((lag) => ({ lag: time.of(lag), t: time.of(lag) }));
   return {
     ...base,
     width: 480, height: 260,
@@ -89,7 +120,7 @@ export function timescalesSpec(its: { lags: number[]; timescales_frames: number[
       {
         data: { values },
         layer: [
-          { mark: { type: 'rule' }, encoding: { x: { field: 'lag', type: 'quantitative', title: 'lag (frames)' }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: 'implied timescale (frames)' }, y2: { field: 'hi' }, color: { field: 'process', type: 'nominal', title: null } } },
+          { mark: { type: 'rule' }, encoding: { x: { field: 'lag', type: 'quantitative', title: time.title('lag τ') }, y: { field: 'lo', type: 'quantitative', scale: { type: 'log' }, title: time.title('implied timescale') }, y2: { field: 'hi' }, color: { field: 'process', type: 'nominal', title: null } } },
           { mark: { type: 'line', point: true }, encoding: { x: { field: 'lag', type: 'quantitative' }, y: { field: 't', type: 'quantitative', scale: { type: 'log' } }, color: { field: 'process', type: 'nominal', title: null } } },
         ],
       },
@@ -100,15 +131,16 @@ export function timescalesSpec(its: { lags: number[]; timescales_frames: number[
 /**
  * State timelines: one row per particle, one bar per run of equal state (gaps left blank).
  * @param runs particle, first frame, end frame (exclusive), state name
+ * @param time frames to the displayed unit (default frames)
  */
-export function timelineSpec(runs: Array<{ particle: string; start: number; end: number; state: string }>, names: readonly string[], particles: string[]): TopLevelSpec {
+export function timelineSpec(runs: Array<{ particle: string; start: number; end: number; state: string }>, names: readonly string[], particles: string[], time: ChartTime = FRAMES): TopLevelSpec {
   return {
     ...base,
     width: 640, height: Math.max(60, Math.min(900, 14 * particles.length)),
-    data: { values: runs },
+    data: { values: runs.map((r) => ({ ...r, start: time.of(r.start), end: time.of(r.end) })) },
     mark: { type: 'rect' },
     encoding: {
-      x: { field: 'start', type: 'quantitative', title: 'frame' },
+      x: { field: 'start', type: 'quantitative', title: time.title('time') },
       x2: { field: 'end' },
       y: { field: 'particle', type: 'ordinal', title: 'particle', sort: particles },
       color: { field: 'state', type: 'nominal', title: 'state', scale: stateScale(names) },

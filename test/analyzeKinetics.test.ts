@@ -5,14 +5,14 @@
  * frames where both are known) and the recovered transition matrix is compared with the true
  * transitions of the simulated chain. The report is opened in headless Chromium.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readCsv } from '../data/csvTable.ts';
 import { buildProgram } from '../cli/main.ts';
 import { runAnalyze } from '../cli/commands/analyze.ts';
-import { haveChromium, openReport } from './helpers/browser.ts';
+import { browserRequired, closeBrowser, haveChromium, openReport } from './helpers/browser.ts';
 
 const TRUE_P = [[0.85, 0.15], [0.1, 0.9]];
 let dir = '';
@@ -26,6 +26,7 @@ beforeAll(async () => {
   process.env.ATOMDYN_QUIET = '1';
   ({ report } = await runAnalyze(path.join(dir, 'input', 'movie.tif'), { out: path.join(dir, 'run'), model: 'graphene-si', classes: '2', lag: '1', seed: '1' }, ['test']));
 }, 600_000);
+afterAll(() => closeBrowser());
 
 describe('analyze on a movie with known kinetics', () => {
   it('recovers the true classes and transition matrix', () => {
@@ -85,7 +86,17 @@ describe('analyze on a movie with known kinetics', () => {
     }
   });
 
-  it.skipIf(!haveChromium)('writes a report that renders in headless Chromium with the numbers of transitions.json', async () => {
+  it('records the truth file in run.json, so the report checks itself against it', () => {
+    const run = JSON.parse(readFileSync(path.join(dir, 'run', 'run.json'), 'utf8'));
+    expect(run.truth).toBe(path.join(dir, 'input', 'truth.csv'));
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/<section id="known-answer">/);
+    // the report's own check agrees with the independent one above: >= 90 % of the centres in their true state, 4 entries compared
+    expect(Number(/id="known-answer-scores" data-agreement="([^"]+)"/.exec(html)![1])).toBeGreaterThan(0.9);
+    expect(html).toMatch(/id="known-answer-coverage" data-covered="\d" data-compared="4"/);
+  });
+
+  it.skipIf(!haveChromium && !browserRequired)('writes a report that renders in headless Chromium with the numbers of transitions.json', async () => {
     const r = await openReport(report, 'report-kinetics.png');
     expect(r.problems).toEqual([]);
     const t = JSON.parse(readFileSync(path.join(dir, 'run', 'transitions.json'), 'utf8'));

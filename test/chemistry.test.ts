@@ -1,9 +1,9 @@
 /**
  * Tests of dynamics/configurations/chemistry.ts: bonds, coordination, ring sizes and formulas on ideal graphene
- * patches with known configurations, cut-offs from model cards, class naming.
+ * patches with known configurations, cut-offs from model cards.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseFrame, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, nameClasses, hostElement, type ChemAtom } from '../dynamics/configurations/chemistry.ts';
+import { analyseFrame, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, hostElement, type ChemAtom } from '../dynamics/configurations/chemistry.ts';
 import { configurationPatch } from '../training/simulator/syntheticConfigurations.ts';
 
 function patch(kind: 'SiC3' | 'SiC4' | 'SiVac', r = 600): ChemAtom[] {
@@ -71,13 +71,5 @@ describe('chemistry', () => {
     expect(c.get('C-Si')).toBeCloseTo(214.5, 10);
     expect(c.get('Se2-W')).toBe(300);
     expect(cutoffsFromCard({ lattice: 'graphene' })).toBeNull();
-  });
-
-  it('names a class by its formula only when unambiguous', () => {
-    const states = [0, 0, 0, 1, 1, 1, 2, 2, 2, 2];
-    const formulas = ['Si1C3', 'Si1C3', 'Si1C3', 'Si1C4', 'Si1C4', 'Si1C3', 'Si1C3', 'Si1C3', 'Si1C3', 'Si1C3'];
-    // class 0 and 2 both 'Si1C3' -> ambiguous; class 1 is 2/3 Si1C4 < 0.8 purity
-    expect(nameClasses(states, formulas, 3)).toEqual(['class0', 'class1', 'class2']);
-    expect(nameClasses([0, 0, 1, 1], ['Si1C3', 'Si1C3', 'Si1C4', 'Si1C4'], 2)).toEqual(['Si1C3', 'Si1C4']);
   });
 });

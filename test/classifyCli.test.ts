@@ -12,25 +12,13 @@ import { generateMovie } from '../training/simulator/syntheticConfigurations.ts'
 import { toCsv, parseCsv } from '../data/csvTable.ts';
 import { writeNpy } from '../data/writers/npy.ts';
 import { sharedData } from './sharedData.ts';
+import { runCli } from './helpers/runCli.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 /** The real binary (exit code, stderr), for the error cases. */
 const spawnRun = (args: string[]) => spawnSync('node', [bin, 'classify', ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });
 /** The same CLI in this process (cli/main.ts), capturing stdout and stderr: no start-up cost per run. */
-async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const { main } = await import('../cli/main.ts');
-  let stdout = '';
-  let stderr = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
-  try {
-    const status = await main(['node', 'atomdyn', 'classify', ...args]);
-    return { status, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = (args: string[]) => runCli(['classify', ...args]);
 
 
 describe('atomdyn classify', () => {
@@ -155,7 +143,7 @@ describe('atomdyn classify', () => {
     const before = readFileSync(input, 'utf8');
     const r = await run([input, '--out', inOut, '--classes', '2']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/refusing to overwrite an input file/);
+    expect(r.stderr).toMatch(/--out: '.*same' is the input's folder .*configurations\.csv/);
     expect(readFileSync(input, 'utf8')).toBe(before);
   });
 

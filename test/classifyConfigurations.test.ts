@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { sharedData } from './sharedData.ts';
 import { generateConfigurations, type SyntheticSet } from '../training/simulator/syntheticConfigurations.ts';
-import { classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
+import { bicEdgeWarning, classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
 import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { renderClassGallery, galleryFromResult } from '../report/classGallery.ts';
 import { readHdf5Coordinates } from '../data/hdf5Coordinates.ts';
@@ -77,6 +77,13 @@ describe('classifyConfigurations', () => {
     expect(r.bic?.length).toBeGreaterThanOrEqual(4);
     const png = await renderClassGallery(galleryFromResult(r));
     expect((await sharp(png).metadata()).width).toBeGreaterThan(600);
+  });
+
+  it('warns when BIC picks the largest K tried (3 true configurations, at most 2 classes searched)', async () => {
+    const r = await classifyConfigurations({ atoms: set.atoms, pixelSizePm: 10 }, { classes: 'auto', maxClasses: 2, seed: 1, nInit: 1 });
+    expect(r.k).toBe(2);
+    expect(r.warnings.join(' ')).toMatch(/BIC chose K = 2, the largest number of classes tried \(1\.\.2\)/);
+    expect(bicEdgeWarning(3, 6)).toBeNull();
   });
 
   it('runs the plain mixture and k-means (no orientation) and k-means after PCA', async () => {

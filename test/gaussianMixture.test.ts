@@ -15,7 +15,7 @@ import {
   type CovarianceType,
 } from '../dynamics/configurations/gaussianMixture.ts';
 import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
-import { solveAssignment } from '../numerics/hungarian.ts';
+import { solveSquareAssignment } from '../numerics/linearAssignment.ts';
 import { Random } from '../data/random.ts';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/sklearn_mixture_reference.json', import.meta.url), 'utf8'));
@@ -47,7 +47,7 @@ function matchComponents(truth: GaussianMixtureModel, fit: GaussianMixtureModel)
   const K = truth.nComponents;
   const cost = new Float64Array(K * K);
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) cost[i * K + j] = truth.means[i].reduce((s, v, t) => s + (v - fit.means[j][t]) ** 2, 0);
-  return solveAssignment(cost, K);
+  return solveSquareAssignment(cost, K);
 }
 
 describe('GaussianMixture: parameter counts (sklearn test_gaussian_mixture_n_parameters)', () => {

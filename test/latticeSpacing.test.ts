@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { measureLatticeSpacing, firstOrderSpacingPm } from '../inference/latticeSpacing.ts';
+import { measureLatticeSpacing } from '../inference/latticeSpacing.ts';
+import { firstOrderSpacingPm } from '../inference/latticeScale.ts';
 import { choosePixelSize } from '../inference/calibrationCheck.ts';
 import { Random } from '../data/random.ts';
+import { honeycombColumns, renderColumns } from '../training/simulator/lattices/honeycombImage.ts';
 
-/** Honeycomb of Gaussian columns (graphene-like) with bond length `bondPm` at `pxPm` pm/px, rotated. */
+/** Honeycomb of Gaussian columns (graphene-like) with bond length `bondPm` at `pxPm` pm/px, rotated, plus Gaussian noise. */
 function honeycomb(h: number, w: number, bondPm: number, pxPm: number, rotDeg: number, sigmaPx: number, noise: number, seed: number): Float32Array {
   const rnd = new Random(seed);
-  const a = bondPm * Math.sqrt(3);
-  const f = new Float32Array(h * w);
-  const c = Math.cos((rotDeg * Math.PI) / 180), s = Math.sin((rotDeg * Math.PI) / 180);
-  const n = Math.ceil((Math.hypot(h, w) * pxPm) / a) + 2;
-  for (let i = -n; i <= n; i++) for (let j = -n; j <= n; j++) for (const [bx, by] of [[0, 0], [0, bondPm]]) {
-    const X = i * a + j * (a / 2) + bx, Y = j * ((a * Math.sqrt(3)) / 2) + by;
-    const x0 = (X * c - Y * s) / pxPm + w / 2, y0 = (X * s + Y * c) / pxPm + h / 2;
-    if (x0 < -10 || y0 < -10 || x0 > w + 10 || y0 > h + 10) continue;
-    for (let y = Math.max(0, Math.floor(y0 - 4 * sigmaPx)); y <= Math.min(h - 1, y0 + 4 * sigmaPx); y++)
-      for (let x = Math.max(0, Math.floor(x0 - 4 * sigmaPx)); x <= Math.min(w - 1, x0 + 4 * sigmaPx); x++)
-        f[y * w + x] += Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigmaPx * sigmaPx));
-  }
+  const f = renderColumns(honeycombColumns({ h, w, pxPm, rotDeg, bondPm, margin: 10 }), h, w, sigmaPx, 1, 4);
   for (let i = 0; i < f.length; i++) f[i] += noise * rnd.normal();
   return f;
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../models/tensorBackend.ts';
@@ -67,6 +67,29 @@ describe('atomdyn locate (files and calibration)', () => {
   });
 
   it('refuses to write over its input and names unknown species', async () => {
-    await expect(runLocate(movie, { out: dir, model: modelDir, species: 'Ge=Ge' }, ['locate'])).rejects.toThrow(/--species: the model has no species 'Ge'/);
+    await expect(runLocate(movie, { out: dir, model: modelDir }, ['locate'])).rejects.toThrow(/--out: '.*' is the input's folder .*movie\.tif/);
+    await expect(runLocate(movie, { out: path.join(dir, 'ge'), model: modelDir, species: 'Ge=Ge' }, ['locate'])).rejects.toThrow(/--species: the model has no species 'Ge'/);
+    expect(existsSync(path.join(dir, 'ge'))).toBe(false);
+  });
+
+  it('--frame-range and --roi give the atoms of a full run restricted to them, in full-frame pixels', async () => {
+    const full = await runLocate(movie, { out: path.join(dir, 'full'), model: modelDir, workers: '0' }, ['locate']);
+    const roi = { x: 24, y: 16, width: 96, height: 100 };
+    const part = await runLocate(movie, { out: path.join(dir, 'part'), model: modelDir, workers: '0', frameRange: '1:3', roi: `${roi.x},${roi.y},${roi.width},${roi.height}` }, ['locate']);
+    const inside = (r: Record<string, unknown>) => (r.x as number) >= roi.x - 0.5 && (r.x as number) < roi.x + roi.width - 0.5 &&
+      (r.y as number) >= roi.y - 0.5 && (r.y as number) < roi.y + roi.height - 0.5;
+    const want = full.table.rows.filter((r) => (r.frame === 1 || r.frame === 2) && inside(r));
+    expect(want.length).toBeGreaterThan(10);
+    expect(want.length).toBeLessThan(full.table.rows.filter((r) => r.frame === 1 || r.frame === 2).length);
+    expect(part.table.rows).toEqual(want);
+    expect(part.run.pixelSizePm).toEqual(full.run.pixelSizePm);
+    const run = JSON.parse(readFileSync(path.join(dir, 'part', 'run.json'), 'utf8'));
+    expect(run.selection).toEqual({ frameRange: { start: 1, stop: 3, step: 1 }, roi, frames: 2 });
+    expect(run.frames).toEqual({ count: 3, height: 128, width: 136 });
+    expect(readdirSync(path.join(dir, 'part', 'overlays')).sort()).toEqual(['frame_0001.png', 'frame_0002.png']);
+    await expect(runLocate(movie, { out: path.join(dir, 'p2'), model: modelDir, roi: '100,0,40,10' }, ['locate'])).rejects.toThrow(/--roi: 100,0,40,10 does not lie inside the 136x128 px frames/);
+    await expect(runLocate(movie, { out: path.join(dir, 'p3'), model: modelDir, frameRange: '2:9' }, ['locate'])).rejects.toThrow(/--frame-range: STOP 9 is past the end/);
+    await expect(runLocate(movie, { out: path.join(dir, 'p4'), model: modelDir, frameRange: '5' }, ['locate'])).rejects.toThrow(/--frame-range: expected START:STOP\[:STEP\]/);
+    for (const p of ['p2', 'p3', 'p4']) expect(existsSync(path.join(dir, p))).toBe(false);
   });
 });

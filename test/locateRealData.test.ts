@@ -10,6 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Table } from '../data/csvTable.ts';
+import type { RunMetadata } from '../data/runMetadata.ts';
+import sharp from 'sharp';
 import { readCsv } from '../data/csvTable.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 import { buildProgram } from '../cli/main.ts';
@@ -30,6 +32,17 @@ function latticeFigures(t: Table, frame: number, width: number, height: number, 
   return { atoms, density, medianNnPm: nn[nn.length >> 1] * px };
 }
 
+/** The applicability block of a locate run.json (docs/schema.md). */
+function applicability(run: RunMetadata) {
+  return run.applicability as {
+    applicable: boolean | 'unknown';
+    reason: string;
+    firstFrame: { method: string };
+    frames: Array<{ frame: number; applicable: boolean | 'unknown'; missedColumnShare: number | null; uncoveredLatticeShare: number | null }>;
+    missedLattice: { maxMissedColumnShare: number | null; maxUncoveredShare: number | null; flaggedFrames: number[] };
+  };
+}
+
 const GRAPHENE_DENSITY = 2 / ((246 * 246 * Math.sqrt(3)) / 2); // atoms per pm²
 
 describe('locate on real graphene frames (model graphene-si)', () => {
@@ -39,6 +52,10 @@ describe('locate on real graphene frames (model graphene-si)', () => {
       const px = run.pixelSizePm.value!;
       const measured = (run.parameters as { measuredPixelSizePm: number }).measuredPixelSizePm;
       expect(Math.abs(px / measured - 1)).toBeLessThan(0.05); // the scale used agrees with the lattice
+      const a = applicability(run);
+      expect(a.applicable, a.reason).toBe(true); // issue 12: a control that must stay applicable
+      expect(a.firstFrame.method).toBe('fourier');
+      expect(a.missedLattice.flaggedFrames).toEqual([]);
       const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
       expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(nSi);
       expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
@@ -52,6 +69,9 @@ describe('G-trimSi.hdf5 (no calibration; its lattice too faint for the Fourier c
     const { table, run } = await runLocate(sharedData('graphene_Si', 'G-trimSi.hdf5'), { out: path.join(dir, 'trim'), model: 'graphene-si' }, ['test']);
     expect(run.pixelSizePm.origin).toBe('lattice');
     expect(run.pixelSizePm.note).toMatch(/bond lengths of the network's atoms/);
+    const a = applicability(run);
+    expect(a.applicable, a.reason).toBe(true); // no usable Fourier peak: the bond-length check decides
+    expect(a.firstFrame.method).toBe('bonds');
     const px = run.pixelSizePm.value!;
     expect(Math.abs(px / 3.87 - 1)).toBeLessThan(0.05); // G-dimSi's Fourier lattice: 3.87 pm/px
     const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
@@ -70,6 +90,10 @@ describe('locate and track on the real WSe2 movie (model mx2)', () => {
     expect(run.pixelSizePm.value!).toBeGreaterThan(35.5);
     expect(run.pixelSizePm.value!).toBeLessThan(39);
     expect(run.warnings.join(' ')).toMatch(/states 31\.25 pm\/px but the lattice measures/);
+    const a = applicability(run);
+    expect(a.applicable, a.reason).toBe(true);
+    expect(a.frames.map((f) => f.applicable)).toEqual([true, true, true, true, true]);
+    expect(a.missedLattice.flaggedFrames).toEqual([]);
     const px = run.pixelSizePm.value!;
     // the movie has a disordered patch and a torn frame (3), so the density is checked over the movie
     // (within 10 %) and per frame within 15 %
@@ -99,5 +123,25 @@ describe('locate and track on the real WSe2 movie (model mx2)', () => {
     const drift = readCsv(path.join(dir, 'wse2-track', 'drift.csv'), ['frame', 'dx', 'dy']);
     const steps = drift.rows.slice(1).map((r, i) => Math.hypot((r.dx as number) - (drift.rows[i].dx as number), (r.dy as number) - (drift.rows[i].dy as number)));
     expect(Math.max(...steps)).toBeLessThan(8); // a smooth path: no jump of a lattice vector (about 8.8 px)
+  });
+});
+
+describe('missed lattice on WS2.emd (model mx2)', () => {
+  it('reports the share of the lattice the network misses (about 40 % of its columns) and tints it on the overlay', async () => {
+    const out = path.join(dir, 'ws2');
+    const { run } = await runLocate(sharedData('WS2_velox_emd', 'WS2.emd'), { out, lattice: 'mx2', species: 'metal=W,chalcogen=S2' }, ['test']);
+    const a = applicability(run);
+    expect(a.applicable, a.reason).toBe(true);
+    expect(run.pixelSizePm).toMatchObject({ value: 10.62231596676199, origin: 'file' });
+    expect(a.missedLattice.maxMissedColumnShare!).toBeGreaterThan(0.3);
+    expect(a.missedLattice.maxMissedColumnShare!).toBeLessThan(0.5);
+    expect(a.missedLattice.maxUncoveredShare!).toBeGreaterThan(0.1); // patches of several missed columns
+    expect(a.missedLattice.flaggedFrames).toEqual([0]);
+    expect(run.warnings.join(' ')).toMatch(/missed lattice/);
+    // the overlay is tinted magenta where lattice has no detection
+    const { data, info } = await sharp(path.join(out, 'overlays', 'frame_0000.png')).raw().toBuffer({ resolveWithObject: true });
+    let tinted = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] - data[i + 1] > 80 && data[i + 2] - data[i + 1] > 80) tinted++;
+    expect(tinted / (info.width * info.height)).toBeGreaterThan(0.5 * a.missedLattice.maxUncoveredShare!);
   });
 });

@@ -128,7 +128,7 @@ describe('openFrames: bad input gives one-line errors naming the file', () => {
     const off = write('ifd-off.tif', tiff);
     await expectError(openFrames(off), off, /truncated or corrupt: TIFF directory offset 10000000 is outside the file/);
     const h = write('fake.h5', Buffer.concat([Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 7)]));
-    await expectError(openFrames(h), h, /cannot open HDF5 file/);
+    await expectError(openFrames(h), h, /corrupt HDF5 file: unknown superblock version 7 \(0-3 exist\)$/);
     const c = write('complex.npy', npyBytes('float64', [2, 2], [1, 2, 3, 4], { descr: '<c16' }));
     await expectError(openFrames(c), c, /unsupported \.npy array of complex numbers/);
   });

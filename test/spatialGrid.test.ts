@@ -50,4 +50,20 @@ describe('SpatialGrid', () => {
     expect(medianNearestNeighbourDistance(x, y)).toBeCloseTo(2.5, 12);
     expect(Number.isNaN(medianNearestNeighbourDistance([1], [1]))).toBe(true);
   });
+
+  it('within and nearestK agree with brute force (ties by index, the excluded point left out)', () => {
+    const rnd = new Random(7);
+    const x = Array.from({ length: 300 }, () => rnd.uniform() * 50);
+    const y = Array.from({ length: 300 }, () => rnd.uniform() * 30);
+    const g = new SpatialGrid(x, y, 2);
+    for (let q = 0; q < 40; q++) {
+      const i = q * 7;
+      const brute = x.map((_, j) => ({ index: j, d2: (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 })).filter((e) => e.index !== i)
+        .sort((a, b) => a.d2 - b.d2 || a.index - b.index);
+      const inR = g.within(x[i], y[i], 3.5, i).map((e) => e.index).sort((a, b) => a - b);
+      expect(inR).toEqual(brute.filter((e) => e.d2 <= 3.5 * 3.5).map((e) => e.index).sort((a, b) => a - b));
+      expect(g.nearestK(x[i], y[i], 6, Infinity, i)).toEqual(brute.slice(0, 6));
+      expect(g.nearestK(x[i], y[i], 6, 1.5, i)).toEqual(brute.filter((e) => e.d2 <= 2.25).slice(0, 6));
+    }
+  });
 });

@@ -195,9 +195,9 @@ describe('TIFF reader: ImageJ hyperstacks and calibration', () => {
   it('ImageJ unit + XResolution give the pixel size; finterval the frame time', async () => {
     const pages: PageSpec[] = [0, 1].map((p) => ({ width: 4, height: 3, type: 'float32', data: ramp('float32', 4, 3, p) }));
     const desc = 'ImageJ=1.54f\nimages=2\nframes=2\nhyperstack=true\nunit=\\u00B5m\nfinterval=0.5\ntunit=ms\nloop=false\n';
-    const s = openTiff(write('ij.tif', buildTiff(pages, { description: desc, resolution: [50, 1] })));
+    const s = openTiff(write('ij.tif', buildTiff(pages, { description: desc, resolution: [500, 1] })));
     expect(s.format).toBe('imagej-tiff');
-    expect(s.calibration.pixelSizePm.value).toBeCloseTo(1e6 / 50, 6); // 0.02 µm = 20000 pm
+    expect(s.calibration.pixelSizePm.value).toBeCloseTo(1e6 / 500, 6); // 0.002 µm = 2000 pm (20000 pm would be beyond the plausible 10 000)
     expect(s.calibration.frameTimeS.value).toBeCloseTo(0.0005, 12);
     await s.close();
   });

@@ -14,7 +14,7 @@ import { linkScores } from '../evaluation/trackingMetrics.ts';
 import { parseLength } from '../cli/commands/track.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { findAtomsClassical } from '../evaluation/classicalBaseline.ts';
+import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
@@ -44,7 +44,7 @@ describe('trackAtoms (library)', () => {
     const xs = c.map((o) => o.x_corr as number);
     expect(Math.max(...xs) - Math.min(...xs)).toBeLessThan(3);
     expect(r.tracks.columns).toEqual(['frame', 'x', 'y', 'species', 'element', 'confidence', 'truth', 'particle', 'particle_species', 'x_corr', 'y_corr', 'x_corr_pm', 'y_corr_pm']);
-    expect(r.drift.columns).toEqual(['frame', 'dx', 'dy', 'dx_pm', 'dy_pm', 'peak', 'ambiguous', 'chosen_by']);
+    expect(r.drift.columns).toEqual(['frame', 'dx', 'dy', 'dx_pm', 'dy_pm', 'peak', 'ambiguous', 'chosen_by', 'dx_smooth', 'dy_smooth', 'jitter_x', 'jitter_y', 'jitter_x_pm', 'jitter_y_pm']);
     // drift refined from the links follows the truth
     for (let k = 0; k < 15; k++) {
       expect(Math.abs((r.drift.rows[k].dx as number) - m.driftX[k])).toBeLessThan(0.1);
@@ -182,7 +182,7 @@ describe('atomdyn track (command line)', () => {
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBe(900);
     const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
-    expect(runJson).toMatchObject({ schema: 'atomdyn-run/1', step: 'track', source: '/data/movie.tif', pixelSizePm: { value: 14.2, origin: 'run.json' } });
+    expect(runJson).toMatchObject({ schema: 'atomdyn-run/1', step: 'track', source: '/data/movie.tif', pixelSizePm: { value: 14.2, origin: 'file' } }); // run.json's value keeps its origin (data/pixelSize.ts)
     expect(runJson.parameters.searchRangePx).toBeCloseTo(100 / 14.2, 9);
     expect(runJson.parameters.searchRangeOrigin).toBe('command-line');
     expect(runJson.previous.step).toBe('locate');
@@ -203,12 +203,12 @@ describe('atomdyn track (command line)', () => {
     const r = run(['track', inPlace, '--out', dir]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/refusing to overwrite an input file/);
+    expect(r.stderr).toMatch(/--out: '.*' is the input's folder .*tracks\.csv; outputs never go beside or over the inputs/);
     const bad = run(['track', atoms, '--out', path.join(dir, 'o2'), '--search-range', 'far']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--search-range: 'far' is not a length/);
     const miss = run(['track', path.join(dir, 'none.csv'), '--out', path.join(dir, 'o3')]);
     expect(miss.status).toBe(2);
-    expect(miss.stderr).toMatch(/none\.csv: cannot read table/);
+    expect(miss.stderr).toMatch(/none\.csv: no such file/);
   });
 });

@@ -149,7 +149,7 @@ describe('wasm training kernels', () => {
       const [dx, dw] = tf.grads((a, b) => tf.conv2d(a, b, 1, 'same').sum())([x, w]);
       parentPort.postMessage({ backend: info.name, dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync()) });
     `;
-    const worker = new Worker(path.join(root, 'bin/tsWorker.mjs'), {
+    const worker = new Worker(path.join(root, 'bin/worker.mjs'), {
       workerData: { __module: 'data:text/javascript,' + encodeURIComponent(code) },
     });
     const msg = await new Promise<{ backend: string; dx: number[]; dw: number[] }>((resolve, reject) => {

@@ -1,6 +1,6 @@
 /**
  * A {@link SampleSource} of simulated, labelled STEM images: the simulator runs in worker threads
- * (started through bin/tsWorker.mjs), `prefetch` samples ahead of the consumer, so simulation
+ * (started through bin/worker.mjs), `prefetch` samples ahead of the consumer, so simulation
  * overlaps training. Sample k is a pure function of (seed, k) (training/simulator/domainRandomisation.ts) and
  * samples are returned in index order, so the stream is identical whatever the number of workers
  * or their timing.
@@ -14,6 +14,7 @@ import { AtomdynError } from '../data/errors.ts';
 import type { SampleSource, TrainingSample } from './sampleSource.ts';
 import { simulateTrainingSample, sourceClasses, validateSourceOptions, type SimulatedSourceOptions } from './simulator/domainRandomisation.ts';
 import type { WorkerReply } from './simulationWorker.ts';
+import { siblingModule, workerBootstrap } from '../data/packagePaths.ts';
 
 export type { SimulatedSourceOptions } from './simulator/domainRandomisation.ts';
 
@@ -47,8 +48,8 @@ class SimulatedSource implements SampleSource {
     this.requested = opts.startIndex ?? 0;
     this.consumed = opts.startIndex ?? 0;
     if (!opts.inline) {
-      const bootstrap = new URL('../bin/tsWorker.mjs', import.meta.url);
-      const module = new URL('./simulationWorker.ts', import.meta.url).href;
+      const bootstrap = workerBootstrap();
+      const module = siblingModule(import.meta.url, 'simulationWorker').href;
       const n = opts.workers ?? 1;
       for (let w = 0; w < n; w++) {
         const worker = new Worker(bootstrap, { workerData: { __module: module, options: this.opts } });

@@ -1,7 +1,7 @@
 /**
  * Worker thread of the simulated training source (training/simulatedSource.ts): receives sample
  * indices, simulates them (training/simulator/domainRandomisation.ts) and posts the samples back with their
- * buffers transferred. Started through bin/tsWorker.mjs with workerData = { __module, options }.
+ * buffers transferred. Started through bin/worker.mjs with workerData = { __module, options }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { simulateTrainingSample, type SimulatedSourceOptions } from './simulator/domainRandomisation.ts';

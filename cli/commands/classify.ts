@@ -7,16 +7,20 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
-import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { writeCsv } from '../../data/csvTable.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { newRun, readRunBeside, writeRun, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { newRun, readRunBeside, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
+import { pointGroupForLattice } from '../../models/materials.ts';
+import { withRunFolder } from '../../data/runFolder.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -41,6 +45,8 @@ interface Flags {
   pixelSize?: string;
   seed: string;
   nInit: string;
+  model?: string;
+  overwrite?: boolean;
 }
 
 const CONFIG_COLUMNS = ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'];
@@ -64,14 +70,47 @@ function integer(flag: string, v: string, min: number): number {
   return n;
 }
 
-/** The point group a lattice name implies (graphene 6mm, MX2 3m), or null. */
-function groupForLattice(lattice: string | null | undefined): string | null {
-  if (!lattice) return null;
-  const l = lattice.toLowerCase();
-  if (l.includes('graphene') || l.includes('hbn') || l.includes('graphite')) return '6mm';
-  if (/^(mo|w|nb|ta|v|re)(s|se|te)2/.test(l) || l.includes('mx2')) return '3m';
-  if (l.includes('square') || l.includes('perovskite')) return '4mm';
-  return null;
+/**
+ * Read a saved classifier (model.json of an earlier `classify`).
+ * @throws AtomdynError naming the file when it is missing, not JSON or not a usable model
+ */
+async function loadConfigurationModel(file: string) {
+  const { ConfigurationModel } = await import('../../dynamics/configurations/configurationModel.ts');
+  if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
+  protectInput(file);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AtomdynError(file, `not JSON: ${(e as Error).message}`);
+  }
+  return ConfigurationModel.fromJSON(doc, file);
+}
+
+/** Option values of `classify` that {@link checkClassifyFlags} checks (the text given on the command line). */
+export type ClassifyFlagValues = Partial<Pick<Flags, 'classes' | 'maxClasses' | 'method' | 'covariance' | 'descriptor' | 'neighbours' | 'radius' | 'window' | 'pca' | 'bicSamples' | 'minClass' | 'pixelSize' | 'seed' | 'nInit' | 'centre'>>;
+
+/**
+ * Check the option values of `classify` without reading any input, so that `analyze` can refuse a
+ * bad one before any step runs.
+ * @throws AtomdynError naming the option
+ */
+export function checkClassifyFlags(f: ClassifyFlagValues): void {
+  if (f.classes !== undefined && f.classes.trim().toLowerCase() !== 'auto') integer('--classes', f.classes, 1);
+  if (f.maxClasses !== undefined) integer('--max-classes', f.maxClasses, 1);
+  if (f.method !== undefined && !['sym-gmm', 'gmm', 'kmeans'].includes(f.method)) throw new AtomdynError('--method', `expected sym-gmm, gmm or kmeans, got '${f.method}'`);
+  if (f.covariance !== undefined && !['full', 'diag', 'spherical'].includes(f.covariance)) throw new AtomdynError('--covariance', `expected full, diag or spherical, got '${f.covariance}'`);
+  if (f.descriptor !== undefined && !['neighbours', 'image'].includes(f.descriptor)) throw new AtomdynError('--descriptor', `unknown descriptor '${f.descriptor}' (neighbours or image)`);
+  if (f.bicSamples !== undefined && !['segments', 'effective', 'all'].includes(f.bicSamples)) throw new AtomdynError('--bic-samples', `unknown mode '${f.bicSamples}' (segments, effective or all)`);
+  if (f.neighbours !== undefined) integer('--neighbours', f.neighbours, 1);
+  positiveNumber('--radius', f.radius);
+  positiveNumber('--window', f.window);
+  if (f.pca !== undefined) integer('--pca', f.pca, 0);
+  if (f.minClass !== undefined) nonNegative('--min-class', f.minClass);
+  positiveNumber('--pixel-size', f.pixelSize);
+  if (f.seed !== undefined) integer('--seed', f.seed, 0);
+  if (f.nInit !== undefined) integer('--n-init', f.nInit, 1);
+  if (f.centre !== undefined && !f.centre.trim()) throw new AtomdynError('--centre', "expected a species, an element or 'all'");
 }
 
 /** A frame stack over one in-memory image (the `nn_input` of a coordinates file). */
@@ -141,7 +180,7 @@ async function loadInput(file: string): Promise<LoadedInput> {
       species,
     };
   }
-  const table = readCsv(file, ['frame', 'x', 'y', 'species']);
+  const table = readCheckedCsv(file, ['frame', 'x', 'y', 'species']);
   const { atomsFromTable } = await import('../../dynamics/configurations/centres.ts');
   const atoms = atomsFromTable(table, file);
   const previous = readRunBeside(file);
@@ -208,6 +247,12 @@ export function register(program: Command): void {
     .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json and the file)')
     .option('--seed <n>', 'seed of the random initialisation', '0')
     .option('--n-init <n>', 'initialisations per fit', '3')
+    .option(
+      '--model <model.json>',
+      "apply a saved classifier (another run's model.json) instead of fitting one, so that each state means the same " +
+        'configuration in both movies; the method, classes, point group, neighbours, centres and bond cut-offs are then the model\'s',
+    )
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText(
       'after',
       '\nColumns of configurations.csv: frame, particle, x, y (px), complex (id within the frame), formula,\n' +
@@ -221,24 +266,18 @@ export function register(program: Command): void {
       const { classifyConfigurations } = await import('../../dynamics/configurations/classifyConfigurations.ts');
       const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/configurations/chemistry.ts');
       const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
+      checkClassifyFlags(f);
       const progress = terminalProgress();
       const inp = await loadInput(table);
       const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
-      const pixel = pickSourced<number>(
-        cliPixel !== undefined ? { value: cliPixel, origin: 'command-line' } : null,
-        // the previous step's value keeps its own origin (file, lattice, ...); a command-line value becomes 'run.json'
-        inp.previous?.pixelSizePm?.value
-          ? { ...inp.previous.pixelSizePm, origin: inp.previous.pixelSizePm.origin === 'command-line' ? 'run.json' : inp.previous.pixelSizePm.origin }
-          : null,
-        inp.filePixelSize,
-      );
+      const pixel = resolvePixelSize({ commandLinePm: cliPixel, runJson: inp.previous?.pixelSizePm, file: inp.filePixelSize });
       const card = (inp.previous?.model as { card?: unknown } | null)?.card;
       const c = (card && typeof card === 'object' ? card : {}) as Record<string, unknown>;
       const lat = (c.lattice && typeof c.lattice === 'object' ? c.lattice : {}) as Record<string, unknown>;
       const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
       const { projectedPointGroup } = await import('../../dynamics/configurations/pointGroups.ts');
       // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
-      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? groupForLattice(inp.previous?.lattice) ?? '6mm';
+      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? pointGroupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;
       if (f.frames) frames = await openMovie(f.frames);
       const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
@@ -251,66 +290,76 @@ export function register(program: Command): void {
       const fromCard = cutoffsFromCard(card, inp.species) ?? cutoffsFromCard(lat, inp.species);
       const cutoffs = fromCard ? new Map([...fromCard, ...grapheneSiCutoffs()]) : undefined;
       try {
-        const result = await classifyConfigurations(
-          {
+        const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json'), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
+        await withRunFolder(f.out, { inputs, overwrite: f.overwrite }, async (folder) => {
+          const saved = f.model ? await loadConfigurationModel(f.model) : null;
+          const result = saved ? await saved.predict({
             atoms: inp.atoms,
             pixelSizePm: pixel.value,
             frames,
             frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
             card,
-          },
-          {
-            centre: f.centre ?? inp.defaultCentre,
-            method: f.method as ClassifyMethod,
-            classes: classesFlag,
-            maxClasses: integer('--max-classes', f.maxClasses, 1),
-            pointGroup: pg,
-            covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
-            seed: integer('--seed', f.seed, 0),
-            nInit: integer('--n-init', f.nInit, 1),
-            descriptor,
-            // a partial shell makes equivalent sites differ by which shell member fills the last slot
-            neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
-            neighbourRadiusPm: positiveNumber('--radius', f.radius),
-            windowRadiusPm: positiveNumber('--window', f.window),
-            pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
-            bicSamples,
-            minClassFraction: nonNegative('--min-class', f.minClass),
-            cutoffs,
-            progress,
-          },
-        );
-        const out = f.out;
-        const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
-        await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
-        const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
-        await writeFileAtomic(path.join(out, 'classes.png'), gallery);
-        const formulaCounts: Record<string, number> = {};
-        for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
-        const modelJson = {
-          kind: 'atomdyn-classify-model/1',
-          ...result.model,
-          classes: result.classes,
-          bic: result.bic,
-          complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
-          settings: result.settings,
-        };
-        await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
-        const run = newRun('classify', command, inp.previous);
-        run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : [])];
-        if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
-        if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
-        run.pixelSizePm =
-          result.scaleOrigin === 'lattice'
-            ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
-            : (pixel as Sourced<number>);
-        run.species = { ...run.species, ...inp.species };
-        run.seed = Number(f.seed);
-        run.parameters = { ...result.settings, units: result.units, k: result.k };
-        run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
-        run.warnings = [...result.warnings];
-        await writeRun(out, run);
-        process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+          }, { progress }) : await classifyConfigurations(
+            {
+              atoms: inp.atoms,
+              pixelSizePm: pixel.value,
+              frames,
+              frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
+              card,
+            },
+            {
+              centre: f.centre ?? inp.defaultCentre,
+              method: f.method as ClassifyMethod,
+              classes: classesFlag,
+              maxClasses: integer('--max-classes', f.maxClasses, 1),
+              pointGroup: pg,
+              covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
+              seed: integer('--seed', f.seed, 0),
+              nInit: integer('--n-init', f.nInit, 1),
+              descriptor,
+              // a partial shell makes equivalent sites differ by which shell member fills the last slot
+              neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
+              neighbourRadiusPm: positiveNumber('--radius', f.radius),
+              windowRadiusPm: positiveNumber('--window', f.window),
+              pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
+              bicSamples,
+              minClassFraction: nonNegative('--min-class', f.minClass),
+              cutoffs,
+              progress,
+            },
+          );
+          const out = folder.dir;
+          const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
+          await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
+          const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
+          await writeFileAtomic(path.join(out, 'classes.png'), gallery);
+          const formulaCounts: Record<string, number> = {};
+          for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
+          const modelJson = {
+            kind: 'atomdyn-classify-model/1',
+            ...result.model,
+            classes: result.classes,
+            bic: result.bic,
+            complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
+            settings: result.settings,
+          };
+          await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
+          const run = newRun('classify', command, inp.previous);
+          run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
+          if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
+          if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
+          run.pixelSizePm =
+            result.scaleOrigin === 'lattice'
+              ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
+              : (pixel as Sourced<number>);
+          run.species = { ...run.species, ...inp.species };
+          run.seed = Number(f.seed);
+          run.parameters = { ...result.settings, units: result.units, k: result.k, ...(f.model ? { model: path.resolve(f.model) } : {}) };
+          run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
+          run.warnings = [...result.warnings];
+          await folder.commit(run);
+          process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+        });
       } finally {
         await frames?.close();
       }

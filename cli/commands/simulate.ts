@@ -7,9 +7,10 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
-import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
+import { protectInput } from '../../data/atomicWrite.ts';
+import { withRunFolder } from '../../data/runFolder.ts';
 import { writeCsv } from '../../data/csvTable.ts';
-import { newRun, writeRun } from '../../data/runMetadata.ts';
+import { newRun } from '../../data/runMetadata.ts';
 import { writeTiffStack } from '../../data/writers/tiffStack.ts';
 import { writeNpy } from '../../data/writers/npy.ts';
 import { terminalProgress } from '../progress.ts';
@@ -26,6 +27,8 @@ import { parseLattice, type SpecimenOptions } from '../../training/simulator/spe
 export interface SimulateFlags {
   lattice: string;
   out: string;
+  /** Replace the run already in --out (the whole folder). */
+  overwrite?: boolean;
   dopant?: string;
   config?: string;
   dopants?: string;
@@ -202,93 +205,96 @@ export function simulationOptions(flags: SimulateFlags): {
 }
 
 /**
- * Run `atomdyn simulate`: simulate and write every output. Exported for tests and other steps.
+ * Run `atomdyn simulate`: simulate and write every output into a fresh run folder
+ * (data/runFolder.ts). Exported for tests and other steps.
  * @returns the run.json written
- * @throws AtomdynError on bad flags (one line, naming the flag)
+ * @throws AtomdynError on bad flags (one line, naming the flag) or a refused --out folder
  */
 export async function runSimulate(flags: SimulateFlags, command: string[]): Promise<Record<string, unknown>> {
   const o = simulationOptions(flags);
-  const outDir = path.resolve(flags.out);
-  const progress = terminalProgress();
-  const frame = { width: o.width, height: o.height, pixelSizePm: o.pixelSizePm };
-  let images: SimulatedImage[] = [];
-  const outputs: string[] = [];
-  const run = newRun('simulate', command);
-  const stackName = o.movie ? 'movie.tif' : 'images.tif';
-  for (const f of [stackName, 'labels.csv', 'classes.npy', 'run.json', 'truth.csv', 'drift_truth.csv']) assertNotInput(path.join(outDir, f));
-  if (o.movie && flags.transitionMatrix && !flags.transitionMatrix.trim().startsWith('{') && !flags.transitionMatrix.trim().startsWith('[')) {
-    protectInput(flags.transitionMatrix);
-    run.inputs.push(path.resolve(flags.transitionMatrix));
-  }
-  let species: string[];
-  let elements: Record<string, string>;
-  if (o.movie) {
-    const movie = simulateMovie({ specimen: o.specimen, imaging: o.imaging, frame, seed: o.seed, ...o.movie }, progress);
-    images = movie.frames;
-    species = movie.species;
-    elements = movie.elements;
-    await writeCsv(path.join(outDir, 'drift_truth.csv'), driftTable(movie.drift, o.pixelSizePm));
-    outputs.push('drift_truth.csv');
-    if (o.movie.kinetics) {
-      await writeCsv(path.join(outDir, 'truth.csv'), truthTable(movie.truth, o.pixelSizePm));
-      outputs.push('truth.csv');
+  const matrixFile = o.movie && flags.transitionMatrix && !flags.transitionMatrix.trim().startsWith('{') && !flags.transitionMatrix.trim().startsWith('[') ? flags.transitionMatrix : null;
+  return withRunFolder(flags.out, { inputs: matrixFile ? [matrixFile] : [], overwrite: flags.overwrite }, async (folder) => {
+    const outDir = folder.dir;
+    const progress = terminalProgress();
+    const frame = { width: o.width, height: o.height, pixelSizePm: o.pixelSizePm };
+    let images: SimulatedImage[] = [];
+    const outputs: string[] = [];
+    const run = newRun('simulate', command);
+    const stackName = o.movie ? 'movie.tif' : 'images.tif';
+    if (matrixFile) {
+      protectInput(matrixFile);
+      run.inputs.push(path.resolve(matrixFile));
     }
-  } else {
-    progress.start('simulate', o.count);
-    for (let k = 0; k < o.count; k++) {
-      images.push(simulateImage({ specimen: o.specimen, imaging: o.imaging, frame, seed: o.seed + k }));
-      progress.tick(1);
+    let species: string[];
+    let elements: Record<string, string>;
+    if (o.movie) {
+      const movie = simulateMovie({ specimen: o.specimen, imaging: o.imaging, frame, seed: o.seed, ...o.movie }, progress);
+      images = movie.frames;
+      species = movie.species;
+      elements = movie.elements;
+      await writeCsv(path.join(outDir, 'drift_truth.csv'), driftTable(movie.drift, o.pixelSizePm));
+      outputs.push('drift_truth.csv');
+      if (o.movie.kinetics) {
+        await writeCsv(path.join(outDir, 'truth.csv'), truthTable(movie.truth, o.pixelSizePm));
+        outputs.push('truth.csv');
+      }
+    } else {
+      progress.start('simulate', o.count);
+      for (let k = 0; k < o.count; k++) {
+        images.push(simulateImage({ specimen: o.specimen, imaging: o.imaging, frame, seed: o.seed + k }));
+        progress.tick(1);
+      }
+      progress.stop();
+      species = images[0].species;
+      elements = (images[0] as SimulatedImage & { specimen: { elements: Record<string, string> } }).specimen.elements;
     }
-    progress.stop();
-    species = images[0].species;
-    elements = (images[0] as SimulatedImage & { specimen: { elements: Record<string, string> } }).specimen.elements;
-  }
-  const stackShape = { count: images.length, height: o.height, width: o.width };
-  await writeTiffStack(path.join(outDir, stackName), images.map((i) => i.image), stackShape, { pixelSizePm: o.pixelSizePm });
-  outputs.push(stackName);
-  if (flags.noiseFree) {
-    await writeTiffStack(path.join(outDir, 'expected.tif'), images.map((i) => i.expected), stackShape, { pixelSizePm: o.pixelSizePm });
-    outputs.push('expected.tif');
-  }
-  await writeCsv(path.join(outDir, 'labels.csv'), labelsTable(images));
-  outputs.push('labels.csv');
-  const shape = [images.length, o.height, o.width];
-  await writeNpy(path.join(outDir, 'classes.npy'), stackLabels(images), shape);
-  outputs.push('classes.npy');
-  const classNames = [...species, 'other'];
-  const hasOther = images.some((im) => im.labels.some((v) => v === species.length + 1));
-  for (let c = 0; c < classNames.length; c++) {
-    if (c === species.length && !hasOther) continue;
-    const name = `mask_${classNames[c]}.npy`;
-    await writeNpy(path.join(outDir, name), stackLabels(images, c + 1), shape);
-    outputs.push(name);
-  }
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-  const columnCounts: Record<string, number | null> = {};
-  for (const s of species) columnCounts[s] = mean(images.map((im) => im.stats.columnCounts[s]).filter((v): v is number => v !== undefined));
-  run.frames = { count: images.length, height: o.height, width: o.width };
-  run.pixelSizePm = { value: o.pixelSizePm, origin: o.pixelOrigin, note: o.pixelOrigin === 'default' ? (flags.preset ? `preset ${flags.preset}` : `simulator default for ${o.specimen.lattice}`) : undefined };
-  run.lattice = o.specimen.lattice;
-  run.species = elements;
-  run.seed = o.seed;
-  run.parameters = {
-    kind: o.movie ? 'movie' : 'images',
-    preset: flags.preset ?? null,
-    specimen: o.specimen,
-    imaging: o.imaging,
-    movie: o.movie ?? null,
-    classes: ['background', ...classNames.filter((c, i) => i < species.length || hasOther)],
-    figures: {
-      electronsPerPixel: images[0].stats.electronsPerPixel,
-      carbonCrossSectionPm2: images[0].stats.carbonCrossSectionPm2,
-      probeFwhmPm: images[0].stats.probeFwhmPm,
-      meanCountsOnColumns: columnCounts,
-      meanCounts: mean(images.map((im) => im.stats.meanCounts)),
-    },
-  };
-  run.outputs = [...outputs, 'run.json'];
-  await writeRun(outDir, run);
-  return run as unknown as Record<string, unknown>;
+    const stackShape = { count: images.length, height: o.height, width: o.width };
+    await writeTiffStack(path.join(outDir, stackName), images.map((i) => i.image), stackShape, { pixelSizePm: o.pixelSizePm });
+    outputs.push(stackName);
+    if (flags.noiseFree) {
+      await writeTiffStack(path.join(outDir, 'expected.tif'), images.map((i) => i.expected), stackShape, { pixelSizePm: o.pixelSizePm });
+      outputs.push('expected.tif');
+    }
+    await writeCsv(path.join(outDir, 'labels.csv'), labelsTable(images));
+    outputs.push('labels.csv');
+    const shape = [images.length, o.height, o.width];
+    await writeNpy(path.join(outDir, 'classes.npy'), stackLabels(images), shape);
+    outputs.push('classes.npy');
+    const classNames = [...species, 'other'];
+    const hasOther = images.some((im) => im.labels.some((v) => v === species.length + 1));
+    for (let c = 0; c < classNames.length; c++) {
+      if (c === species.length && !hasOther) continue;
+      const name = `mask_${classNames[c]}.npy`;
+      await writeNpy(path.join(outDir, name), stackLabels(images, c + 1), shape);
+      outputs.push(name);
+    }
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+    const columnCounts: Record<string, number | null> = {};
+    for (const s of species) columnCounts[s] = mean(images.map((im) => im.stats.columnCounts[s]).filter((v): v is number => v !== undefined));
+    run.frames = { count: images.length, height: o.height, width: o.width };
+    run.pixelSizePm = { value: o.pixelSizePm, origin: o.pixelOrigin, note: o.pixelOrigin === 'default' ? (flags.preset ? `preset ${flags.preset}` : `simulator default for ${o.specimen.lattice}`) : undefined };
+    run.lattice = o.specimen.lattice;
+    run.species = elements;
+    run.seed = o.seed;
+    run.parameters = {
+      kind: o.movie ? 'movie' : 'images',
+      preset: flags.preset ?? null,
+      specimen: o.specimen,
+      imaging: o.imaging,
+      movie: o.movie ?? null,
+      classes: ['background', ...classNames.filter((c, i) => i < species.length || hasOther)],
+      figures: {
+        electronsPerPixel: images[0].stats.electronsPerPixel,
+        carbonCrossSectionPm2: images[0].stats.carbonCrossSectionPm2,
+        probeFwhmPm: images[0].stats.probeFwhmPm,
+        meanCountsOnColumns: columnCounts,
+        meanCounts: mean(images.map((im) => im.stats.meanCounts)),
+      },
+    };
+    run.outputs = [...outputs, 'run.json'];
+    await folder.commit(run);
+    return run as unknown as Record<string, unknown>;
+  });
 }
 
 export function register(program: Command): void {
@@ -338,6 +344,7 @@ export function register(program: Command): void {
     .option('--metal-dopants <fraction>', 'MX2: fraction of metal sites holding --dopant (default 0)')
     .option('--rotation <deg>', 'lattice rotation in degrees, counter-clockwise on screen (default random)')
     .option('--seed <n>', 'random seed; image k uses seed + k', '0')
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .option('--count <n>', 'number of images', '1')
     .option('--movie', 'write a movie: the same specimen with drift, scan distortion and fresh noise in every frame')
     .option('--frames <n>', 'movie frames (default 20)')

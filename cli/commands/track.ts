@@ -6,14 +6,17 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { readCsv, writeCsv } from '../../data/csvTable.ts';
+import { writeCsv } from '../../data/csvTable.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { newRun, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
+import { newRun, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
 import { trackAtoms, type TrackOptions } from '../../dynamics/tracking/trackAtoms.ts';
 import { writeDriftPlot } from '../../report/driftPlot.ts';
 import { buildTrajectoryGraph } from '../../dynamics/tracking/trajectoryGraph.ts';
 import { openFrames } from '../../data/openFrames.ts';
+import { finalPath, withRunFolder } from '../../data/runFolder.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';
 import { terminalProgress } from '../progress.ts';
@@ -51,6 +54,7 @@ interface TrackFlags {
   driftPrior?: string;
   refineDrift?: boolean;
   graph?: boolean;
+  overwrite?: boolean;
 }
 
 function positiveNumber(text: string | undefined, flag: string, integer = false): number | undefined {
@@ -87,10 +91,11 @@ export function register(program: Command): void {
     .option('--scan-drift [fraction]', 'also correct drift within each frame along the slow scan (fraction of the frame time spent scanning, default 1)')
     .option('--drift-prior <dx,dy>', 'expected drift of the first frame step, px per frame (default 0,0)')
     .option('--no-refine-drift', 'keep the coordinate registration instead of refining it from the links')
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .option('--graph', 'also write graph.json: the tracks as a graphology graph (a node per detection, link and exchange edges)')
     .action(async (atomsFile: string, flags: TrackFlags) => {
       const atomsPath = path.resolve(atomsFile);
-      const atoms = readCsv(atomsPath, ['frame', 'x', 'y']);
+      const atoms = readCheckedCsv(atomsPath, ['frame', 'x', 'y'], { canonicalOrder: false });
       protectInput(atomsPath);
       const previous = readRunBeside(atomsPath);
       const prevRunFile = path.join(path.dirname(atomsPath), 'run.json');
@@ -103,17 +108,10 @@ export function register(program: Command): void {
       // openFrames protects the movie as an input and accepts FILE:DATASET for containers
       if (flags.frames) movie = await openFrames(flags.frames);
       try {
-        // calibration: command line > run.json > movie metadata
+        // calibration: command line > run.json > movie metadata (data/pixelSize.ts)
         const cli = positiveNumber(flags.pixelSize, '--pixel-size');
         if (cli === 0) throw new AtomdynError('--pixel-size', 'must be positive');
-        const pixel: Sourced<number> =
-          cli !== undefined
-            ? { value: cli, origin: 'command-line' }
-            : previous?.pixelSizePm?.value
-              ? { ...previous.pixelSizePm, origin: 'run.json' }
-              : movie?.calibration.pixelSizePm.value
-                ? { ...movie.calibration.pixelSizePm }
-                : { value: null, origin: 'none' };
+        const pixel: Sourced<number> = resolvePixelSize({ commandLinePm: cli, runJson: previous?.pixelSizePm, file: movie?.calibration.pixelSizePm });
         const px = pixel.value ?? null;
         let scan: number | null = null;
         if (flags.scanDrift !== undefined) {
@@ -149,47 +147,52 @@ export function register(program: Command): void {
           throw new AtomdynError('--frames', `the movie is ${movie.width}x${movie.height} px but the atoms were located on ${previous.frames.width}x${previous.frames.height} px frames`);
         }
 
-        const result = await trackAtoms(atoms, opts, atomsPath, movie, terminalProgress());
+        const inputs = [atomsPath, prevRunFile, ...(flags.frames ? [path.resolve(flags.frames)] : [])];
+        await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
+          const result = await trackAtoms(atoms, opts, atomsPath, movie, terminalProgress());
 
-        const out = path.resolve(flags.out);
-        await writeCsv(path.join(out, 'tracks.csv'), result.tracks);
-        await writeCsv(path.join(out, 'drift.csv'), result.drift);
-        await writeCsv(path.join(out, 'hops.csv'), result.hops);
-        await writeCsv(path.join(out, 'msd.csv'), result.msd);
-        await writeDriftPlot(path.join(out, 'drift.png'), result.driftTrack, { pixelSizePm: px });
-        const outputs = ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv'];
-        if (flags.graph) {
-          const rows = result.tracks.rows;
-          const g = buildTrajectoryGraph(
-            {
-              frame: rows.map((r) => r.frame as number),
-              x: rows.map((r) => r.x_corr as number),
-              y: rows.map((r) => r.y_corr as number),
-              particle: rows.map((r) => r.particle as number),
-              species: rows.map((r) => (r.particle_species as string | null) ?? null),
-            },
-            { hopThreshold: result.parameters.hopThresholdPx as number },
+          const out = folder.dir;
+          await writeCsv(path.join(out, 'tracks.csv'), result.tracks);
+          await writeCsv(path.join(out, 'drift.csv'), result.drift);
+          await writeCsv(path.join(out, 'hops.csv'), result.hops);
+          await writeCsv(path.join(out, 'msd.csv'), result.msd);
+          await writeDriftPlot(path.join(out, 'drift.png'), result.driftTrack, { pixelSizePm: px });
+          const outputs = ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv'];
+          if (flags.graph) {
+            const rows = result.tracks.rows;
+            const g = buildTrajectoryGraph(
+              {
+                frame: rows.map((r) => r.frame as number),
+                x: rows.map((r) => r.x_corr as number),
+                y: rows.map((r) => r.y_corr as number),
+                particle: rows.map((r) => r.particle as number),
+                species: rows.map((r) => (r.particle_species as string | null) ?? null),
+              },
+              { hopThreshold: result.parameters.hopThresholdPx as number },
+            );
+            await writeFileAtomic(path.join(out, 'graph.json'), JSON.stringify(g.export()) + '\n');
+            outputs.push('graph.json');
+          }
+          const run = newRun('track', process.argv.slice(2), previous);
+          run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : [])];
+          if (!run.source && movie) run.source = path.resolve(movie.path);
+          if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
+          run.pixelSizePm = pixel;
+          run.parameters = { ...result.parameters, summary: result.summary };
+          run.outputs = outputs;
+          run.warnings = result.warnings;
+          await folder.commit(run);
+
+          const s = result.summary;
+          process.stdout.write(
+            `tracked ${s.detections} detections in ${s.frames} frames: ${s.particles} particles, ${s.particlesInEveryFrame} present in every frame ` +
+              `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
+              `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(folder.target)}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
           );
-          await writeFileAtomic(path.join(out, 'graph.json'), JSON.stringify(g.export()) + '\n');
-          outputs.push('graph.json');
-        }
-        const run = newRun('track', process.argv.slice(2), previous);
-        run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : [])];
-        if (!run.source && movie) run.source = path.resolve(movie.path);
-        if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
-        run.pixelSizePm = pixel;
-        run.parameters = { ...result.parameters, summary: result.summary };
-        run.outputs = outputs;
-        run.warnings = result.warnings;
-        await writeRun(out, run);
-
-        const s = result.summary;
-        process.stdout.write(
-          `tracked ${s.detections} detections in ${s.frames} frames: ${s.particles} particles, ${s.particlesInEveryFrame} present in every frame ` +
-            `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
-            `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${out}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
-        );
-        for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+          const j = result.parameters.jitter as { sd_x: number; sd_x_err: number; sd_y: number; sd_y_err: number; unit: string; degree: number } | undefined;
+          if (j) process.stdout.write(`jitter about a degree-${j.degree} smooth drift: standard deviation ${j.sd_x.toFixed(2)} ± ${j.sd_x_err.toFixed(2)} ${j.unit} in x, ${j.sd_y.toFixed(2)} ± ${j.sd_y_err.toFixed(2)} ${j.unit} in y\n`);
+          for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+        });
       } finally {
         await movie?.close();
       }

@@ -15,6 +15,7 @@ import { SegmenterTrainer } from '../../training/trainer.ts';
 import { LATTICE_PRESETS } from '../../training/segmenterSpecs.ts';
 import type { SampleSource } from '../../training/sampleSource.ts';
 import { terminalProgress } from '../progress.ts';
+import { siblingModule } from '../../data/packagePaths.ts';
 
 /** Options the simulator's factory receives. */
 export interface SimulatedSourceRequest {
@@ -33,7 +34,7 @@ export type SimulatedSourceFactory = (options: SimulatedSourceRequest) => Sample
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where the simulator lives (written by the simulator work). */
-export const SIMULATOR_MODULE = path.resolve(here, '../../training/simulatedSource.ts');
+export const SIMULATOR_MODULE = fileURLToPath(siblingModule(import.meta.url, '../../training/simulatedSource'));
 
 /**
  * Load `createSimulatedSource` from the simulator module.

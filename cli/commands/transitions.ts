@@ -8,16 +8,19 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
-import { assertNotInput, protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
+import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
 import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
-import { newRun, pickSourced, readRunBeside, writeRun, type Sourced } from '../../data/runMetadata.ts';
+import { finalPath, withRunFolder } from '../../data/runFolder.ts';
+import { newRun, pickSourced, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
+import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
 import type { BeamCalibration } from '../../dynamics/kinetics/beamRates.ts';
 
-/** Parsed flags. */
-interface TransitionsFlags {
+/** Flags of `transitions` as given on the command line. */
+export interface TransitionsFlags {
   out: string;
   lag: string;
   counting: string;
@@ -31,6 +34,8 @@ interface TransitionsFlags {
   minDwell?: string;
   coreProbability?: string;
   ckSteps: string;
+  /** Replace the run already in --out (the whole folder). */
+  overwrite?: boolean;
 }
 
 function number(flag: string, v: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
@@ -47,22 +52,14 @@ export function compactJson(doc: unknown): string {
 }
 
 /**
- * Run the step: read, estimate, write. Exported for the `analyze` pipeline and tests.
- * @param input configurations.csv
- * @param flags parsed options
- * @param command argv of the command (for run.json)
- * @returns the written transitions.json content
- * @throws AtomdynError on bad input or flags (one line, naming the file or flag)
+ * Parse and check the option values of `transitions` without reading any input (`analyze` calls it
+ * before any step runs).
+ * @throws AtomdynError naming the option
  */
-export async function runTransitions(input: string, flags: TransitionsFlags, command: string[]): Promise<Record<string, unknown>> {
-  const file = path.resolve(input);
-  if (!existsSync(file)) throw new AtomdynError(input, 'no such file');
-  protectInput(file);
-  const previous = readRunBeside(file);
-  if (previous) protectInput(path.join(path.dirname(file), 'run.json'));
+export function parseTransitionsFlags(flags: Partial<TransitionsFlags>) {
   const lag = number('--lag', flags.lag, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1 (frames)')!;
   const counting = flags.counting as CountingMode;
-  if (!COUNTING_MODES.includes(counting)) throw new AtomdynError('--counting', `expected one of ${COUNTING_MODES.join(', ')}, found '${flags.counting}'`);
+  if (flags.counting !== undefined && !COUNTING_MODES.includes(counting)) throw new AtomdynError('--counting', `expected one of ${COUNTING_MODES.join(', ')}, found '${flags.counting}'`);
   const seed = number('--seed', flags.seed, Number.isInteger, 'an integer')!;
   const samples = number('--samples', flags.samples, (x) => Number.isInteger(x) && x >= 100, 'an integer >= 100')!;
   const ckSteps = number('--ck-steps', flags.ckSteps, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0')!;
@@ -71,59 +68,77 @@ export async function runTransitions(input: string, flags: TransitionsFlags, com
   if (doseRate !== undefined && beamCurrent !== undefined) throw new AtomdynError('--dose-rate', 'give either --dose-rate or --beam-current, not both');
   const minDwell = number('--min-dwell', flags.minDwell, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1 (frames)');
   const coreProbability = number('--core-probability', flags.coreProbability, (x) => x >= 0 && x <= 1, 'a probability between 0 and 1');
+  return { lag, counting, seed, samples, ckSteps, doseRate, beamCurrent, minDwell, coreProbability };
+}
 
-  const outDir = path.resolve(flags.out);
-  for (const f of ['transitions.json', 'events.csv', 'run.json']) assertNotInput(path.join(outDir, f));
-  const run = newRun('transitions', command, previous);
-  const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
-  run.pixelSizePm = pickSourced(cli(number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm')), run.pixelSizePm);
-  run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
-  const pixel = run.pixelSizePm.value;
-  const frameTime = run.frameTimeS.value;
+/**
+ * Run the step: read, estimate, write. Exported for the `analyze` pipeline and tests.
+ * @param input configurations.csv
+ * @param flags parsed options
+ * @param command argv of the command (for run.json)
+ * @returns the written transitions.json content
+ * @throws AtomdynError on bad input or flags (one line, naming the file or flag)
+ */
+export async function runTransitions(input: string, flags: TransitionsFlags, command: string[]): Promise<Record<string, unknown>> {
+  const { lag, counting, seed, samples, ckSteps, doseRate, beamCurrent, minDwell, coreProbability } = parseTransitionsFlags(flags);
+  const file = path.resolve(input);
+  if (!existsSync(file)) throw new AtomdynError(input, 'no such file');
+  protectInput(file);
+  const previous = readRunBeside(file);
+  if (previous) protectInput(path.join(path.dirname(file), 'run.json'));
+  return withRunFolder(flags.out, { inputs: [file, path.join(path.dirname(file), 'run.json')], overwrite: flags.overwrite }, async (folder) => {
+    const outDir = folder.dir;
+    const run = newRun('transitions', command, previous);
+    const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
+    run.pixelSizePm = resolvePixelSize({ commandLinePm: number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm'), runJson: previous?.pixelSizePm });
+    run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
+    const pixel = run.pixelSizePm.value;
+    const frameTime = run.frameTimeS.value;
 
-  let beam: BeamCalibration | null = null;
-  if (doseRate !== undefined || beamCurrent !== undefined) {
-    if (frameTime === null) throw new AtomdynError('--frame-time', 'rates per dose need the frame time: give --frame-time S (no frameTimeS in the input run.json)');
-    let fieldOfViewA2: number | null = null;
-    if (run.frames && pixel !== null) fieldOfViewA2 = run.frames.width * run.frames.height * (pixel / 100) ** 2;
-    if (beamCurrent !== undefined && fieldOfViewA2 === null) {
-      throw new AtomdynError('--beam-current', `needs the field of view, i.e. the frame size and pixel size (${run.frames ? 'no pixel size: give --pixel-size' : 'no frame size in the input run.json: use --dose-rate instead'})`);
+    let beam: BeamCalibration | null = null;
+    if (doseRate !== undefined || beamCurrent !== undefined) {
+      if (frameTime === null) throw new AtomdynError('--frame-time', 'rates per dose need the frame time: give --frame-time S (no frameTimeS in the input run.json)');
+      let fieldOfViewA2: number | null = null;
+      if (run.frames && pixel !== null) fieldOfViewA2 = run.frames.width * run.frames.height * (pixel / 100) ** 2;
+      if (beamCurrent !== undefined && fieldOfViewA2 === null) {
+        throw new AtomdynError('--beam-current', `needs the field of view, i.e. the frame size and pixel size (${run.frames ? 'no pixel size: give --pixel-size' : 'no frame size in the input run.json: use --dose-rate instead'})`);
+      }
+      beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
     }
-    beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
-  }
 
-  const table = readCsv(file, ['frame', 'particle', 'state']);
-  const seqs = stateSequencesFromTable(table, file);
-  const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
-  const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);
+    const table = readCheckedCsv(file, ['frame', 'particle', 'state']);
+    const seqs = stateSequencesFromTable(table, file);
+    const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
+    const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);
 
-  const json = model.toJSON();
-  const dwell = json.dwell_frames as Array<number | null>;
-  const doc: Record<string, unknown> = {
-    ...json,
-    frame_time_s: frameTime,
-    lag_time_s: frameTime === null ? null : lag * frameTime,
-    dwell_s: frameTime === null ? null : dwell.map((d) => (d === null ? null : d * frameTime)),
-    pixel_size_pm: pixel,
-    input: file,
-    versions: run.versions,
-  };
-  await writeFileAtomic(path.join(outDir, 'transitions.json'), compactJson(doc) + '\n');
+    const json = model.toJSON();
+    const dwell = json.dwell_frames as Array<number | null>;
+    const doc: Record<string, unknown> = {
+      ...json,
+      frame_time_s: frameTime,
+      lag_time_s: frameTime === null ? null : lag * frameTime,
+      dwell_s: frameTime === null ? null : dwell.map((d) => (d === null ? null : d * frameTime)),
+      pixel_size_pm: pixel,
+      input: finalPath(file),
+      versions: run.versions,
+    };
+    await writeFileAtomic(path.join(outDir, 'transitions.json'), compactJson(doc) + '\n');
 
-  const cal = (v: number) => (pixel === null || Number.isNaN(v) ? null : v * pixel);
-  const rows: Array<Record<string, Cell>> = model.events.map((e) => ({
-    frame: e.frame, particle: e.particle, from: model.states[e.from], to: model.states[e.to],
-    x: Number.isNaN(e.x) ? null : e.x, y: Number.isNaN(e.y) ? null : e.y, x_pm: cal(e.x), y_pm: cal(e.y), previous_frame: e.previousFrame,
-  }));
-  await writeCsv(path.join(outDir, 'events.csv'), { columns: ['frame', 'particle', 'from', 'to', 'x', 'y', 'x_pm', 'y_pm', 'previous_frame'], rows });
+    const cal = (v: number) => (pixel === null || Number.isNaN(v) ? null : v * pixel);
+    const rows: Array<Record<string, Cell>> = model.events.map((e) => ({
+      frame: e.frame, particle: e.particle, from: model.states[e.from], to: model.states[e.to],
+      x: Number.isNaN(e.x) ? null : e.x, y: Number.isNaN(e.y) ? null : e.y, x_pm: cal(e.x), y_pm: cal(e.y), previous_frame: e.previousFrame,
+    }));
+    await writeCsv(path.join(outDir, 'events.csv'), { columns: ['frame', 'particle', 'from', 'to', 'x', 'y', 'x_pm', 'y_pm', 'previous_frame'], rows });
 
-  run.inputs = [file];
-  run.seed = seed;
-  run.parameters = { ...model.settings };
-  run.outputs = ['transitions.json', 'events.csv'];
-  run.warnings = [...run.warnings, ...model.warnings];
-  await writeRun(outDir, run);
-  return doc;
+    run.inputs = [file];
+    run.seed = seed;
+    run.parameters = { ...model.settings };
+    run.outputs = ['transitions.json', 'events.csv'];
+    run.warnings = [...run.warnings, ...model.warnings];
+    await folder.commit(run);
+    return doc;
+  });
 }
 
 export function register(program: Command): void {
@@ -150,12 +165,13 @@ export function register(program: Command): void {
     .option('--samples <n>', 'posterior samples for the intervals', '1000')
     .option('--ck-steps <k>', 'largest multiple of the lag in the Chapman-Kolmogorov test (0 = skip)', '4')
     .option('--seed <n>', 'seed of the sampling', '0')
+    .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .action(async (input: string, flags: TransitionsFlags, cmd: Command) => {
       const raw = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
       const doc = await runTransitions(input, flags, raw);
       const states = doc.states as string[];
       process.stdout.write(
-        `transitions: ${states.length} states (${states.join(', ')}), ${doc.n_trajectories} particles, ${doc.n_events} events, lag ${doc.lag} -> ${path.join(flags.out, 'transitions.json')}\n`,
+        `transitions: ${states.length} states (${states.join(', ')}), ${doc.n_trajectories} particles, ${doc.n_events} events, lag ${doc.lag} -> ${finalPath(path.join(path.resolve(flags.out), 'transitions.json'))}\n`,
       );
       for (const w of doc.warnings as string[]) process.stderr.write(`atomdyn: warning: ${w}\n`);
     });

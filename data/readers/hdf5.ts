@@ -15,7 +15,8 @@ import type { FrameStack } from '../frameStack.ts';
 import { createFrameStack, type ReaderMetadata } from './stackBase.ts';
 import { formatShape, stackShape } from './arrayShape.ts';
 import { toFloat32 } from './pixelDecode.ts';
-import { h5wasm, hasHdf5Signature, hdf5Message } from './h5wasmNode.ts';
+import { h5wasm, hdf5Message } from './h5wasmNode.ts';
+import { checkHdf5Superblock } from './hdf5Precheck.ts';
 import {
   aicrystallographerLayout,
   genericLayout,
@@ -32,6 +33,8 @@ import {
 export interface Hdf5Options {
   /** Path of the dataset (or of a group holding `data`/`Data`) inside the file. */
   dataset?: string;
+  /** Seconds the HDF5 library may take for one call (open, one frame) before it is stopped; default 60. */
+  timeoutS?: number;
 }
 
 /** One dataset found in a file. */
@@ -43,6 +46,9 @@ interface DatasetEntry {
 }
 
 const MAX_ENTRIES = 5000;
+
+/** Largest hyperslab read at once (bytes in the file's dtype). */
+const BAND_BYTES = 64 * 2 ** 20;
 
 function dtypeName(ds: Dataset): { dtype: string; numeric: boolean } {
   const m = ds.metadata as { type: number; size: number; signed: boolean };
@@ -68,7 +74,9 @@ function listDatasets(f: H5File): DatasetEntry[] {
     let keys: string[] = [];
     try {
       keys = g.keys();
-    } catch {
+    } catch (e) {
+      // an unreadable root group is a corrupt file, not an empty one
+      if (depth === 0) throw new AtomdynError(f.filename, `corrupt HDF5 file: cannot list its root group (${hdf5Message(e)})`);
       return;
     }
     for (const k of keys) {
@@ -157,15 +165,17 @@ function kindOf(f: H5File, e: DatasetEntry): string {
 }
 
 /**
- * Open an HDF5 file as a frame stack.
+ * Open an HDF5 file in this thread with h5wasm. Used inside the HDF5 worker (data/readers/hdf5Worker.ts);
+ * everything else calls {@link openHdf5}, which runs this where a crash or a hang of the HDF5 library
+ * cannot take the process down.
  * @param path the file
  * @param opts `dataset`: the dataset (or group) to read
  * @throws AtomdynError for a non-HDF5, truncated or corrupt file, a wrong dataset path (listing the
- *   datasets), a non-numeric, zero-sized, 1-D or >3-D dataset
+ *   datasets), a non-numeric, zero-sized, 1-D or >3-D dataset; the file is closed on every error path
  */
-export async function openHdf5(path: string, opts: Hdf5Options = {}): Promise<FrameStack> {
+export async function openHdf5InThisThread(path: string, opts: Hdf5Options = {}): Promise<FrameStack> {
   protectInput(path);
-  if (!hasHdf5Signature(path)) throw new AtomdynError(path, 'not an HDF5 file (no HDF5 signature; truncated or corrupt?)');
+  checkHdf5Superblock(path);
   const h5 = await h5wasm();
   let f: H5File;
   try {
@@ -186,6 +196,24 @@ export async function openHdf5(path: string, opts: Hdf5Options = {}): Promise<Fr
   }
 }
 
+/**
+ * Open an HDF5 file as a frame stack. The superblock is checked first (data/readers/hdf5Precheck.ts);
+ * the HDF5 library then runs in its own worker thread (one per open file, data/readers/hdf5Isolation.ts)
+ * with a time limit per call, so a corrupt file that makes it abort, run out of its 2 GB heap or loop
+ * forever ends in one line naming the file, and closing the stack (or any error) frees every handle.
+ * @param path the file
+ * @param opts `dataset`: the dataset (or group) to read; `timeoutS`: seconds allowed per call
+ * @throws AtomdynError for a non-HDF5, truncated or corrupt file, a wrong dataset path (listing the
+ *   datasets), a non-numeric, zero-sized, 1-D or >3-D dataset, an HDF5 library that crashed or did not
+ *   answer within the time limit
+ */
+export async function openHdf5(path: string, opts: Hdf5Options = {}): Promise<FrameStack> {
+  protectInput(path);
+  checkHdf5Superblock(path);
+  const { openHdf5Isolated } = await import('./hdf5Isolation.ts');
+  return openHdf5Isolated(path, opts);
+}
+
 function buildStack(path: string, f: H5File, opts: Hdf5Options): FrameStack {
   const entries = listDatasets(f);
   const { entry, kind } = selectDataset(path, f, entries, opts.dataset);
@@ -200,6 +228,7 @@ function buildStack(path: string, f: H5File, opts: Hdf5Options): FrameStack {
   else if (kind === 'aicrystallographer') layout = aicrystallographerLayout(f, entry.path, shape, st.height, st.width);
   else if (kind === 'librarynet') layout = libraryNetLayout(f, entry.path, shape, st.height, st.width);
   layout ??= genericLayout(f, entry.path, shape);
+  if (layout.shapeProblem) throw new AtomdynError(source, `corrupt file: ${layout.shapeProblem}`);
   const { frameAxis, rowAxis, colAxis } = layout;
   const count = frameAxis >= 0 ? shape[frameAxis] : 1;
   const height = shape[rowAxis];
@@ -212,20 +241,31 @@ function buildStack(path: string, f: H5File, opts: Hdf5Options): FrameStack {
   const ds = f.get(entry.path) as Dataset;
   const transpose = rowAxis > colAxis;
 
+  // A frame is read in bands of rows of at most BAND_BYTES, so the HDF5 library's 2 GB heap never
+  // holds more than one band (a 16384 x 16384 float64 frame is 2 GiB).
+  const elementBytes = Math.max(1, (ds.metadata as { size?: number }).size ?? 8);
+  const bandRows = Math.max(1, Math.min(height, Math.floor(BAND_BYTES / (elementBytes * width))));
   const decodeFrame = (i: number): Float32Array => {
-    const ranges = shape.map((d, ax): [number, number] => (ax === frameAxis ? [i, i + 1] : ax === rowAxis || ax === colAxis ? [0, d] : [0, 1]));
-    let raw: unknown;
-    try {
-      raw = ds.slice(ranges);
-    } catch (e) {
-      throw new AtomdynError(source, `cannot read frame ${i}: ${hdf5Message(e)}`, { cause: e });
-    }
-    if (!raw || !ArrayBuffer.isView(raw)) throw new AtomdynError(source, `cannot read frame ${i}: unexpected data type`);
-    // Big-endian datasets arrive in native order: HDF5 converts to the memory type h5wasm asks for.
-    const vals = toFloat32(raw as unknown as ArrayLike<number>);
-    if (!transpose) return vals;
     const out = new Float32Array(height * width);
-    for (let c = 0; c < width; c++) for (let r = 0; r < height; r++) out[r * width + c] = vals[c * height + r];
+    for (let r0 = 0; r0 < height; r0 += bandRows) {
+      const r1 = Math.min(height, r0 + bandRows);
+      const ranges = shape.map((d, ax): [number, number] =>
+        ax === frameAxis ? [i, i + 1] : ax === rowAxis ? [r0, r1] : ax === colAxis ? [0, d] : [0, 1],
+      );
+      let raw: unknown;
+      try {
+        raw = ds.slice(ranges);
+      } catch (e) {
+        throw new AtomdynError(source, `cannot read frame ${i}: ${hdf5Message(e)}`, { cause: e });
+      }
+      if (!raw || !ArrayBuffer.isView(raw)) throw new AtomdynError(source, `cannot read frame ${i}: unexpected data type`);
+      // Big-endian datasets arrive in native order: HDF5 converts to the memory type h5wasm asks for.
+      const vals = toFloat32(raw as unknown as ArrayLike<number>);
+      const rows = r1 - r0;
+      if (vals.length !== rows * width) throw new AtomdynError(source, `corrupt file: frame ${i} rows ${r0}..${r1} decoded to ${vals.length} values, expected ${rows * width}`);
+      if (!transpose) out.set(vals, r0 * width);
+      else for (let c = 0; c < width; c++) for (let r = 0; r < rows; r++) out[(r0 + r) * width + c] = vals[c * rows + r];
+    }
     return out;
   };
 

@@ -38,6 +38,8 @@ export interface LayoutInfo {
   summary: Record<string, string>;
   warnings: string[];
   original: unknown;
+  /** Set when the file's own metadata contradicts the dataset's shape (a corrupt shape): the reader refuses it. */
+  shapeProblem?: string;
 }
 
 const none = (note: string): Sourced<number> => ({ value: null, origin: 'none', note });
@@ -142,7 +144,23 @@ export function veloxLayout(f: H5File, dataPath: string, shape: number[]): Layou
   const acq = (meta?.Acquisition as Record<string, unknown> | undefined)?.AcquisitionStartDatetime as Record<string, unknown> | undefined;
   const epoch = num(acq?.DateTime);
   if (epoch) summary.acquired = new Date(epoch * 1000).toISOString();
+  // The shape against the file's own description: one metadata column per frame, ScanSize = width x height.
+  let shapeProblem: string | undefined;
+  const frames = shape.length === 3 ? shape[2] : 1;
+  const metaFrames = md?.shape && md.shape.length === 2 ? md.shape[1] : md?.shape ? 1 : null;
+  if (meta && metaFrames !== null && metaFrames !== frames) {
+    shapeProblem = `the dataset claims ${frames} frame${frames === 1 ? '' : 's'} but the Velox metadata describes ${metaFrames}`;
+  }
+  const size = (scan.ScanSize ?? {}) as Record<string, unknown>;
+  const sw = num(size.width);
+  const sh = num(size.height);
+  const area = (scan.ScanArea ?? {}) as Record<string, unknown>;
+  const fullArea = num(area.left) === 0 && num(area.top) === 0 && num(area.right) === 1 && num(area.bottom) === 1;
+  if (!shapeProblem && fullArea && sw !== null && sh !== null && (sw !== shape[1] || sh !== shape[0])) {
+    shapeProblem = `the dataset's frames are ${shape[1]} x ${shape[0]} pixels but the Velox metadata states a full scan of ${sw} x ${sh}`;
+  }
   return {
+    shapeProblem,
     format: 'velox-emd',
     layout: 'Velox EMD',
     frameAxis: shape.length === 3 && shape[2] > 1 ? 2 : -1,

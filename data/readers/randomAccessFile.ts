@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AtomdynError } from '../errors.ts';
 import { protectInput } from '../atomicWrite.ts';
+import { assertRegularFile } from '../regularFile.ts';
 
 /** A read-only file handle with bounds-checked positional reads. */
 export class RandomAccessFile {
@@ -18,10 +19,11 @@ export class RandomAccessFile {
 
   /**
    * Open `path` for reading.
-   * @throws AtomdynError when the file does not exist, is a folder or cannot be read
+   * @throws AtomdynError when the file does not exist, is a folder, a named pipe, a device or a socket, or cannot be read
    */
   constructor(path: string) {
     this.path = path;
+    assertRegularFile(path); // before open: opening a named pipe would block
     let fd: number;
     try {
       fd = openSync(path, 'r');

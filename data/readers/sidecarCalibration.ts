@@ -13,7 +13,8 @@
  * A length without a unit is not used (reported as missing a unit), never guessed.
  * Frame time: `frame_time_s`, or `frame_time` with `frame_time_units` (or `time_units`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readTextInput } from '../regularFile.ts';
 import path from 'node:path';
 import { formatNumber, lengthToPm, timeToSeconds } from '../units.ts';
 import type { Calibration, Sourced } from '../runMetadata.ts';
@@ -61,8 +62,14 @@ export function sidecarCalibration(file: string, width: number, height: number):
     return { calibration: none(`no calibration: the file has none and there is no sidecar ${path.basename(sidecar)}`, 'no frame time'), sidecar: null, content: null, warnings: [] };
   }
   let content: unknown;
+  let text: string;
   try {
-    content = JSON.parse(readFileSync(sidecar, 'utf8'));
+    text = readTextInput(sidecar, 'JSON sidecar', 16 * 2 ** 20);
+  } catch (e) {
+    return { calibration: none(`sidecar ${path.basename(sidecar)} cannot be read`), sidecar, content: null, warnings: [`sidecar ${(e as Error).message}; no calibration read from it`] };
+  }
+  try {
+    content = JSON.parse(text);
   } catch (e) {
     return {
       calibration: none(`sidecar ${path.basename(sidecar)} is not valid JSON`),

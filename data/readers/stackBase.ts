@@ -7,6 +7,35 @@ import { AtomdynError } from '../errors.ts';
 import type { FrameStack } from '../frameStack.ts';
 import type { Calibration } from '../runMetadata.ts';
 import { firstNonFinite } from './pixelDecode.ts';
+import { formatNumber } from '../units.ts';
+
+/** Plausible pixel sizes, pm: 0.1 pm (beyond any electron microscope) to 10 000 pm (10 nm per pixel). */
+export const PIXEL_SIZE_RANGE_PM: readonly [number, number] = [0.1, 10_000];
+/** Plausible frame times, s: above 0, at most 10^6 s (11.6 days). */
+export const FRAME_TIME_RANGE_S: readonly [number, number] = [0, 1e6];
+
+/**
+ * The calibration a file states, with values outside the plausible ranges ({@link PIXEL_SIZE_RANGE_PM},
+ * {@link FRAME_TIME_RANGE_S}; NaN and Infinity included) replaced by "unknown" and a note saying
+ * what the file stated.
+ * @returns the checked calibration and one warning per rejected value
+ */
+export function plausibleCalibration(cal: Calibration): { calibration: Calibration; warnings: string[] } {
+  const warnings: string[] = [];
+  const check = (v: Calibration['pixelSizePm'], [lo, hi]: readonly [number, number], unit: string, what: string): Calibration['pixelSizePm'] => {
+    if (v.value === null) return v;
+    if (Number.isFinite(v.value) && v.value > 0 && v.value >= lo && v.value <= hi) return v;
+    const stated = Number.isFinite(v.value) ? formatNumber(v.value) : String(v.value);
+    const note = `the file states a ${what} of ${stated} ${unit}, outside the plausible ${lo}-${hi} ${unit}; ignored${v.note ? ` (${v.note})` : ''}`;
+    warnings.push(note);
+    return { value: null, origin: 'none', note };
+  };
+  const calibration = {
+    pixelSizePm: check(cal.pixelSizePm, PIXEL_SIZE_RANGE_PM, 'pm', 'pixel size'),
+    frameTimeS: check(cal.frameTimeS, FRAME_TIME_RANGE_S, 's', 'frame time'),
+  };
+  return { calibration, warnings };
+}
 
 /** Largest frame atomdyn reads: 2^28 pixels (16384 x 16384; 1 GiB as float32). */
 export const MAX_FRAME_PIXELS = 2 ** 28;
@@ -63,11 +92,14 @@ export function checkShape(path: string, count: number, height: number, width: n
 
 /**
  * Build a FrameStack around `spec`.
+ * Calibration values outside the plausible ranges become unknown (see {@link plausibleCalibration}).
  * readFrame checks the index, the decoded length, and NaN/Inf pixels (AtomdynError naming the file
  * and frame); any other error from the decoder becomes an AtomdynError naming the file.
  */
 export function createFrameStack(spec: StackSpec): FrameStack {
   checkShape(spec.path, spec.count, spec.height, spec.width);
+  const { calibration, warnings } = plausibleCalibration(spec.calibration);
+  if (warnings.length) spec.metadata.warnings.push(...warnings);
   let closed = false;
   const n = spec.height * spec.width;
   return {
@@ -77,7 +109,7 @@ export function createFrameStack(spec: StackSpec): FrameStack {
     height: spec.height,
     width: spec.width,
     dtype: spec.dtype,
-    calibration: spec.calibration,
+    calibration,
     metadata: spec.metadata,
     async readFrame(index: number): Promise<Float32Array> {
       if (closed) throw new AtomdynError(spec.path, 'the file was already closed');

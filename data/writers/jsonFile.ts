@@ -3,7 +3,7 @@
  * NaN and ±Infinity are not JSON: they are written as null (JSON.stringify's rule), typed arrays as
  * plain arrays, bigints as numbers.
  */
-import { readFileSync } from 'node:fs';
+import { readTextInput } from '../regularFile.ts';
 import { AtomdynError } from '../errors.ts';
 import { writeFileAtomic } from '../atomicWrite.ts';
 
@@ -26,12 +26,7 @@ export async function writeJson(file: string, value: unknown): Promise<void> {
  * @throws AtomdynError naming the file when it is missing or not valid JSON
  */
 export function readJson<T = unknown>(file: string): T {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new AtomdynError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message, { cause: e });
-  }
+  const text = readTextInput(file, 'JSON file');
   try {
     return JSON.parse(text) as T;
   } catch (e) {

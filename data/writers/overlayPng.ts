@@ -42,6 +42,8 @@ export interface OverlayOptions {
   title?: string;
   /** Lower and upper percentiles for the grey-level stretch. Default [0.5, 99.5]. */
   clipPercentiles?: [number, number];
+  /** An area to tint under the atoms (e.g. lattice without detections), `mask[height * width]` 1 = tinted, with a legend label. */
+  shade?: { mask: Uint8Array; color: [number, number, number]; label: string };
 }
 
 /** Palette for species (colour-blind-safe, Okabe & Ito 2008, plus extras). */
@@ -130,6 +132,13 @@ export async function renderOverlayPng(frame: Float32Array, height: number, widt
       );
     });
   }
+  if (opts.shade) {
+    const [r, g, b] = opts.shade.color;
+    parts.push(`<rect x="${(W - fontSize * 1.2).toFixed(1)}" y="4" width="${(fontSize * 0.8).toFixed(1)}" height="${(fontSize * 0.8).toFixed(1)}" fill="rgb(${r},${g},${b})" fill-opacity="0.7"/>`);
+    parts.push(
+      `<text x="${(W - fontSize * 1.5).toFixed(1)}" y="${(4 + fontSize * 0.75).toFixed(1)}" text-anchor="end" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${fontSize}" fill="#FFFFFF" stroke="#000000" stroke-width="0.6">${escapeXml(opts.shade.label)}</text>`,
+    );
+  }
   if (opts.title) {
     parts.push(
       `<text x="4" y="${(H - fontSize * 0.4).toFixed(1)}" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${fontSize}" fill="#FFFFFF" stroke="#000000" stroke-width="0.6">${escapeXml(opts.title)}</text>`,
@@ -140,8 +149,23 @@ export async function renderOverlayPng(frame: Float32Array, height: number, widt
     .resize(W, H, { kernel: 'nearest' })
     .toColourspace('srgb');
   const enlarged = await base.png().toBuffer();
+  const layers: Array<{ input: Buffer; top: number; left: number }> = [];
+  if (opts.shade) {
+    if (opts.shade.mask.length !== height * width) throw new AtomdynError('', `overlay: shade mask has ${opts.shade.mask.length} pixels, expected ${width} x ${height}`);
+    const rgba = Buffer.alloc(width * height * 4);
+    const [r, g, b] = opts.shade.color;
+    opts.shade.mask.forEach((m, i) => {
+      if (!m) return;
+      rgba[4 * i] = r;
+      rgba[4 * i + 1] = g;
+      rgba[4 * i + 2] = b;
+      rgba[4 * i + 3] = 110; // about 43 % opaque: the lattice stays visible under the tint
+    });
+    layers.push({ input: await sharp(rgba, { raw: { width, height, channels: 4 } }).resize(W, H, { kernel: 'nearest' }).png().toBuffer(), top: 0, left: 0 });
+  }
+  layers.push({ input: Buffer.from(parts.join('')), top: 0, left: 0 });
   return sharp(enlarged)
-    .composite([{ input: Buffer.from(parts.join('')), top: 0, left: 0 }])
+    .composite(layers)
     .png({ compressionLevel: 6 })
     .toBuffer();
 }

@@ -14,7 +14,7 @@
 import { UndirectedGraph } from 'graphology';
 type Graph = UndirectedGraph;
 import { connectedComponents } from 'graphology-components';
-import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 
 /** Maximum bonded distance (pm) per unordered element pair, keyed `A-B` with A <= B. */
 export type BondCutoffs = Map<string, number>;
@@ -113,7 +113,7 @@ export function findBonds(atoms: ChemAtom[], cutoffs: BondCutoffs): Array<[numbe
   let maxCut = 0;
   for (const v of cutoffs.values()) maxCut = Math.max(maxCut, v);
   if (atoms.length === 0 || maxCut === 0) return [];
-  const grid = new NeighbourGrid(atoms.map((a) => a.xPm), atoms.map((a) => a.yPm), maxCut);
+  const grid = new SpatialGrid(atoms.map((a) => a.xPm), atoms.map((a) => a.yPm), maxCut);
   const out: Array<[number, number, number]> = [];
   for (let i = 0; i < atoms.length; i++) {
     for (const { index: j, d2 } of grid.within(atoms[i].xPm, atoms[i].yPm, maxCut, i)) {
@@ -249,32 +249,4 @@ function shortestPathAvoiding(graph: Graph, a: string, b: string, avoid: string,
     frontier = next;
   }
   return null;
-}
-
-/**
- * Name classes by formula where unambiguous: a class whose members carry one formula in at least
- * `purity` of cases, when no other class has the same majority formula, is named by it; otherwise
- * `class<k>`.
- *
- * @param states class index per instance (-1 = unclassified, ignored)
- * @param formulas formula per instance ('' or null = none)
- * @param k number of classes
- */
-export function nameClasses(states: ArrayLike<number>, formulas: ArrayLike<string | null>, k: number, purity = 0.8): string[] {
-  const counts: Array<Map<string, number>> = Array.from({ length: k }, () => new Map());
-  const totals = new Array<number>(k).fill(0);
-  for (let i = 0; i < states.length; i++) {
-    const s = states[i];
-    if (s < 0 || s >= k) continue;
-    totals[s]++;
-    const f = formulas[i] || '';
-    counts[s].set(f, (counts[s].get(f) ?? 0) + 1);
-  }
-  const majority = counts.map((m, s) => {
-    let best = '';
-    let n = 0;
-    for (const [f, c] of m) if (c > n) [best, n] = [f, c];
-    return totals[s] > 0 && best && n / totals[s] >= purity ? best : '';
-  });
-  return majority.map((f, s) => (f && majority.filter((g) => g === f).length === 1 ? f : `class${s}`));
 }

@@ -6,9 +6,9 @@
  * class (rotation, mirror) and the posterior probability.
  *
  * Steps:
- * 1. Per frame: positions in pm (px when uncalibrated), the bond graph and complexes, the host
- *    lattice's orientation from host-host bond directions, and the centres (default: the model card's
- *    dopant, else the rarest species).
+ * 1. Per frame (describeCentres.ts): positions in pm (px when uncalibrated), the bond graph and
+ *    complexes, the host lattice's orientation from host-host bond directions, and the centres
+ *    (default: the model card's dopant, else the rarest species).
  * 2. Descriptors: neighbour vectors with species (dynamics/configurations/neighbourDescriptors.ts), or circular
  *    sub-images of the frames reduced by PCA (dynamics/configurations/subImages.ts, numerics/pca.ts), in the
  *    lattice frame.
@@ -25,20 +25,42 @@ import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
-import { analyseFrame, grapheneSiCutoffs, hostElement, nameClasses, pairKey, type BondCutoffs } from './chemistry.ts';
-import { describeNeighbours, latticeOrientation, alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
-import { pointGroup, latticeDirectionMultiplicity, type PointGroup, type SymmetryOp } from './pointGroups.ts';
+import { grapheneSiCutoffs, hostElement, pairKey, type BondCutoffs } from './chemistry.ts';
+import { alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec } from './neighbourDescriptors.ts';
+import { pointGroup, type PointGroup, type SymmetryOp } from './pointGroups.ts';
+import { nameClasses } from './classNames.ts';
 import { SymmetricMixture, NeighbourViews, PrecomputedViews, type SymmetricMixtureModel, type TransformedViews } from './symmetricMixture.ts';
 import { GaussianMixture, type GaussianMixtureModel, type CovarianceType } from './gaussianMixture.ts';
-import { PCA, type PCAModel } from '../../numerics/pca.ts';
+import { PCA, type PCAJSON, type PCAModel } from '../../numerics/pca.ts';
 import { cutWindow, windowFeatures, windowMask, windowSide, transformWindow, featuresToWindow, type WindowSpec } from './subImages.ts';
-import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments } from './modelSelection.ts';
-import { HungarianWorkspace } from '../../numerics/hungarian.ts';
-import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
+import { dwellSegments, segmentRepresentatives, selectByBic, type BicPoint, type DwellSegments, type FitReport } from './modelSelection.ts';
+import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 import { Random } from '../../data/random.ts';
+import { describeCentres, type CentreInstance, type ComplexSummary, type ConfigurationRow } from './describeCentres.ts';
+import { applyFittedClassifier, classMeans, type ClassifyMethod, type FitOutcome, type FittedNeighbourClassifier } from './fittedClassifier.ts';
+import { bondLengthPm, pixelSizeFromBonds } from '../../inference/latticeScale.ts';
 
-/** Classification method. */
-export type ClassifyMethod = 'sym-gmm' | 'gmm' | 'kmeans';
+export type { ClassifyMethod, ConfigurationRow };
+
+/**
+ * A fitted classifier to apply instead of fitting one (configurationModel.ts): its descriptor
+ * layout, units and class names are used as they are.
+ */
+export interface AppliedClassifier extends Omit<FittedNeighbourClassifier, 'group'> {
+  /** Point group name. */
+  pointGroup: string;
+  /** Descriptor units of the model and the pm per px of the movie it was fitted on. */
+  units: 'pm' | 'px';
+  scalePmPerPx: number;
+  /** Neighbours farther than this are not used (descriptor units). */
+  rMax: number;
+  speciesChannels: string[];
+  /** Channel value of a non-host neighbour (descriptor units). */
+  speciesWeight: number;
+  /** Largest distance per neighbour species (descriptor units), or null when one radius `rMax` holds for all. */
+  radiusBySpecies: Record<string, number> | null;
+  classNames: string[];
+}
 
 /** Settings of {@link classifyConfigurations}. Lengths in pm. */
 export interface ClassifyOptions {
@@ -91,6 +113,11 @@ export interface ClassifyOptions {
   orientation?: 'lattice' | 'image';
   /** Progress reporting. */
   progress?: ProgressSink;
+  /**
+   * Apply this fitted classifier instead of fitting (neighbour descriptors only): `method`,
+   * `classes`, `pointGroup`, `neighbours`, `descriptor` and the K selection are then the model's.
+   */
+  apply?: AppliedClassifier;
 }
 
 /** What is being classified. */
@@ -105,21 +132,6 @@ export interface ClassifyInput {
   frameSize?: { width: number; height: number } | null;
   /** The model card (run.json model.card), for the dopant and bond lengths. */
   card?: unknown;
-}
-
-/** One output row (configurations.csv, docs/schema.md). */
-export interface ConfigurationRow {
-  frame: number;
-  particle: number | null;
-  x: number;
-  y: number;
-  complex: number | null;
-  formula: string | null;
-  state: number | null;
-  state_name: string | null;
-  rotation: number | null;
-  mirror: boolean | null;
-  probability: number | null;
 }
 
 /** A classified instance with what the gallery needs. */
@@ -153,13 +165,37 @@ export interface ClassSummary {
   meanNeighbours: number[] | null;
 }
 
+/** The fitted classifier and the descriptor layout it was fitted in (model.json without `kind`, `classes`, `settings`). */
+export interface ClassifierSummary {
+  method: ClassifyMethod;
+  descriptor: 'neighbours' | 'image';
+  /** Descriptor units: pm, or px of the fitted movie when uncalibrated. */
+  units: 'pm' | 'px';
+  /** pm per px of the movie the classifier was fitted on. */
+  scalePmPerPx: number;
+  pointGroup: string;
+  /** Neighbour slots `k`, values per slot `stride`, channels, radius and channel value (descriptor units). */
+  layout: { k: number; stride: number; speciesChannels: string[]; rMax: number; speciesWeight: number; radiusBySpecies: Record<string, number> | null };
+  /** Sub-image geometry when frames were given. */
+  window: WindowSpec | null;
+  /** Plain methods on neighbours: the common slot order (k * stride values). */
+  template: number[] | null;
+  /** PCA before the fit (image descriptors, or `pcaComponents` on neighbours). */
+  pca: PCAJSON | null;
+  classNames: string[];
+  /** The mixture (or k-means centroids) as JSON; null when nothing was classified. */
+  fit: FittedNeighbourClassifier['fit'] | null;
+  bic: BicPoint[] | null;
+  k: number;
+}
+
 /** Everything {@link classifyConfigurations} returns. */
 export interface ClassifyResult {
   rows: ConfigurationRow[];
   instances: ClassifiedInstance[];
   classes: ClassSummary[];
-  /** Fitted model as JSON (method-specific), plus the descriptor settings. */
-  model: Record<string, unknown>;
+  /** The fitted classifier with its descriptor layout (model.json, docs/schema.md). */
+  model: ClassifierSummary;
   /** BIC curve when K was chosen automatically. */
   bic: BicPoint[] | null;
   k: number;
@@ -171,7 +207,7 @@ export interface ClassifyResult {
   scaleOrigin: 'given' | 'lattice';
   centres: CentreChoice;
   /** Complexes found per frame. */
-  complexes: Array<{ frame: number; id: number; formula: string; x: number; y: number; atoms: number }>;
+  complexes: ComplexSummary[];
   /** Neighbour descriptor layout (slots, stride, channel names). */
   layout: { k: number; stride: number; speciesChannels: string[] };
   /** Window geometry when sub-images were cut. */
@@ -185,21 +221,8 @@ export interface ClassifyResult {
   settings: Record<string, unknown>;
 }
 
-/** Bond length of the host element used to derive a pixel size from the lattice (pm). */
-const HOST_BOND_PM: Record<string, number> = { C: 142 };
 
-interface Instance {
-  atom: AtomRecord;
-  frameIdx: number;
-  localIdx: number;
-  row: number;
-  neighbours: Float64Array;
-  count: number;
-  valid: boolean;
-  latticeAngleRad: number;
-  complex: number | null;
-  formula: string | null;
-}
+type Instance = CentreInstance;
 
 /**
  * Classify every centre of every frame.
@@ -209,11 +232,12 @@ interface Instance {
 export async function classifyConfigurations(input: ClassifyInput, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   const progress = options.progress ?? silentProgress;
   const warnings: string[] = [];
-  const method = options.method ?? 'sym-gmm';
+  const applied = options.apply ?? null;
+  const method = applied ? applied.method : options.method ?? 'sym-gmm';
   if (!['sym-gmm', 'gmm', 'kmeans'].includes(method)) throw new AtomdynError('--method', `unknown method '${method}' (sym-gmm, gmm or kmeans)`);
   let group: PointGroup;
   try {
-    group = pointGroup(options.pointGroup ?? '6mm');
+    group = pointGroup(applied ? applied.pointGroup : options.pointGroup ?? '6mm');
   } catch (e) {
     throw new AtomdynError('--point-group', (e as Error).message);
   }
@@ -221,7 +245,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   if (!['full', 'diag', 'spherical'].includes(covarianceType)) throw new AtomdynError('--covariance', `unknown covariance type '${covarianceType}' (full, diag or spherical)`);
   const seed = options.seed ?? 0;
   const nInit = options.nInit ?? 3;
-  const descriptorKind = options.descriptor ?? 'neighbours';
+  const descriptorKind = applied ? 'neighbours' : options.descriptor ?? 'neighbours';
   if (descriptorKind === 'image' && !input.frames) throw new AtomdynError('--descriptor', 'image descriptors need the frames (--frames MOVIE)');
   if (input.atoms.length === 0) throw new AtomdynError('', 'the table holds no atoms');
 
@@ -231,7 +255,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const host = hostElement(elementsAll);
   const cutoffs = options.cutoffs ?? grapheneSiCutoffs();
   const hostSpecies = new Set(input.atoms.filter((a) => a.element === host).map((a) => a.species));
-  const speciesChannels = [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
+  const speciesChannels = applied ? [...applied.speciesChannels] : [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
   const frames = groupByFrame(input.atoms);
   let scale: number;
   let scaleOrigin: 'given' | 'lattice';
@@ -241,15 +265,17 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   } else {
     const derived = deriveScale(frames, host);
     if (derived === null) {
-      throw new AtomdynError('--pixel-size', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of known length: ${Object.keys(HOST_BOND_PM).join(', ')}); give --pixel-size PM`);
+      throw new AtomdynError('--pixel-size', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of a known length, models/materials.ts); give --pixel-size PM`);
     }
     scale = derived;
     scaleOrigin = 'lattice';
-    warnings.push(`pixel size unknown: ${scale.toFixed(2)} pm/px derived from the ${host}-${host} bond length (${HOST_BOND_PM[host]} pm); neighbour vectors are in px`);
+    warnings.push(`pixel size unknown: ${scale.toFixed(2)} pm/px derived from the ${host}-${host} bond length (${bondLengthPm(null, host)} pm); neighbour vectors are in px`);
   }
-  const units: 'pm' | 'px' = scaleOrigin === 'given' ? 'pm' : 'px';
-  const toUnits = units === 'pm' ? scale : 1; // multiply px by this to get descriptor units
-  const pmToUnits = units === 'pm' ? 1 : 1 / scale;
+  // descriptor units: pm, or (uncalibrated) px of the movie the classifier was fitted on
+  const units: 'pm' | 'px' = applied ? applied.units : scaleOrigin === 'given' ? 'pm' : 'px';
+  const pxOfFit = applied ? applied.scalePmPerPx : scale;
+  const toUnits = units === 'pm' ? scale : scale / pxOfFit; // multiply px by this to get descriptor units
+  const pmToUnits = units === 'pm' ? 1 : 1 / pxOfFit;
   if (centres.note) warnings.push(`${centres.note} (give --centre to choose centre atoms)`);
   const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
   if (centreElements.size === 0 && !centres.note) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
@@ -272,81 +298,24 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       radiusBySpecies[sp] = r * pmToUnits;
     }
   }
-  const spec: DescriptorSpec = {
-    k: options.neighbours ?? 4,
-    rMax: rMaxPm * pmToUnits,
-    radiusBySpecies,
-    speciesChannels,
-    speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits,
-  };
+  const spec: DescriptorSpec = applied
+    ? { k: applied.slots, rMax: applied.rMax, radiusBySpecies: applied.radiusBySpecies ?? undefined, speciesChannels, speciesWeight: applied.speciesWeight }
+    : { k: options.neighbours ?? 4, rMax: rMaxPm * pmToUnits, radiusBySpecies, speciesChannels, speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits };
+  if (applied) rMaxPm = applied.rMax / pmToUnits;
   if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
   let stride = strideOf(spec);
-  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (HOST_BOND_PM[host] ?? 150);
+  const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (bondLengthPm(null, host) ?? 150);
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
 
   // --- per frame: chemistry, orientation, descriptors
-  const rows: ConfigurationRow[] = [];
-  const instances: Instance[] = [];
-  const complexes: ClassifyResult['complexes'] = [];
-  let weakOrientation = 0;
-  let edgeExcluded = 0;
-  progress.start('describe', frames.length);
-  frames.forEach((fr, frameIdx) => {
-    const chem = analyseFrame(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, host);
-    for (const c of chem.complexes) {
-      let sx = 0;
-      let sy = 0;
-      for (const i of c.atoms) {
-        sx += fr.atoms[i].x;
-        sy += fr.atoms[i].y;
-      }
-      complexes.push({ frame: fr.frame, id: c.id, formula: c.formula, x: sx / c.atoms.length, y: sy / c.atoms.length, atoms: c.atoms.length });
-    }
-    const pts: SpeciesPoint[] = fr.atoms.map((a) => ({ x: a.x * toUnits, y: a.y * toUnits, species: a.species }));
-    let angle = 0;
-    if (options.orientation !== 'image') {
-      const lo = latticeOrientation(pts, (i) => fr.atoms[i].element === host, hostCut * pmToUnits, latticeDirectionMultiplicity(group));
-      if (lo.bonds >= 6 && lo.strength >= 0.5) angle = lo.angleRad;
-      else weakOrientation++;
-    }
-    const centreIdx = fr.atoms.map((a, i) => (isCentre(a, centres) ? i : -1)).filter((i) => i >= 0);
-    const descs = describeNeighbours(pts, centreIdx, spec, angle);
-    centreIdx.forEach((ci, j) => {
-      const a = fr.atoms[ci];
-      const cid = chem.complexOf[ci];
-      const row: ConfigurationRow = {
-        frame: a.frame,
-        particle: a.particle,
-        x: a.x,
-        y: a.y,
-        complex: cid >= 0 ? cid : null,
-        formula: cid >= 0 ? chem.complexes[cid].formula : null,
-        state: null,
-        state_name: null,
-        rotation: null,
-        mirror: null,
-        probability: null,
-      };
-      let valid = true;
-      if (frameSize) {
-        const marginPx = Math.max(rMaxPm, descriptorKind === 'image' ? options.windowRadiusPm ?? 300 : 0) / scale;
-        if (a.x < marginPx - 0.5 || a.y < marginPx - 0.5 || a.x > frameSize.width - 0.5 - marginPx || a.y > frameSize.height - 0.5 - marginPx) {
-          valid = false;
-          edgeExcluded++;
-        }
-      }
-      instances.push({ atom: a, frameIdx, localIdx: ci, row: rows.length, neighbours: descs[j].values, count: descs[j].count, valid, latticeAngleRad: angle, complex: row.complex, formula: row.formula });
-      rows.push(row);
-    });
-    progress.tick();
-  });
-  progress.stop();
-  if (weakOrientation > 0 && options.orientation !== 'image') {
-    warnings.push(`${weakOrientation} of ${frames.length} frame(s) have too few ${host}-${host} bonds to measure the lattice orientation; their descriptors keep the image axes`);
-  }
-  if (edgeExcluded > 0) warnings.push(`${edgeExcluded} centre(s) closer to the frame edge than the descriptor radius were not classified`);
-  // species channels that are 0 for every centre carry no information: drop them
-  {
+  const marginPm = Math.max(rMaxPm, descriptorKind === 'image' ? options.windowRadiusPm ?? 300 : 0);
+  const { rows, instances, complexes } = describeCentres(frames, {
+    scale, toUnits, pmToUnits, cutoffs, host, hostCutPm: hostCut, group, centres, spec,
+    orientation: options.orientation ?? 'lattice', frameSize, marginPm,
+  }, progress, warnings);
+  // species channels that are 0 for every centre carry no information: drop them (not when
+  // applying a fitted classifier, whose layout is fixed)
+  if (!applied) {
     const keep = spec.speciesChannels.map((_, c) => c).filter((c) => instances.some((inst) => inst.valid && Array.from({ length: spec.k }, (_, j) => inst.neighbours[j * stride + 2 + c]).some((v) => v !== 0)));
     if (keep.length < spec.speciesChannels.length) {
       const packed = selectChannels(instances.map((i) => i.neighbours), spec.k, stride, keep);
@@ -362,7 +331,11 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       rows,
       instances: [],
       classes: [],
-      model: { method, descriptor: descriptorKind, units, pointGroup: group.name, layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight }, classNames: [], fit: null, bic: null, k: 0 },
+      model: {
+        method, descriptor: descriptorKind, units, scalePmPerPx: pxOfFit, pointGroup: group.name,
+        layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight, radiusBySpecies: spec.radiusBySpecies ?? null },
+        window: null, template: null, pca: null, classNames: [], fit: null, bic: null, k: 0,
+      },
       bic: null,
       k: 0,
       units,
@@ -421,7 +394,9 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const regCovar = options.regCovar ?? (descriptorKind === 'image' ? 1e-3 : (0.02 * spec.rMax) ** 2);
   const classesOpt = options.classes ?? 'auto';
   const timed = used.map((i) => ({ particle: i.atom.particle, frame: i.atom.frame }));
-  const fitted = fitMethod({
+  const fitted = applied
+    ? applyFittedClassifier(used.map((u) => u.neighbours), { ...applied, group })
+    : fitMethod({
     method,
     used,
     spec,
@@ -447,7 +422,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   // --- names and rows
   const K = fitted.k;
   const states = fitted.states;
-  const names = nameClasses(states, used.map((i) => i.formula), K);
+  const names = applied ? [...applied.classNames] : nameClasses(states, used.map((i) => i.formula), K);
   const classified: ClassifiedInstance[] = [];
   used.forEach((inst, u) => {
     const row = rows[inst.row];
@@ -503,12 +478,14 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       method,
       descriptor: descriptorKind,
       units,
+      scalePmPerPx: pxOfFit,
       pointGroup: group.name,
-      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight },
+      layout: { k: spec.k, stride, speciesChannels: spec.speciesChannels, rMax: spec.rMax, speciesWeight: spec.speciesWeight, radiusBySpecies: spec.radiusBySpecies ?? null },
       window: windowSpec,
+      template: fitted.template ? Array.from(fitted.template) : null,
       pca: pcaModel?.toJSON() ?? fitted.pca?.toJSON() ?? null,
       classNames: names,
-      fit: fitted.modelJSON,
+      fit: fitted.modelJSON as ClassifierSummary['fit'],
       bic: fitted.bic,
       k: K,
     },
@@ -550,38 +527,14 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
 }
 
 /**
- * Pixel size from the host lattice: the median length of host-host bonds (pairs within 1.25 times
- * the median nearest-neighbour distance, which alone is biased short by noise), against the host's
- * bond length. Uses up to 20 frames. Returns null without enough host atoms.
+ * Pixel size from the host lattice's bonds (inference/latticeScale.ts, the one module for lattice-derived
+ * scales; the bond length comes from models/materials.ts). Returns null without enough host atoms.
  */
 function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): number | null {
-  const bond = HOST_BOND_PM[host];
+  const bond = bondLengthPm(null, host);
   if (!bond) return null;
-  const nn: number[] = [];
-  const grids: Array<{ hosts: AtomRecord[]; grid: NeighbourGrid }> = [];
-  for (const fr of frames.slice(0, 20)) {
-    const hosts = fr.atoms.filter((a) => a.element === host);
-    if (hosts.length < 10) continue;
-    const grid = new NeighbourGrid(hosts.map((a) => a.x), hosts.map((a) => a.y), 8);
-    grids.push({ hosts, grid });
-    hosts.forEach((a, i) => {
-      const [n] = grid.nearest(a.x, a.y, 1, Infinity, i);
-      if (n) nn.push(Math.sqrt(n.d2));
-    });
-  }
-  if (nn.length < 10) return null;
-  nn.sort((x, y) => x - y);
-  const d0 = nn[Math.floor(nn.length / 2)];
-  const bonds: number[] = [];
-  for (const { hosts, grid } of grids) {
-    hosts.forEach((a, i) => {
-      for (const n of grid.within(a.x, a.y, 1.25 * d0, i)) if (n.index > i) bonds.push(Math.sqrt(n.d2));
-    });
-  }
-  bonds.sort((x, y) => x - y);
-  return bond / bonds[Math.floor(bonds.length / 2)];
+  return pixelSizeFromBonds(frames.map((fr) => fr.atoms.filter((a) => a.element === host)), bond);
 }
-
 
 /** Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored frames). */
 async function cutWindows(
@@ -653,21 +606,6 @@ interface FitArgs {
   progress: ProgressSink;
 }
 
-interface FitOutcome {
-  k: number;
-  states: Int32Array;
-  probability: Array<number | null>;
-  rotation: Float64Array | null;
-  mirror: boolean[] | null;
-  aligned: Array<Float64Array | null>;
-  alignOp: Int32Array;
-  weights: number[];
-  stabilisers: number[][] | null;
-  meanNeighbours: number[][] | null;
-  modelJSON: unknown;
-  bic: BicPoint[] | null;
-  pca: PCAModel | null;
-}
 
 function fitMethod(a: FitArgs): FitOutcome {
   const n = a.used.length;
@@ -709,6 +647,64 @@ function segmentsFor(a: FitArgs, distance: (i: number, j: number) => number): Dw
   return dwellSegments(a.timed, distance);
 }
 
+/**
+ * K by BIC, the same for both mixtures (modelSelection.ts): on one instance per dwell segment
+ * (`bicSamples` 'segments'), on every instance with the effective sample size ('effective') or on
+ * every instance ('all'); K = 1 .. min(maxK, samples), classes under the minimum size not eligible.
+ *
+ * @param distance distance between instances i and j (same configuration: small), for the segments
+ * @param subset the data of the given instances (null = all)
+ * @param size number of samples in a subset
+ * @param fit fit K classes to a subset and report the likelihood (may throw: that K is skipped)
+ * @returns the K chosen, the BIC curve and, when fitted on segment representatives, the fit at K to
+ *   start the final fit on every instance from (consistent classes)
+ */
+function chooseK<D, M>(
+  a: FitArgs,
+  maxK: number,
+  distance: (i: number, j: number) => number,
+  subset: (idx: number[] | null) => D,
+  size: (data: D) => number,
+  fit: (data: D, k: number) => FitReport<M>,
+): { k: number; bic: BicPoint[]; start: M | undefined } {
+  const seg = a.bicSamples === 'all' ? null : segmentsFor(a, distance);
+  const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
+  const data = subset(reps);
+  const n = size(data);
+  const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
+  const kMax = Math.max(1, Math.min(maxK, n));
+  a.progress.start('choose K (BIC)', kMax);
+  const sel = selectByBic<M>(
+    (kk) => {
+      try {
+        return fit(data, kk);
+      } finally {
+        a.progress.tick();
+      }
+    },
+    1,
+    kMax,
+    nEff,
+    minClassSize(a, n),
+  );
+  a.progress.stop();
+  const edge = bicEdgeWarning(sel.best, kMax);
+  if (edge) a.warnings.push(edge);
+  for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+  return { k: sel.best, bic: sel.curve, start: reps ? sel.models.get(sel.best) : undefined };
+}
+
+/**
+ * The warning when BIC picks the largest K tried (the minimum may lie beyond the search range), else null.
+ * @param k chosen number of classes
+ * @param kMax largest number tried
+ */
+export function bicEdgeWarning(k: number, kMax: number): string | null {
+  return k === kMax && kMax > 1
+    ? `BIC chose K = ${k}, the largest number of classes tried (1..${kMax}): the best K may lie beyond the search range, or classes split one configuration; see the BIC curve (model.json, report) and consider --classes N or a larger --max-classes`
+    : null;
+}
+
 function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
   const { used, group } = a;
   const isImage = a.imageViews !== null;
@@ -731,32 +727,13 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
       all.views(i, all.raw(j), buf, sq);
       return Math.sqrt(Math.min(...sq) / (isImage ? all.d : a.spec.k));
     };
-    const seg = a.bicSamples === 'all' ? null : segmentsFor(a, invDist);
-    const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
-    const views = reps ? makeViews(reps) : all;
-    const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
-    const kMax = Math.max(1, Math.min(maxK, views.n));
-    a.progress.start('choose K (BIC)', kMax);
-    const sel = selectByBic<SymmetricMixtureModel>(
-      (kk) => {
-        const m = fitK(views, kk);
-        a.progress.tick();
-        const post = m.posterior(views);
-        const sizes = new Array<number>(kk).fill(0);
-        for (const p of post) sizes[p.state]++;
-        return { model: m, logLikelihood: post.reduce((t, p) => t + p.logLikelihood, 0), nParameters: m.nParameters(), nSamples: views.n, smallestClass: Math.min(...sizes) };
-      },
-      1,
-      kMax,
-      nEff,
-      minClassSize(a, views.n),
-    );
-    a.progress.stop();
-    bic = sel.curve;
-    k = sel.best;
-    // the final fit on every instance starts from the selected fit (consistent classes), plus restarts
-    if (reps) start = sel.models.get(k);
-    for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+    ({ k, bic, start } = chooseK<TransformedViews, SymmetricMixtureModel>(a, maxK, invDist, (reps) => (reps ? makeViews(reps) : all), (views) => views.n, (views, kk) => {
+      const m = fitK(views, kk);
+      const post = m.posterior(views);
+      const sizes = new Array<number>(kk).fill(0);
+      for (const p of post) sizes[p.state]++;
+      return { model: m, logLikelihood: post.reduce((t, p) => t + p.logLikelihood, 0), nParameters: m.nParameters(), nSamples: views.n, smallestClass: Math.min(...sizes) };
+    }));
   } else k = a.classesOpt;
   a.progress.start(`fit K=${k}`, 1);
   let model: SymmetricMixtureModel;
@@ -782,6 +759,7 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
     modelJSON: model.toJSON(),
     bic,
     pca: null,
+    template: null,
   };
 }
 
@@ -790,11 +768,12 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
   const isImage = a.imageViews !== null;
   let aligned: Float64Array[];
   let X: number[][];
+  let template: Float64Array | null = null;
   if (isImage) {
     aligned = [];
     X = a.imageViews!.map((v) => Array.from(v.subarray(0, a.imageDim)));
   } else {
-    aligned = alignToCommonTemplate(used.map((u) => u.neighbours), a.spec.k, a.stride, used.map((u) => u.count)).aligned;
+    ({ aligned, template } = alignToCommonTemplate(used.map((u) => u.neighbours), a.spec.k, a.stride, used.map((u) => u.count)));
     X = aligned.map((v) => Array.from(v));
   }
   let pca: PCAModel | null = null;
@@ -808,7 +787,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
   let k: number;
   let startPlain: GaussianMixtureModel | undefined;
   if (a.classesOpt === 'auto') {
-    const ws = new HungarianWorkspace(a.spec.k);
+    const ws = new AssignmentWorkspace(a.spec.k);
     const tmp = new Float64Array(a.spec.k * a.stride);
     const dist = (i: number, j: number) => {
       if (isImage || pca) {
@@ -818,30 +797,12 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
       }
       return Math.sqrt(matchToTemplate(aligned[i], aligned[j], a.spec.k, a.stride, tmp, ws) / a.spec.k);
     };
-    const seg = a.bicSamples === 'all' ? null : segmentsFor(a, dist);
-    const reps = seg && a.bicSamples === 'segments' ? segmentRepresentatives(a.timed, seg) : null;
-    const rows = reps ? reps.map((i) => X[i]) : X;
-    const nEff = seg && a.bicSamples === 'effective' ? seg.count : undefined;
-    const kMax = Math.max(1, Math.min(maxK, rows.length));
-    a.progress.start('choose K (BIC)', kMax);
-    const sel = selectByBic<GaussianMixtureModel>(
-      (kk) => {
-        const m = fitGmm(rows, kk);
-        a.progress.tick();
-        const sizes = new Array<number>(kk).fill(0);
-        for (const c of m.predict(rows)) sizes[c]++;
-        return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length, smallestClass: Math.min(...sizes) };
-      },
-      1,
-      kMax,
-      nEff,
-      minClassSize(a, rows.length),
-    );
-    a.progress.stop();
-    bic = sel.curve;
-    k = sel.best;
-    if (reps) startPlain = sel.models.get(k);
-    for (const [kk, msg] of sel.errors) a.warnings.push(`K=${kk} could not be fitted: ${msg}`);
+    ({ k, bic, start: startPlain } = chooseK<number[][], GaussianMixtureModel>(a, maxK, dist, (reps) => (reps ? reps.map((i) => X[i]) : X), (rows) => rows.length, (rows, kk) => {
+      const m = fitGmm(rows, kk);
+      const sizes = new Array<number>(kk).fill(0);
+      for (const c of m.predict(rows)) sizes[c]++;
+      return { model: m, logLikelihood: m.score(rows) * rows.length, nParameters: m.nParameters(), nSamples: rows.length, smallestClass: Math.min(...sizes) };
+    }));
   } else k = a.classesOpt;
   let states: Int32Array;
   let probability: Array<number | null>;
@@ -878,18 +839,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     weights = Array.from(m.weights);
     modelJSON = m.toJSON();
   }
-  const meanNeighbours = isImage
-    ? null
-    : Array.from({ length: k }, (_, c) => {
-        const mean = new Array<number>(a.spec.k * a.stride).fill(0);
-        let cnt = 0;
-        aligned.forEach((v, i) => {
-          if (states[i] !== c) return;
-          cnt++;
-          for (let j = 0; j < mean.length; j++) mean[j] += v[j];
-        });
-        return mean.map((v) => (cnt ? v / cnt : 0));
-      });
+  const meanNeighbours = isImage ? null : classMeans(aligned, states, k, a.spec.k * a.stride);
   return {
     k,
     states,
@@ -904,5 +854,6 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
     modelJSON,
     bic,
     pca,
+    template,
   };
 }

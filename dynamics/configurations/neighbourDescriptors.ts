@@ -12,14 +12,14 @@
  *
  * Neighbour order is matched, not sorted by distance (which reorders under noise): the neighbours are
  * assigned to the slots of a template (a class mean, or a common reference) by minimum-cost matching
- * (Hungarian method, numerics/hungarian.ts) on squared feature distance.
+ * (Hungarian method, solveSquareAssignment in numerics/linearAssignment.ts) on squared feature distance.
  *
  * Orientation: vectors are rotated into the host lattice's frame, measured per frame from the
  * directions of host-host bonds modulo 360/m degrees (m = 6 for hexagonal lattices), so that the
  * remaining orientational freedom of a configuration is an operation of the lattice's point group.
  */
-import { NeighbourGrid } from '../../numerics/neighbourGrid.ts';
-import { solveAssignment, HungarianWorkspace } from '../../numerics/hungarian.ts';
+import { SpatialGrid, medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';
+import { solveSquareAssignment, AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 
 /** How descriptors are built. Lengths in descriptor units (pm when calibrated, else px). */
 export interface DescriptorSpec {
@@ -74,15 +74,17 @@ export function describeNeighbours(
   centres: number[],
   spec: DescriptorSpec,
   latticeAngleRad = 0,
-  grid?: NeighbourGrid,
+  grid?: SpatialGrid,
 ): NeighbourDescriptor[] {
   const stride = strideOf(spec);
-  const g = grid ?? new NeighbourGrid(points.map((p) => p.x), points.map((p) => p.y), Math.max(spec.rMax, 1e-9));
+  const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
+  const cell = Number.isFinite(spec.rMax) ? Math.max(spec.rMax, 1e-9) : Math.max(2 * (medianNearestNeighbourDistance(xs, ys) || 0), 1e-9);
+  const g = grid ?? new SpatialGrid(xs, ys, cell);
   const c = Math.cos(-latticeAngleRad);
   const s = Math.sin(-latticeAngleRad);
   return centres.map((ci) => {
     const p = points[ci];
-    let found = g.nearest(p.x, p.y, spec.k, spec.rMax, ci);
+    let found = g.nearestK(p.x, p.y, spec.k, spec.rMax, ci);
     if (spec.radiusBySpecies) {
       const lim = spec.radiusBySpecies;
       const ok = (f: { index: number; d2: number }) => {
@@ -91,7 +93,7 @@ export function describeNeighbours(
       };
       if (!found.every(ok)) {
         // some of the k nearest are out of their species' range: take more candidates and filter
-        found = g.nearest(p.x, p.y, Math.max(spec.k * 4, 16), spec.rMax, ci).filter(ok).slice(0, spec.k);
+        found = g.nearestK(p.x, p.y, Math.max(spec.k * 4, 16), spec.rMax, ci).filter(ok).slice(0, spec.k);
       }
     }
     const values = new Float64Array(spec.k * stride);
@@ -122,7 +124,7 @@ export function matchToTemplate(
   k: number,
   stride: number,
   out: Float64Array,
-  ws?: HungarianWorkspace,
+  ws?: AssignmentWorkspace,
   perm?: Int32Array,
   cost?: Float64Array,
   valuesOffset = 0,
@@ -139,7 +141,7 @@ export function matchToTemplate(
       c[i * k + j] = d2;
     }
   }
-  const a = solveAssignment(c, k, undefined, ws);
+  const a = solveSquareAssignment(c, k, undefined, ws);
   let total = 0;
   for (let i = 0; i < k; i++) {
     const j = a[i];
@@ -170,7 +172,7 @@ export function alignToCommonTemplate(
   let start = 0;
   if (counts) for (let i = 1; i < n; i++) if (counts[i] > counts[start]) start = i;
   let template = Float64Array.from(descriptors[start]);
-  const ws = new HungarianWorkspace(k);
+  const ws = new AssignmentWorkspace(k);
   const cost = new Float64Array(k * k);
   let aligned = descriptors.map((d) => new Float64Array(d.length));
   for (let it = 0; it < iterations; it++) {
@@ -225,7 +227,7 @@ export interface LatticeOrientation {
  */
 export function latticeOrientation(points: SpeciesPoint[], isHost: (i: number) => boolean, bondCutoff: number, multiplicity: number): LatticeOrientation {
   if (multiplicity <= 1) return { angleRad: 0, strength: 1, bonds: 0 };
-  const grid = new NeighbourGrid(points.map((p) => p.x), points.map((p) => p.y), Math.max(bondCutoff, 1e-9));
+  const grid = new SpatialGrid(points.map((p) => p.x), points.map((p) => p.y), Math.max(bondCutoff, 1e-9));
   let sc = 0;
   let ss = 0;
   let bonds = 0;

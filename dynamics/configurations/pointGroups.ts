@@ -12,7 +12,7 @@
  * the mirror across the x axis (the mirror line at 0 degrees in the lattice frame). Its index in
  * {@link PointGroup.ops} is `r + s * n`.
  */
-import { solveAssignment, HungarianWorkspace } from '../../numerics/hungarian.ts';
+import { solveSquareAssignment, AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 
 /** One operation of a 2-D point group. */
 export interface SymmetryOp {
@@ -166,7 +166,7 @@ export function opPermutation(op: SymmetryOp, v: ArrayLike<number>, stride = 2):
       cost[i * k + j] = s;
     }
   }
-  return solveAssignment(cost, k, undefined, new HungarianWorkspace(k));
+  return solveSquareAssignment(cost, k, undefined, new AssignmentWorkspace(k));
 }
 
 /**

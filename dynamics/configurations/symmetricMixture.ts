@@ -35,7 +35,7 @@ import {
 } from './gaussianMixture.ts';
 import { type PointGroup, applyOp, inverseOp, poseCosets, stabiliser, pointGroup } from './pointGroups.ts';
 import { matchToTemplate } from './neighbourDescriptors.ts';
-import { HungarianWorkspace } from '../../numerics/hungarian.ts';
+import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
 import { Random } from '../../data/random.ts';
 
 /** The data of a transformation-invariant mixture: each instance seen under every group operation. */
@@ -72,7 +72,7 @@ export class NeighbourViews implements TransformedViews {
   readonly stride: number;
   private readonly data: Float64Array[];
   private readonly rotated: Float64Array[];
-  private readonly ws: HungarianWorkspace;
+  private readonly ws: AssignmentWorkspace;
   private readonly cost: Float64Array;
 
   /**
@@ -96,7 +96,7 @@ export class NeighbourViews implements TransformedViews {
       for (let g = 0; g < G; g++) applyOp(group.ops[g], x, stride, r.subarray(g * this.d, (g + 1) * this.d));
       return r;
     });
-    this.ws = new HungarianWorkspace(k);
+    this.ws = new AssignmentWorkspace(k);
     this.cost = new Float64Array(k * k);
   }
 

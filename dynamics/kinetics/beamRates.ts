@@ -11,6 +11,7 @@
  * (1 Å² = 1e-20 m² = 1e8 b), as in Susi et al., Phys. Rev. Lett. 113, 115501 (2014).
  */
 import { AtomdynError } from '../../data/errors.ts';
+import { matrixIntervals } from './transitionUncertainty.ts';
 
 /** Elementary charge, C. */
 export const ELEMENTARY_CHARGE = 1.602176634e-19;
@@ -81,4 +82,49 @@ export function beamRates(P: number[][], lag: number, cal: BeamCalibration): Bea
   const ratePerDose = ratePerS.map((r) => r.map((k) => k / flux));
   const crossSectionBarn = ratePerDose.map((r) => r.map((s) => s * BARN_PER_A2));
   return { flux, dosePerFrame: flux * cal.frameTimeS, ratePerS, ratePerDose, crossSectionBarn };
+}
+
+/** Rates with intervals. */
+export interface RateEstimate extends BeamRates {
+  crossSectionLow: number[][];
+  crossSectionHigh: number[][];
+  ratePerSLow: number[][];
+  ratePerSHigh: number[][];
+}
+
+/**
+ * Rates of a Markov model with intervals over its posterior samples; a transition never observed
+ * has lower bound 0 (as its probability).
+ *
+ * @param model the model (matrix at `lag`, counts, posterior)
+ * @param cal frame time and beam
+ * @param opts.samples posterior samples (default 1000); opts.seed (default 0)
+ * @throws AtomdynError as {@link beamRates}
+ */
+export function ratesOfModel(
+  model: { matrix: number[][]; counts: number[][]; lag: number; level: number; posterior(samples: number, seed: number): { samples: number[][][] } },
+  cal: BeamCalibration,
+  opts: { samples?: number; seed?: number } = {},
+): RateEstimate {
+  const r = beamRates(model.matrix, model.lag, cal);
+  const rs = model.posterior(opts.samples ?? 1000, opts.seed ?? 0).samples.map((P) => beamRates(P, model.lag, cal));
+  const cs = matrixIntervals(rs.map((x) => x.crossSectionBarn), model.level);
+  const ks = matrixIntervals(rs.map((x) => x.ratePerS), model.level);
+  const n = model.matrix.length;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (model.counts[i][j] === 0) cs.low[i][j] = ks.low[i][j] = 0;
+  return { ...r, crossSectionLow: cs.low, crossSectionHigh: cs.high, ratePerSLow: ks.low, ratePerSHigh: ks.high };
+}
+
+/**
+ * The `rates` object of transitions.json and pooled.json (docs/schema.md): snake_case keys with
+ * units (NaN stays NaN; the writers turn it into null).
+ * @param r rates with intervals
+ */
+export function ratesToJSON(r: RateEstimate): Record<string, unknown> {
+  return {
+    flux_e_per_A2_s: r.flux, dose_per_frame_e_per_A2: r.dosePerFrame,
+    rate_per_s: r.ratePerS, rate_per_s_ci_low: r.ratePerSLow, rate_per_s_ci_high: r.ratePerSHigh,
+    rate_per_dose_A2: r.ratePerDose,
+    cross_section_barn: r.crossSectionBarn, cross_section_ci_low: r.crossSectionLow, cross_section_ci_high: r.crossSectionHigh,
+  };
 }

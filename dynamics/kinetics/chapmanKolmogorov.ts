@@ -17,6 +17,8 @@ import { countTransitions, maxObservedLag } from './countMatrix.ts';
 import type { StateSequences } from './stateSequences.ts';
 import { matPow } from './transitionMatrix.ts';
 import { percentileInterval } from './transitionUncertainty.ts';
+import { markovPosterior, type MarkovModel } from './markovModel.ts';
+import type { MarkovModelEstimator } from './markovModelEstimator.ts';
 
 /** Comparison at one multiple k of the lag. */
 export interface CkStep {
@@ -144,4 +146,31 @@ export function chapmanKolmogorovTest(seqs: StateSequences, P: number[][], lagSa
     step.passed = step.failures.length === 0;
   }
   return { lag: opts.lag, criticalZ, compared, level, steps, passed: compared > 0 ? steps.every((s) => s.passed) : null };
+}
+
+/**
+ * The test of a fitted model (deeptime's ck_test): its matrix and posterior samples against models
+ * refitted with the same estimator at k times its lag from the sequences it was fitted to.
+ *
+ * @param model the model at lag tau
+ * @param seqs the state sequences it was fitted to
+ * @param estimator the estimator that made it (its reversibility, prior and level)
+ * @param opts.steps largest k (default 4); opts.seed (default 0); opts.samples posterior samples per
+ *   step (default 300)
+ */
+export function chapmanKolmogorovOfModel(
+  model: MarkovModel,
+  seqs: StateSequences,
+  estimator: MarkovModelEstimator,
+  opts: { steps?: number; seed?: number; samples?: number } = {},
+): CkResult {
+  const seed = opts.seed ?? 0;
+  const samples = opts.samples ?? 300;
+  const post = (c: TransitionCounts, s: number) =>
+    markovPosterior(c.uncertaintyCounts, { reversible: estimator.reversible, prior: estimator.prior, level: estimator.level, samples, seed: s }).samples;
+  return chapmanKolmogorovTest(seqs, model.matrix, model.posterior(samples, seed).samples, {
+    lag: model.lag, mode: model.counting, steps: opts.steps ?? 4, level: model.level, seed,
+    fit: (c) => estimator.matrixOf(c.counts),
+    sample: post,
+  });
 }

@@ -83,3 +83,38 @@ export function dwellTimes(seqs: StateSequences, opts: { seed?: number; samples?
     return { exits: e, trials: m, meanFrames: e > 0 ? m / e : NaN, ciLowFrames: lo, ciHighFrames: hi, lowerBoundFrames: m, runs: runs[i] };
   });
 }
+
+/** Mean dwell time of each state implied by a Markov model, with its interval. */
+export interface ModelDwellTimes {
+  /** lag / (1 - P_ii), frames: Infinity for an absorbing state, NaN for an unknown row. */
+  meanFrames: number[];
+  ciLowFrames: number[];
+  ciHighFrames: number[];
+}
+
+/**
+ * Mean dwell times implied by a Markov model: a state is left within one lag with probability
+ * 1 - P_ii, so the dwell time is geometric in units of the lag with mean lag / (1 - P_ii) frames
+ * (exact for lag 1; at longer lags it counts returns within a lag as staying). Unlike
+ * {@link dwellTimes}, which counts the observed exits of the data, this is a function of the model,
+ * so it also applies to a saved model (MarkovModel.fromJSON) and to a model at another lag.
+ *
+ * @param model the model (matrix at `lag`, posterior, interval level)
+ * @param opts.samples posterior samples for the interval (default 1000); opts.seed (default 0)
+ */
+export function modelDwellTimes(
+  model: { matrix: number[][]; lag: number; level: number; posterior(samples: number, seed: number): { samples: number[][][] } },
+  opts: { samples?: number; seed?: number } = {},
+): ModelDwellTimes {
+  const dwell = (P: number[][]) => P.map((row, i) => (Number.isNaN(row[i]) ? NaN : model.lag / (1 - row[i])));
+  const meanFrames = dwell(model.matrix);
+  const draws = model.posterior(opts.samples ?? 1000, opts.seed ?? 0).samples.map(dwell);
+  const ciLowFrames: number[] = [], ciHighFrames: number[] = [];
+  meanFrames.forEach((m, i) => {
+    // an absorbing state's draws are finite (the prior leaves it sometimes); its bound above is Infinity
+    const [lo, hi] = percentileInterval(draws.map((d) => d[i]), model.level);
+    ciLowFrames.push(Number.isNaN(m) ? NaN : lo);
+    ciHighFrames.push(Number.isNaN(m) ? NaN : m === Infinity ? Infinity : hi);
+  });
+  return { meanFrames, ciLowFrames, ciHighFrames };
+}

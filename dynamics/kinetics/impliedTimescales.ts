@@ -7,6 +7,7 @@
  * EigenvalueDecomposition (Hessenberg + shifted QR, as JAMA/EISPACK hqr2).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { percentileInterval } from './transitionUncertainty.ts';
 
 /**
  * Moduli of the eigenvalues of P restricted to the states whose row is known (rows of NaN and their
@@ -33,4 +34,45 @@ export function impliedTimescales(P: number[][], lag: number, tolerance = 1e-10)
   return eigenvalueModuli(P)
     .filter((m) => m > 1e-300 && m < 1 - tolerance)
     .map((m) => -lag / Math.log(m));
+}
+
+/** Implied timescales against the lag. */
+export interface TimescalesVsLag {
+  lags: number[];
+  /** timescales[l][k]: k-th slowest timescale (frames) at lags[l] (missing entries: fewer eigenvalues). */
+  timescales: number[][];
+  low: number[][];
+  high: number[][];
+}
+
+/**
+ * Implied timescales of Markov models fitted at different lags (deeptime's implied_timescales of a
+ * list of models), with equal-tailed intervals over posterior samples of each model.
+ *
+ * @param models one model per lag, in the order wanted (usually ascending lag)
+ * @param opts.samples posterior samples per model (default 200); opts.seed (default 0; the model at
+ *   lag l draws with seed + 104729 l); opts.level interval level (default 0.95)
+ */
+export function impliedTimescalesOfModels(
+  models: ReadonlyArray<{ matrix: number[][]; lag: number; posterior(samples: number, seed: number): { samples: number[][][] } }>,
+  opts: { samples?: number; seed?: number; level?: number } = {},
+): TimescalesVsLag {
+  const level = opts.level ?? 0.95;
+  const out: TimescalesVsLag = { lags: [], timescales: [], low: [], high: [] };
+  for (const m of models) {
+    const l = m.lag;
+    const ts = impliedTimescales(m.matrix, l);
+    const draws = m.posterior(opts.samples ?? 200, (opts.seed ?? 0) + 104729 * l).samples.map((P) => impliedTimescales(P, l));
+    const low: number[] = [], high: number[] = [];
+    for (let k = 0; k < ts.length; k++) {
+      const [lo, hi] = percentileInterval(draws.map((d) => (k < d.length ? d[k] : NaN)), level);
+      low.push(lo);
+      high.push(hi);
+    }
+    out.lags.push(l);
+    out.timescales.push(ts);
+    out.low.push(low);
+    out.high.push(high);
+  }
+  return out;
 }

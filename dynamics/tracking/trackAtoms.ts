@@ -14,6 +14,7 @@
 import type { Table, Cell } from '../../data/csvTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
+import { jitterFromDrift } from '../registration/jitter.ts';
 import { correctPositions, driftFromLinks, estimateDriftFromFrames, zeroDrift, type DriftTrack, type FrameDriftOptions, type FrameSource } from '../registration/driftCorrection.ts';
 import { estimateDriftFromPoints, type PointFrame } from '../registration/pointSetRegistration.ts';
 import { medianNearestNeighbourDistance } from '../../numerics/spatialGrid.ts';
@@ -222,15 +223,26 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const tracks: Table = { columns, rows };
 
   // drift table
-  const driftCols = ['frame', 'dx', 'dy', ...(px ? ['dx_pm', 'dy_pm'] : []), 'peak', 'ambiguous', 'chosen_by'];
+  // jitter: the registration's residuals from a smooth (polynomial) drift (dynamics/registration/jitter.ts)
+  const jit = drift.method !== 'none' && drift.frame.length >= 4 ? jitterFromDrift(drift.frame, drift.dx, drift.dy) : null;
+  const jitCols = jit ? ['dx_smooth', 'dy_smooth', 'jitter_x', 'jitter_y', ...(px ? ['jitter_x_pm', 'jitter_y_pm'] : [])] : [];
+  const driftCols = ['frame', 'dx', 'dy', ...(px ? ['dx_pm', 'dy_pm'] : []), 'peak', 'ambiguous', 'chosen_by', ...jitCols];
   const driftRows = Array.from(drift.frame, (f, k) => {
     const o: Record<string, Cell> = { frame: f, dx: drift.dx[k], dy: drift.dy[k], peak: Number.isFinite(drift.peak[k]) ? drift.peak[k] : null, ambiguous: drift.ambiguous[k] === 1, chosen_by: drift.chosenBy[k] };
     if (px) {
       o.dx_pm = drift.dx[k] * px;
       o.dy_pm = drift.dy[k] * px;
     }
+    if (jit) {
+      Object.assign(o, { dx_smooth: jit.smoothDx[k], dy_smooth: jit.smoothDy[k], jitter_x: jit.jitterX[k], jitter_y: jit.jitterY[k] });
+      if (px) Object.assign(o, { jitter_x_pm: jit.jitterX[k] * px, jitter_y_pm: jit.jitterY[k] * px });
+    }
     return o;
   });
+  if (jit) {
+    const u = px ?? 1;
+    params.jitter = { degree: jit.degree, frames: jit.n, unit: px ? 'pm' : 'px', sd_x: jit.sdX * u, sd_x_err: jit.sdXErr * u, sd_y: jit.sdY * u, sd_y_err: jit.sdYErr * u };
+  }
 
   // quantities
   const trs = groupTrajectories({ frame, x: corr.xCorr, y: corr.yCorr, particle: linked.particle, species: linked.particleSpecies });

@@ -6,6 +6,7 @@
  * (X, Y) pm appears at pixel (X / p, Y / p) for pixel size p (docs/schema.md conventions).
  */
 import { AtomdynError } from '../../data/errors.ts';
+import { ATOMIC_NUMBER } from '../../models/materials.ts';
 
 /** One projected atomic column (a single atom in graphene; a metal or a two-atom chalcogen column in MX2). */
 export interface ModelAtom {
@@ -25,10 +26,8 @@ export interface ModelAtom {
   heightPm: number;
 }
 
-/** Atomic numbers of the elements the simulator knows. */
-export const ATOMIC_NUMBER: Readonly<Record<string, number>> = {
-  C: 6, O: 8, S: 16, Si: 14, V: 23, Cr: 24, Fe: 26, Se: 34, Nb: 41, Mo: 42, Te: 52, W: 74, Re: 75,
-};
+/** Atomic numbers of the elements the simulator knows (the materials table's). */
+export { ATOMIC_NUMBER };
 
 /**
  * Atomic number of an element symbol.

@@ -16,6 +16,7 @@
  * drift is monotone, an atom is in the field of view during one contiguous stretch of frames.
  */
 import { Random } from '../../data/random.ts';
+import { honeycombLattice, neighboursOf } from './lattices/honeycomb.ts';
 import type { PointFrame } from '../../dynamics/registration/pointSetRegistration.ts';
 
 /** Settings of a simulated lattice movie. */
@@ -116,42 +117,32 @@ export function simulateLatticeMovie(opts: LatticeMovieOptions): LatticeMovie {
   const y0 = -maxDy - 2 * b;
   const y1 = height - minDy + 2 * b;
   const a = Math.sqrt(3) * b;
-  const sx: number[] = [];
-  const sy: number[] = [];
+  // the one lattice generator (bonds vertical) at a random offset; sites of rows 0..rows-1 (A at
+  // (c a + (r mod 2) a/2, 1.5 r b), B = A + (0, b), from the corner (X0, Y0)), in row, column, sublattice order
   const rows = Math.ceil((y1 - y0) / (1.5 * b)) + 2;
   const cols = Math.ceil((x1 - x0) / a) + 2;
-  const ox = rng.uniform() * a;
-  const oy = rng.uniform() * 1.5 * b;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      // two atoms per cell: A at (c a + r a/2, r 1.5 b), B at A + (0, b)
-      const ax = x0 + ox + c * a + ((r % 2) * a) / 2 - a;
-      const ay = y0 + oy + r * 1.5 * b - b;
-      sx.push(ax, ax);
-      sy.push(ay, ay + b);
-    }
+  const X0 = x0 + rng.uniform() * a - a;
+  const Y0 = y0 + rng.uniform() * 1.5 * b - b;
+  const lattice = honeycombLattice(a, 0, { x: X0, y: Y0 }, { x0: X0 - a, y0: Y0 - 2 * b, x1: X0 + (cols + 1) * a, y1: Y0 + rows * 1.5 * b + 2 * b });
+  const picked: Array<{ k: number; r: number; c: number; s: number }> = [];
+  for (let k = 0; k < lattice.count; k++) {
+    const s = lattice.sublattice[k];
+    const r = Math.round((lattice.y[k] - Y0 - s * b) / (1.5 * b));
+    const c = Math.round((lattice.x[k] - X0 - (Math.abs(r % 2) * a) / 2) / a);
+    if (r >= 0 && r < rows && c >= 0 && c < cols) picked.push({ k, r, c, s });
   }
-  const nSites = sx.length;
-  // neighbours by brute-force binning
+  picked.sort((p, q) => p.r - q.r || p.c - q.c || p.s - q.s);
+  const siteOf = new Int32Array(lattice.count).fill(-1);
+  picked.forEach((p, i) => (siteOf[p.k] = i));
+  const sx = Float64Array.from(picked, (p) => lattice.x[p.k]);
+  const sy = Float64Array.from(picked, (p) => lattice.y[p.k]);
+  const nSites = picked.length;
+  // neighbours in scan order of cells 1.2 b wide (row of cells, then column, then site index)
   const cell = 1.2 * b;
-  const bins = new Map<string, number[]>();
-  for (let i = 0; i < nSites; i++) {
-    const k = `${Math.floor(sx[i] / cell)},${Math.floor(sy[i] / cell)}`;
-    let l = bins.get(k);
-    if (!l) bins.set(k, (l = []));
-    l.push(i);
-  }
-  const neighbours = (i: number): number[] => {
-    const out: number[] = [];
-    const cx = Math.floor(sx[i] / cell);
-    const cy = Math.floor(sy[i] / cell);
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-      for (const j of bins.get(`${cx + dx},${cy + dy}`) ?? []) {
-        if (j !== i && Math.abs(Math.hypot(sx[j] - sx[i], sy[j] - sy[i]) - b) < 1e-6 * b) out.push(j);
-      }
-    }
-    return out;
-  };
+  const scan = (j: number) => [Math.floor(sy[j] / cell), Math.floor(sx[j] / cell), j];
+  const neighbours = (i: number): number[] =>
+    neighboursOf(lattice, picked[i].k).map((k) => siteOf[k]).filter((j) => j >= 0)
+      .sort((p, q) => { const u = scan(p), v = scan(q); return u[0] - v[0] || u[1] - v[1] || u[2] - v[2]; });
   // atoms: atom k starts on site k
   const atomAt = Int32Array.from({ length: nSites }, (_, i) => i);
   const isSi = new Uint8Array(nSites);

@@ -16,6 +16,8 @@
  * This is a geometry generator only; images are made by the simulator in training/.
  */
 import { Random } from '../../data/random.ts';
+import { MATERIALS } from '../../models/materials.ts';
+import { honeycombLattice } from './lattices/honeycomb.ts';
 import { pointGroup, applyOp } from '../../dynamics/configurations/pointGroups.ts';
 import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 
@@ -43,7 +45,8 @@ export interface SyntheticOptions {
   bondPm?: Partial<Record<ConfigurationKind, number>>;
 }
 
-const CC = 142;
+/** Graphene C-C bond, pm (the materials table). */
+const CC = MATERIALS.graphene.bondPm;
 
 interface PatchAtom {
   x: number; // pm, y-up, lattice frame, dopant at origin
@@ -54,17 +57,21 @@ interface PatchAtom {
 
 /** The graphene patch with one configuration at the origin (lattice frame, y up, pm). */
 export function configurationPatch(kind: ConfigurationKind, radiusPm: number, bondPm?: number): PatchAtom[] {
-  const a1 = [1.5 * CC, (Math.sqrt(3) / 2) * CC];
-  const a2 = [1.5 * CC, (-Math.sqrt(3) / 2) * CC];
-  const sites: Array<[number, number]> = [];
-  const n = Math.ceil(radiusPm / CC) + 2;
-  for (let i = -n; i <= n; i++) {
-    for (let j = -n; j <= n; j++) {
-      const ax = i * a1[0] + j * a2[0];
-      const ay = i * a1[1] + j * a2[1];
-      sites.push([ax, ay], [ax + CC, ay]);
-    }
-  }
+  // the one lattice generator, rotated so that the bond A -> B points along +x (A at the origin)
+  const r = radiusPm + 3 * CC;
+  const lattice = honeycombLattice(Math.sqrt(3) * CC, -30, { x: 0, y: 0 }, { x0: -r, y0: -r, x1: r, y1: r });
+  // in cell order (i along a1 = (1.5, sqrt(3)/2) CC, then j along a2 = (1.5, -sqrt(3)/2) CC, then sublattice)
+  const key = (k: number): [number, number, number] => {
+    const sub = lattice.sublattice[k];
+    const X = lattice.x[k] - sub * CC;
+    const Y = lattice.y[k];
+    const sum = Math.round(X / (1.5 * CC));
+    const diff = Math.round(Y / ((Math.sqrt(3) / 2) * CC));
+    return [(sum + diff) / 2, (sum - diff) / 2, sub];
+  };
+  const order = Array.from({ length: lattice.count }, (_, k) => ({ k, key: key(k) }))
+    .sort((p, q) => p.key[0] - q.key[0] || p.key[1] - q.key[1] || p.key[2] - q.key[2]);
+  const sites: Array<[number, number]> = order.map(({ k }) => [lattice.x[k], lattice.y[k]]);
   let centre: [number, number] = [0, 0];
   let removed: Array<[number, number]> = [];
   let nBonds = 3;
@@ -93,7 +100,8 @@ export function configurationPatch(kind: ConfigurationKind, radiusPm: number, bo
     .filter((s) => !removed.some((r) => near(s, r)))
     .map(([x, y]) => ({ x: x - centre[0], y: y - centre[1] }))
     .filter((p) => Math.hypot(p.x, p.y) <= radiusPm);
-  kept.sort((p, q) => Math.hypot(p.x, p.y) - Math.hypot(q.x, q.y));
+  // nearest first; equal distances (to 1e-6 pm) keep cell order
+  kept.sort((p, q) => Math.round(1e6 * Math.hypot(p.x, p.y)) - Math.round(1e6 * Math.hypot(q.x, q.y)));
   const atoms: PatchAtom[] = [{ x: 0, y: 0, element: 'Si', bonded: false }];
   kept.forEach((p, idx) => {
     if (idx < nBonds) {

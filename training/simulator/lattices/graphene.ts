@@ -5,11 +5,12 @@
  */
 import { honeycombLattice, type HoneycombLattice, type Rect } from './honeycomb.ts';
 import { columnElement, type ModelAtom } from '../atomModel.ts';
+import { MATERIALS } from '../../../models/materials.ts';
 
 /** Graphene C-C bond length, pm. */
-export const GRAPHENE_BOND_PM = 142;
+export const GRAPHENE_BOND_PM = MATERIALS.graphene.bondPm;
 /** Graphene lattice constant a = sqrt(3) * 142 pm. */
-export const GRAPHENE_A_PM = GRAPHENE_BOND_PM * Math.sqrt(3);
+export const GRAPHENE_A_PM = MATERIALS.graphene.aPm;
 
 /** A graphene patch with per-site edits. Arrays are indexed by lattice site id. */
 export class GrapheneSheet {

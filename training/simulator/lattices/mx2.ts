@@ -13,6 +13,7 @@ import { AtomdynError } from '../../../data/errors.ts';
 import type { Random } from '../../../data/random.ts';
 import { atomicNumber, columnElement, type ModelAtom } from '../atomModel.ts';
 import { honeycombLattice, type HoneycombLattice, type Rect } from './honeycomb.ts';
+import { MATERIALS } from '../../../models/materials.ts';
 
 /** A material's constants. */
 export interface Mx2Material {
@@ -30,11 +31,12 @@ export interface Mx2Material {
 }
 
 /** The materials the simulator knows. */
-export const MX2_MATERIALS: Readonly<Record<Mx2Material['name'], Mx2Material>> = {
-  MoS2: { name: 'MoS2', aPm: 316.0, metal: 'Mo', chalcogen: 'S', metalDopants: ['V', 'Re', 'W', 'Nb'], chalcogenDopants: ['Se', 'O'] },
-  WS2: { name: 'WS2', aPm: 315.3, metal: 'W', chalcogen: 'S', metalDopants: ['Mo', 'V', 'Re'], chalcogenDopants: ['Se', 'O'] },
-  WSe2: { name: 'WSe2', aPm: 328.2, metal: 'W', chalcogen: 'Se', metalDopants: ['Mo', 'V'], chalcogenDopants: ['S'] },
-};
+export const MX2_MATERIALS: Readonly<Record<Mx2Material['name'], Mx2Material>> = Object.freeze(
+  Object.fromEntries((['MoS2', 'WS2', 'WSe2'] as const).map((name) => {
+    const m = MATERIALS[name];
+    return [name, { name, aPm: m.aPm, metal: m.sublattices.metal, chalcogen: m.sublattices.chalcogen, metalDopants: [...m.dopants.metal], chalcogenDopants: [...m.dopants.chalcogen] }];
+  })) as Record<Mx2Material['name'], Mx2Material>,
+);
 
 /** Point-defect abundances: fraction of metal or chalcogen sites carrying each defect. */
 export interface Mx2Defects {

@@ -1,0 +1,181 @@
+/**
+ * Checks of the tables the steps read (atoms.csv, tracks.csv, configurations.csv; docs/schema.md),
+ * made before any value sizes an array or a grid:
+ * - every value of a known column lies in a sane range: `frame` an integer in [0, {@link MAX_FRAME}],
+ *   `particle` and `state` integers in [0, 2^31 - 1], `x`, `y` finite with |value| <= {@link MAX_COORDINATE_PX}
+ *   px, `x_pm`, `y_pm` finite with |value| <= {@link MAX_COORDINATE_PM}; the message prints the value as
+ *   it stands in the file and its line;
+ * - exact duplicate rows (every cell equal) are dropped and counted in a warning;
+ * - rows are put in one canonical order (frame, particle, y, x, then the whole row's text), so a
+ *   step's result does not depend on the order of the rows in the file (classify, transitions;
+ *   track keeps the file's order, see {@link TableCheckOptions.canonicalOrder}).
+ */
+import { AtomdynError } from './errors.ts';
+import { readCsv, type Cell, type Table } from './csvTable.ts';
+
+/** Largest frame number accepted (10^7 frames: 116 days at one frame per second). */
+export const MAX_FRAME = 1e7;
+/** Largest |x|, |y| accepted, px (a 10^6-pixel-wide field of view). */
+export const MAX_COORDINATE_PX = 1e6;
+/** Largest |x_pm|, |y_pm| accepted, pm ({@link MAX_COORDINATE_PX} at 10 000 pm/px). */
+export const MAX_COORDINATE_PM = 1e10;
+/** Largest particle id or state label. */
+export const MAX_ID = 2 ** 31 - 1;
+
+/** How a column is checked. */
+type ColumnKind = 'frame' | 'id' | 'px' | 'pm';
+
+/** The known columns and their kinds; other columns are carried through unchecked. */
+const KNOWN: Record<string, ColumnKind> = {
+  frame: 'frame',
+  particle: 'id',
+  state: 'id',
+  x: 'px',
+  y: 'px',
+  x_pm: 'pm',
+  y_pm: 'pm',
+};
+
+/** Known columns that may be empty unless told otherwise. */
+export const EMPTY_ALLOWED: readonly string[] = ['particle', 'state', 'x_pm', 'y_pm'];
+
+/** Which known columns may hold empty cells in a given table. */
+export interface TableCheckOptions {
+  /**
+   * Columns whose cells may be empty; default {@link EMPTY_ALLOWED} (docs/schema.md: `particle` of
+   * atoms.csv input, `state` of an unclassified centre, `x_pm`/`y_pm` without a pixel size).
+   */
+  emptyAllowed?: string[];
+  /**
+   * Put the rows in the canonical order (default true). `track` keeps the file's order (false): its
+   * tracks.csv follows atoms.csv row by row, and linking does not depend on the order.
+   */
+  canonicalOrder?: boolean;
+}
+
+/** The result of {@link checkTable}. */
+export interface CheckedTable {
+  /** The table: duplicates dropped, rows in canonical order. */
+  table: Table;
+  /** What the user should know (dropped duplicates). */
+  warnings: string[];
+}
+
+function describe(kind: ColumnKind): string {
+  switch (kind) {
+    case 'frame':
+      return `an integer from 0 to ${MAX_FRAME}`;
+    case 'id':
+      return `an integer from 0 to ${MAX_ID}`;
+    case 'px':
+      return `a number with |value| <= ${MAX_COORDINATE_PX} px`;
+    case 'pm':
+      return `a number with |value| <= ${MAX_COORDINATE_PM} pm`;
+  }
+}
+
+function valid(kind: ColumnKind, v: number): boolean {
+  if (!Number.isFinite(v)) return false;
+  switch (kind) {
+    case 'frame':
+      return Number.isInteger(v) && v >= 0 && v <= MAX_FRAME;
+    case 'id':
+      return Number.isInteger(v) && v >= 0 && v <= MAX_ID;
+    case 'px':
+      return Math.abs(v) <= MAX_COORDINATE_PX;
+    case 'pm':
+      return Math.abs(v) <= MAX_COORDINATE_PM;
+  }
+}
+
+/** A cell as the file had it (numbers in their shortest exact form), quoted and cut to 40 characters. */
+function shown(v: Cell): string {
+  const s = v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}...` : clean);
+}
+
+/** The text of a row, for the duplicate test and the last sort key. */
+function rowKey(columns: string[], r: Record<string, Cell>): string {
+  return columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))).join('\u0000');
+}
+
+/** Compare two numeric cells, empty (null) last. */
+function compareCells(a: Cell, b: Cell): number {
+  const an = typeof a === 'number';
+  const bn = typeof b === 'number';
+  if (an && bn) return (a as number) - (b as number);
+  if (an !== bn) return an ? -1 : 1;
+  return 0;
+}
+
+/**
+ * Check the known columns of `table`, drop exact duplicate rows and sort the rows canonically.
+ * Line numbers in messages are the file's (header = line 1).
+ *
+ * @param file the table's path, named in every message
+ * @param table as read by data/csvTable.ts readCsv (not modified)
+ * @param opts which known columns may be empty (default {@link EMPTY_ALLOWED})
+ * @returns the checked table (a new object) and warnings
+ * @throws AtomdynError naming the file, the line, the column and the value as read, for a value out
+ *   of range, not a number, or empty where a value is required
+ */
+export function checkTable(file: string, table: Table, opts: TableCheckOptions = {}): CheckedTable {
+  const emptyOk = new Set(opts.emptyAllowed ?? EMPTY_ALLOWED);
+  const checked = table.columns.filter((c) => c in KNOWN);
+  table.rows.forEach((r, i) => {
+    for (const c of checked) {
+      const v = r[c];
+      if (v === null || v === undefined) {
+        if (emptyOk.has(c)) continue;
+        throw new AtomdynError(file, `line ${i + 2}: column '${c}' is empty; it must be ${describe(KNOWN[c])}`);
+      }
+      if (typeof v !== 'number' || !valid(KNOWN[c], v)) {
+        throw new AtomdynError(file, `line ${i + 2}: column '${c}' must be ${describe(KNOWN[c])}, found ${shown(v)}`);
+      }
+    }
+  });
+  const seen = new Map<string, number>();
+  const rows: Array<Record<string, Cell>> = [];
+  const keys: string[] = [];
+  let duplicates = 0;
+  let firstDuplicate = -1;
+  table.rows.forEach((r, i) => {
+    const k = rowKey(table.columns, r);
+    if (seen.has(k)) {
+      duplicates++;
+      if (firstDuplicate < 0) firstDuplicate = i + 2;
+      return;
+    }
+    seen.set(k, i);
+    rows.push(r);
+    keys.push(k);
+  });
+  const order = rows.map((_, i) => i);
+  const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c));
+  if (opts.canonicalOrder !== false) {
+    order.sort((a, b) => {
+      for (const c of sortBy) {
+        const d = compareCells(rows[a][c], rows[b][c]);
+        if (d !== 0) return d;
+      }
+      return keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
+    });
+  }
+  const warnings: string[] = [];
+  if (duplicates) {
+    warnings.push(`${file}: ${duplicates} exact duplicate row${duplicates === 1 ? '' : 's'} dropped (the first at line ${firstDuplicate})`);
+  }
+  return { table: { columns: [...table.columns], rows: order.map((i) => rows[i]) }, warnings };
+}
+
+/**
+ * Read a CSV table (data/csvTable.ts readCsv, with its `required` columns) and {@link checkTable} it;
+ * warnings are written to stderr as `atomdyn: warning: ...` lines.
+ * @throws AtomdynError as readCsv and checkTable
+ */
+export function readCheckedCsv(file: string, required: string[] = [], opts: TableCheckOptions = {}): Table {
+  const { table, warnings } = checkTable(file, readCsv(file, required), opts);
+  for (const w of warnings) process.stderr.write(`atomdyn: warning: ${w}\n`);
+  return table;
+}

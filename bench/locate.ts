@@ -111,7 +111,7 @@ const perFrameMs: number[] = []; // whole run (start-up, read, locate, write) / 
 const one = path.join(tmp, 'one.tif');
 await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: px });
 const variants: Array<[number, boolean]> = [[0, true], [0, false], [Math.min(2, os.cpus().length), true]];
-const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? '' : ', --no-fit'}`);
+const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? ', --fit' : ''}`);
 for (const [workers, fit] of variants) {
   // a one-frame run measures the start-up (workers, backend, model); the steady state is the rest
   let t0 = Date.now();
@@ -122,7 +122,7 @@ for (const [workers, fit] of variants) {
   const total = Date.now() - t0;
   perFrameMs.push(total / nFrames);
   const steady = (total - startMs) / (nFrames - 1); // start-up measured in a separate run: noisy on a loaded machine
-  speed.push(`| atomdyn locate${fit ? '' : ' --no-fit'}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
+  speed.push(`| atomdyn locate${fit ? ' --fit' : ''}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const script = path.join(root, 'bench/peers/atomai_unet.py');

@@ -1,13 +1,19 @@
 /**
  * Benchmark of `locate` (issue: inference). Two tables, with the peer's figures from the same run:
  *
- * 1. Accuracy on held-out simulated graphene frames (256 x 256 at the G-Si-2nm pixel size, imaging
+ * 1. Accuracy of the network alone (`fit: false`) on held-out simulated graphene frames (256 x 256 at the G-Si-2nm pixel size, imaging
  *    matched to G-Si-2nm.hdf5, Si-C3/Si-C4 dopants) over a range of doses around that frame's:
  *    precision, recall, F1 within half a bond length, localisation RMSE (pm), Si precision/recall;
  *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
  *    (inference/classicalFinder.ts: LoG + Gaussian refinement + Otsu species split).
- * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`) vs the
+ * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`, with and
+ *    without the column fit: the difference is the fit's cost per frame) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
+ *
+ * 3. The out-of-distribution set of evaluation/oodGraphene.ts (bench/_oodSection.ts): atom F1, columns
+ *    at empty sites, Si-C bond bias and formula accuracy per configuration, calibration of sigma_pm per
+ *    dose bin, spurious columns on pristine frames at 0.5x dose; the U-Net alone, the U-Net with the
+ *    joint column fit, and the classical baseline.
  *
  * Usage: npm run bench -- locate   (ATOMDYN_BENCH_QUICK=1 for fewer frames; ATOMDYN_BENCH_GRAPH=trained
  * for the accuracy table through the trained graph instead of the frozen one, models/inferenceGraph.ts)
@@ -27,6 +33,7 @@ import { simulateImage } from '../training/simulator/simulateImage.ts';
 import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';
 import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { runLocate } from '../cli/commands/locate.ts';
+import { oodSection } from './_oodSection.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;
@@ -65,7 +72,7 @@ for (const dose of doses) {
     const inside = <T extends { x: number; y: number }>(l: T[]) => l.filter((a) => a.x > m && a.y > m && a.x < size - 1 - m && a.y < size - 1 - m);
     const truth = inside(sim.atoms).map((a) => ({ x: a.x, y: a.y, species: a.species }));
     const t0 = Date.now();
-    const { atoms } = await locateFrame(seg, sim.image, size, size, { inputPixelSizePm: px });
+    const { atoms } = await locateFrame(seg, sim.image, size, size, { inputPixelSizePm: px, fit: false });
     ms += Date.now() - t0;
     const det = inside(atoms).map((a) => ({ x: a.x, y: a.y, species: a.species }));
     ours.add(det, truth);
@@ -80,6 +87,11 @@ for (const dose of doses) {
   accRows.push(`| ${dose.toExponential(2)} | ${(countsOnC / framesPerDose).toFixed(1)} | U-Net | ${f(o.overall.precision)} | ${f(o.overall.recall)} | ${f(o.overall.f1)} | ${(Math.sqrt(sqO / Math.max(1, nO) / 2) * px).toFixed(1)} | ${f(o.perSpecies.Si.precision)} | ${f(o.perSpecies.Si.recall)} | ${(ms / framesPerDose).toFixed(0)} |`);
   accRows.push(`| | | classical | ${f(c.overall.precision)} | ${f(c.overall.recall)} | ${f(c.overall.f1)} | ${(Math.sqrt(sqB / Math.max(1, nB) / 2) * px).toFixed(1)} | ${f(c.perSpecies.Si.precision)} | ${f(c.perSpecies.Si.recall)} | |`);
 }
+const oodLines = await oodSection({
+  'U-Net': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm, fit: false })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  'U-Net + fit': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  classical: async (f) => findAtomsClassical(f.image, f.height, f.width, { atomSigmaPx: 95 / 2.355 / f.pixelSizePm, minDistancePx: (0.7 * bondPm) / f.pixelSizePm }).map((a) => ({ x: a.x, y: a.y, element: a.speciesIndex ? 'Si' : 'C', sigmaPx: NaN })),
+}, quick ? 4 : 14, quick ? 2 : 6);
 model.dispose();
 
 // speed: 512 x 512 frames at the G-Si-2nm pixel size (7.8 pm/px, as the peer's raw frames), read -> atoms.csv;
@@ -98,17 +110,19 @@ const speed: string[] = [];
 const perFrameMs: number[] = []; // whole run (start-up, read, locate, write) / frames
 const one = path.join(tmp, 'one.tif');
 await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: px });
-for (const workers of [0, Math.min(2, os.cpus().length)]) {
+const variants: Array<[number, boolean]> = [[0, true], [0, false], [Math.min(2, os.cpus().length), true]];
+const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? ', --fit' : ''}`);
+for (const [workers, fit] of variants) {
   // a one-frame run measures the start-up (workers, backend, model); the steady state is the rest
   let t0 = Date.now();
-  await runLocate(one, { out: path.join(tmp, `one${workers}`), model: modelName, workers: String(workers) }, ['bench']);
+  await runLocate(one, { out: path.join(tmp, `one${workers}${fit}`), model: modelName, workers: String(workers), fit }, ['bench']);
   const startMs = Date.now() - t0;
   t0 = Date.now();
-  await runLocate(movie, { out: path.join(tmp, `out${workers}`), model: modelName, workers: String(workers), overlayEvery: String(1000) }, ['bench']);
+  await runLocate(movie, { out: path.join(tmp, `out${workers}${fit}`), model: modelName, workers: String(workers), overlayEvery: String(1000), fit }, ['bench']);
   const total = Date.now() - t0;
   perFrameMs.push(total / nFrames);
   const steady = (total - startMs) / (nFrames - 1); // start-up measured in a separate run: noisy on a loaded machine
-  speed.push(`| atomdyn locate, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, write CSV) |`);
+  speed.push(`| atomdyn locate${fit ? ' --fit' : ''}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const script = path.join(root, 'bench/peers/atomai_unet.py');
@@ -118,7 +132,7 @@ for (const py of ['/usr/bin/python3', 'python3']) {
   const r = spawnSync(py, [script, '--frame', '512', '--patch', '64', '--batch', '1', '--classes', '3', '--repeats', '3', '--threads', String(os.cpus().length)], { encoding: 'utf8' });
   if (r.status === 0) {
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-    peer = `| PyTorch AtomAI U-Net (peer), forward pass only, ${j.threads ?? os.cpus().length} threads | 512x512 raw resolution, ${j.parameters} params | ${Number(j.predict_ms).toFixed(0)} (network only); ours (whole run per frame, incl. start-up) / peer: ${perFrameMs.map((v) => (v / Number(j.predict_ms)).toFixed(2)).join(' (1 thread), ')} (worker threads) |`;
+    peer = `| PyTorch AtomAI U-Net (peer), forward pass only, ${j.threads ?? os.cpus().length} threads | 512x512 raw resolution, ${j.parameters} params | ${Number(j.predict_ms).toFixed(0)} (network only); ours (whole run per frame, incl. start-up) / peer: ${perFrameMs.map((v, k) => `${(v / Number(j.predict_ms)).toFixed(2)} (${variantNames[k]})`).join(', ')} |`;
   } else peer = `peer failed: ${r.stderr.trim().split('\n').pop()}`;
   break;
 }
@@ -128,6 +142,7 @@ console.log(`\nAccuracy on simulated 256x256 frames at ${px} pm/px (G-Si-2nm ima
 console.log('| dose e-/Å² | counts on C | method | precision | recall | F1 | RMSE pm | Si precision | Si recall | ms/frame |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of accRows) console.log(r);
+console.log(`\n${oodLines.join('\n')}`);
 console.log(`\nSpeed per 512x512 input frame (${nFrames} frames)`);
 console.log('| side | resolution | ms per frame |');
 console.log('|---|---|---|');

@@ -61,7 +61,7 @@ export function locateClassicalFrame(frame: Float32Array, height: number, width:
   const found = findAtomsClassical(frame, height, width, { atomSigmaPx: sigmaPx, minDistancePx: 0.3 * spacing, threshold: opts.threshold ?? 1, twoSpecies: false });
   const atoms = found.filter((a) => a.x >= -0.5 && a.y >= -0.5 && a.x <= width - 0.5 && a.y <= height - 0.5);
   const mode = opts.sublattices ?? 'auto';
-  const plain = (a: BaselineAtom, species: string): LocatedAtom => ({ x: a.x, y: a.y, species, confidence: 1, sigmaPx: a.sigma });
+  const plain = (a: BaselineAtom, species: string): LocatedAtom => ({ x: a.x, y: a.y, species, confidence: 1, sigmaPx: a.sigma, presence: NaN });
   if (mode === '1' || atoms.length < 8) return { atoms: atoms.map((a) => plain(a, 'atom')), spacingPx: spacing, contrast: 0, centreFits: 0 };
   const split = splitSublattices(atoms.map((a) => a.x), atoms.map((a) => a.y), atoms.map((a) => a.intensity));
   if (!split.parity && mode === 'auto') return { atoms: atoms.map((a) => plain(a, 'atom')), spacingPx: spacing, contrast: split.contrast, centreFits: 0 };
@@ -85,7 +85,7 @@ export function locateClassicalFrame(frame: Float32Array, height: number, width:
       if (bs.length && grid.nearestK(cx, cy, 1, 0.3 * side).length) continue;
       const f = refineAtom(frame, height, width, cx, cy, 0.3 * side, sigmaPx, 0.2 * side);
       if (!f.refined) continue;
-      out.push({ x: f.x, y: f.y, species: 'B', confidence: 1, sigmaPx: f.sigma });
+      out.push({ x: f.x, y: f.y, species: 'B', confidence: 1, sigmaPx: f.sigma, presence: NaN });
       centreFits++;
     }
   }

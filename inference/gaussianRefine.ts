@@ -23,8 +23,12 @@ export interface RefinedPosition {
   refined: boolean;
 }
 
-/** Invert a small matrix (Gauss-Jordan with partial pivoting), row-major `n x n`; null if singular. */
-function invert(a: Float64Array, n: number): Float64Array | null {
+/**
+ * Invert a small matrix (Gauss-Jordan with partial pivoting).
+ * @param a row-major float64 `n x n` (not modified)
+ * @returns the inverse, row-major float64 `n x n`; null if singular
+ */
+export function invert(a: Float64Array, n: number): Float64Array | null {
   const m = new Float64Array(n * 2 * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) m[i * 2 * n + j] = a[i * n + j];

@@ -23,7 +23,7 @@ import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
 import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
 import { tfSegmenter } from './segmenter.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
-import type { LocateRequest } from './locateWorker.ts';
+import type { LocateReply, LocateRequest } from './locateWorker.ts';
 import { siblingModule } from '../data/packagePaths.ts';
 import { bondVerdict, checkFrameLattice, runVerdict, type LatticeVerdict, type RunVerdict } from './applicability.ts';
 import { latticeAreaMask, uncoveredLattice, MISSED_LATTICE_MAX } from './latticeMask.ts';
@@ -68,6 +68,8 @@ export interface LocatePlan {
 export interface LocatedFrame {
   frame: number;
   atoms: LocatedAtom[];
+  /** The probe width (Gaussian standard deviation) the column fit measured in this frame, input pixels; NaN without the fit. */
+  probeSigmaPx: number;
 }
 
 /**
@@ -164,9 +166,9 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       try {
         for (let i = 0; i < stack.count; i++) {
           const data = await stack.readFrame(i);
-          const { atoms } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
+          const { atoms, probeSigmaPx } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
           progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
-          yield { frame: i, atoms };
+          yield { frame: i, atoms, probeSigmaPx };
         }
       } finally {
         seg.dispose?.();
@@ -174,9 +176,9 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       }
       return;
     }
-    const pool = new WorkerPool<LocateRequest, LocatedAtom[]>(workerModule, nWorkers, { modelDir: plan.modelDir, backend: backend.name });
+    const pool = new WorkerPool<LocateRequest, LocateReply>(workerModule, nWorkers, { modelDir: plan.modelDir, backend: backend.name });
     try {
-      const inFlight: Array<Promise<LocatedAtom[]>> = [];
+      const inFlight: Array<Promise<LocateReply>> = [];
       let next = 0;
       const submit = async () => {
         const i = next++;
@@ -185,9 +187,9 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       };
       while (next < stack.count && inFlight.length < 2 * nWorkers) await submit();
       for (let i = 0; i < stack.count; i++) {
-        let atoms: LocatedAtom[];
+        let reply: LocateReply;
         try {
-          atoms = await inFlight.shift()!;
+          reply = await inFlight.shift()!;
         } catch (e) {
           const err = e as Error & { source?: string };
           if (err.name === 'AtomdynError') throw new AtomdynError(err.source ?? stack.path, err.message.replace(/^.*?: /, ''));
@@ -195,7 +197,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
         }
         if (next < stack.count) await submit();
         progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
-        yield { frame: i, atoms };
+        yield { frame: i, atoms: reply.atoms, probeSigmaPx: reply.probeSigmaPx };
       }
     } finally {
       await pool.close();
@@ -318,7 +320,7 @@ function r3(v: number | null | undefined): number | null {
 
 /** Column order of atoms.csv (docs/schema.md). */
 export function atomsColumns(calibrated: boolean): string[] {
-  return ['frame', 'x', 'y', 'species', 'element', 'confidence', ...(calibrated ? ['x_pm', 'y_pm', 'sigma_pm'] : [])];
+  return ['frame', 'x', 'y', 'species', 'element', 'confidence', 'presence', ...(calibrated ? ['x_pm', 'y_pm', 'sigma_pm'] : [])];
 }
 
 /** Rows of atoms.csv for one located frame. */
@@ -331,6 +333,7 @@ export function atomsRows(f: LocatedFrame, plan: LocatePlan): Array<Record<strin
     species: a.species,
     element: plan.elements[a.species] ?? a.species,
     confidence: round(a.confidence, 4),
+    presence: Number.isFinite(a.presence) ? round(a.presence, 1) : null,
     ...(px ? { x_pm: round(a.x * px, 2), y_pm: round(a.y * px, 2), sigma_pm: Number.isFinite(a.sigmaPx) ? round(a.sigmaPx * px, 2) : null } : {}),
   }));
 }
@@ -338,6 +341,17 @@ export function atomsRows(f: LocatedFrame, plan: LocatePlan): Array<Record<strin
 function round(v: number, d: number): number {
   const f = 10 ** d;
   return Math.round(v * f) / f;
+}
+
+/**
+ * The probe width of a run: the median over frames of the column fit's width, as a Gaussian standard
+ * deviation and FWHM in pm (null without the fit or without a pixel size).
+ */
+export function probeWidthOfRun(frames: LocatedFrame[], pixelSizePm: number | null): { sigmaPm: number; fwhmPm: number } | null {
+  const v = frames.map((f) => f.probeSigmaPx).filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length || !pixelSizePm) return null;
+  const sigmaPm = v[v.length >> 1] * pixelSizePm;
+  return { sigmaPm: round(sigmaPm, 2), fwhmPm: round(2 * Math.sqrt(2 * Math.LN2) * sigmaPm, 2) };
 }
 
 /**

@@ -2,18 +2,20 @@
  * One frame from pixels to atoms: hot-pixel removal, anti-aliased resampling to the model's pixel
  * size, the model card's normalisation, tiled segmentation, connected components with
  * probability-weighted centroids (touching atoms split), coordinates mapped back to the input frame,
- * and optional Gaussian refinement on the raw frame. This is the per-frame core that
+ * then the joint column fit on the raw frame (inference/columnFit.ts: positions, presence test, added
+ * columns, Cramér-Rao sigma; on by default) or the older per-atom Gaussian refinement (`refine`). This is the per-frame core that
  * inference/locate.ts streams frames through (in worker threads or in the calling thread).
  */
 import { removeHotPixels } from './hotPixels.ts';
-import { resampleFrame, toInputCoordinate } from './resample.ts';
+import { resampleFrame, toInputCoordinate, toModelCoordinate } from './resample.ts';
 import { predictTiled } from './tiling.ts';
 import { findBlobs } from './blobs.ts';
 import { splitTouchingAtoms } from './splitTouchingAtoms.ts';
 import { refineAtom } from './gaussianRefine.ts';
+import { fitColumns, type StartColumn } from './columnFit.ts';
 import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
 import type { Segmenter } from './segmenter.ts';
-import { columnAtomicNumber } from '../models/materials.ts';
+import { columnAtomicNumber, materialByName } from '../models/materials.ts';
 
 /** An atom found in a frame; coordinates in pixels of the input frame (docs/schema.md). */
 export interface LocatedAtom {
@@ -23,8 +25,10 @@ export interface LocatedAtom {
   species: string;
   /** Mean probability of that class over the atom's pixels, 0..1. */
   confidence: number;
-  /** Position standard error from the Gaussian fit, input pixels; NaN when not refined. */
+  /** Position standard error (per coordinate) from the column fit, input pixels; NaN when not fitted. */
   sigmaPx: number;
+  /** Log-likelihood ratio of the column fit with this column over the fit without it (counts); NaN when not fitted. */
+  presence: number;
 }
 
 /** Settings of {@link locateFrame}. */
@@ -33,7 +37,13 @@ export interface LocateFrameOptions {
   inputPixelSizePm: number;
   /** Replace single-pixel outliers first (default true). */
   hotPixels?: boolean;
-  /** Refine positions by 2-D Gaussian fits on the raw frame (default false: at low dose most fits do not converge and the network's centroids are as good). */
+  /** Joint column fit on the raw frame (inference/columnFit.ts: positions, presence test, added columns, sigma). Default off (opt-in, `locate --fit`): it does not yet meet its targets on the out-of-distribution set and costs seconds per frame (bench/locate.ts); with `true` it runs for graphene-family models only. */
+  fit?: boolean;
+  /** Presence threshold of the column fit, log-likelihood ratio (default: inference/columnFit.ts). */
+  presenceThreshold?: number;
+  /** Let the column fit add columns the network missed (default true). */
+  addColumns?: boolean;
+  /** Refine positions by single-atom 2-D Gaussian fits instead (default false; only used when `fit` is false). */
   refine?: boolean;
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
@@ -102,7 +112,7 @@ export async function locateFrame(
   width: number,
   opts: LocateFrameOptions,
   source = 'frame',
-): Promise<{ atoms: LocatedAtom[]; probabilities: Float32Array; modelHeight: number; modelWidth: number; scale: number }> {
+): Promise<{ atoms: LocatedAtom[]; probabilities: Float32Array; modelHeight: number; modelWidth: number; scale: number; probeSigmaPx: number }> {
   const card = seg.card;
   const raw = opts.hotPixels === false ? frame : removeHotPixels(frame, height, width).data;
   const scale = card.pixelSizePm / opts.inputPixelSizePm;
@@ -131,7 +141,7 @@ export async function locateFrame(
       species = heavy;
     }
     let x = toInputCoordinate(b.x, scale), y = toInputCoordinate(b.y, scale), sigmaPx = NaN;
-    if (opts.refine === true) {
+    if (opts.refine === true && !(opts.fit === true && materialByName(card.lattice.name)?.family === 'graphene')) {
       // probe-blurred column: Gaussian width about 0.25 of the nearest-neighbour distance
       const f = refineAtom(raw, height, width, x, y, 0.45 * nnInputPx, 0.25 * nnInputPx, 0.25 * nnInputPx);
       if (f.refined) {
@@ -141,7 +151,51 @@ export async function locateFrame(
       }
     }
     if (x < -0.5 || y < -0.5 || x > width - 0.5 || y > height - 0.5) continue;
-    atoms.push({ x, y, species, confidence: b.confidence, sigmaPx });
+    atoms.push({ x, y, species, confidence: b.confidence, sigmaPx, presence: NaN });
   }
-  return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale };
+  const fitOn = opts.fit === true && materialByName(card.lattice.name)?.family === 'graphene';
+  if (!fitOn || atoms.length === 0) return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: NaN };
+  const fitted = fitAtoms(raw, height, width, atoms, heavy, nnInputPx, { presenceThreshold: opts.presenceThreshold, addColumns: opts.addColumns }, (x, y, sp) => {
+    const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
+    const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
+    return probs[(my * r.width + mx) * classes + card.classes.indexOf(sp)];
+  }, (x, y) => {
+    // not where the network sees contamination ('other' the most probable class)
+    const o = card.classes.indexOf('other');
+    if (o < 0) return true;
+    const mx = Math.min(r.width - 1, Math.max(0, Math.round(toModelCoordinate(x, scale))));
+    const my = Math.min(r.height - 1, Math.max(0, Math.round(toModelCoordinate(y, scale))));
+    const base = (my * r.width + mx) * classes;
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (probs[base + k] > probs[base + best]) best = k;
+    return best !== o;
+  });
+  return { atoms: fitted.atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: fitted.probeSigmaPx };
+}
+
+/**
+ * The joint column fit applied to the network's atoms: kept atoms take the fitted positions, sigma and
+ * presence; atoms that fail the presence test are dropped; added columns get the heavy species when
+ * their amplitude is nearer (geometrically) the median heavy amplitude than the median light one (or,
+ * with no heavy atom in the frame, above 2.5 x the light median), else the most common species, and
+ * the network's probability of that species at their position as confidence. No column is added where
+ * the network's most probable class is 'other' (contamination).
+ */
+function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, fitOpts: { presenceThreshold?: number; addColumns?: boolean }, probabilityAt: (x: number, y: number, species: string) => number, canAdd: (x: number, y: number) => boolean): { atoms: LocatedAtom[]; probeSigmaPx: number } {
+  const start: StartColumn[] = atoms.map((a) => ({ x: a.x, y: a.y, heavy: a.species === heavy }));
+  const f = fitColumns(raw, height, width, start, { nnPx, ...fitOpts, canAdd: (x, y) => canAdd(x, y) });
+  const counts = new Map<string, number>();
+  for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);
+  const common = [...counts.entries()].sort((p, q) => q[1] - p[1])[0][0];
+  const median = (l: number[]) => (l.length ? [...l].sort((p, q) => p - q)[l.length >> 1] : NaN);
+  const kept = f.columns.filter((c) => c.start >= 0);
+  const lightA = median(kept.filter((c) => atoms[c.start].species === common).map((c) => c.amplitude));
+  const heavyA = median(kept.filter((c) => atoms[c.start].species === heavy && heavy !== common).map((c) => c.amplitude));
+  const cut = Number.isFinite(heavyA) ? Math.sqrt(lightA * heavyA) : 2.5 * lightA;
+  const out: LocatedAtom[] = f.columns.map((c) => {
+    if (c.start >= 0) return { ...atoms[c.start], x: c.x, y: c.y, sigmaPx: c.sigmaPx, presence: c.presence };
+    const species = heavy && c.amplitude > cut ? heavy : common;
+    return { x: c.x, y: c.y, species, confidence: probabilityAt(c.x, c.y, species), sigmaPx: c.sigmaPx, presence: c.presence };
+  });
+  return { atoms: out, probeSigmaPx: f.probeSigmaPx };
 }

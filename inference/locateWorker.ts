@@ -17,6 +17,12 @@ export interface LocateRequest {
   source: string;
 }
 
+/** The answer for one frame: its atoms and the probe width the column fit measured (NaN without the fit). */
+export interface LocateReply {
+  atoms: LocatedAtom[];
+  probeSigmaPx: number;
+}
+
 const init = workerInit<{ modelDir: string; backend: BackendChoice }>();
 const ready = (async () => {
   await initBackend(init.backend);
@@ -24,8 +30,8 @@ const ready = (async () => {
   return tfSegmenter(model, card);
 })();
 
-serveWorkerRequests<LocateRequest, LocatedAtom[]>(async (req) => {
+serveWorkerRequests<LocateRequest, LocateReply>(async (req) => {
   const seg = await ready;
-  const { atoms } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
-  return { result: atoms };
+  const { atoms, probeSigmaPx } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
+  return { result: { atoms, probeSigmaPx } };
 });

@@ -35,7 +35,7 @@ export async function scaleFromAtoms(seg: Segmenter, frame: Float32Array, height
     const y0 = (height - ch) >> 1, x0 = (width - cw) >> 1;
     const crop = new Float32Array(ch * cw);
     for (let y = 0; y < ch; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + cw), y * cw);
-    const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false });
+    const { atoms } = await locateFrame(seg, crop, ch, cw, { inputPixelSizePm: px, hotPixels: false, fit: false });
     const { agreement, goodNearestPx: good } = bondAgreement(atoms, px, bond);
     return { px, agreement, atoms: atoms.length, scale: good.length ? pixelSizeFromNearest(good, bond) : NaN };
   };

@@ -25,7 +25,7 @@ describe('locate --model classical -> strain on a simulated perovskite image', (
     const { table, run } = await runLocate(file, { out, model: 'classical', species: 'A=Pb,B=Ti' }, ['locate']);
     expect(run.model?.name).toBe('classical');
     expect(run.pixelSizePm.value).toBeCloseTo(pixel, 3);
-    expect(table.columns).toEqual(['frame', 'x', 'y', 'species', 'element', 'confidence', 'x_pm', 'y_pm', 'sigma_pm']);
+    expect(table.columns).toEqual(['frame', 'x', 'y', 'species', 'element', 'confidence', 'presence', 'x_pm', 'y_pm', 'sigma_pm']);
     const atoms = readCsv(path.join(out, 'atoms.csv'), ['species', 'element', 'sigma_pm']);
     const nA = atoms.rows.filter((r) => r.species === 'A').length, nB = atoms.rows.filter((r) => r.species === 'B').length;
     // 100 A sites lie inside the frame; every one of the 81 B sites inside a complete A cell is found (B columns

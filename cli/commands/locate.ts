@@ -24,6 +24,7 @@ import {
   checkLocatedFrame,
   locateIter,
   planLocate,
+  probeWidthOfRun,
   summariseChecks,
   unknownPixelSizeMessage,
   type FrameCheck,
@@ -44,6 +45,7 @@ export interface LocateFlags {
   material?: string;
   dataset?: string;
   refine?: boolean;
+  fit?: boolean;
   hotPixels?: boolean;
   workers?: string;
   backend?: string;
@@ -136,7 +138,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedL
       speciesElements,
       material: flags.material ?? null,
       workers: nonNegativeInteger('--workers', flags.workers),
-      frame: { refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
+      frame: { fit: flags.fit === true, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
     },
     overlayEvery: every ? Math.round(every) : undefined,
     frameRange: flags.frameRange ? parseFrameRange(flags.frameRange) : null,
@@ -227,7 +229,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       for await (const f of locateIter(stack, plan, opts)) {
         // back to the full movie's frame numbers and pixels
         const roi = parsed.roi;
-        const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms };
+        const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms, probeSigmaPx: f.probeSigmaPx };
         frames.push(atFull);
         rows.push(...atomsRows(atFull, plan));
         if (!overlays.has(f.frame) && !checkFrames.has(f.frame)) continue;
@@ -251,6 +253,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       const table: Table = { columns: atomsColumns(calibrated), rows };
       const run = baseRun();
       run.backend = activeBackend()?.name ?? null;
+      run.parameters = { ...run.parameters, fit: frames.some((f) => Number.isFinite(f.probeSigmaPx)), probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value) };
       const summary = summariseChecks(plan, opts.model, checks);
       run.applicability = summary;
       const lines: string[] = [];
@@ -265,7 +268,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       run.warnings.push(...lines);
       run.outputs = [...outputs, 'run.json'];
       await writeCsv(path.join(outDir, 'atoms.csv'), table);
-      const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' };
+      const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm', presence: 'log-likelihood ratio' };
       await writeResultsHdf5(path.join(outDir, 'results.h5'), { run: finalPaths(run), tables: { atoms: { table, units, description: 'atoms.csv (docs/schema.md)' } } });
       await folder.commit(run);
       if (flags.strict && summary.applicable === false) stop = new ModelNotApplicableError(input, `the model ${opts.model} does not apply (--strict): ${summary.reason}`);
@@ -296,7 +299,8 @@ export function register(program: Command): void {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
-    .option('--refine', 'refine positions by 2-D Gaussian fits on the raw frame where they converge nearby (fills sigma_pm; worth it at high dose)')
+    .option('--fit', 'graphene models: joint column fit on the raw frame (positions from the fit, presence test, added columns, Cramér-Rao sigma_pm); opt-in while it is being validated (bench/locate.ts)')
+    .option('--refine', 'without --fit: refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
@@ -309,6 +313,11 @@ export function register(program: Command): void {
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
+      'With --fit (graphene models) every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
+      'positions come from the fit, a column is kept only when the fit with it beats the fit without it\n' +
+      '(presence = log-likelihood ratio >= 2; an added column needs >= 12), missed columns are added, and sigma_pm\n' +
+      'is the Cramér-Rao bound. Other lattices (MX2) are not fitted yet.\n' +
+      'The pixel size is checked against the lattice spacing measured in the first frame; --pixel-size overrides.\n' +
       'Before the network runs, the frame\'s Fourier peaks are compared with the model\'s lattice (symmetry and spacing):\n' +
       'run.json "applicability" says applicable true/false/unknown with the reason; --strict exits 3 when false.\n' +
       'The file\'s pixel size is replaced by the lattice-derived one only when the frame is the model\'s lattice and they\n' +
@@ -377,7 +386,7 @@ async function runClassicalLocate(input: string, flags: LocateFlags, command: st
     await writeCsv(path.join(outDir, 'atoms.csv'), table);
     await writeResultsHdf5(path.join(outDir, 'results.h5'), { run: finalPaths(run), tables: { atoms: { table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm', sigma_px: 'px' }, description: 'atoms.csv (docs/schema.md)' } } });
     await folder.commit(run);
-    return { table, run, frames: res.frames };
+    return { table, run, frames: res.frames.map((f) => ({ ...f, probeSigmaPx: NaN })) };
     });
   } finally {
     await stack.close();

@@ -1,0 +1,576 @@
+/**
+ * Joint column fit on the raw frame: every column the network found is a starting point; columns are
+ * fitted together in small clusters, with a presence test per column, added columns where the
+ * residual holds one, and Cramér-Rao position uncertainties.
+ *
+ * Model (frame units): m(r) = B_c + sum_k A_k exp(-|r - r_k|^2 / (2 s^2)), with one probe width s for
+ * the whole frame, one amplitude A_k and position r_k per column and one background B_c per cluster.
+ * Columns outside the cluster being fitted enter with their current parameters (a global model image
+ * kept up to date), so overlapping tails are modelled, not absorbed (block Gauss-Seidel over clusters,
+ * `sweeps` passes).
+ *
+ * Clusters: columns binned on a grid of 1.8 nearest-neighbour distances, and every heavy column
+ * (dopant) joined with all columns within 1.3 nearest-neighbour distances (a dopant and its first
+ * shell are one problem). A cluster's pixels are those within half a nearest-neighbour distance of
+ * any of its columns.
+ *
+ * Likelihood: Poisson in counts, counts = (frame value) / g. Fisher scoring (Levenberg-Marquardt
+ * damped; weights 1/m recomputed every iteration, i.e. iteratively reweighted least squares, which
+ * maximises the Poisson likelihood: McCullagh & Nelder, Generalized Linear Models, 2nd ed., ch. 2).
+ * g, the frame units per count, is estimated from the frame's own noise as the Pearson dispersion of
+ * the fit (quasi-Poisson), robustly: g = median over fitted pixels of (v - m)^2 / m, divided by the
+ * median of chi-square with one degree of freedom (0.455), so files without a gain work and a few
+ * badly modelled pixels do not inflate it. Extra detector noise (pulse-height spread) enters g.
+ *
+ * Probe width: in the first sweep each cluster fits its own width; s is the median over clusters
+ * (weighted by columns), then fixed for the remaining sweeps.
+ *
+ * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g), D the Poisson
+ * deviance of the cluster refitted without column k. A column the network found is kept when
+ * LLR_k >= `presenceThreshold` (default 2: 2 LLR = 4 for the 3 parameters of a column, p = 0.26 for
+ * chi-square with 3 degrees of freedom: the network's detection is the prior evidence, the test removes
+ * what the pixels contradict; set so that 99 % of the network's columns in G-Si-2nm.hdf5, the noisiest
+ * real frame, are kept); a column the fit adds must reach `addThreshold` (default 12: 2 LLR = 24,
+ * p < 3e-5). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 x 12 is not refitted:
+ * its presence is that Wald approximation of the LLR. Columns are dropped weakest first, refitting
+ * after each drop. Columns are added where the
+ * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.6 nearest-neighbour
+ * distances from every column and at a bond's distance (0.75-1.3 nn) from at least two columns (a
+ * site of the lattice, not a contamination blob); an added column is kept by the same test.
+ *
+ * Uncertainty: the inverse Fisher information of the cluster's final fit, cov = g (sum_i J_i J_i^T / m_i)^-1
+ * (Cramér-Rao bound; for the Poisson likelihood this is the asymptotic covariance of the maximum-likelihood
+ * estimate), per coordinate sqrt((var_x + var_y) / 2).
+ */
+import { invert } from './gaussianRefine.ts';
+import { gaussianBlur } from '../numerics/gaussianBlur.ts';
+
+/** A starting column, pixels of the frame. */
+export interface StartColumn {
+  x: number;
+  y: number;
+  /** True for the heavy species (a dopant): it and its first shell are fitted as one cluster. */
+  heavy: boolean;
+}
+
+/** A fitted column. */
+export interface FittedColumn {
+  x: number;
+  y: number;
+  /** Peak height above the background, frame units. */
+  amplitude: number;
+  /** Per-coordinate standard error (Cramér-Rao), pixels. */
+  sigmaPx: number;
+  /** Log-likelihood ratio of the fit with this column over the fit without it (counts). */
+  presence: number;
+  /** Index into the start list, or -1 for a column the fit added. */
+  start: number;
+}
+
+/** Settings of {@link fitColumns}. */
+export interface ColumnFitOptions {
+  /** Nearest-neighbour distance, pixels of the frame. */
+  nnPx: number;
+  /** Starting probe width s, pixels (default 0.27 nnPx). */
+  widthPx?: number;
+  /** Keep a start column when its LLR is at least this (default 2). */
+  presenceThreshold?: number;
+  /** Keep an added column when its LLR is at least this (default 12). */
+  addThreshold?: number;
+  /** Gauss-Seidel passes over the clusters before the presence test (default 2; the first one measures the width). */
+  sweeps?: number;
+  /** Look for columns in the residual (default true). */
+  addColumns?: boolean;
+  /** Where a column may be added (default everywhere), e.g. not inside contamination; pixels. */
+  canAdd?: (x: number, y: number) => boolean;
+}
+
+/** Result of {@link fitColumns}. */
+export interface ColumnFitResult {
+  /** Kept columns (start columns that passed the presence test, then added ones). */
+  columns: FittedColumn[];
+  /** Indices into the start list of the columns the presence test removed. */
+  removed: number[];
+  /** The frame's probe width s (Gaussian standard deviation), pixels. */
+  probeSigmaPx: number;
+  /** Frame units per detected count, estimated from the noise. */
+  unitsPerCount: number;
+}
+
+interface Cluster {
+  members: number[];
+  background: number;
+}
+
+const MAX_ITER = 8;
+/** Median of the chi-square distribution with one degree of freedom. */
+const MEDIAN_CHI2_1 = 0.454936;
+/** Default LLR a column the network found must reach. */
+export const PRESENCE_THRESHOLD = 2;
+/** Default LLR a column the fit adds must reach. */
+export const ADD_THRESHOLD = 12;
+/** Columns whose Wald LLR exceeds this many add thresholds are not refitted without them. */
+const WALD_FACTOR = 5;
+
+/**
+ * Fit the columns of one frame.
+ * @param frame raw float32 `[height * width]` (not modified)
+ * @param start starting columns (pixels)
+ * @returns kept and added columns, the removed start indices, the probe width and the gain
+ */
+export function fitColumns(frame: Float32Array, height: number, width: number, start: StartColumn[], opts: ColumnFitOptions): ColumnFitResult {
+  const nn = opts.nnPx;
+  const threshold = opts.presenceThreshold ?? PRESENCE_THRESHOLD;
+  const addThreshold = opts.addThreshold ?? ADD_THRESHOLD;
+  const thresholdOf = (k: number) => (origin[k] >= 0 ? threshold : addThreshold);
+  const sweeps = Math.max(1, opts.sweeps ?? 2);
+  let s = opts.widthPx ?? 0.27 * nn;
+  const n0 = start.length;
+  // column state (grows when columns are added)
+  const X: number[] = start.map((c) => c.x), Y: number[] = start.map((c) => c.y), A: number[] = new Array(n0).fill(0);
+  const X0: number[] = [...X], Y0: number[] = [...Y];
+  const alive: boolean[] = new Array(n0).fill(true);
+  const sigma: number[] = new Array(n0).fill(NaN), presence: number[] = new Array(n0).fill(NaN), origin: number[] = start.map((_, i) => i);
+  const M = new Float64Array(height * width); // sum of column contributions
+  const bg = new Float64Array(height * width).fill(NaN); // background of the last cluster covering a pixel
+  const renderR = () => Math.ceil(3.5 * s);
+  const stamp = (k: number, sign: number, sw: number) => {
+    if (A[k] === 0) return;
+    const R = Math.ceil(3.5 * sw);
+    const x0 = Math.max(0, Math.floor(X[k] - R)), x1 = Math.min(width - 1, Math.ceil(X[k] + R));
+    const y0 = Math.max(0, Math.floor(Y[k] - R)), y1 = Math.min(height - 1, Math.ceil(Y[k] + R));
+    const inv = 1 / (2 * sw * sw);
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) M[y * width + x] += sign * A[k] * Math.exp(-((x - X[k]) ** 2 + (y - Y[k]) ** 2) * inv);
+  };
+  // starting amplitudes: frame value at the column over a low percentile of the frame
+  const sorted = Float32Array.from(frame).sort();
+  const low = sorted[Math.floor(0.05 * sorted.length)];
+  const floorM = Math.max(1e-12, 1e-3 * Math.abs(sorted[sorted.length >> 1] || 1));
+  const valueAt = (x: number, y: number) => frame[Math.min(height - 1, Math.max(0, Math.round(y))) * width + Math.min(width - 1, Math.max(0, Math.round(x)))];
+  for (let k = 0; k < n0; k++) A[k] = Math.max(valueAt(X[k], Y[k]) - low, 1e-6);
+  for (let k = 0; k < n0; k++) stamp(k, 1, s);
+
+  const clusters = buildClusters(start, nn);
+  for (const c of clusters) c.background = low;
+  const stampBuf = new Int32Array(height * width).fill(-1);
+  let stampId = 0;
+
+  /** Pixels within half a bond of the cluster's columns. */
+  const windowOf = (members: number[]): Int32Array => {
+    stampId++;
+    const out: number[] = [];
+    const R = 0.5 * nn, R2 = R * R;
+    for (const k of members) {
+      const x0 = Math.max(0, Math.floor(X0[k] - R)), x1 = Math.min(width - 1, Math.ceil(X0[k] + R));
+      const y0 = Math.max(0, Math.floor(Y0[k] - R)), y1 = Math.min(height - 1, Math.ceil(Y0[k] + R));
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const i = y * width + x;
+          if (stampBuf[i] === stampId || (x - X0[k]) ** 2 + (y - Y0[k]) ** 2 > R2) continue;
+          stampBuf[i] = stampId;
+          out.push(i);
+        }
+      }
+    }
+    return Int32Array.from(out);
+  };
+
+  /**
+   * Fit the live members of one cluster (the others held fixed in M); updates X, Y, A, M and the
+   * cluster background. Returns the deviance (frame units), the Fisher matrix inverse and the order of
+   * parameters, or null when the problem is degenerate.
+   */
+  const fitCluster = (cl: Cluster, members: number[], win: Int32Array, freeWidth: boolean, maxIter = MAX_ITER): { deviance: number; cov: Float64Array | null; width: number } => {
+    const K = members.length;
+    const P = 1 + 3 * K + (freeWidth ? 1 : 0);
+    const npx = win.length;
+    // the fixed part: M minus the members' own contributions
+    for (const k of members) stamp(k, -1, s);
+    const other = new Float64Array(npx);
+    for (let i = 0; i < npx; i++) other[i] = M[win[i]];
+    const px = new Float64Array(npx), py = new Float64Array(npx), v = new Float64Array(npx);
+    for (let i = 0; i < npx; i++) {
+      px[i] = win[i] % width;
+      py[i] = Math.floor(win[i] / width);
+      v[i] = frame[win[i]];
+    }
+    const p = new Float64Array(P);
+    p[0] = cl.background;
+    members.forEach((k, j) => {
+      p[1 + 3 * j] = A[k];
+      p[2 + 3 * j] = X[k];
+      p[3 + 3 * j] = Y[k];
+    });
+    if (freeWidth) p[P - 1] = s;
+    const R = Math.max(renderR(), 3) + 1;
+    const N = new Float64Array(P * P), g = new Float64Array(P), J = new Float64Array(P);
+    const idx = new Int32Array(P);
+    const model = new Float64Array(npx);
+    /** deviance at q; with `normal`, also N and g (Fisher scoring) */
+    const evaluate = (q: Float64Array, normal: boolean): number => {
+      const sw = freeWidth ? q[P - 1] : s;
+      const inv = 1 / (2 * sw * sw), s2 = sw * sw;
+      if (normal) {
+        N.fill(0);
+        g.fill(0);
+      }
+      let dev = 0;
+      for (let i = 0; i < npx; i++) {
+        let m = q[0] + other[i];
+        let nz = 0;
+        J[0] = 1;
+        idx[nz++] = 0;
+        let dS = 0;
+        for (let j = 0; j < K; j++) {
+          const dx = px[i] - q[2 + 3 * j], dy = py[i] - q[3 + 3 * j];
+          if (Math.abs(dx) > R || Math.abs(dy) > R) continue;
+          const r2 = dx * dx + dy * dy;
+          const e = Math.exp(-r2 * inv);
+          const a = q[1 + 3 * j];
+          m += a * e;
+          if (normal) {
+            J[1 + 3 * j] = e;
+            J[2 + 3 * j] = (a * e * dx) / s2;
+            J[3 + 3 * j] = (a * e * dy) / s2;
+            idx[nz++] = 1 + 3 * j;
+            idx[nz++] = 2 + 3 * j;
+            idx[nz++] = 3 + 3 * j;
+            dS += (a * e * r2) / (s2 * sw);
+          }
+        }
+        if (Number.isNaN(m)) return Infinity;
+        if (m < floorM) m = floorM; // the Poisson mean stays positive (frames with an offset near zero)
+        model[i] = m;
+        const vi = v[i];
+        dev += 2 * ((vi > 0 ? vi * Math.log(vi / m) : 0) - (vi - m));
+        if (normal) {
+          if (freeWidth) {
+            J[P - 1] = dS;
+            idx[nz++] = P - 1;
+          }
+          const w = 1 / m, res = (vi - m) * w;
+          for (let a = 0; a < nz; a++) {
+            const ia = idx[a], ja = J[ia];
+            g[ia] += ja * res;
+            const wa = ja * w;
+            for (let b = a; b < nz; b++) N[ia * P + idx[b]] += wa * J[idx[b]];
+          }
+        }
+      }
+      if (normal) for (let a = 0; a < P; a++) for (let b = 0; b < a; b++) N[a * P + b] = N[b * P + a] = N[Math.min(a, b) * P + Math.max(a, b)];
+      return dev;
+    };
+    let dev = evaluate(p, true);
+    let lambda = 1e-3;
+    const Mx = new Float64Array(P * P), q = new Float64Array(P);
+    for (let it = 0; it < maxIter && Number.isFinite(dev); it++) {
+      let improved = false, moved = 0;
+      for (let tries = 0; tries < 6; tries++) {
+        Mx.set(N);
+        for (let a = 0; a < P; a++) Mx[a * P + a] = N[a * P + a] * (1 + lambda) + 1e-12;
+        const inv = invert(Mx, P);
+        if (!inv) break;
+        moved = 0;
+        for (let a = 0; a < P; a++) {
+          let st = 0;
+          for (let b = 0; b < P; b++) st += inv[a * P + b] * g[b];
+          q[a] = p[a] + st;
+        }
+        // amplitudes stay >= 0; positions within 0.4 bond of their start; the width within [0.5, 2] x its start
+        for (let j = 0; j < K; j++) {
+          const k = members[j];
+          if (q[1 + 3 * j] < 0) q[1 + 3 * j] = 0;
+          const dx = q[2 + 3 * j] - X0[k], dy = q[3 + 3 * j] - Y0[k], d = Math.hypot(dx, dy), lim = 0.4 * nn;
+          if (d > lim) {
+            q[2 + 3 * j] = X0[k] + (dx / d) * lim;
+            q[3 + 3 * j] = Y0[k] + (dy / d) * lim;
+          }
+          moved = Math.max(moved, Math.hypot(q[2 + 3 * j] - p[2 + 3 * j], q[3 + 3 * j] - p[3 + 3 * j]));
+        }
+        if (freeWidth) q[P - 1] = Math.min(2 * s, Math.max(0.5 * s, q[P - 1]));
+        const next = evaluate(q, false);
+        if (next < dev) {
+          p.set(q);
+          dev = evaluate(p, true);
+          lambda = Math.max(lambda / 10, 1e-9);
+          improved = true;
+          break;
+        }
+        lambda *= 10;
+      }
+      if (!improved || moved < 1e-3) break;
+    }
+    if (!Number.isFinite(dev)) {
+      // degenerate start: put the members back unchanged
+      for (const k of members) stamp(k, 1, s);
+      return { deviance: Infinity, cov: null, width: s };
+    }
+    cl.background = p[0];
+    members.forEach((k, j) => {
+      A[k] = p[1 + 3 * j];
+      X[k] = p[2 + 3 * j];
+      Y[k] = p[3 + 3 * j];
+    });
+    for (const k of members) stamp(k, 1, s);
+    for (let i = 0; i < npx; i++) bg[win[i]] = p[0];
+    return { deviance: dev, cov: invert(N, P), width: freeWidth ? p[P - 1] : s };
+  };
+
+  const windows = clusters.map((c) => windowOf(c.members));
+  // sweep 0: widths per cluster -> the frame's width; later sweeps with that width fixed
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    const free = sweep === 0 && opts.widthPx === undefined;
+    const widths: Array<[number, number]> = [];
+    clusters.forEach((cl, c) => {
+      const mem = cl.members.filter((k) => alive[k]);
+      if (!mem.length) return;
+      const r = fitCluster(cl, mem, windows[c], free);
+      if (free && Number.isFinite(r.deviance)) widths.push([r.width, mem.length]);
+    });
+    if (free && widths.length) {
+      const ns = weightedMedian(widths);
+      // re-render everything at the new width
+      M.fill(0);
+      s = ns;
+      for (let k = 0; k < X.length; k++) if (alive[k]) stamp(k, 1, s);
+    }
+  }
+
+  const dispersion = () => {
+    const chi: number[] = [];
+    for (let i = 0; i < M.length; i++) {
+      if (Number.isNaN(bg[i])) continue;
+      const m = bg[i] + M[i];
+      if (!(m > floorM)) continue;
+      chi.push((frame[i] - m) ** 2 / m);
+    }
+    if (chi.length < 10) return 1;
+    chi.sort((a, b) => a - b);
+    return chi[chi.length >> 1] / MEDIAN_CHI2_1;
+  };
+  let gain = dispersion();
+
+  // added columns: maxima of the residual's matched filter far from every column
+  if (opts.addColumns !== false) {
+    const cand = residualPeaks(frame, M, bg, height, width, s, X, Y, alive, nn, floorM, (0.5 * addThreshold) * gain);
+    for (const [cx, cy] of cand) {
+      // its cluster: the one holding the nearest live column
+      let best = -1, bd = Infinity;
+      for (let k = 0; k < X.length; k++) {
+        if (!alive[k]) continue;
+        const d = (X[k] - cx) ** 2 + (Y[k] - cy) ** 2;
+        if (d < bd) {
+          bd = d;
+          best = k;
+        }
+      }
+      if (Math.sqrt(bd) < 0.6 * nn) continue; // an earlier addition took this place
+      // a column missing from a lattice has at least two columns at a bond's distance (0.75-1.3 nn);
+      // diffuse contamination and noise do not
+      let bonded = 0;
+      for (let q = 0; q < X.length; q++) {
+        if (!alive[q]) continue;
+        const d = Math.hypot(X[q] - cx, Y[q] - cy);
+        if (d >= 0.75 * nn && d <= 1.3 * nn) bonded++;
+      }
+      if (bonded < 2 || (opts.canAdd && !opts.canAdd(cx, cy))) continue;
+      const k = X.length;
+      X.push(cx);
+      Y.push(cy);
+      X0.push(cx);
+      Y0.push(cy);
+      A.push(Math.max(frame[Math.round(cy) * width + Math.round(cx)] - (Number.isNaN(bg[Math.round(cy) * width + Math.round(cx)]) ? low : bg[Math.round(cy) * width + Math.round(cx)]) - M[Math.round(cy) * width + Math.round(cx)], 1e-6));
+      alive.push(true);
+      sigma.push(NaN);
+      presence.push(NaN);
+      origin.push(-1);
+      stamp(k, 1, s);
+      const c = best >= 0 ? clusters.findIndex((cl) => cl.members.includes(best)) : -1;
+      if (c >= 0) {
+        clusters[c].members.push(k);
+        windows[c] = windowOf(clusters[c].members);
+      } else {
+        clusters.push({ members: [k], background: low });
+        windows.push(windowOf([k]));
+      }
+    }
+  }
+
+  // presence test and final fit per cluster
+  clusters.forEach((cl, c) => {
+    for (;;) {
+      const mem = cl.members.filter((k) => alive[k]);
+      if (!mem.length) return;
+      const full = fitCluster(cl, mem, windows[c], false);
+      if (!Number.isFinite(full.deviance)) {
+        for (const k of mem) presence[k] = NaN;
+        return;
+      }
+      const saved = { X: mem.map((k) => X[k]), Y: mem.map((k) => Y[k]), A: mem.map((k) => A[k]), B: cl.background };
+      const restore = () => {
+        for (const k of mem) stamp(k, -1, s);
+        mem.forEach((k, j) => {
+          X[k] = saved.X[j];
+          Y[k] = saved.Y[j];
+          A[k] = saved.A[j];
+        });
+        for (const k of mem) stamp(k, 1, s);
+        cl.background = saved.B;
+        for (const i of windows[c]) bg[i] = saved.B;
+      };
+      let worst = -1, worstL = Infinity;
+      const P = 1 + 3 * mem.length;
+      for (let j = 0; j < mem.length; j++) {
+        const k = mem[j];
+        // a column far above the threshold by its Wald statistic z^2 = A^2 / var(A) is kept with
+        // presence z^2 / 2 (the Wald approximation of the LLR); the others are refitted without it
+        const varA = full.cov ? gain * full.cov[(1 + 3 * j) * P + 1 + 3 * j] : NaN;
+        const wald = varA > 0 ? (A[k] * A[k]) / varA / 2 : NaN;
+        let L: number;
+        if (wald > WALD_FACTOR * ADD_THRESHOLD && A[k] > 0) L = wald;
+        else {
+          const rest = mem.filter((q) => q !== k);
+          stamp(k, -1, s);
+          const a = A[k];
+          A[k] = 0;
+          const without = fitCluster(cl, rest, windows[c], false, 4);
+          A[k] = a;
+          stamp(k, 1, s);
+          restore(); // the without-fit's changes undone
+          L = (without.deviance - full.deviance) / (2 * gain);
+        }
+        presence[k] = L;
+        if (L - thresholdOf(k) < worstL) {
+          worstL = L - thresholdOf(k);
+          worst = k;
+        }
+      }
+      // uncertainties from the full fit's Fisher matrix
+      if (full.cov) {
+        mem.forEach((k, j) => {
+          const vx = full.cov![(2 + 3 * j) * P + 2 + 3 * j], vy = full.cov![(3 + 3 * j) * P + 3 + 3 * j];
+          sigma[k] = Math.sqrt(Math.max(0, (gain * (vx + vy)) / 2));
+        });
+      }
+      if (worstL >= 0) return;
+      stamp(worst, -1, s);
+      alive[worst] = false;
+      A[worst] = 0;
+    }
+  });
+  // the fit's final state changed the residual a little: the dispersion again, and sigma rescaled
+  const g2 = dispersion();
+  const rescale = Math.sqrt(g2 / gain);
+  gain = g2;
+  const columns: FittedColumn[] = [];
+  const removed: number[] = [];
+  for (let k = 0; k < X.length; k++) {
+    if (!alive[k]) {
+      if (origin[k] >= 0) removed.push(origin[k]);
+      continue;
+    }
+    if (X[k] < -0.5 || Y[k] < -0.5 || X[k] > width - 0.5 || Y[k] > height - 0.5) continue;
+    columns.push({ x: X[k], y: Y[k], amplitude: A[k], sigmaPx: sigma[k] * rescale, presence: presence[k], start: origin[k] });
+  }
+  return { columns, removed, probeSigmaPx: s, unitsPerCount: gain };
+}
+
+/** Weighted median of [value, weight] pairs. */
+function weightedMedian(l: Array<[number, number]>): number {
+  const s = [...l].sort((a, b) => a[0] - b[0]);
+  const total = s.reduce((acc, [, w]) => acc + w, 0);
+  let run = 0;
+  for (const [v, w] of s) {
+    run += w;
+    if (run >= total / 2) return v;
+  }
+  return s[s.length - 1][0];
+}
+
+/** Union-find clusters: grid cells of 1.8 nn, each heavy column joined with columns within 1.3 nn. */
+function buildClusters(start: StartColumn[], nn: number): Cluster[] {
+  const n = start.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a), rb = find(b);
+    if (ra !== rb) parent[ra] = rb;
+  };
+  const cell = 1.8 * nn;
+  const cells = new Map<string, number>();
+  start.forEach((c, i) => {
+    const key = `${Math.floor(c.x / cell)},${Math.floor(c.y / cell)}`;
+    const j = cells.get(key);
+    if (j === undefined) cells.set(key, i);
+    else union(i, j);
+  });
+  const r2 = (1.3 * nn) ** 2;
+  start.forEach((c, i) => {
+    if (!c.heavy) return;
+    start.forEach((d, j) => {
+      if (j !== i && (c.x - d.x) ** 2 + (c.y - d.y) ** 2 <= r2) union(i, j);
+    });
+  });
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    (groups.get(r) ?? groups.set(r, []).get(r)!).push(i);
+  }
+  return [...groups.values()].map((members) => ({ members, background: NaN })).map((c) => c);
+}
+
+/**
+ * Candidate columns in the residual: local maxima of the matched filter sum_i G_i r_i / m_i over
+ * pixels (G a Gaussian of width s; r = frame - model), at least 0.6 nn from every live column and
+ * half a nn from the frame edge, whose approximate LLR (sum G r / m)^2 / (2 sum G^2 / m) (frame units)
+ * is above `minScore` (a pre-screen; the presence test decides). The sums are separable Gaussian
+ * blurs: sum G x = 2 pi s^2 blur_s(x), sum G^2 x = pi s^2 blur_{s/sqrt 2}(x).
+ */
+function residualPeaks(frame: Float32Array, M: Float64Array, bg: Float64Array, height: number, width: number, s: number, X: number[], Y: number[], alive: boolean[], nn: number, floorM: number, minScore: number): Array<[number, number]> {
+  const bgs: number[] = [];
+  for (let i = 0; i < bg.length; i += 7) if (!Number.isNaN(bg[i])) bgs.push(bg[i]);
+  bgs.sort((a, b) => a - b);
+  const med = bgs.length ? bgs[bgs.length >> 1] : 0;
+  const rw = new Float32Array(height * width), w = new Float32Array(height * width);
+  for (let i = 0; i < rw.length; i++) {
+    const m = Math.max(floorM, (Number.isNaN(bg[i]) ? med : bg[i]) + M[i]);
+    rw[i] = (frame[i] - m) / m;
+    w[i] = 1 / m;
+  }
+  const b1 = gaussianBlur(rw, height, width, s), b2 = gaussianBlur(w, height, width, s / Math.SQRT2);
+  const score = new Float64Array(height * width);
+  for (let i = 0; i < score.length; i++) score[i] = b1[i] > 0 && b2[i] > 0 ? (2 * Math.PI * s * s * b1[i] * b1[i]) / b2[i] : 0;
+  const edge = Math.ceil(0.5 * nn);
+  const out: Array<[number, number, number]> = [];
+  const far2 = (0.6 * nn) ** 2;
+  const r = Math.max(1, Math.floor(0.5 * nn));
+  for (let y = edge; y < height - edge; y++) {
+    for (let x = edge; x < width - edge; x++) {
+      const v = score[y * width + x];
+      if (v <= minScore) continue;
+      let isMax = true;
+      for (let dy = -r; dy <= r && isMax; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= height) continue;
+        for (let dx = -r; dx <= r; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < width && score[yy * width + xx] > v) {
+            isMax = false;
+            break;
+          }
+        }
+      }
+      if (!isMax) continue;
+      let far = true;
+      for (let k = 0; k < X.length && far; k++) if (alive[k] && (X[k] - x) ** 2 + (Y[k] - y) ** 2 < far2) far = false;
+      if (far) out.push([x, y, v]);
+    }
+  }
+  return out.sort((a, b) => b[2] - a[2]).map(([x, y]) => [x, y]);
+}

@@ -10,9 +10,9 @@
  * 2. the Si counted in the real frames G-Si-2nm / G-dimSi / G-trimSi (1 / 2 / 3 expected), through
  *    `runLocate` as a user runs it (the pixel size decided as in a run: file, else lattice).
  *
- * Writes the figures as JSON (`jsonFile`) and, with `docsDir`, a PNG per crop of
- * {@link LABEL_SUSPECTS} into `<docsDir>/real-crops/` (crop with the labelled atoms on the left and
- * the first model's located atoms on the right, network alone and with the fit).
+ * Writes the figures as JSON (`jsonFile`) and, with `docsDir`, a PNG per crop of {@link DOC_CROPS}
+ * into `<docsDir>/real-crops/` (crop with the labelled atoms on the left and the first model's
+ * located atoms on the right, network alone and with the fit).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -28,8 +28,17 @@ import { renderOverlayPng } from '../data/writers/overlayPng.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 
-/** Crops whose label looks wrong (docs/real-crops.md gives the reasoning); `--docs` draws them. */
-export const LABEL_SUSPECTS: readonly string[] = [];
+/**
+ * Crops drawn with `--docs` (docs/real-crops.md gives the reasoning): those whose label looks wrong,
+ * and one where classify's rule and the authors' grouping differ; `whole` draws the whole crop
+ * instead of the window around the labelled atoms.
+ */
+export const DOC_CROPS: ReadonlyArray<{ name: string; whole?: boolean }> = [
+  { name: 'Si1C3/237.hdf5', whole: true },
+  { name: 'Si1C3/478.hdf5', whole: true },
+  { name: 'Si2C5/3.hdf5' },
+  { name: 'Si2C6/84.hdf5' },
+];
 
 /** The real frames and the Si each holds. */
 const REAL_FRAMES: ReadonlyArray<[string, number]> = [['G-Si-2nm.hdf5', 1], ['G-dimSi.hdf5', 2], ['G-trimSi.hdf5', 3]];
@@ -68,18 +77,42 @@ interface RunFigures {
 
 const pct = (a: { right: number; total: number } | undefined) => (a && a.total ? `${((100 * a.right) / a.total).toFixed(1)} % (${a.right}/${a.total})` : '-');
 
-/** A panel: the crop with atoms, a title line. */
-async function panel(crop: RealCrop, atoms: CropAtom[], title: string): Promise<Buffer> {
-  return renderOverlayPng(crop.image, crop.height, crop.width, atoms.map((a) => ({ x: a.x, y: a.y, species: a.element })), {
-    scale: Math.max(1, Math.round(512 / crop.width)),
+/** Half the side of the drawn window around the labelled atoms, pm. */
+const WINDOW_HALF_PM = 500;
+
+/** The window of a crop drawn around its labelled atoms (pixels, clamped to the frame). */
+function cropWindow(crop: RealCrop, whole: boolean): { x0: number; y0: number; w: number; h: number } {
+  if (whole) return { x0: 0, y0: 0, w: crop.width, h: crop.height };
+  const cx = crop.atoms.reduce((s, a) => s + a.x, 0) / crop.atoms.length;
+  const cy = crop.atoms.reduce((s, a) => s + a.y, 0) / crop.atoms.length;
+  const half = Math.round(WINDOW_HALF_PM / crop.pixelSizePm);
+  const x0 = Math.max(0, Math.min(crop.width - 2 * half, Math.round(cx) - half));
+  const y0 = Math.max(0, Math.min(crop.height - 2 * half, Math.round(cy) - half));
+  return { x0, y0, w: Math.min(crop.width, 2 * half), h: Math.min(crop.height, 2 * half) };
+}
+
+/** A panel: the window of the crop with atoms (shifted into it), a title line. */
+async function panel(crop: RealCrop, atoms: CropAtom[], title: string, whole: boolean): Promise<Buffer> {
+  const { x0, y0, w, h } = cropWindow(crop, whole);
+  const sub = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) sub[y * w + x] = crop.image[(y + y0) * crop.width + x + x0];
+  const inside = atoms.filter((a) => a.x >= x0 - 0.5 && a.y >= y0 - 0.5 && a.x < x0 + w - 0.5 && a.y < y0 + h - 0.5);
+  return renderOverlayPng(sub, h, w, inside.map((a) => ({ x: a.x - x0, y: a.y - y0, species: a.element })), {
+    scale: Math.max(1, Math.round(640 / w)),
     colors: { C: '#56B4E9', Si: '#E69F00' },
+    radius: (whole ? 35 : 22) / crop.pixelSizePm,
     title,
   });
 }
 
-/** Write `<dir>/<folder>-<name>.png`: label | model network alone | model + fit, side by side. */
-async function writeCropPng(dir: string, crop: RealCrop, panels: Array<{ atoms: CropAtom[]; title: string }>): Promise<string> {
-  const pngs = await Promise.all(panels.map((p) => panel(crop, p.atoms, p.title)));
+/**
+ * Write `<dir>/<folder>-<name>.png`: one panel per entry (label, then the located atoms), side by side,
+ * each the 1000 pm window around the labelled atoms (or the whole crop) with the atoms drawn (C blue,
+ * Si orange).
+ * @returns the file written
+ */
+export async function writeCropPng(dir: string, crop: RealCrop, panels: Array<{ atoms: CropAtom[]; title: string }>, whole = false): Promise<string> {
+  const pngs = await Promise.all(panels.map((p) => panel(crop, p.atoms, p.title, whole)));
   const metas = await Promise.all(pngs.map((p) => sharp(p).metadata()));
   const gap = 8;
   const W = metas.reduce((s, m) => s + m.width!, 0) + gap * (pngs.length - 1);
@@ -179,6 +212,11 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
     out.push(`| ${r.model} | ${r.method} | ${groups.map((g) => pct(s.perGroup[g])).join(' | ')} | ${pct(s.overall)} | ${pct(s.againstDataset)} | ${pct(s.againstFolder)} | ${pct(s.found)} | ${s.extraSi} | ${r.msPerCrop.toFixed(0)} |`);
   }
   out.push('');
+  out.push('Per labelled complex (a `defect_coord_K` dataset: right when every one of its Si has its label formula)');
+  out.push(`| model | method | ${groups.join(' | ')} | all |`);
+  out.push(`|---|---|${groups.map(() => '---|').join('')}---|`);
+  for (const r of runs) out.push(`| ${r.model} | ${r.method} | ${groups.map((g) => pct(r.summary.perGroupComplex[g])).join(' | ')} | ${pct(r.summary.perComplex)} |`);
+  out.push('');
   out.push('Per label formula (all pixel sizes)');
   out.push(`| model | method | ${formulas.join(' | ')} |`);
   out.push(`|---|---|${formulas.map(() => '---|').join('')}`);
@@ -216,29 +254,26 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
   await writeFileAtomic(opts.jsonFile, JSON.stringify(report, null, 2) + '\n');
   out.push('');
   out.push(`(figures also in ${path.relative(process.cwd(), opts.jsonFile)})`);
-  const drawn: Array<[string, string]> = [];
+  const drawn: Array<[string, string, boolean]> = [];
   if (opts.docsDir) {
     await writeFileAtomic(path.join(opts.docsDir, 'real-crops.json'), JSON.stringify(report, null, 2) + '\n');
     const d = path.join(opts.docsDir, 'real-crops');
     mkdirSync(d, { recursive: true });
-    for (const name of LABEL_SUSPECTS) {
-      const crop = crops.find((c) => c.name === name);
-      if (crop) drawn.push([d, name]);
-    }
+    for (const { name, whole } of DOC_CROPS) if (crops.some((c) => c.name === name)) drawn.push([d, name, !!whole]);
   }
   if (opts.allPngs) {
     mkdirSync(opts.allPngs, { recursive: true });
-    for (const c of crops) drawn.push([opts.allPngs, c.name]);
+    for (const c of crops) drawn.push([opts.allPngs, c.name, false]);
   }
-  for (const [d, name] of drawn) {
+  for (const [d, name, whole] of drawn) {
     const crop = crops.find((c) => c.name === name)!;
     const lab = scoreCrop(crop, crop.atoms).outcomes.map((o) => o.labelFormula).join(', ');
     const loc = firstLocated.get(name) ?? {};
     const fm = firstFormula.get(name) ?? {};
     const file = await writeCropPng(d, crop, [
-      { atoms: crop.atoms, title: `${name} label: ${lab} (dataset ${[...new Set(crop.datasetFormulas)].join(', ')})` },
+      { atoms: crop.atoms, title: `${name} label ${lab} (datasets ${crop.datasetFormulas.join(', ')})` },
       ...METHODS.map(([m]) => ({ atoms: loc[m] ?? [], title: `${models[0]} ${m}: ${fm[m] ?? ''}` })),
-    ]);
+    ], whole);
     if (d !== opts.allPngs) out.push(`wrote ${path.relative(process.cwd(), file)}`);
   }
   return out;

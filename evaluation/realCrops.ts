@@ -165,6 +165,8 @@ export interface RealCropOutcome {
   /** The crop's name ('Si1C3/10.hdf5') and acquisition group. */
   crop: string;
   group: string;
+  /** Index K of the Si's `defect_coord_K` dataset (its labelled complex). */
+  complex: number;
   /** Labelled Si position, crop pixels. */
   x: number;
   y: number;
@@ -207,6 +209,7 @@ export function scoreCrop(crop: RealCrop, located: CropAtom[], radiusPm = REAL_C
     return {
       crop: crop.name,
       group: crop.group,
+      complex: a.complex,
       x: a.x,
       y: a.y,
       folderFormula: crop.folderFormula,
@@ -238,6 +241,10 @@ export interface RealCropSummary {
   againstFolder: Accuracy;
   /** Labelled Si found (a located Si within the radius). */
   found: Accuracy;
+  /** Per labelled complex (dataset): right when every one of its Si has its label formula. */
+  perComplex: Accuracy;
+  /** Per acquisition group, per labelled complex. */
+  perGroupComplex: Record<string, Accuracy>;
   /** Per acquisition group and per label formula, against the label formula. */
   perGroup: Record<string, Accuracy>;
   perFormula: Record<string, Accuracy>;
@@ -278,6 +285,20 @@ export class RealCropTally {
       }
       confusion[g] = t;
     }
+    // per labelled complex: right when all its Si are
+    const complexes = new Map<string, { group: string; right: boolean }>();
+    for (const o of this.outcomes) {
+      const key = `${o.crop}#${o.complex}`;
+      const c = complexes.get(key) ?? { group: o.group, right: true };
+      c.right &&= o.predictedFormula === o.labelFormula;
+      complexes.set(key, c);
+    }
+    const perGroupComplex: Record<string, Accuracy> = {};
+    for (const c of complexes.values()) {
+      const a = (perGroupComplex[c.group] ??= { right: 0, total: 0 });
+      a.total++;
+      if (c.right) a.right++;
+    }
     const perFormula: Record<string, Accuracy> = {};
     for (const [f, list] of Object.entries(by((o) => o.labelFormula))) perFormula[f] = acc(list, (o) => o.labelFormula);
     return {
@@ -288,6 +309,8 @@ export class RealCropTally {
       againstDataset: acc(this.outcomes, (o) => o.datasetFormula),
       againstFolder: acc(this.outcomes, (o) => o.folderFormula),
       found: { right: this.outcomes.filter((o) => o.predictedFormula !== MISSED).length, total: this.outcomes.length },
+      perComplex: { right: [...complexes.values()].filter((c) => c.right).length, total: complexes.size },
+      perGroupComplex,
       perGroup,
       perFormula,
       confusion,

@@ -60,6 +60,7 @@ describe('real crops: label formulas', () => {
     expect(s.si).toBe(2 + 1 + 3 + 2);
     expect(s.overall).toEqual({ right: 8, total: 8 });
     expect(s.found).toEqual({ right: 8, total: 8 });
+    expect(s.perComplex).toEqual({ right: 2 + 1 + 1 + 1, total: 5 });
     expect(s.againstDataset).toEqual({ right: 6, total: 8 });
     expect(s.againstFolder).toEqual({ right: 6, total: 8 });
     expect(s.confusion['7.81 pm/px (256 px over 2000 pm)']).toEqual({ Si1C3: { Si1C3: 4 }, Si1C4: { Si1C4: 1 }, Si3C6: { Si3C6: 3 } });
@@ -87,6 +88,9 @@ describe('real crops: a wrong prediction', () => {
       const t = new RealCropTally();
       t.add(s);
       expect(t.summary().overall.right).toBe(firstSi.filter((k) => k !== 0).length);
+      // the complex that lost its C is wrong, any other right
+      const nComplexes = new Set(firstSi).size;
+      expect(t.summary().perComplex).toEqual({ right: nComplexes - 1, total: nComplexes });
     }
   });
 

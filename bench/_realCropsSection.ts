@@ -10,6 +10,8 @@
  * 2. the Si counted in the real frames G-Si-2nm / G-dimSi / G-trimSi (1 / 2 / 3 expected), through
  *    `runLocate` as a user runs it (the pixel size decided as in a run: file, else lattice).
  *
+ * The classical baseline (inference/classicalFinder.ts) runs beside them, as in the other sections.
+ *
  * Writes the figures as JSON (`jsonFile`) and, with `docsDir`, a PNG per crop of {@link DOC_CROPS}
  * into `<docsDir>/real-crops/` (crop with the labelled atoms on the left and the first model's
  * located atoms on the right, network alone and with the fit).
@@ -20,13 +22,14 @@ import { mkdirSync, mkdtempSync, readdirSync, existsSync, readFileSync, rmSync }
 import sharp from 'sharp';
 import { loadModel } from '../models/modelIO.ts';
 import { PRETRAINED_DIR, resolveModelPath } from '../models/registry.ts';
-import { materialByName } from '../models/materials.ts';
+import { MATERIALS, materialByName } from '../models/materials.ts';
+import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { tfSegmenter, type Segmenter } from '../inference/segmenter.ts';
 import { listRealCrops, locateCrop, readRealCrop, scoreCrop, MISSED, REAL_CROPS_MATCH_RADIUS_PM, RealCropTally, type CropAtom, type RealCrop, type RealCropSummary } from '../evaluation/realCrops.ts';
 import { sharedData } from '../evaluation/sharedData.ts';
 import { renderOverlayPng } from '../data/writers/overlayPng.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
-import { runLocate } from '../cli/commands/locate.ts';
+import { runLocate, type LocateFlags } from '../cli/commands/locate.ts';
 
 /**
  * Crops drawn with `--docs` (docs/real-crops.md gives the reasoning): those whose label looks wrong,
@@ -57,6 +60,20 @@ export function installedGrapheneModels(): string[] {
       return materialByName(c.lattice?.name)?.family === 'graphene';
     })
     .sort((a, b) => (a === 'graphene-si' ? -1 : b === 'graphene-si' ? 1 : a < b ? -1 : 1));
+}
+
+/** Si in frame 0 of each real frame, located by `runLocate` with the given flags (or why it failed). */
+async function countRealFrameSi(tmp: string, tag: string, flags: Omit<LocateFlags, 'out'>): Promise<Record<string, number | string>> {
+  const out: Record<string, number | string> = {};
+  for (const [file] of REAL_FRAMES) {
+    try {
+      const { table } = await runLocate(sharedData('graphene_Si', file), { ...flags, out: path.join(tmp, `${tag}-${file}`) }, ['bench']);
+      out[file] = table.rows.filter((r) => r.frame === 0 && r.species === 'Si').length;
+    } catch (e) {
+      out[file] = `failed: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  return out;
 }
 
 /** A model name (models/pretrained/<name>, shipped or not) or a folder -> the model folder. */
@@ -166,20 +183,24 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
             (firstFormula.get(crop.name) ?? firstFormula.set(crop.name, {}).get(crop.name)!)[method] = f;
           }
         }
-        const realFrames: Record<string, number | string> = {};
-        for (const [file, _n] of REAL_FRAMES) {
-          try {
-            const { table } = await runLocate(sharedData('graphene_Si', file), { out: path.join(tmp, `${mi}-${fit}-${file}`), model: dir, fit }, ['bench']);
-            realFrames[file] = table.rows.filter((r) => r.frame === 0 && r.species === 'Si').length;
-          } catch (e) {
-            realFrames[file] = `failed: ${(e as Error).message.split('\n')[0]}`;
-          }
-        }
+        const realFrames = await countRealFrameSi(tmp, `${mi}-${fit}`, { model: dir, fit });
         runs.push({ model: name, method, summary: tally.summary(), msPerCrop: ms / crops.length, realFrames });
       }
       seg.dispose?.();
       model.dispose();
     }
+    // the classical baseline (inference/classicalFinder.ts: LoG, Gaussian refinement, Otsu species split), as in the other sections
+    const bond = MATERIALS.graphene.bondPm;
+    const tally = new RealCropTally();
+    let ms = 0;
+    for (const crop of crops) {
+      const t0 = Date.now();
+      const located = findAtomsClassical(crop.image, crop.height, crop.width, { atomSigmaPx: 95 / 2.355 / crop.pixelSizePm, minDistancePx: (0.7 * bond) / crop.pixelSizePm })
+        .map((a) => ({ x: a.x, y: a.y, element: a.speciesIndex ? 'Si' : 'C' }));
+      ms += Date.now() - t0;
+      tally.add(scoreCrop(crop, located));
+    }
+    runs.push({ model: '-', method: 'classical', summary: tally.summary(), msPerCrop: ms / crops.length, realFrames: await countRealFrameSi(tmp, 'classical', { model: 'classical', lattice: 'graphene' }) });
   } finally {
     if (quiet === undefined) delete process.env.ATOMDYN_QUIET;
     else process.env.ATOMDYN_QUIET = quiet;

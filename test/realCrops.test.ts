@@ -12,6 +12,7 @@ import { complexFormulas, locateCrop, MISSED, readRealCrop, REAL_CROPS_MATCH_RAD
 import { initBackend } from '../models/tensorBackend.ts';
 import { loadModelByName } from '../models/registry.ts';
 import { tfSegmenter } from '../inference/segmenter.ts';
+import { MATERIALS } from '../models/materials.ts';
 
 const NAMES = ['Si1C3/102.hdf5', 'Si1C4/41.hdf5', 'Si3C6/10.hdf5', 'Si2C6/51.hdf5'];
 const crops: Record<string, RealCrop> = {};
@@ -122,7 +123,7 @@ describe('real crops: the shipped model, network alone', () => {
         const c = crops[n];
         const located = await locateCrop(seg, c, false);
         // a graphene crop: hundreds of C, every atom inside the frame, elements from the card
-        expect(located.length).toBeGreaterThan(0.8 * ((c.width * c.pixelSizePm) ** 2 / ((246 * 246 * Math.sqrt(3)) / 4)));
+        expect(located.length).toBeGreaterThan(0.8 * ((c.width * c.pixelSizePm) ** 2 / ((MATERIALS.graphene.aPm ** 2 * Math.sqrt(3)) / 4)));
         expect(new Set(located.map((a) => a.element))).toEqual(new Set(['C', 'Si']));
         const s = scoreCrop(c, located);
         const f = complexFormulas(located, c.pixelSizePm);

@@ -25,7 +25,7 @@ import { PRETRAINED_DIR, resolveModelPath } from '../models/registry.ts';
 import { MATERIALS, materialByName } from '../models/materials.ts';
 import { findAtomsClassical } from '../inference/classicalFinder.ts';
 import { tfSegmenter, type Segmenter } from '../inference/segmenter.ts';
-import { listRealCrops, locateCrop, readRealCrop, scoreCrop, MISSED, REAL_CROPS_MATCH_RADIUS_PM, RealCropTally, type CropAtom, type RealCrop, type RealCropSummary } from '../evaluation/realCrops.ts';
+import { listRealCrops, locateCrop, readRealCrop, scoreCrop, MISSED, REAL_CROPS_MATCH_RADIUS_PM, RealCropTally, type CropAtom, type RealCrop, type RealCropOutcome, type RealCropSummary } from '../evaluation/realCrops.ts';
 import { sharedData } from '../evaluation/sharedData.ts';
 import { renderOverlayPng } from '../data/writers/overlayPng.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
@@ -88,6 +88,7 @@ interface RunFigures {
   model: string;
   method: string;
   summary: RealCropSummary;
+  outcomes: RealCropOutcome[];
   msPerCrop: number;
   realFrames: Record<string, number | string>;
 }
@@ -148,8 +149,9 @@ export async function writeCropPng(dir: string, crop: RealCrop, panels: Array<{ 
 
 /**
  * Run the section and return its markdown lines.
- * @param models model names (models/pretrained/<name>) or folders; default every installed graphene model
- * @param opts `jsonFile`: where the figures go (JSON); `docsDir`: also write the suspect crops' PNGs
+ * @param models model names (models/pretrained/<name>) or folders (one that cannot be found is skipped
+ *   with a line saying why)
+ * @param opts `jsonFile`: where the figures go (JSON, with every labelled Si's outcome); `docsDir`: also write the suspect crops' PNGs
  *   under `<docsDir>/real-crops/` and the JSON as `<docsDir>/real-crops.json`; `allPngs`: a folder
  *   to draw every crop into (for looking at them)
  */
@@ -161,11 +163,18 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
   // per crop name: the first model's located atoms, network alone and with the fit (for the PNGs)
   const firstLocated = new Map<string, Record<string, CropAtom[]>>();
   const firstFormula = new Map<string, Record<string, string>>();
+  const skipped: string[] = [];
   const quiet = process.env.ATOMDYN_QUIET;
   process.env.ATOMDYN_QUIET = '1';
   try {
     for (const [mi, name] of models.entries()) {
-      const dir = modelDir(name);
+      let dir: string;
+      try {
+        dir = modelDir(name);
+      } catch (e) {
+        skipped.push(`${name}: ${(e as Error).message}`);
+        continue;
+      }
       const { model, card } = await loadModel(dir);
       const seg: Segmenter = tfSegmenter(model, card);
       for (const [method, fit] of METHODS) {
@@ -184,7 +193,7 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
           }
         }
         const realFrames = await countRealFrameSi(tmp, `${mi}-${fit}`, { model: dir, fit });
-        runs.push({ model: name, method, summary: tally.summary(), msPerCrop: ms / crops.length, realFrames });
+        runs.push({ model: name, method, summary: tally.summary(), outcomes: tally.outcomes, msPerCrop: ms / crops.length, realFrames });
       }
       seg.dispose?.();
       model.dispose();
@@ -200,7 +209,7 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
       ms += Date.now() - t0;
       tally.add(scoreCrop(crop, located));
     }
-    runs.push({ model: '-', method: 'classical', summary: tally.summary(), msPerCrop: ms / crops.length, realFrames: await countRealFrameSi(tmp, 'classical', { model: 'classical', lattice: 'graphene' }) });
+    runs.push({ model: '-', method: 'classical', summary: tally.summary(), outcomes: tally.outcomes, msPerCrop: ms / crops.length, realFrames: await countRealFrameSi(tmp, 'classical', { model: 'classical', lattice: 'graphene' }) });
   } finally {
     if (quiet === undefined) delete process.env.ATOMDYN_QUIET;
     else process.env.ATOMDYN_QUIET = quiet;
@@ -224,6 +233,7 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
   const groups = [...new Set(crops.map((c) => c.group))].sort((a, b) => Number.parseFloat(a) - Number.parseFloat(b) || (a < b ? 1 : -1));
   const formulas = [...new Set(runs.flatMap((r) => Object.keys(r.summary.perFormula)))].sort();
   const out: string[] = [];
+  for (const l of skipped) out.push(`model skipped: ${l}`);
   const nSi = runs[0]?.summary.si ?? 0;
   out.push(`Real labelled Si-C crops (${path.basename(root)}: ${crops.length} crops, ${nSi} labelled Si; evaluation/realCrops.ts): formula of the complex around each labelled Si by classify's rule (chemistry.ts, C-Si <= 215 pm, Si-Si <= 240 pm) from the located atoms against the same rule on the labelled atoms; a labelled Si is found when a located Si is within ${REAL_CROPS_MATCH_RADIUS_PM} pm`);
   out.push(`| model | method | ${groups.join(' | ')} | all | vs dataset composition | vs folder | Si found | extra Si | ms/crop |`);
@@ -260,7 +270,16 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
   out.push('Si counted in the real frames (`runLocate`, frame 0; expected 1 / 2 / 3)');
   out.push(`| model | method | ${REAL_FRAMES.map(([f, n]) => `${f} (${n})`).join(' | ')} |`);
   out.push(`|---|---|${REAL_FRAMES.map(() => '---|').join('')}`);
-  for (const r of runs) out.push(`| ${r.model} | ${r.method} | ${REAL_FRAMES.map(([f]) => String(r.realFrames[f])).join(' | ')} |`);
+  const failures = new Set<string>();
+  for (const r of runs) {
+    out.push(`| ${r.model} | ${r.method} | ${REAL_FRAMES.map(([f]) => {
+      const v = r.realFrames[f];
+      if (typeof v === 'number') return String(v);
+      failures.add(`${r.method} on ${f}: ${v}`);
+      return 'failed';
+    }).join(' | ')} |`);
+  }
+  for (const f of failures) out.push(`- ${f}`);
 
   const report = {
     when: new Date().toISOString(),
@@ -272,7 +291,9 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
     runs: runs.map((r) => ({ model: r.model, method: r.method, msPerCrop: r.msPerCrop, realFrames: r.realFrames, ...r.summary })),
   };
   mkdirSync(path.dirname(opts.jsonFile), { recursive: true });
-  await writeFileAtomic(opts.jsonFile, JSON.stringify(report, null, 2) + '\n');
+  // the .bench copy also holds every labelled Si's outcome (crop by crop comparisons between models)
+  const withOutcomes = { ...report, runs: report.runs.map((r, k) => ({ ...r, outcomes: runs[k].outcomes })) };
+  await writeFileAtomic(opts.jsonFile, JSON.stringify(withOutcomes, null, 1) + '\n');
   out.push('');
   out.push(`(figures also in ${path.relative(process.cwd(), opts.jsonFile)})`);
   const drawn: Array<[string, string, boolean]> = [];

@@ -17,13 +17,14 @@
  *    its neighbours (the probe width is the median width of single-column Gaussian fits on matched
  *    atoms, inference/gaussianRefine.ts). The ratio to the frame's median amplitude on the same
  *    sublattice (the host) is compared with the level of each possible content, Σ Z^1.7 over its atoms
- *    (HAADF Z-contrast, e.g. Krivanek et al., Nature 464, 571 (2010)) over the host column's; the
- *    nearest level wins.
+ *    (HAADF Z-contrast, e.g. Krivanek et al., Nature 464, 571 (2010)) over the host column's; the most
+ *    probable level wins (Gaussian noise of the host ratios' robust spread, a small prior per defect:
+ *    {@link likeliestLevel}).
  */
 import { AtomdynError } from '../data/errors.ts';
 import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
 import { SpatialGrid } from '../numerics/spatialGrid.ts';
-import { atomicNumberOf, type Material } from '../models/materials.ts';
+import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
 import { invert, refineAtom } from './gaussianRefine.ts';
 
 /** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
@@ -82,9 +83,9 @@ export interface LatticeSite {
   amplitude: number;
   /** Amplitude / the frame's median amplitude on this sublattice. */
   ratio: number;
-  /** Atoms in the column. */
-  occupancy: number;
-  /** Defect name, or null for the host column. */
+  /** Atoms in the column; null when not read (a column within half a bond of the frame edge). */
+  occupancy: number | null;
+  /** Defect name, or null for the host column (or a column not read). */
   defect: string | null;
 }
 
@@ -149,6 +150,29 @@ export function siteLevels(material: Readonly<Material>, dopants: LatticeSiteOpt
 export function nearestLevel(levels: readonly SiteLevel[], ratio: number): SiteLevel {
   let best = levels[0];
   for (const l of levels) if (Math.abs(l.level - ratio) < Math.abs(best.level - ratio)) best = l;
+  return best;
+}
+
+/** Prior probability of each defect level at a site (the host takes the rest). */
+export const DEFECT_PRIOR = 0.02;
+
+/**
+ * The most probable level of a measured ratio: Gaussian noise of standard deviation `spread` about
+ * each level (the measured spread of the host columns' ratios), prior {@link DEFECT_PRIOR} per defect
+ * level and the rest for the host. With a small spread this is {@link nearestLevel}; with a noisy frame
+ * the boundaries move towards the defect levels, so the host's noise tail is not read as defects.
+ * @param levels sorted by level, at least one, exactly one with `defect` null (the host)
+ * @param spread standard deviation of the host's ratios (>= 0; 0 gives the nearest level)
+ */
+export function likeliestLevel(levels: readonly SiteLevel[], ratio: number, spread: number): SiteLevel {
+  if (!(spread > 0)) return nearestLevel(levels, ratio);
+  const nDef = levels.filter((l) => l.defect !== null).length;
+  let best = levels[0], bestScore = -Infinity;
+  for (const l of levels) {
+    const prior = l.defect === null ? Math.max(1e-6, 1 - nDef * DEFECT_PRIOR) : DEFECT_PRIOR;
+    const score = Math.log(prior) - (ratio - l.level) ** 2 / (2 * spread * spread);
+    if (score > bestScore) [best, bestScore] = [l, score];
+  }
   return best;
 }
 
@@ -350,11 +374,23 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   for (const sub of ['metal', 'chalcogen'] as const) {
     const amps = sites.filter((s) => s.sublattice === sub && Number.isFinite(s.amplitude)).map((s) => s.amplitude).sort((p, q) => p - q);
     host[sub] = amps.length ? amps[amps.length >> 1] : NaN;
-    for (const s of sites) {
-      if (s.sublattice !== sub) continue;
-      s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
-      if (!Number.isFinite(s.ratio)) continue;
-      const l = nearestLevel(levels[sub], s.ratio);
+    const mine = sites.filter((s) => s.sublattice === sub);
+    for (const s of mine) s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
+    const dev = mine.map((s) => Math.abs(s.ratio - 1)).filter(Number.isFinite).sort((p, q) => p - q);
+    const spread = dev.length ? 1.4826 * dev[dev.length >> 1] : 0;
+    const edge = Math.max(1.5, 0.5 * bondPx);
+    for (const s of mine) {
+      // a column cut by the frame edge is not read: occupancy and defect unknown
+      if (s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge) {
+        s.occupancy = null;
+        s.defect = null;
+        continue;
+      }
+      if (!Number.isFinite(s.ratio)) {
+        s.occupancy = null;
+        continue;
+      }
+      const l = likeliestLevel(levels[sub], s.ratio, spread);
       s.occupancy = l.occupancy;
       s.defect = l.defect;
     }
@@ -431,4 +467,37 @@ export function sitesRows(frame: number, sites: readonly LatticeSite[], pixelSiz
     frame, site: s.site, sublattice: s.sublattice, x: r(s.x, 4), y: r(s.y, 4), occupancy: s.occupancy, defect: s.defect,
     ratio: r(s.ratio, 4), ...(pixelSizePm !== null ? { x_pm: r(s.x * pixelSizePm, 2), y_pm: r(s.y * pixelSizePm, 2) } : {}),
   }));
+}
+
+/**
+ * The MX2 material whose sites a locate run can list: the run's material when it is a known MX2
+ * material (models/materials.ts), else null (a family name such as `mx2` names no elements: give
+ * `--species metal=W,chalcogen=Se2` or `--material WSe2`).
+ * @param material the run's material name (LocatePlan.material)
+ */
+export function siteMaterial(material: string | null | undefined): Readonly<Material> | null {
+  const m = materialByName(material);
+  return m && m.family === 'mx2' ? m : null;
+}
+
+/** Per-frame figures of a site fit, as run.json `parameters.sites.frames` holds them. */
+export interface SiteFrameSummary {
+  frame: number;
+  sites: number;
+  matched: number;
+  rmsResidualPx: number;
+  probeSigmaPx: number;
+  basisPx: { a: [number, number]; b: [number, number] };
+  defects: Record<string, number>;
+}
+
+/** The run.json summary of one frame's fit (numbers rounded for the file). */
+export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFrameSummary {
+  const defects: Record<string, number> = {};
+  for (const s of r.sites) if (s.defect) defects[s.defect] = (defects[s.defect] ?? 0) + 1;
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    frame, sites: r.sites.length, matched: r.matched, rmsResidualPx: r3(r.rmsResidualPx), probeSigmaPx: r3(r.probeSigmaPx),
+    basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
+  };
 }

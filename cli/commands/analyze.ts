@@ -131,7 +131,12 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
     // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
     const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
     const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
-    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...shown.map((f) => `overlays/${f}`)]));
+    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', 'sites.csv', ...shown.map((f) => `overlays/${f}`)]));
+    // MX2: the point defects of the first shown frame (the report lists it under "Other figures")
+    if (shown[0] && existsSync(path.join(dirs.locate, 'sites', shown[0]))) {
+      copyFileSync(path.join(dirs.locate, 'sites', shown[0]), path.join(out, `defects_${shown[0]}`));
+      outputs.push(`defects_${shown[0]}`);
+    }
     outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
     outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
     if (existsSync(path.join(dirs.classify, 'classes.png'))) {
@@ -159,6 +164,7 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
       configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
     };
     if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
+    if (existsSync(path.join(dirs.locate, 'sites.csv'))) tables.sites = { table: readCsv(path.join(dirs.locate, 'sites.csv')), units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
     const run = newRun('analyze', command, last);
     run.source = input;
     run.inputs = [input];

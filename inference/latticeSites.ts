@@ -11,7 +11,10 @@
  *    in the lattice coordinates, degree 1 under 40 atoms) is fitted to them by least squares, atoms
  *    farther than 3 robust standard deviations dropped, assigned again and refitted (scan distortion,
  *    slow strain and drift within the frame; the sites are not relaxed around single defects, whose
- *    displacements are a few pm).
+ *    displacements are a few pm). Scan glitches (torn lines) shift whole bands of rows, which no smooth
+ *    field follows: per horizontal strip of 1.5 lattice constants the third-cell shift that puts most of
+ *    its atoms on sites of their own sublattice is applied (the unshifted lattice unless another places
+ *    20 % more), plus the strip's median remaining offset.
  * 4. Column amplitudes: at each site a joint linear least-squares fit, over the pixels within half a
  *    bond of it, of a constant background and Gaussians of the frame's probe width at the site and at
  *    its neighbours (the probe width is the median width of single-column Gaussian fits on matched
@@ -331,31 +334,75 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
     if (!next) break;
     map = next;
   }
-  // final assignment and residual
+  // scan glitches (torn lines) shift whole bands of rows by a fraction of a cell, which no smooth field
+  // follows: per horizontal strip of 1.5 lattice constants, the third-cell lattice shift that places most
+  // of its atoms on sites of their own sublattice (the model's species break ties), plus the median
+  // remaining offset
+  const stripH = Math.max(4, 1.5 * la);
+  const nStrips = Math.max(1, Math.ceil(height / stripH));
+  const shifts: Array<[number, number]> = [];
+  for (let k = 0; k < nStrips; k++) {
+    const y0 = k * stripH - 0.25 * stripH, y1 = (k + 1) * stripH + 0.25 * stripH;
+    const members: Array<[number, number, number]> = [];
+    for (let i = 0; i < atoms.length; i++) if (ys[i] >= y0 && ys[i] < y1) members.push([...invertMap(map, xs[i], ys[i]), i]);
+    let best = { score: -Infinity, su: 0, sv: 0, rx: [] as number[], ry: [] as number[] };
+    let score0 = 0;
+    for (let c = 0; c < 9; c++) {
+      const su = Math.floor(c / 3) / 3, sv = (c % 3) / 3;
+      let score = 0;
+      const rx: number[] = [], ry: number[] = [];
+      for (const [u, v, i] of members) {
+        for (let sub = 0; sub < 2; sub++) {
+          const du = wrap(u - su - (sub ? delta[0] : 0)), dv = wrap(v - sv - (sub ? delta[1] : 0));
+          const ex = du * a0 + dv * b0, ey = du * a1 + dv * b1;
+          if (Math.hypot(ex, ey) < 0.35 * bondPx) {
+            score += 1 + (atoms[i].species === (sub ? 'chalcogen' : 'metal') ? 0.5 : 0);
+            rx.push(ex);
+            ry.push(ey);
+            break;
+          }
+        }
+      }
+      if (c === 0) score0 = score;
+      // the unshifted lattice wins unless another shift places clearly more atoms
+      const better = c === 0 ? true : score > Math.max(best.score, 1.2 * score0 + 2);
+      if (better) best = { score, su, sv, rx, ry };
+    }
+    const med = (v: number[]) => (v.length ? [...v].sort((p, q) => p - q)[v.length >> 1] : 0);
+    shifts.push(best.rx.length >= 6 ? [best.su * a0 + best.sv * b0 + med(best.rx), best.su * a1 + best.sv * b1 + med(best.ry)] : [0, 0]);
+  }
+  const shiftAt = (y: number) => shifts[Math.min(nStrips - 1, Math.max(0, Math.floor(y / stripH)))];
+  // every site inside the frame (and a margin, to match atoms on the edge)
+  const corners = [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]].map(([x, y]) => invertMap(map, x, y));
+  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3, imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3;
+  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3, jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3;
+  if ((imax - imin + 1) * (jmax - jmin + 1) > 4_000_000) throw new AtomdynError('atoms', 'the fitted lattice is too fine for the frame (more than 8 million sites)');
+  const all: LatticeSite[] = [];
+  for (let j = jmin; j <= jmax; j++) {
+    for (let i = imin; i <= imax; i++) {
+      for (let s = 0; s < 2; s++) {
+        const [x0, y0] = evalMap(map, i + (s ? delta[0] : 0), j + (s ? delta[1] : 0));
+        const [tx, ty] = shiftAt(y0);
+        const x = x0 + tx, y = y0 + ty;
+        if (!(x >= -bondPx && x <= width - 1 + bondPx && y >= -bondPx && y <= height - 1 + bondPx)) continue;
+        all.push({ site: -1, sublattice: s ? 'chalcogen' : 'metal', i, j, x, y, amplitude: NaN, ratio: NaN, occupancy: s ? 2 : 1, defect: null });
+      }
+    }
+  }
+  // matched atoms and their residual
   let ss = 0, matched = 0;
-  for (let i = 0; i < atoms.length; i++) {
-    const [, , , d] = assign(map, xs[i], ys[i]);
-    if (d <= 0.35 * bondPx) {
-      ss += d * d;
+  if (all.length) {
+    const g = new SpatialGrid(all.map((t) => t.x), all.map((t) => t.y), bondPx);
+    for (let i = 0; i < atoms.length; i++) {
+      const k = g.nearest(xs[i], ys[i], 0.35 * bondPx);
+      if (k < 0) continue;
+      ss += (all[k].x - xs[i]) ** 2 + (all[k].y - ys[i]) ** 2;
       matched++;
     }
   }
   const rms = matched ? Math.sqrt(ss / matched) : NaN;
-  // every site inside the frame
-  const corners = [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]].map(([x, y]) => invertMap(map, x, y));
-  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 2, imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 2;
-  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 2, jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 2;
-  if ((imax - imin + 1) * (jmax - jmin + 1) > 4_000_000) throw new AtomdynError('atoms', 'the fitted lattice is too fine for the frame (more than 8 million sites)');
-  const sites: LatticeSite[] = [];
-  for (let j = jmin; j <= jmax; j++) {
-    for (let i = imin; i <= imax; i++) {
-      for (let s = 0; s < 2; s++) {
-        const [x, y] = evalMap(map, i + (s ? delta[0] : 0), j + (s ? delta[1] : 0));
-        if (!(x >= 0 && x <= width - 1 && y >= 0 && y <= height - 1)) continue;
-        sites.push({ site: sites.length, sublattice: s ? 'chalcogen' : 'metal', i, j, x, y, amplitude: NaN, ratio: NaN, occupancy: s ? 2 : 1, defect: null });
-      }
-    }
-  }
+  const sites = all.filter((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
+  sites.forEach((t, k) => { t.site = k; });
   // probe width: median of single-column fits on matched atoms
   let sigma = opts.probeSigmaPx ?? NaN;
   if (!(sigma > 0)) {

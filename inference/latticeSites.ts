@@ -67,6 +67,8 @@ export interface LatticeSiteOptions {
   probeSigmaPx?: number;
   /** Degree of the displacement polynomial; default 2 (1 under 40 matched atoms). */
   degree?: number;
+  /** Measure each column at the located atom on its site (within a quarter bond) rather than at the fitted site; default true. */
+  measureAtAtoms?: boolean;
   /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
   dopants?: { metal?: readonly string[]; chalcogen?: readonly string[] };
 }
@@ -415,7 +417,17 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
     widths.sort((p, q) => p - q);
     sigma = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
   }
-  measureAmplitudes(frame, height, width, sites, sigma, Math.max(1.5, 0.5 * bondPx));
+  // measured where the column is: at the located atom on the site when there is one (scan noise moves
+  // columns off the smooth lattice by a fraction of a pixel to a pixel), else at the fitted site
+  const at = sites.map((t) => ({ x: t.x, y: t.y }));
+  if (opts.measureAtAtoms !== false && atoms.length) {
+    const g = new SpatialGrid(xs, ys, bondPx);
+    sites.forEach((t, k) => {
+      const i = g.nearest(t.x, t.y, 0.25 * bondPx);
+      if (i >= 0) at[k] = { x: xs[i], y: ys[i] };
+    });
+  }
+  measureAmplitudes(frame, height, width, sites, sigma, Math.max(1.5, 0.5 * bondPx), at);
   const levels = siteLevels(opts.material, opts.dopants);
   const host = { metal: NaN, chalcogen: NaN };
   for (const sub of ['metal', 'chalcogen'] as const) {
@@ -456,15 +468,18 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
  * Amplitude of the column at every site: per site, a linear least-squares fit over the pixels within
  * `radiusPx` of it of a constant background plus Gaussians of standard deviation `sigmaPx` at it and
  * at every site within `radiusPx + 2 sigmaPx` (their tails reach the window). Writes `amplitude`.
+ * @param at where each site's column is measured (default the sites' x, y), aligned with `sites`
  * @param frame float32 `[height * width]`
  */
-export function measureAmplitudes(frame: Float32Array, height: number, width: number, sites: LatticeSite[], sigmaPx: number, radiusPx: number): void {
+export function measureAmplitudes(frame: Float32Array, height: number, width: number, sites: LatticeSite[], sigmaPx: number, radiusPx: number, at?: ReadonlyArray<{ x: number; y: number }>): void {
   if (!sites.length) return;
-  const grid = new SpatialGrid(sites.map((s) => s.x), sites.map((s) => s.y), radiusPx + 2 * sigmaPx);
+  const pos = at ?? sites;
+  const grid = new SpatialGrid(pos.map((s) => s.x), pos.map((s) => s.y), radiusPx + 2 * sigmaPx);
   const inv2s2 = 1 / (2 * sigmaPx * sigmaPx);
-  for (const s of sites) {
+  sites.forEach((site, self) => {
+    const s = pos[self];
     const near = grid.within(s.x, s.y, radiusPx + 2 * sigmaPx, -1).map((h) => h.index).sort((p, q) => p - q);
-    const centre = near.indexOf(s.site);
+    const centre = near.indexOf(self);
     const k = near.length + 1;
     const A = new Float64Array(k * k), b = new Float64Array(k), f = new Float64Array(k);
     const ylo = Math.max(0, Math.ceil(s.y - radiusPx)), yhi = Math.min(height - 1, Math.floor(s.y + radiusPx));
@@ -475,7 +490,7 @@ export function measureAmplitudes(frame: Float32Array, height: number, width: nu
         if ((x - s.x) ** 2 + (y - s.y) ** 2 > radiusPx * radiusPx) continue;
         f[0] = 1;
         for (let q = 0; q < near.length; q++) {
-          const t = sites[near[q]];
+          const t = pos[near[q]];
           f[q + 1] = Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) * inv2s2);
         }
         const v = frame[y * width + x];
@@ -486,17 +501,17 @@ export function measureAmplitudes(frame: Float32Array, height: number, width: nu
         n++;
       }
     }
-    if (n < k + 2 || centre < 0) continue;
+    if (n < k + 2 || centre < 0) return;
     // a small ridge keeps neighbours whose tails barely reach the window from taking wild values
     let tr = 0;
     for (let p = 1; p < k; p++) tr += A[p * k + p];
     for (let p = 1; p < k; p++) A[p * k + p] += 1e-3 * (tr / (k - 1));
     const inv = invert(A, k);
-    if (!inv) continue;
+    if (!inv) return;
     let amp = 0;
     for (let q = 0; q < k; q++) amp += inv[(centre + 1) * k + q] * b[q];
-    s.amplitude = amp;
-  }
+    site.amplitude = amp;
+  });
 }
 
 /** Columns of sites.csv in order (docs/schema.md). */

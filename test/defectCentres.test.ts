@@ -87,6 +87,15 @@ describe('trackDefects', () => {
     const rows = defectTrackRows(defects, t, ['frame', 'x', 'y', 'species', 'element', 'particle', 'particle_species', 'x_corr', 'y_corr', 'x_pm', 'x_corr_pm'], 10);
     expect(rows[2]).toMatchObject({ species: 'defect', element: 'vac_Se2', particle: 100, particle_species: 'defect', x_corr: 30, x_pm: 360, x_corr_pm: 300 });
   });
+  it('a chalcogen vacancy never continues as a metal defect one bond away', () => {
+    const defects = [
+      { frame: 0, x: 20, y: 20, defect: 'vac_S', sublattice: 'chalcogen' },
+      { frame: 1, x: 20 + A / Math.sqrt(3), y: 20, defect: 'V_Mo', sublattice: 'metal' },
+    ];
+    const t = trackDefects(defects, { drift: new Map(), latticeConstantPx: A, firstParticle: 0 });
+    expect(Array.from(t.particle)).toEqual([0, 1]);
+    expect(t.particleCount).toBe(2);
+  });
   it('reads defects and the lattice constant from a sites table', () => {
     const lat = honeycombLattice(A, 0, { x: 0, y: 0 }, { x0: 0, y0: 0, x1: 60, y1: 60 });
     const rows = Array.from({ length: lat.count }, (_, s) => ({ frame: 0, site: s, sublattice: lat.sublattice[s] ? 'chalcogen' : 'metal', x: lat.x[s], y: lat.y[s], occupancy: 1, defect: s === 7 ? 'vac_S' : null }));

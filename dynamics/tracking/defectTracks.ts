@@ -73,8 +73,10 @@ export interface DefectTracks {
 }
 
 /**
- * Link defects into particles (one linker for every defect kind: a single chalcogen vacancy that loses
- * its second atom keeps its particle and changes its name).
+ * Link defects into particles, each sublattice on its own (every defect kind of one sublattice
+ * together: a single chalcogen vacancy that loses its second atom keeps its particle and changes its
+ * name; a chalcogen vacancy never continues as a metal dopant). Particle ids: the chalcogen's first,
+ * then the metal's (sublattice names in alphabetical order).
  * @throws AtomdynError('sites.csv') when the lattice constant is not a positive number
  */
 export function trackDefects(defects: readonly DefectDetection[], opts: DefectTrackOptions): DefectTracks {
@@ -82,9 +84,16 @@ export function trackDefects(defects: readonly DefectDetection[], opts: DefectTr
   const xCorr = Float64Array.from(defects, (d) => d.x - (opts.drift.get(d.frame)?.dx ?? 0));
   const yCorr = Float64Array.from(defects, (d) => d.y - (opts.drift.get(d.frame)?.dy ?? 0));
   if (!defects.length) return { particle: new Int32Array(0), xCorr, yCorr, particleCount: 0 };
-  const r = link({ frame: defects.map((d) => d.frame), x: xCorr, y: yCorr }, { searchRange: 1.2 * opts.latticeConstantPx, memory: opts.memory ?? 2 });
-  const particle = Int32Array.from(r.particle, (p) => p + opts.firstParticle);
-  return { particle, xCorr, yCorr, particleCount: r.particleCount };
+  // one linking per sublattice: a chalcogen vacancy never continues as a metal dopant
+  const particle = new Int32Array(defects.length);
+  let next = opts.firstParticle;
+  for (const sub of [...new Set(defects.map((d) => d.sublattice))].sort()) {
+    const idx = defects.map((d, i) => (d.sublattice === sub ? i : -1)).filter((i) => i >= 0);
+    const r = link({ frame: idx.map((i) => defects[i].frame), x: idx.map((i) => xCorr[i]), y: idx.map((i) => yCorr[i]) }, { searchRange: 1.2 * opts.latticeConstantPx, memory: opts.memory ?? 2 });
+    idx.forEach((i, k) => { particle[i] = r.particle[k] + next; });
+    next += r.particleCount;
+  }
+  return { particle, xCorr, yCorr, particleCount: next - opts.firstParticle };
 }
 
 /**

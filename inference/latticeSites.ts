@@ -67,6 +67,8 @@ export interface LatticeSiteOptions {
   probeSigmaPx?: number;
   /** Degree of the displacement polynomial; default 2 (1 under 40 matched atoms). */
   degree?: number;
+  /** Prior probability per defect name where it is not {@link DEFECT_PRIOR} (locate `--defect-prior`). */
+  priors?: Readonly<Record<string, number>>;
   /** Measure each column at the located atom on its site (within a quarter bond) rather than at the fitted site; default true. */
   measureAtAtoms?: boolean;
   /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
@@ -168,13 +170,16 @@ export const DEFECT_PRIOR = 0.02;
  * the boundaries move towards the defect levels, so the host's noise tail is not read as defects.
  * @param levels sorted by level, at least one, exactly one with `defect` null (the host)
  * @param spread standard deviation of the host's ratios (>= 0; 0 gives the nearest level)
+ * @param priors prior per defect name where it is not {@link DEFECT_PRIOR} (e.g. a V-doped sample:
+ *   `{ V_Mo: 0.02, vac_Mo: 0.002 }`)
  */
-export function likeliestLevel(levels: readonly SiteLevel[], ratio: number, spread: number): SiteLevel {
+export function likeliestLevel(levels: readonly SiteLevel[], ratio: number, spread: number, priors: Readonly<Record<string, number>> = {}): SiteLevel {
   if (!(spread > 0)) return nearestLevel(levels, ratio);
-  const nDef = levels.filter((l) => l.defect !== null).length;
+  const priorOf = (l: SiteLevel) => (l.defect !== null ? priors[l.defect] ?? DEFECT_PRIOR : 0);
+  const defectsTotal = levels.reduce((t, l) => t + priorOf(l), 0);
   let best = levels[0], bestScore = -Infinity;
   for (const l of levels) {
-    const prior = l.defect === null ? Math.max(1e-6, 1 - nDef * DEFECT_PRIOR) : DEFECT_PRIOR;
+    const prior = l.defect === null ? Math.max(1e-6, 1 - defectsTotal) : Math.max(1e-12, priorOf(l));
     const score = Math.log(prior) - (ratio - l.level) ** 2 / (2 * spread * spread);
     if (score > bestScore) [best, bestScore] = [l, score];
   }
@@ -449,7 +454,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
         s.occupancy = null;
         continue;
       }
-      const l = likeliestLevel(levels[sub], s.ratio, spread);
+      const l = likeliestLevel(levels[sub], s.ratio, spread, opts.priors);
       s.occupancy = l.occupancy;
       s.defect = l.defect;
     }
@@ -562,4 +567,19 @@ export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFram
     frame, sites: r.sites.length, matched: r.matched, rmsResidualPx: r3(r.rmsResidualPx), probeSigmaPx: r3(r.probeSigmaPx),
     basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
   };
+}
+
+/**
+ * Parse `--defect-prior vac_Mo=0.002,V_Mo=0.02`.
+ * @throws AtomdynError('--defect-prior') for an entry that is not NAME=P with 0 < P < 0.5
+ */
+export function parseDefectPriors(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+_[A-Za-z]+\d*)=([0-9.eE+-]+)$/.exec(part);
+    const p = m ? Number(m[2]) : NaN;
+    if (!m || !(p > 0 && p < 0.5)) throw new AtomdynError('--defect-prior', `'${part}' is not NAME=P with 0 < P < 0.5 (e.g. vac_Mo=0.002)`);
+    out[m[1]] = p;
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulateImage, DEFAULT_IMAGING } from '../training/simulator/simulateImage.ts';
-import { fitLatticeSites, nearestLevel, siteLevels, sitesColumns, sitesRows } from '../inference/latticeSites.ts';
+import { DEFECT_PRIOR, fitLatticeSites, likeliestLevel, nearestLevel, parseDefectPriors, siteLevels, sitesColumns, sitesRows } from '../inference/latticeSites.ts';
 import { MATERIALS } from '../models/materials.ts';
 import { AtomdynError } from '../data/errors.ts';
 
@@ -39,6 +39,24 @@ describe('Z-contrast levels (materials table, |dZ| >= 10, separable levels)', ()
     expect(nearestLevel(l, 0.67).defect).toBe('V_Mo');
     expect(nearestLevel(l, 0.69).defect).toBeNull();
     expect(nearestLevel(l, 2.0).defect).toBe('W_Mo');
+  });
+  it('with noise, the likeliest level: boundaries move towards the defect levels by the prior', () => {
+    const l = siteLevels(MATERIALS.MoS2).metal;
+    const spread = 0.2;
+    // host vs V_Mo boundary: log(p_host / p_V) = ((r - l_V)^2 - (r - 1)^2) / (2 s^2), solved for r
+    const pHost = 1 - (l.length - 1) * DEFECT_PRIOR, lV = l[1].level;
+    const boundary = (1 + lV) / 2 - (spread * spread * Math.log(pHost / DEFECT_PRIOR)) / (1 - lV);
+    expect(likeliestLevel(l, boundary + 1e-6, spread).defect).toBeNull();
+    expect(likeliestLevel(l, boundary - 1e-6, spread).defect).toBe('V_Mo');
+    expect(likeliestLevel(l, 0.5, 0).defect).toBe(nearestLevel(l, 0.5).defect);
+    // a V-doped sample: vacancies rarer than V, so a dim site between the two levels is V
+    expect(likeliestLevel(l, 0.15, 0.3).defect).toBe('vac_Mo');
+    expect(likeliestLevel(l, 0.15, 0.3, { vac_Mo: 0.002, V_Mo: 0.02 }).defect).toBe('V_Mo');
+  });
+  it('parses --defect-prior and refuses bad entries, naming the option', () => {
+    expect(parseDefectPriors('vac_Mo=0.002, V_Mo=0.02')).toEqual({ vac_Mo: 0.002, V_Mo: 0.02 });
+    expect(() => parseDefectPriors('vac_Mo=2')).toThrow(/--defect-prior/);
+    expect(() => parseDefectPriors('Mo')).toThrow(AtomdynError);
   });
   it('a vacancy is never written like a V dopant (Kröger-Vink would write V_Mo for both)', () => {
     const names = siteLevels(MATERIALS.MoS2).metal.map((v) => v.defect).filter(Boolean);

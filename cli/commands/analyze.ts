@@ -315,6 +315,7 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.frameRange) a.push('--frame-range', f.frameRange);
   if (f.roi) a.push('--roi', f.roi);
   if (f.strict) a.push('--strict');
+  if (f.defectPrior) a.push('--defect-prior', f.defectPrior);
   return a;
 }
 
@@ -333,7 +334,8 @@ export function addMovieAnalysisOptions(command: Command): Command {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file')
-    .option('--centre <species>', "centre atoms to classify (default: the dopant species); 'all' for every atom")
+    .option('--centre <species>', "centre atoms to classify (default: the dopant species, else an MX2 run's point defects); 'all' for every atom; 'defects' or defect names (vac_Se, V_Mo) for the point defects")
+    .option('--defect-prior <name=p,...>', 'MX2 sites: prior probability of a point defect per site where it is not 0.02, e.g. vac_Mo=0.002,V_Mo=0.02 (locate --defect-prior)')
     .option('--classes <K>', "number of configuration classes, or 'auto' (BIC)", 'auto')
     .option('--lag <frames>', 'lag time of the transition matrix, frames', '1')
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')

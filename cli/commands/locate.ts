@@ -33,7 +33,7 @@ import {
 } from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 import { locateClassical } from '../../inference/classicalLocate.ts';
-import { fitLatticeSites, siteFrameSummary, siteMaterial, sitesColumns, sitesRows, type SiteFrameSummary } from '../../inference/latticeSites.ts';
+import { fitLatticeSites, parseDefectPriors, siteFrameSummary, siteMaterial, sitesColumns, sitesRows, type SiteFrameSummary } from '../../inference/latticeSites.ts';
 
 /** Parsed flags of `locate`. */
 export interface LocateFlags {
@@ -51,6 +51,7 @@ export interface LocateFlags {
   workers?: string;
   backend?: string;
   overlayEvery?: string;
+  defectPrior?: string;
   /** Replace the run already in --out (the whole folder). */
   overwrite?: boolean;
   /** `START:STOP[:STEP]`, 0-based, STOP exclusive. */
@@ -116,6 +117,7 @@ const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
  * @throws AtomdynError naming the option
  */
 export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedLocateFlags {
+  if (flags.defectPrior !== undefined) parseDefectPriors(flags.defectPrior);
   let speciesElements: Record<string, string> | undefined;
   if (flags.species) {
     try {
@@ -229,6 +231,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       const outputs = ['atoms.csv', 'results.h5'];
       // MX2: the lattice sites of every frame, their occupancy and defects (inference/latticeSites.ts)
       const sitesOf = siteMaterial(plan.material);
+      const priors = flags.defectPrior ? parseDefectPriors(flags.defectPrior) : undefined;
       const siteRows: Array<Record<string, Cell>> = [];
       const siteFrames: SiteFrameSummary[] = [];
       const siteWarnings: string[] = [];
@@ -244,7 +247,7 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
         if (sitesOf) {
           siteData = await stack.readFrame(f.frame);
           try {
-            const fit = fitLatticeSites(siteData, stack.height, stack.width, f.atoms, { material: sitesOf, pixelSizePm: plan.pixel.pixelSizePm.value! });
+            const fit = fitLatticeSites(siteData, stack.height, stack.width, f.atoms, { material: sitesOf, pixelSizePm: plan.pixel.pixelSizePm.value!, priors });
             const kept = roi ? fit.sites.filter((s) => inRegion(roi, s.x, s.y)) : fit.sites;
             siteRows.push(...sitesRows(atFull.frame, kept, plan.pixel.pixelSizePm.value));
             siteFrames.push(siteFrameSummary(atFull.frame, { ...fit, sites: kept }));
@@ -352,6 +355,7 @@ export function register(program: Command): void {
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
     .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')
     .option('--strict', 'exit with code 3 when the frames do not look like the model\'s lattice (run.json still records why)')
+    .option('--defect-prior <name=p,...>', 'MX2 sites: prior probability of a point defect per site where it is not 0.02, e.g. vac_Mo=0.002,V_Mo=0.02 for a V-doped sample (docs/schema.md, sites.csv)')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')

@@ -50,8 +50,8 @@ describe('Z-contrast levels (materials table, |dZ| >= 10, separable levels)', ()
     expect(likeliestLevel(l, boundary - 1e-6, spread).defect).toBe('V_Mo');
     expect(likeliestLevel(l, 0.5, 0).defect).toBe(nearestLevel(l, 0.5).defect);
     // a V-doped sample: vacancies rarer than V, so a dim site between the two levels is V
-    expect(likeliestLevel(l, 0.15, 0.3).defect).toBe('vac_Mo');
-    expect(likeliestLevel(l, 0.15, 0.3, { vac_Mo: 0.002, V_Mo: 0.02 }).defect).toBe('V_Mo');
+    expect(likeliestLevel(l, 0.1, 0.3).defect).toBe('vac_Mo');
+    expect(likeliestLevel(l, 0.1, 0.3, { vac_Mo: 0.002, V_Mo: 0.02 }).defect).toBe('V_Mo');
   });
   it('parses --defect-prior and refuses bad entries, naming the option', () => {
     expect(parseDefectPriors('vac_Mo=0.002, V_Mo=0.02')).toEqual({ vac_Mo: 0.002, V_Mo: 0.02 });

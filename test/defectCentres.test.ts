@@ -153,3 +153,19 @@ describe('track + classify + transitions with MX2 point defects (hand-made run)'
     expect(t.counts[i][i]).toBe(2);
   }, 60_000);
 });
+
+describe('no formula for a whole compound lattice', () => {
+  it('with both MX2 host elements, host atoms form no complex; a foreign atom forms its own with its neighbours', async () => {
+    const { analyseFrame } = await import('../dynamics/configurations/chemistry.ts');
+    const lat = honeycombLattice(320, 0, { x: 0, y: 0 }, { x0: 0, y0: 0, x1: 2000, y1: 2000 });
+    const atoms = Array.from({ length: lat.count }, (_, s) => ({ xPm: lat.x[s], yPm: lat.y[s], element: lat.sublattice[s] ? 'Se2' : 'W' }));
+    const cut = new Map([['Se2-W', 230], ['Mo-Se2', 230]]);
+    // the old default (one host, the most common element) made the whole lattice one complex
+    expect(analyseFrame(atoms, cut).complexes.length).toBe(1);
+    expect(analyseFrame(atoms, cut, ['W', 'Se2']).complexes.length).toBe(0);
+    const mid = atoms.reduce((b, a, i) => (a.element === 'W' && Math.hypot(a.xPm - 1000, a.yPm - 1000) < Math.hypot(atoms[b].xPm - 1000, atoms[b].yPm - 1000) ? i : b), 0);
+    atoms[mid] = { ...atoms[mid], element: 'Mo' };
+    const c = analyseFrame(atoms, cut, ['W', 'Se2']).complexes;
+    expect(c.map((x) => x.formula)).toEqual(['Mo1Se23']);
+  });
+});

@@ -15,8 +15,16 @@
  *    dose bin, spurious columns on pristine frames at 0.5x dose; the U-Net alone, the U-Net with the
  *    joint column fit, and the classical baseline.
  *
+ * 4. The real labelled Si-C crops of LibraryNet (bench/_realCropsSection.ts): formula accuracy per pixel
+ *    size and per formula with confusion tables, network alone and network + fit, for every graphene
+ *    model given; and the Si counted in G-Si-2nm / G-dimSi / G-trimSi (1 / 2 / 3).
+ *
  * Usage: npm run bench -- locate   (ATOMDYN_BENCH_QUICK=1 for fewer frames; ATOMDYN_BENCH_GRAPH=trained
  * for the accuracy table through the trained graph instead of the frozen one, models/inferenceGraph.ts)
+ * Options: --models A,B (the models of section 4; default every graphene model in models/pretrained),
+ * --only real-crops (section 4 alone), --docs [DIR] (section 4's PNGs of doubtful labels and its JSON into
+ * DIR, default docs/), --all-pngs DIR (every crop drawn, for looking at them). Section 4's figures are
+ * also written to .bench/real-crops.json.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -34,8 +42,26 @@ import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';
 import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 import { oodSection } from './_oodSection.ts';
+import { installedGrapheneModels, realCropsSection } from './_realCropsSection.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const argValue = (flag: string, fallback: string | null): string | null => {
+  const i = argv.indexOf(flag);
+  if (i < 0) return null;
+  const v = argv[i + 1];
+  return v && !v.startsWith('--') ? v : fallback;
+};
+const realCrops = () => realCropsSection((argValue('--models', null) ?? installedGrapheneModels().join(',')).split(',').filter(Boolean), {
+  jsonFile: path.join(root, '.bench/real-crops.json'),
+  docsDir: argValue('--docs', path.join(root, 'docs')),
+  allPngs: argValue('--all-pngs', null),
+});
+if (argValue('--only', null) === 'real-crops') {
+  await initBackend();
+  console.log((await realCrops()).join('\n'));
+  process.exit(0);
+}
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;
 const modelName = process.env.ATOMDYN_BENCH_MODEL ?? 'graphene-si';
 const backend = await initBackend();
@@ -148,3 +174,4 @@ console.log('| side | resolution | ms per frame |');
 console.log('|---|---|---|');
 for (const r of speed) console.log(r);
 console.log(peer.startsWith('|') ? peer : `peer: ${peer}`);
+console.log(`\n${(await realCrops()).join('\n')}`);

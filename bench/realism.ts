@@ -18,9 +18,9 @@
 import { existsSync } from 'node:fs';
 import { AtomdynError } from '../data/errors.ts';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { openFrames } from '../data/openFrames.ts';
+import { sharedData, sharedRoots } from '../evaluation/sharedData.ts';
 import { Random } from '../data/random.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { bandSignalVariance, directionalNoisePower, gaussianSmooth, measureImage, windowedPowerSpectrum, type ImageStatistics } from '../training/simulator/imageStatistics.ts';
@@ -32,7 +32,6 @@ import { NO_SCAN_DISTORTION } from '../training/simulator/scanDistortion.ts';
 import { MX2_MATERIALS } from '../training/simulator/lattices/mx2.ts';
 import { GRAPHENE_BOND_PM } from '../training/simulator/lattices/graphene.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A real frame to compare with. */
 interface RealFrame {
@@ -66,16 +65,11 @@ interface Figures extends ImageStatistics {
   p99: number;
 }
 
-/** The shared real-data folder: $ATOMDYN_SHARED/data, else `shared/data` beside the checkout or one of its parents. */
+/** The shared real-data folder (evaluation/sharedData.ts's search order); an error when it is missing. */
 function findSharedData(): string {
-  if (process.env.ATOMDYN_SHARED && existsSync(path.join(process.env.ATOMDYN_SHARED, 'data'))) return path.join(process.env.ATOMDYN_SHARED, 'data');
-  let dir = path.resolve(here, '..');
-  for (;;) {
-    const candidate = path.join(path.dirname(dir), 'shared', 'data');
-    if (existsSync(path.join(candidate, 'graphene_Si'))) return candidate;
-    if (path.dirname(dir) === dir) throw new AtomdynError('--data', 'cannot find the shared real data (shared/data beside the checkout, or $ATOMDYN_SHARED); pass --data DIR');
-    dir = path.dirname(dir);
-  }
+  const dir = sharedData();
+  if (!existsSync(path.join(dir, 'graphene_Si'))) throw new AtomdynError('--data', `cannot find the shared real data (tried ${sharedRoots().join(', ')}; or $ATOMDYN_SHARED); pass --data DIR`);
+  return dir;
 }
 
 /** Every frame of a real file, through the project's readers (data/openFrames.ts). */

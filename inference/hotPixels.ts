@@ -6,6 +6,11 @@
  *  2. its 8 neighbours are not themselves raised above the ring of 16 pixels around them (their
  *     median differs from the ring's median by less than 15 % of the residual): an atom spans several
  *     pixels, so its peak sits on raised neighbours and is kept, even when sharp and bright.
+ *
+ * Cost, linear in the pixels (no sort of the frame): the 8-neighbour median of interior pixels comes from
+ * sorted column triples shared by neighbouring pixels and merged by order statistics (min/max only); the
+ * median of the residuals is a two-pass radix selection on the float bits. The result is bit-identical to
+ * sorting (the insertion sort at the borders, and frames holding NaN, take the plain path).
  */
 
 /** Result of {@link removeHotPixels}. */
@@ -34,41 +39,126 @@ function ringMedian(frame: Float32Array, height: number, width: number, x: numbe
   return v.length ? median(v) : NaN;
 }
 
+/** Median of the (up to 8) neighbours of (x, y) by insertion sort into `buf` (border pixels, NaN frames). */
+function neighbourMedianSorted(frame: Float32Array, height: number, width: number, x: number, y: number, buf: Float64Array): number {
+  let n = 0;
+  for (let dy = -1; dy <= 1; dy++) {
+    const yy = y + dy;
+    if (yy < 0 || yy >= height) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const xx = x + dx;
+      if ((dx === 0 && dy === 0) || xx < 0 || xx >= width) continue;
+      const v = frame[yy * width + xx];
+      let k = n++;
+      while (k > 0 && buf[k - 1] > v) {
+        buf[k] = buf[k - 1];
+        k--;
+      }
+      buf[k] = v;
+    }
+  }
+  const m = n >> 1;
+  return n % 2 ? buf[m] : 0.5 * (buf[m - 1] + buf[m]);
+}
+
+/**
+ * 8-neighbour median of every pixel into `med` (float32 `[height * width]`). Interior rows: each column's
+ * triple (rows y-1, y, y+1) is sorted once (lo, mid, hi) and shared by the three pixels that see it. For the
+ * pixel at x, L = column x-1, R = column x+1 (sorted triples) and the pair (above, below) of column x hold
+ * its 8 neighbours; the 4th and 5th smallest of the union follow from the order-statistic identity
+ * k-th(A ∪ B) = min over splits i of max(A[i-1], B[k-i]), first for L ∪ R (its 2nd..5th), then with the pair.
+ * Requires a frame without NaN (min/max and comparisons disagree on NaN).
+ */
+function neighbourMedians(frame: Float32Array, height: number, width: number, med: Float32Array): void {
+  const buf = new Float64Array(8);
+  const border = (x: number, y: number) => {
+    med[y * width + x] = neighbourMedianSorted(frame, height, width, x, y, buf);
+  };
+  if (height < 3 || width < 3) {
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) border(x, y);
+    return;
+  }
+  for (let x = 0; x < width; x++) {
+    border(x, 0);
+    border(x, height - 1);
+  }
+  const lo = new Float64Array(width), mi = new Float64Array(width), hi = new Float64Array(width);
+  for (let y = 1; y < height - 1; y++) {
+    const up = (y - 1) * width, row = y * width, dn = (y + 1) * width;
+    for (let x = 0; x < width; x++) {
+      const a = frame[up + x], b = frame[row + x], c = frame[dn + x];
+      const mn = Math.min(a, b), mx = Math.max(a, b);
+      lo[x] = Math.min(mn, c);
+      hi[x] = Math.max(mx, c);
+      mi[x] = Math.max(mn, Math.min(mx, c));
+    }
+    border(0, y);
+    border(width - 1, y);
+    for (let x = 1; x < width - 1; x++) {
+      const l0 = lo[x - 1], l1 = mi[x - 1], l2 = hi[x - 1];
+      const r0 = lo[x + 1], r1 = mi[x + 1], r2 = hi[x + 1];
+      // 2nd..5th smallest (s1..s4) of the 6 values L ∪ R
+      const s1 = Math.min(l1, r1, Math.max(l0, r0));
+      const s2 = Math.min(l2, r2, Math.max(l0, r1), Math.max(l1, r0));
+      const s3 = Math.min(Math.max(l0, r2), Math.max(l1, r1), Math.max(l2, r0));
+      const s4 = Math.min(Math.max(l1, r2), Math.max(l2, r1));
+      const p = frame[up + x], q = frame[dn + x];
+      const m0 = Math.min(p, q), m1 = Math.max(p, q);
+      // 4th and 5th smallest (u3, u4) of the 8 values
+      const u3 = Math.min(s3, Math.max(s2, m0), Math.max(s1, m1));
+      const u4 = Math.min(s4, Math.max(s3, m0), Math.max(s2, m1));
+      med[row + x] = 0.5 * (u3 + u4);
+    }
+  }
+}
+
+/**
+ * The k-th smallest (0-based) of non-negative float32 values (NaN last, as Float32Array.prototype.sort
+ * orders them), by two 16-bit radix histogram passes over the bit patterns (monotone for values >= 0).
+ * @param v float32 values, each >= 0 or NaN (not modified)
+ */
+function selectNonNegative(v: Float32Array, k: number): number {
+  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length);
+  // any NaN (bits above +Inf, or a negative-sign NaN) is mapped to the top key, after +Inf
+  const key = (b: number) => (b > 0x7f800000 ? 0xffffffff : b);
+  const hist = new Uint32Array(65536);
+  for (let i = 0; i < bits.length; i++) hist[key(bits[i]) >>> 16]++;
+  let top = 0, below = 0;
+  while (below + hist[top] <= k) below += hist[top++];
+  hist.fill(0);
+  for (let i = 0; i < bits.length; i++) {
+    const b = key(bits[i]);
+    if (b >>> 16 === top) hist[b & 0xffff]++;
+  }
+  let low = 0;
+  while (below + hist[low] <= k) below += hist[low++];
+  const out = new Uint32Array([((top << 16) | low) >>> 0]);
+  return out[0] === 0xffffffff ? NaN : new Float32Array(out.buffer)[0];
+}
+
 /**
  * Find and replace single-pixel outliers.
- * @param frame float32 `[height * width]` (not modified)
+ * @param frame float32 `[height * width]` (not modified); NaN pixels are allowed (slower path)
  * @param threshold robust sigmas above which a pixel is a candidate (default 10)
  */
 export function removeHotPixels(frame: Float32Array, height: number, width: number, threshold = 10): HotPixelResult {
-  // median of the 8 neighbours (fewer at the border), by insertion sort into a reused buffer
   const med = new Float32Array(frame.length);
-  const buf = new Float64Array(8);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if ((dx === 0 && dy === 0) || xx < 0 || xx >= width) continue;
-          const v = frame[yy * width + xx];
-          let k = n++;
-          while (k > 0 && buf[k - 1] > v) {
-            buf[k] = buf[k - 1];
-            k--;
-          }
-          buf[k] = v;
-        }
-      }
-      const m = n >> 1;
-      med[y * width + x] = n % 2 ? buf[m] : 0.5 * (buf[m - 1] + buf[m]);
+  let hasNaN = false;
+  for (let i = 0; i < frame.length; i++) {
+    if (Number.isNaN(frame[i])) {
+      hasNaN = true;
+      break;
     }
+  }
+  if (hasNaN) {
+    const buf = new Float64Array(8);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) med[y * width + x] = neighbourMedianSorted(frame, height, width, x, y, buf);
+  } else {
+    neighbourMedians(frame, height, width, med);
   }
   const res = new Float32Array(frame.length);
   for (let i = 0; i < frame.length; i++) res[i] = Math.abs(frame[i] - med[i]);
-  const sorted = Float32Array.from(res).sort();
-  const sigma = 1.4826 * sorted[Math.floor(sorted.length / 2)] || 1e-12;
+  const sigma = frame.length ? 1.4826 * selectNonNegative(res, Math.floor(frame.length / 2)) || 1e-12 : 1e-12;
   const data = Float32Array.from(frame);
   const replaced: number[] = [];
   for (let i = 0; i < frame.length; i++) {

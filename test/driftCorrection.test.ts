@@ -15,7 +15,9 @@ import {
   type DriftTrack,
 } from '../dynamics/registration/driftCorrection.ts';
 import { PointDriftEstimator, estimateDriftFromPoints } from '../dynamics/registration/pointSetRegistration.ts';
-import { removePeriodicPart } from '../dynamics/registration/latticeFilter.ts';
+import { removePeriodicPart, residualSpectrum } from '../dynamics/registration/latticeFilter.ts';
+import { windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
+import { removePeriodicPartBySorting } from './reference/latticeFilterBySorting.ts';
 import { simulateLatticeMovie, latticeMoviePointFrames } from '../training/simulator/latticeMovie.ts';
 import { Random } from '../data/random.ts';
 import { openFrames } from '../data/openFrames.ts';
@@ -140,6 +142,33 @@ describe('lattice filter', () => {
     let best = 0;
     for (let i = 1; i < r.residual.length; i++) if (r.residual[i] > r.residual[best]) best = i;
     expect(Math.hypot((best % W) - 30, Math.floor(best / W) - 62)).toBeLessThan(2);
+  });
+
+  it('finds the same peaks, mask and residual as the sorting implementation it replaced (test/reference)', () => {
+    const rng = new Random(15);
+    for (let t = 0; t < 4; t++) {
+      const img = latticeFrame(rng.range(-4, 4), rng.range(-4, 4), rng, t % 2 === 0, 0.05 + 0.1 * t);
+      const a = removePeriodicPart({ data: img, width: W, height: H });
+      const b = removePeriodicPartBySorting({ data: img, width: W, height: H });
+      expect(a.peaks.length).toBeGreaterThanOrEqual(6);
+      expect(a.peaks).toEqual(b.peaks);
+      expect(a.periodicFraction).toBe(b.periodicFraction);
+      expect(Array.from(a.residual)).toEqual(Array.from(b.residual));
+    }
+  });
+
+  it("gives the residual's spectrum straight from the frame's spectrum (no transforms), as transforming the residual does", () => {
+    const rng = new Random(16);
+    const img = latticeFrame(1.3, -2.2, rng, true);
+    const direct = residualSpectrum(windowedSpectrum({ data: img, width: W, height: H }));
+    const viaImage = windowedSpectrum({ data: removePeriodicPart({ data: img, width: W, height: H }).residual, width: W, height: H }, 0);
+    let scale = 0;
+    for (let i = 0; i < W * H; i++) scale = Math.max(scale, Math.hypot(viaImage.re[i], viaImage.im[i]));
+    expect(scale).toBeGreaterThan(0);
+    for (let i = 0; i < W * H; i++) {
+      expect(Math.abs(direct.spectrum.re[i] - viaImage.re[i])).toBeLessThan(1e-9 * scale);
+      expect(Math.abs(direct.spectrum.im[i] - viaImage.im[i])).toBeLessThan(1e-9 * scale);
+    }
   });
 });
 

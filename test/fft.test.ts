@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fft, fft2d, signedFrequency } from '../numerics/fft.ts';
+import { fft, fft2d, inverseFft2dToReal, realFft2d, signedFrequency } from '../numerics/fft.ts';
 import { Random } from '../data/random.ts';
 
 function naiveDft(re: Float64Array, im: Float64Array, inverse: boolean): [Float64Array, Float64Array] {
@@ -73,8 +73,48 @@ describe('fft', () => {
     }
   });
 
+  it('transforms real images like the complex 2-D DFT (even, odd and power-of-two sizes), and back to the same image', () => {
+    for (const [w, h] of [[16, 8], [24, 18], [15, 7], [9, 1], [1, 5], [32, 33]]) {
+      const img = Float64Array.from({ length: w * h }, () => rng.normal());
+      const eRe = Float64Array.from(img);
+      const eIm = new Float64Array(w * h);
+      fft2d(eRe, eIm, w, h);
+      const re = Float64Array.from(img);
+      const im = Float64Array.from({ length: w * h }, () => rng.normal()); // ignored on entry
+      realFft2d(re, im, w, h);
+      let scale = 0;
+      for (let i = 0; i < w * h; i++) scale = Math.max(scale, Math.abs(eRe[i]), Math.abs(eIm[i]));
+      for (let i = 0; i < w * h; i++) {
+        expect(Math.abs(re[i] - eRe[i])).toBeLessThan(1e-12 * scale);
+        expect(Math.abs(im[i] - eIm[i])).toBeLessThan(1e-12 * scale);
+      }
+      inverseFft2dToReal(re, im, w, h);
+      for (let i = 0; i < w * h; i++) expect(Math.abs(re[i] - img[i])).toBeLessThan(1e-12 * scale);
+    }
+  });
+
+  it('inverts a Hermitian product spectrum (a cross-correlation) like the complex inverse', () => {
+    const w = 20, h = 14;
+    const a = Float64Array.from({ length: w * h }, () => rng.normal());
+    const b = Float64Array.from({ length: w * h }, () => rng.normal());
+    const aIm = new Float64Array(w * h), bIm = new Float64Array(w * h);
+    realFft2d(a, aIm, w, h);
+    realFft2d(b, bIm, w, h);
+    const re = Float64Array.from(a, (v, i) => v * b[i] + aIm[i] * bIm[i]);
+    const im = Float64Array.from(a, (v, i) => v * bIm[i] - aIm[i] * b[i]);
+    const eRe = Float64Array.from(re), eIm = Float64Array.from(im);
+    fft2d(eRe, eIm, w, h, true);
+    inverseFft2dToReal(re, im, w, h);
+    for (let i = 0; i < w * h; i++) {
+      expect(Math.abs(eIm[i])).toBeLessThan(1e-9);
+      expect(re[i]).toBeCloseTo(eRe[i], 9);
+    }
+  });
+
   it('rejects mismatched arrays', () => {
     expect(() => fft(new Float64Array(4), new Float64Array(3))).toThrow(RangeError);
     expect(() => fft2d(new Float64Array(6), new Float64Array(6), 4, 2)).toThrow(RangeError);
+    expect(() => realFft2d(new Float64Array(8), new Float64Array(6), 4, 2)).toThrow(RangeError);
+    expect(() => inverseFft2dToReal(new Float64Array(6), new Float64Array(8), 4, 2)).toThrow(RangeError);
   });
 });

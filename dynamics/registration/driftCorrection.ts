@@ -38,7 +38,7 @@ import {
   type Image2D,
   type Spectrum2D,
 } from './phaseCorrelation.ts';
-import { removePeriodicPart } from './latticeFilter.ts';
+import { residualSpectrum } from './latticeFilter.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { AtomdynError } from '../../data/errors.ts';
 
@@ -232,12 +232,14 @@ export class FrameDriftEstimator {
 
   private residualSpectrum(f: CachedFrame): Spectrum2D | null {
     if (f.residual !== undefined) return f.residual;
-    const r = removePeriodicPart(f.image, { windowAlpha: this.opts.windowAlpha });
+    // the frame's spectrum is windowed as removePeriodicPart windows it (same alpha): its residual's
+    // spectrum follows from it without transforms
+    const r = residualSpectrum(f.spectrum);
     if (r.peaks.length < 2) {
       f.residual = null;
       return null;
     }
-    f.residual = windowedSpectrum({ data: r.residual, width: this.width, height: this.height }, 0);
+    f.residual = r.spectrum;
     return f.residual;
   }
 

@@ -12,7 +12,7 @@
  * is where contamination and thickness variations live.
  */
 import { fft2d, signedFrequency } from '../../numerics/fft.ts';
-import { windowedSpectrum, type Image2D } from './phaseCorrelation.ts';
+import { windowedSpectrum, type Image2D, type Spectrum2D } from './phaseCorrelation.ts';
 
 /** A Bragg peak in the frame's Fourier transform. */
 export interface BraggPeak {
@@ -46,50 +46,124 @@ export interface LatticeFilterResult {
   periodicFraction: number;
 }
 
-/**
- * Subtract the periodic (lattice) part of a frame.
- * @param image the frame, row-major [height, width]
- * @returns the residual, the Bragg peaks and the periodic fraction of the variance
- * @throws RangeError when image.data does not hold width*height values
- */
-export function removePeriodicPart(image: Image2D, opts: LatticeFilterOptions = {}): LatticeFilterResult {
-  const { width: w, height: h } = image;
-  const threshold = opts.threshold ?? 20;
-  const radius = opts.radius ?? Math.max(2, Math.round(0.016 * Math.max(w, h)));
-  const minFreq = opts.minFrequency ?? 4;
-  const s = windowedSpectrum(image, opts.windowAlpha ?? 0.5);
-  const n = w * h;
-  const power = new Float64Array(n);
-  const radial = new Float64Array(n);
+/** The periodic part of a spectrum: which bins {@link periodicMask} zeroes, and why. */
+export interface PeriodicMask {
+  /** Per bin, row-major `[height * width]`: 0 kept, 1 within a peak's disk, 2 an above-threshold bin touching it. */
+  mask: Uint8Array;
+  /** The Bragg peaks found (both halves of the spectrum), strongest first. */
+  peaks: BraggPeak[];
+  /** Fraction of the spectrum's power (the windowed frame's variance) that is masked (0..1). */
+  periodicFraction: number;
+}
+
+/** Radial frequency bins of a frame size: rounded radius in cycles per frame of the larger side. */
+interface RadialBins {
+  /** Radius in cycles per frame of the larger side, per bin. */
+  radial: Float64Array;
+  /** Its rounded value. */
+  bin: Int32Array;
+  /** Bins' start offsets into the bins' members sorted by bin (counting sort), length maxBin + 2. */
+  start: Int32Array;
+}
+
+const radialCache = new Map<string, RadialBins>();
+
+function radialBins(w: number, h: number): RadialBins {
+  const key = `${w}x${h}`;
+  const hit = radialCache.get(key);
+  if (hit) return hit;
+  const bin = new Int32Array(w * h);
+  const radial = new Float64Array(w * h);
   let maxBin = 0;
   for (let y = 0; y < h; y++) {
     const fy = signedFrequency(y, h) / h;
     for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      power[i] = s.re[i] * s.re[i] + s.im[i] * s.im[i];
       const fx = signedFrequency(x, w) / w;
-      // radius in cycles per frame of the larger side
-      radial[i] = Math.hypot(fx, fy) * Math.max(w, h);
-      maxBin = Math.max(maxBin, Math.round(radial[i]));
+      radial[y * w + x] = Math.hypot(fx, fy) * Math.max(w, h);
+      const b = Math.round(radial[y * w + x]);
+      bin[y * w + x] = b;
+      if (b > maxBin) maxBin = b;
     }
   }
-  // radial medians
-  const bins: number[][] = Array.from({ length: maxBin + 1 }, () => []);
-  for (let i = 0; i < n; i++) bins[Math.round(radial[i])].push(power[i]);
-  const median = new Float64Array(maxBin + 1);
-  for (let b = 0; b <= maxBin; b++) {
-    const v = bins[b].sort((p, q) => p - q);
-    median[b] = v.length ? v[v.length >> 1] : 0;
+  const start = new Int32Array(maxBin + 2);
+  for (let i = 0; i < bin.length; i++) start[bin[i] + 1]++;
+  for (let b = 0; b <= maxBin; b++) start[b + 1] += start[b];
+  const r = { radial, bin, start };
+  if (radialCache.size > 8) radialCache.clear();
+  radialCache.set(key, r);
+  return r;
+}
+
+/**
+ * The value of rank k (absolute index into a, lo <= k < hi) of a[lo..hi) in ascending order, by
+ * quickselect (Hoare partitions, median-of-three pivots); reorders a[lo..hi). Values must not be NaN.
+ */
+function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): number {
+  let l = lo;
+  let r = hi - 1;
+  while (r > l) {
+    const m = (l + r) >> 1;
+    // median of three as the pivot
+    let p0 = a[l], p1 = a[m], p2 = a[r];
+    if (p0 > p1) [p0, p1] = [p1, p0];
+    if (p1 > p2) [p1, p2] = [p2, p1];
+    if (p0 > p1) [p0, p1] = [p1, p0];
+    const pivot = p1;
+    let i = l;
+    let j = r;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return a[k];
   }
-  const contrast = (i: number) => power[i] / (median[Math.round(radial[i])] || Infinity);
+  return a[k];
+}
+
+/**
+ * Find the Bragg peaks of a frame's spectrum and the bins of its periodic part (the module comment's
+ * test: local maxima above `threshold` times the radial median power, disks of `radius` bins around
+ * them, and above-threshold/4 bins touching those disks; frequencies below `minFrequency` are kept).
+ * @param s the spectrum of the windowed frame (phaseCorrelation.ts windowedSpectrum; not modified)
+ */
+export function periodicMask(s: Spectrum2D, opts: LatticeFilterOptions = {}): PeriodicMask {
+  const { width: w, height: h } = s;
+  const threshold = opts.threshold ?? 20;
+  const radius = opts.radius ?? Math.max(2, Math.round(0.016 * Math.max(w, h)));
+  const minFreq = opts.minFrequency ?? 4;
+  const n = w * h;
+  const { radial, bin, start } = radialBins(w, h);
+  const power = new Float64Array(n);
+  for (let i = 0; i < n; i++) power[i] = s.re[i] * s.re[i] + s.im[i] * s.im[i];
+  // radial medians: the powers grouped by bin (counting sort), each group sorted numerically
+  const nb = start.length - 1;
+  const grouped = new Float64Array(n);
+  const fill = Int32Array.from(start.subarray(0, nb));
+  for (let i = 0; i < n; i++) grouped[fill[bin[i]]++] = power[i];
+  const median = new Float64Array(nb);
+  for (let b = 0; b < nb; b++) {
+    const len = start[b + 1] - start[b];
+    median[b] = len ? selectInPlace(grouped, start[b], start[b + 1], start[b] + (len >> 1)) : 0;
+  }
+  // frequencies below minFreq are never masked
+  const low = (i: number) => radial[i] < minFreq;
+  const contrast = (i: number) => power[i] / (median[bin[i]] || Infinity);
   const mask = new Uint8Array(n);
   const peaks: BraggPeak[] = [];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      if (radial[i] < minFreq) continue;
       const c = contrast(i);
-      if (c < threshold) continue;
+      if (c < threshold || low(i)) continue;
       let isMax = true;
       for (let oy = -1; oy <= 1 && isMax; oy++) {
         for (let ox = -1; ox <= 1; ox++) {
@@ -106,7 +180,7 @@ export function removePeriodicPart(image: Image2D, opts: LatticeFilterOptions = 
           for (let ox = -radius; ox <= radius; ox++) {
             if (ox * ox + oy * oy > radius * radius + 0.5) continue;
             const j = ((y + oy + h) % h) * w + ((x + ox + w) % w);
-            if (radial[j] >= minFreq) mask[j] = 1;
+            if (!low(j)) mask[j] = 1;
           }
         }
       }
@@ -114,7 +188,7 @@ export function removePeriodicPart(image: Image2D, opts: LatticeFilterOptions = 
   }
   // also every above-threshold bin touching the mask (smeared spots)
   for (let i = 0; i < n; i++) {
-    if (mask[i] || radial[i] < minFreq || contrast(i) < threshold / 4) continue;
+    if (mask[i] || contrast(i) < threshold / 4 || low(i)) continue;
     const y = Math.floor(i / w);
     const x = i % w;
     let touches = false;
@@ -125,13 +199,57 @@ export function removePeriodicPart(image: Image2D, opts: LatticeFilterOptions = 
   let removed = 0;
   for (let i = 0; i < n; i++) {
     total += power[i];
+    if (mask[i]) removed += power[i];
+  }
+  peaks.sort((p, q) => q.contrast - p.contrast);
+  return { mask, peaks, periodicFraction: total > 0 ? removed / total : 0 };
+}
+
+/**
+ * The spectrum of {@link removePeriodicPart}'s residual with its mean removed, straight from the frame's
+ * spectrum (no transform): the masked spectrum, made Hermitian ((M[k] + conj M[-k]) / 2, the transform
+ * of the real part the residual keeps) and with the DC bin zeroed (the mean). Equal to
+ * windowedSpectrum(residual, 0) up to rounding, at the cost of one pass instead of three 2-D FFTs.
+ * @param s the spectrum of the windowed frame (not modified)
+ * @returns the residual's spectrum and the mask's peaks
+ */
+export function residualSpectrum(s: Spectrum2D, opts: LatticeFilterOptions = {}): { spectrum: Spectrum2D; peaks: BraggPeak[] } {
+  const { width: w, height: h } = s;
+  const { mask, peaks } = periodicMask(s, opts);
+  const re = new Float64Array(w * h);
+  const im = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const my = y === 0 ? 0 : h - y;
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const j = my * w + (x === 0 ? 0 : w - x);
+      const ar = mask[i] ? 0 : s.re[i], ai = mask[i] ? 0 : s.im[i];
+      const br = mask[j] ? 0 : s.re[j], bi = mask[j] ? 0 : s.im[j];
+      re[i] = 0.5 * (ar + br);
+      im[i] = 0.5 * (ai - bi);
+    }
+  }
+  re[0] = 0;
+  im[0] = 0;
+  return { spectrum: { re, im, width: w, height: h }, peaks };
+}
+
+/**
+ * Subtract the periodic (lattice) part of a frame.
+ * @param image the frame, row-major [height, width]
+ * @returns the residual, the Bragg peaks and the periodic fraction of the variance
+ * @throws RangeError when image.data does not hold width*height values
+ */
+export function removePeriodicPart(image: Image2D, opts: LatticeFilterOptions = {}): LatticeFilterResult {
+  const { width: w, height: h } = image;
+  const s = windowedSpectrum(image, opts.windowAlpha ?? 0.5);
+  const { mask, peaks, periodicFraction } = periodicMask(s, opts);
+  for (let i = 0; i < w * h; i++) {
     if (mask[i]) {
-      removed += power[i];
       s.re[i] = 0;
       s.im[i] = 0;
     }
   }
   fft2d(s.re, s.im, w, h, true);
-  peaks.sort((p, q) => q.contrast - p.contrast);
-  return { residual: s.re, peaks, periodicFraction: total > 0 ? removed / total : 0 };
+  return { residual: s.re, peaks, periodicFraction };
 }

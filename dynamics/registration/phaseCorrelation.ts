@@ -14,7 +14,7 @@
  * strong peaks ({@link findCorrelationPeaks}) and leaves the choice among them to the caller
  * (dynamics/registration/driftCorrection.ts).
  */
-import { fft2d, signedFrequency } from '../../numerics/fft.ts';
+import { inverseFft2dToReal, realFft2d, signedFrequency } from '../../numerics/fft.ts';
 
 /** A 2-D image: row-major values with its size. */
 export interface Image2D {
@@ -109,9 +109,11 @@ export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?
   const re = new Float64Array(width * height);
   const im = new Float64Array(width * height);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) re[y * width + x] = (data[y * width + x] - mean) * wx[x] * wy[y];
+    const o = y * width;
+    const wyy = wy[y];
+    for (let x = 0; x < width; x++) re[o + x] = (data[o + x] - mean) * wx[x] * wyy;
   }
-  fft2d(re, im, width, height);
+  realFft2d(re, im, width, height);
   return { re, im, width, height };
 }
 
@@ -130,24 +132,35 @@ export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowe
   const sigma = opts.smoothSigma ?? 1;
   const re = new Float64Array(width * height);
   const im = new Float64Array(width * height);
-  let maxMag = 0;
+  let maxMag2 = 0;
   for (let i = 0; i < re.length; i++) {
     const r = a.re[i] * b.re[i] + a.im[i] * b.im[i];
     const q = a.re[i] * b.im[i] - a.im[i] * b.re[i];
     re[i] = r;
     im[i] = q;
-    maxMag = Math.max(maxMag, Math.hypot(r, q));
+    const m2 = r * r + q * q;
+    if (m2 > maxMag2) maxMag2 = m2;
   }
-  const floor = maxMag * 1e-12 + 1e-300;
-  // both images are smoothed by exp(-2 pi^2 sigma^2 f^2): the product carries it squared
+  const floor = Math.sqrt(maxMag2) * 1e-12 + 1e-300;
+  // both images are smoothed by exp(-2 pi^2 sigma^2 f^2): the product carries it squared; separable in fx, fy
   const g = 4 * Math.PI * Math.PI * sigma * sigma;
+  const gx = new Float64Array(width).fill(1);
+  const gy = new Float64Array(height).fill(1);
+  if (sigma > 0) {
+    for (let x = 0; x < width; x++) gx[x] = Math.exp(-g * (signedFrequency(x, width) / width) ** 2);
+    for (let y = 0; y < height; y++) gy[y] = Math.exp(-g * (signedFrequency(y, height) / height) ** 2);
+  }
   for (let y = 0; y < height; y++) {
-    const fy = signedFrequency(y, height) / height;
+    const o = y * width;
+    const gyy = gy[y];
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const fx = signedFrequency(x, width) / width;
-      let scale = sigma > 0 ? Math.exp(-g * (fx * fx + fy * fy)) : 1;
-      if (p > 0) scale /= Math.pow(Math.hypot(re[i], im[i]) + floor, p);
+      const i = o + x;
+      let scale = gyy * gx[x];
+      if (p > 0) {
+        const mag = Math.sqrt(re[i] * re[i] + im[i] * im[i]) + floor;
+        // the common exponents without Math.pow
+        scale /= p === 0.5 ? Math.sqrt(mag) : p === 1 ? mag : Math.pow(mag, p);
+      }
       re[i] *= scale;
       im[i] *= scale;
     }
@@ -156,14 +169,16 @@ export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowe
 }
 
 /**
- * The correlation surface: the real part of the inverse transform of a cross-power spectrum.
+ * The correlation surface: the inverse transform of a cross-power spectrum of two real images (a
+ * Hermitian spectrum, whose inverse is real and is computed as such, numerics/fft.ts inverseFft2dToReal).
  * Index (y, x) holds the shift (signedFrequency(x), signedFrequency(y)), i.e. negative shifts wrap.
  * @returns Float64Array [height * width]
  */
 export function correlationSurface(r: Spectrum2D): Float64Array {
   const re = Float64Array.from(r.re);
   const im = Float64Array.from(r.im);
-  fft2d(re, im, r.width, r.height, true);
+  // the spectrum of two real images is Hermitian: its inverse is real
+  inverseFft2dToReal(re, im, r.width, r.height);
   return re;
 }
 
@@ -221,11 +236,66 @@ export function findCorrelationPeaks(surface: Float64Array, width: number, heigh
 }
 
 /**
+ * One row's share of the upsampled DFT of {@link refinePeak}: out[i][j] += weight * Re(exp(2 pi i fy sy_i / h) T[j])
+ * with T[j] = sum over the columns [k0, k1) of row ky of R[ky][kx] exp(2 pi i fx sx_j / w) (cosX/sinX
+ * hold those exponentials as [j * w + kx]; t is scratch of 2n).
+ */
+function addSpectrumRow(
+  re: Float64Array,
+  im: Float64Array,
+  w: number,
+  h: number,
+  ky: number,
+  k0: number,
+  k1: number,
+  weight: number,
+  cosX: Float64Array,
+  sinX: Float64Array,
+  sy: Float64Array,
+  n: number,
+  t: Float64Array,
+  out: Float64Array,
+): void {
+  const o = ky * w;
+  let any = false;
+  for (let j = 0; j < n; j++) {
+    const cj = j * w - o;
+    let ar = 0;
+    let ai = 0;
+    for (let k = o + k0; k < o + k1; k++) {
+      const pr = re[k];
+      const pi = im[k];
+      const c = cosX[cj + k];
+      const s = sinX[cj + k];
+      ar += pr * c - pi * s;
+      ai += pr * s + pi * c;
+    }
+    t[2 * j] = ar;
+    t[2 * j + 1] = ai;
+    if (ar !== 0 || ai !== 0) any = true;
+  }
+  if (!any) return;
+  const f = signedFrequency(ky, h) / h;
+  for (let i = 0; i < n; i++) {
+    const a = 2 * Math.PI * f * sy[i];
+    const c = weight * Math.cos(a);
+    const s = weight * Math.sin(a);
+    const oi = i * n;
+    for (let j = 0; j < n; j++) out[oi + j] += c * t[2 * j] - s * t[2 * j + 1];
+  }
+}
+
+/**
  * Refine a correlation peak to sub-pixel precision by evaluating the inverse DFT of the
  * cross-power spectrum on an upsampled grid around it (matrix-multiply DFT, Guizar-Sicairos et al.
  * 2008, their "dftups"), followed by a 3-point parabolic fit on that grid.
  *
- * @param r cross-power spectrum
+ * The spectrum is that of two real images (Hermitian, R[-k] = conj R[k]), so the surface is the real
+ * part of the sum and the bins k and -k contribute twice the real part of one of them: rows
+ * 1..floor((h-1)/2) are summed with weight 2 and rows beyond h/2 skipped (row 0, the Nyquist row, and the
+ * Nyquist column, whose signed frequency -1/2 has no mirror, are summed in full): half the work.
+ *
+ * @param r cross-power spectrum of two real images
  * @param dx0 integer (or approximate) shift in x to refine around, px
  * @param dy0 same in y
  * @param upsample grid points per pixel (default 20); the window is 1.5 px wide
@@ -241,41 +311,31 @@ export function refinePeak(r: Spectrum2D, dx0: number, dy0: number, upsample = 2
     sx[j] = dx0 + (j - half) / upsample;
     sy[j] = dy0 + (j - half) / upsample;
   }
-  // T[ky][j] = sum_kx R[ky,kx] exp(2 pi i fx sx_j / w)
-  const tRe = new Float64Array(h * n);
-  const tIm = new Float64Array(h * n);
+  // cosX[j * w + kx] = cos(2 pi fx sx_j / w), sinX likewise
   const cosX = new Float64Array(w * n);
   const sinX = new Float64Array(w * n);
   for (let kx = 0; kx < w; kx++) {
     const f = signedFrequency(kx, w) / w;
     for (let j = 0; j < n; j++) {
       const a = 2 * Math.PI * f * sx[j];
-      cosX[kx * n + j] = Math.cos(a);
-      sinX[kx * n + j] = Math.sin(a);
+      cosX[j * w + kx] = Math.cos(a);
+      sinX[j * w + kx] = Math.sin(a);
     }
   }
-  for (let ky = 0; ky < h; ky++) {
-    for (let kx = 0; kx < w; kx++) {
-      const pr = r.re[ky * w + kx];
-      const pi = r.im[ky * w + kx];
-      if (pr === 0 && pi === 0) continue;
-      for (let j = 0; j < n; j++) {
-        const c = cosX[kx * n + j];
-        const s = sinX[kx * n + j];
-        tRe[ky * n + j] += pr * c - pi * s;
-        tIm[ky * n + j] += pr * s + pi * c;
-      }
-    }
-  }
-  // out[i][j] = Re sum_ky exp(2 pi i fy sy_i / h) T[ky][j]
+  const nyq = w % 2 === 0 ? w / 2 : -1; // the Nyquist column, or none
   const out = new Float64Array(n * n);
-  for (let ky = 0; ky < h; ky++) {
-    const f = signedFrequency(ky, h) / h;
-    for (let i = 0; i < n; i++) {
-      const a = 2 * Math.PI * f * sy[i];
-      const c = Math.cos(a);
-      const s = Math.sin(a);
-      for (let j = 0; j < n; j++) out[i * n + j] += c * tRe[ky * n + j] - s * tIm[ky * n + j];
+  const t = new Float64Array(2 * n);
+  const addRow = (ky: number, k0: number, k1: number, weight: number) => addSpectrumRow(r.re, r.im, w, h, ky, k0, k1, weight, cosX, sinX, sy, n, t, out);
+  addRow(0, 0, w, 1);
+  if (h % 2 === 0 && h > 1) addRow(h / 2, 0, w, 1);
+  for (let ky = 1; ky <= Math.floor((h - 1) / 2); ky++) {
+    if (nyq < 0) {
+      addRow(ky, 0, w, 2);
+    } else {
+      addRow(ky, 0, nyq, 2);
+      addRow(ky, nyq + 1, w, 2);
+      addRow(ky, nyq, nyq + 1, 1);
+      addRow(h - ky, nyq, nyq + 1, 1);
     }
   }
   let bi = 0;

@@ -31,15 +31,19 @@ export type { ModelCard } from './models/modelCard.ts';
 // atoms: the U-Net segmenter, streaming (locateIter) and whole-movie (locate) forms
 export { locate, locateIter, planLocate, atomsColumns, atomsRows, type LocateOptions, type LocatePlan, type LocatedFrame } from './inference/locate.ts';
 export type { LocatedAtom, LocateFrameOptions } from './inference/locateFrame.ts';
+// MX2 lattice sites: occupancy and point defects from Z-contrast (sites.csv)
+export { fitLatticeSites, siteLevels, siteMaterial, sitesColumns, sitesRows, type LatticeSite, type LatticeSiteOptions, type LatticeSitesResult, type SiteLevel } from './inference/latticeSites.ts';
 
 // drift and trajectories: the streaming linker (linkIter, as trackpy's link_iter) under the table forms
 export { estimateDriftFromFrames, correctPositions, driftAt, type DriftTrack, type FrameDriftOptions } from './dynamics/registration/driftCorrection.ts';
 export { Linker, linkIter, link, type FrameDetections, type LinkOptions, type LinkedFrame, type LinkResult } from './dynamics/tracking/linking.ts';
 export { trackAtoms, type TrackOptions, type TrackResult } from './dynamics/tracking/trackAtoms.ts';
+export { defectsFromSites, trackDefects, defectTrackRows, type DefectDetection, type DefectTracks } from './dynamics/tracking/defectTracks.ts';
 
 // local configurations: fit once (ConfigurationClassifier), apply anywhere (ConfigurationModel)
 export { atomsFromTable, groupByFrame, type AtomRecord } from './dynamics/configurations/centres.ts';
 export { classifyConfigurations, type ClassifyOptions, type ClassifyInput, type ClassifyResult, type ConfigurationRow } from './dynamics/configurations/classifyConfigurations.ts';
+export { classifyDefectComplexes, complexName, type DefectComplexResult } from './dynamics/configurations/defectComplexes.ts';
 export { ConfigurationClassifier } from './dynamics/configurations/configurationClassifier.ts';
 export { ConfigurationModel } from './dynamics/configurations/configurationModel.ts';
 export { GaussianMixture, GaussianMixtureModel } from './dynamics/configurations/gaussianMixture.ts';

@@ -60,7 +60,7 @@ function material(m: Material): Readonly<Material> {
 /** The materials atomdyn knows, by name. */
 export const MATERIALS: Readonly<Record<string, Readonly<Material>>> = Object.freeze({
   graphene: material({ name: 'graphene', family: 'graphene', aPm: 142 * SQRT3, bondPm: 142, pointGroup: '6mm', sublattices: { host: 'C' }, dopants: { host: ['Si', 'N', 'P'] } }),
-  MoS2: material({ name: 'MoS2', family: 'mx2', aPm: 316.0, bondPm: 316.0 / SQRT3, pointGroup: '3m', sublattices: { metal: 'Mo', chalcogen: 'S' }, dopants: { metal: ['V', 'Re', 'W', 'Nb'], chalcogen: ['Se', 'O'] } }),
+  MoS2: material({ name: 'MoS2', family: 'mx2', aPm: 316.0, bondPm: 316.0 / SQRT3, pointGroup: '3m', sublattices: { metal: 'Mo', chalcogen: 'S' }, dopants: { metal: ['V', 'W', 'Re', 'Nb'], chalcogen: ['Se', 'O'] } }),
   WS2: material({ name: 'WS2', family: 'mx2', aPm: 315.3, bondPm: 315.3 / SQRT3, pointGroup: '3m', sublattices: { metal: 'W', chalcogen: 'S' }, dopants: { metal: ['Mo', 'V', 'Re'], chalcogen: ['Se', 'O'] } }),
   MoSe2: material({ name: 'MoSe2', family: 'mx2', aPm: 329.0, bondPm: 329.0 / SQRT3, pointGroup: '3m', sublattices: { metal: 'Mo', chalcogen: 'Se' }, dopants: { metal: ['W', 'V'], chalcogen: ['S'] } }),
   WSe2: material({ name: 'WSe2', family: 'mx2', aPm: 328.2, bondPm: 328.2 / SQRT3, pointGroup: '3m', sublattices: { metal: 'W', chalcogen: 'Se' }, dopants: { metal: ['Mo', 'V'], chalcogen: ['S'] } }),

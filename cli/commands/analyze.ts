@@ -131,7 +131,12 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
     // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
     const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
     const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
-    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', ...shown.map((f) => `overlays/${f}`)]));
+    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', 'sites.csv', ...shown.map((f) => `overlays/${f}`)]));
+    // MX2: the point defects of the first shown frame (the report lists it under "Other figures")
+    if (shown[0] && existsSync(path.join(dirs.locate, 'sites', shown[0]))) {
+      copyFileSync(path.join(dirs.locate, 'sites', shown[0]), path.join(out, `defects_${shown[0]}`));
+      outputs.push(`defects_${shown[0]}`);
+    }
     outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
     outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
     if (existsSync(path.join(dirs.classify, 'classes.png'))) {
@@ -159,6 +164,7 @@ export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: st
       configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
     };
     if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
+    if (existsSync(path.join(dirs.locate, 'sites.csv'))) tables.sites = { table: readCsv(path.join(dirs.locate, 'sites.csv')), units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
     const run = newRun('analyze', command, last);
     run.source = input;
     run.inputs = [input];
@@ -309,6 +315,7 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.frameRange) a.push('--frame-range', f.frameRange);
   if (f.roi) a.push('--roi', f.roi);
   if (f.strict) a.push('--strict');
+  if (f.defectPrior) a.push('--defect-prior', f.defectPrior);
   return a;
 }
 
@@ -327,7 +334,8 @@ export function addMovieAnalysisOptions(command: Command): Command {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file')
-    .option('--centre <species>', "centre atoms to classify (default: the dopant species); 'all' for every atom")
+    .option('--centre <species>', "centre atoms to classify (default: the dopant species, else an MX2 run's point defects); 'all' for every atom; 'defects' or defect names (vac_Se, V_Mo) for the point defects")
+    .option('--defect-prior <name=p,...>', 'MX2 sites: prior probability of a point defect per site where it is not 0.02, e.g. vac_Mo=0.002,V_Mo=0.02 (locate --defect-prior)')
     .option('--classes <K>', "number of configuration classes, or 'auto' (BIC)", 'auto')
     .option('--lag <frames>', 'lag time of the transition matrix, frames', '1')
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')

@@ -217,6 +217,54 @@ function summary(r: ClassifyResult, frames: number): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `classify` with point defects as centres (dynamics/configurations/defectComplexes.ts): each defect
+ * gets its complex's name as its state; writes configurations.csv, model.json (method
+ * `defect-complexes`) and run.json.
+ */
+async function classifyDefects(table: string, f: Flags, inp: LoadedInput, defects: AtomRecord[], command: string[]): Promise<void> {
+  const { classifyDefectComplexes } = await import('../../dynamics/configurations/defectComplexes.ts');
+  const { medianNearestNeighbourDistance } = await import('../../numerics/spatialGrid.ts');
+  const { groupByFrame } = await import('../../dynamics/configurations/centres.ts');
+  // the lattice constant: metal-metal distance of the first frame's metal atoms, else sqrt(3) x the bond
+  const first = groupByFrame(inp.atoms)[0]?.atoms ?? [];
+  const metal = first.filter((a) => a.species === 'metal');
+  const a = metal.length >= 2
+    ? medianNearestNeighbourDistance(metal.map((m) => m.x), metal.map((m) => m.y))
+    : Math.sqrt(3) * medianNearestNeighbourDistance(first.map((m) => m.x), first.map((m) => m.y));
+  const result = classifyDefectComplexes(defects, a);
+  const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json')];
+  await withRunFolder(f.out, { inputs, overwrite: f.overwrite }, async (folder) => {
+    const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+    await writeCsv(path.join(folder.dir, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows: result.rows.map((r) => ({ ...r, x: r4(r.x), y: r4(r.y) })) });
+    const modelJson = {
+      kind: 'atomdyn-classify-model/1',
+      method: 'defect-complexes',
+      classNames: result.classes.map((c) => c.name),
+      classes: result.classes.map((c) => ({ name: c.name, count: c.count, weight: c.count / Math.max(1, result.rows.length), formulas: { [c.name]: c.count } })),
+      k: result.classes.length,
+      bic: null,
+      complexes: { counts: Object.fromEntries(result.classes.map((c) => [c.name, result.complexes.filter((x) => x.name === c.name).length])) },
+      settings: { centre: f.centre ?? 'defects', latticeConstantPx: Number(a.toFixed(4)), joinFactor: 1.1 },
+    };
+    await writeFileAtomic(path.join(folder.dir, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
+    const run = newRun('classify', command, inp.previous);
+    run.inputs = [path.resolve(table)];
+    if (!run.source) run.source = path.resolve(table);
+    run.species = { ...run.species, ...inp.species };
+    run.parameters = { method: 'defect-complexes', centre: f.centre ?? 'defects', k: result.classes.length, latticeConstantPx: Number(a.toFixed(4)) };
+    run.outputs = ['configurations.csv', 'model.json'];
+    run.warnings = [];
+    await folder.commit(run);
+    const byFrame = new Map<number, string[]>();
+    for (const c of result.complexes) byFrame.set(c.frame, [...(byFrame.get(c.frame) ?? []), c.name]);
+    const lines: string[] = [];
+    for (const [fr, names] of [...byFrame.entries()].sort((p, q) => p[0] - q[0]).slice(0, 10)) lines.push(`frame ${fr}: ${names.length} defect complex(es): ${[...new Set(names)].map((n) => `${n} x${names.filter((m) => m === n).length}`).join(', ')}`);
+    lines.push(`${result.rows.length} defect centre(s) in ${result.classes.length} class(es) by their complex: ${result.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  });
+}
+
 /** Adds `atomdyn classify` (with its --help) to the program. */
 export function register(program: Command): void {
   program
@@ -231,7 +279,7 @@ export function register(program: Command): void {
     .argument('<table>', 'tracks.csv or atoms.csv (columns frame, x, y, species[, element, particle]), or a LibraryNet coordinates .hdf5')
     .requiredOption('--out <dir>', 'output folder')
     .option('--frames <movie>', 'the movie the atoms came from: sub-images for the gallery (and for --descriptor image)')
-    .option('--centre <species>', "centre atoms: a species or element (comma-separated list), or 'all'; default: the model card's dopant, else the rarest species")
+    .option('--centre <species>', "centre atoms: a species or element (comma-separated list), or 'all'; or 'defects' (or defect names such as vac_Se): the point defects of an MX2 run, classified by their complex; default: the model card's dopant, else the rarest species, else the defects")
     .option('--classes <K>', "number of classes, or 'auto' (BIC)", 'auto')
     .option('--max-classes <K>', 'largest K tried by --classes auto', '6')
     .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', 'sym-gmm')
@@ -269,6 +317,13 @@ export function register(program: Command): void {
       checkClassifyFlags(f);
       const progress = terminalProgress();
       const inp = await loadInput(table);
+      // point defects (tracks.csv rows of species defect, from sites.csv) are centres of their own kind
+      const { DEFECT_SPECIES } = await import('../../dynamics/tracking/defectTracks.ts');
+      const { chooseDefectCentres } = await import('../../dynamics/configurations/centres.ts');
+      const defectRows = inp.atoms.filter((a) => a.species === DEFECT_SPECIES);
+      inp.atoms = inp.atoms.filter((a) => a.species !== DEFECT_SPECIES);
+      const defectCentres = f.model ? null : chooseDefectCentres(f.centre, defectRows, inp.atoms, (inp.previous?.model as { card?: unknown } | null)?.card);
+      if (defectCentres) return classifyDefects(table, f, inp, defectCentres, command);
       const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
       const pixel = resolvePixelSize({ commandLinePm: cliPixel, runJson: inp.previous?.pixelSizePm, file: inp.filePixelSize });
       const card = (inp.previous?.model as { card?: unknown } | null)?.card;

@@ -33,6 +33,7 @@ import {
 } from '../../inference/locate.ts';
 import { terminalProgress } from '../progress.ts';
 import { locateClassical } from '../../inference/classicalLocate.ts';
+import { fitLatticeSites, parseDefectPriors, siteFrameSummary, siteMaterial, sitesColumns, sitesRows, type SiteFrameSummary } from '../../inference/latticeSites.ts';
 
 /** Parsed flags of `locate`. */
 export interface LocateFlags {
@@ -50,6 +51,7 @@ export interface LocateFlags {
   workers?: string;
   backend?: string;
   overlayEvery?: string;
+  defectPrior?: string;
   /** Replace the run already in --out (the whole folder). */
   overwrite?: boolean;
   /** `START:STOP[:STEP]`, 0-based, STOP exclusive. */
@@ -115,6 +117,7 @@ const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
  * @throws AtomdynError naming the option
  */
 export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): ParsedLocateFlags {
+  if (flags.defectPrior !== undefined) parseDefectPriors(flags.defectPrior);
   let speciesElements: Record<string, string> | undefined;
   if (flags.species) {
     try {
@@ -226,14 +229,45 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       const frames: LocatedFrame[] = [];
       const checks: FrameCheck[] = [];
       const outputs = ['atoms.csv', 'results.h5'];
+      // MX2: the lattice sites of every frame, their occupancy and defects (inference/latticeSites.ts)
+      const sitesOf = siteMaterial(plan.material);
+      const priors = flags.defectPrior ? parseDefectPriors(flags.defectPrior) : undefined;
+      const siteRows: Array<Record<string, Cell>> = [];
+      const siteFrames: SiteFrameSummary[] = [];
+      const siteWarnings: string[] = [];
       for await (const f of locateIter(stack, plan, opts)) {
         // back to the full movie's frame numbers and pixels
         const roi = parsed.roi;
         const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms, probeSigmaPx: f.probeSigmaPx };
         frames.push(atFull);
         rows.push(...atomsRows(atFull, plan));
+        let siteData: Float32Array | null = null;
+        let defectsDrawn: Array<{ x: number; y: number; species: string }> | null = null;
+        let siteRadius = 2;
+        if (sitesOf) {
+          siteData = await stack.readFrame(f.frame);
+          try {
+            const fit = fitLatticeSites(siteData, stack.height, stack.width, f.atoms, { material: sitesOf, pixelSizePm: plan.pixel.pixelSizePm.value!, priors });
+            const kept = roi ? fit.sites.filter((s) => inRegion(roi, s.x, s.y)) : fit.sites;
+            siteRows.push(...sitesRows(atFull.frame, kept, plan.pixel.pixelSizePm.value));
+            siteFrames.push(siteFrameSummary(atFull.frame, { ...fit, sites: kept }));
+            defectsDrawn = kept.filter((s) => s.defect).map((s) => ({ x: s.x, y: s.y, species: s.defect! }));
+            siteRadius = 0.45 * Math.hypot(...fit.basisPx.a) / Math.sqrt(3);
+          } catch (e) {
+            if (!(e instanceof AtomdynError)) throw e;
+            siteWarnings.push(`frame ${atFull.frame}: no lattice sites: ${e.message}`);
+          }
+        }
         if (!overlays.has(f.frame) && !checkFrames.has(f.frame)) continue;
-        const data = await stack.readFrame(f.frame);
+        const data = siteData ?? (await stack.readFrame(f.frame));
+        if (defectsDrawn && overlays.has(f.frame)) {
+          const name = `sites/frame_${String(atFull.frame).padStart(4, '0')}.png`;
+          await writeOverlayPng(path.join(outDir, name), data, stack.height, stack.width, defectsDrawn, {
+            title: `frame ${atFull.frame}  ${plan.material} point defects  ${plan.pixel.pixelSizePm.value!.toFixed(2)} pm/px`,
+            radius: siteRadius,
+          });
+          outputs.push(name);
+        }
         // the checks see every atom of the whole frame (the region only selects what is written)
         const check = checkLocatedFrame(plan, data, stack.height, stack.width, atFull.frame, f.atoms, checkFrames.has(f.frame));
         checks.push(check);
@@ -266,6 +300,19 @@ export async function runLocate(input: string, flags: LocateFlags, command: stri
       }
       for (const l of lines) process.stderr.write(`atomdyn locate: warning: ${l}\n`);
       run.warnings.push(...lines);
+      if (sitesOf) {
+        const defects: Record<string, number> = {};
+        for (const fr of siteFrames) for (const [k, n] of Object.entries(fr.defects)) defects[k] = (defects[k] ?? 0) + n;
+        run.parameters = { ...run.parameters, sites: { material: sitesOf.name, frames: siteFrames, defects } };
+        await writeCsv(path.join(outDir, 'sites.csv'), { columns: sitesColumns(plan.pixel.pixelSizePm.value != null), rows: siteRows });
+        outputs.push('sites.csv');
+        for (const w of siteWarnings.slice(0, 5)) process.stderr.write(`atomdyn locate: warning: ${w}\n`);
+        run.warnings.push(...siteWarnings);
+      } else if (plan.card.lattice.name === 'mx2') {
+        lines.push(`no sites.csv: the material '${plan.material}' names no MX2 elements (give --species metal=W,chalcogen=Se2 or --material WSe2 to list lattice sites and point defects)`);
+        process.stderr.write(`atomdyn locate: warning: ${lines[lines.length - 1]}\n`);
+        run.warnings.push(lines[lines.length - 1]);
+      }
       run.outputs = [...outputs, 'run.json'];
       await writeCsv(path.join(outDir, 'atoms.csv'), table);
       const units: Record<string, string> = { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm', presence: 'log-likelihood ratio' };
@@ -308,6 +355,7 @@ export function register(program: Command): void {
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
     .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')
     .option('--strict', 'exit with code 3 when the frames do not look like the model\'s lattice (run.json still records why)')
+    .option('--defect-prior <name=p,...>', 'MX2 sites: prior probability of a point defect per site where it is not 0.02, e.g. vac_Mo=0.002,V_Mo=0.02 for a V-doped sample (docs/schema.md, sites.csv)')
     .option('--overlay-every <n>', 'overlay every Nth frame (default: all of a short movie, about 10 of a long one)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); atoms.csv keeps the movie\'s frame numbers')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')

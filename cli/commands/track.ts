@@ -20,6 +20,8 @@ import { finalPath, withRunFolder } from '../../data/runFolder.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';
 import { terminalProgress } from '../progress.ts';
+import { readCsv } from '../../data/csvTable.ts';
+import { defectsFromSites, defectTrackRows, driftByFrame, trackDefects } from '../../dynamics/tracking/defectTracks.ts';
 
 /**
  * A length from the command line in px: a bare number is px; `pm`, `nm`, `A`/`Å` suffixes are
@@ -54,6 +56,7 @@ interface TrackFlags {
   driftPrior?: string;
   refineDrift?: boolean;
   graph?: boolean;
+  sites?: string | boolean;
   overwrite?: boolean;
 }
 
@@ -92,6 +95,8 @@ export function register(program: Command): void {
     .option('--drift-prior <dx,dy>', 'expected drift of the first frame step, px per frame (default 0,0)')
     .option('--no-refine-drift', 'keep the coordinate registration instead of refining it from the links')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
+    .option('--sites <sites.csv>', 'also link the point defects of this sites.csv (locate with an MX2 material) as particles of species defect (default: sites.csv beside the atoms, when there is one)')
+    .option('--no-sites', 'do not link the defects of a sites.csv beside the atoms')
     .option('--graph', 'also write graph.json: the tracks as a graphology graph (a node per detection, link and exchange edges)')
     .action(async (atomsFile: string, flags: TrackFlags) => {
       const atomsPath = path.resolve(atomsFile);
@@ -147,9 +152,24 @@ export function register(program: Command): void {
           throw new AtomdynError('--frames', `the movie is ${movie.width}x${movie.height} px but the atoms were located on ${previous.frames.width}x${previous.frames.height} px frames`);
         }
 
-        const inputs = [atomsPath, prevRunFile, ...(flags.frames ? [path.resolve(flags.frames)] : [])];
+        // point defects of an MX2 run (sites.csv of locate) become particles too (docs/schema.md)
+        const sitesPath = flags.sites === false ? null : typeof flags.sites === 'string' ? path.resolve(flags.sites) : path.join(path.dirname(atomsPath), 'sites.csv');
+        if (typeof flags.sites === 'string' && !existsSync(sitesPath!)) throw new AtomdynError(flags.sites, 'no such file (--sites)');
+        const sitesTable = sitesPath && existsSync(sitesPath) ? readCsv(sitesPath, ['frame', 'x', 'y', 'sublattice', 'defect']) : null;
+        if (sitesTable) protectInput(sitesPath!);
+        const inputs = [atomsPath, prevRunFile, ...(flags.frames ? [path.resolve(flags.frames)] : []), ...(sitesTable ? [sitesPath!] : [])];
         await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
           const result = await trackAtoms(atoms, opts, atomsPath, movie, terminalProgress());
+          let defectLine = '';
+          if (sitesTable) {
+            const { defects, latticeConstantPx } = defectsFromSites(sitesTable, sitesPath!);
+            let first = 0;
+            for (const r of result.tracks.rows) if (typeof r.particle === 'number' && r.particle >= first) first = r.particle + 1;
+            const linked = trackDefects(defects, { drift: driftByFrame(result.drift), latticeConstantPx, memory: opts.memory, firstParticle: first });
+            result.tracks.rows.push(...defectTrackRows(defects, linked, result.tracks.columns, px));
+            result.parameters.defects = { sites: sitesPath, detections: defects.length, particles: linked.particleCount, searchRangePx: Number((1.2 * latticeConstantPx).toFixed(3)), firstParticle: first };
+            defectLine = `point defects from ${path.basename(sitesPath!)}: ${defects.length} detections linked into ${linked.particleCount} defect particles (species defect, ids from ${first})\n`;
+          }
 
           const out = folder.dir;
           await writeCsv(path.join(out, 'tracks.csv'), result.tracks);
@@ -174,7 +194,7 @@ export function register(program: Command): void {
             outputs.push('graph.json');
           }
           const run = newRun('track', process.argv.slice(2), previous);
-          run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : [])];
+          run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : []), ...(sitesTable ? [sitesPath!] : [])];
           if (!run.source && movie) run.source = path.resolve(movie.path);
           if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
           run.pixelSizePm = pixel;
@@ -189,6 +209,7 @@ export function register(program: Command): void {
               `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
               `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(folder.target)}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
           );
+          if (defectLine) process.stdout.write(defectLine);
           const j = result.parameters.jitter as { sd_x: number; sd_x_err: number; sd_y: number; sd_y_err: number; unit: string; degree: number } | undefined;
           if (j) process.stdout.write(`jitter about a degree-${j.degree} smooth drift: standard deviation ${j.sd_x.toFixed(2)} ± ${j.sd_x_err.toFixed(2)} ${j.unit} in x, ${j.sd_y.toFixed(2)} ± ${j.sd_y_err.toFixed(2)} ${j.unit} in y\n`);
           for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

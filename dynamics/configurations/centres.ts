@@ -164,3 +164,31 @@ export function chooseCentres(atoms: AtomRecord[], flag: string | undefined, car
 export function isCentre(a: AtomRecord, choice: CentreChoice): boolean {
   return choice.all || choice.names.includes(a.species) || choice.names.includes(a.element);
 }
+
+/** The `--centre` value that makes the point defects (tracks.csv rows of species `defect`) the centres. */
+export const DEFECT_CENTRES = 'defects';
+
+/**
+ * Whether the centres are point defects (docs/schema.md, "Defect centres"), and which: `--centre
+ * defects` (all of them), `--centre vac_Se,V_Mo` (defect names), or no `--centre` when the table holds
+ * defects and its atoms no dopant (an MX2 movie: {@link chooseCentres} finds none).
+ * @param defects the table's defect rows (species `defect`, element = the defect name)
+ * @param atoms the other rows
+ * @returns the defect rows to classify, or null when the centres are atoms
+ * @throws AtomdynError('--centre') for `defects` on a table without defect rows
+ */
+export function chooseDefectCentres(flag: string | undefined, defects: AtomRecord[], atoms: AtomRecord[], card: unknown): AtomRecord[] | null {
+  const f = flag?.trim();
+  if (f === DEFECT_CENTRES) {
+    if (!defects.length) throw new AtomdynError('--centre', 'the table holds no point defects (species defect: track the atoms of a locate run that wrote sites.csv, an MX2 material)');
+    return defects;
+  }
+  if (f && f.toLowerCase() !== 'all') {
+    const names = f.split(',').map((s) => s.trim()).filter(Boolean);
+    const kinds = new Set(defects.map((d) => d.element));
+    if (names.length && names.every((n) => kinds.has(n))) return defects.filter((d) => names.includes(d.element));
+    return null;
+  }
+  if (f === undefined && defects.length && !chooseCentres(atoms, undefined, card).names.length) return defects;
+  return null;
+}

@@ -144,10 +144,11 @@ export function hostElement(atoms: ChemAtom[]): string {
  * Formula of a composition: dopant elements alphabetically, then the host, each with its count
  * (`Si1C3`, `Si2C6`).
  */
-export function formulaOf(composition: Record<string, number>, host: string): string {
-  const dopants = Object.keys(composition).filter((e) => e !== host).sort();
+export function formulaOf(composition: Record<string, number>, host: string | readonly string[]): string {
+  const hosts = typeof host === 'string' ? [host] : host;
+  const dopants = Object.keys(composition).filter((e) => !hosts.includes(e)).sort();
   const parts = dopants.map((e) => `${e}${composition[e]}`);
-  if (composition[host]) parts.push(`${host}${composition[host]}`);
+  for (const h of hosts) if (composition[h]) parts.push(`${h}${composition[h]}`);
   return parts.join('');
 }
 
@@ -156,10 +157,14 @@ export function formulaOf(composition: Record<string, number>, host: string): st
  * @param atoms positions in pm with elements
  * @param cutoffs bond cut-offs (pm) per element pair
  * @param host the host element; default: the most common element of the frame. When the frame
- *   holds only a few atoms (e.g. coordinates of the defect alone), pass it explicitly.
+ *   holds only a few atoms (e.g. coordinates of the defect alone), pass it explicitly. A compound
+ *   lattice (MX2: metal and chalcogen) passes all its host elements, so that no complex (and no
+ *   formula) spans the whole lattice; `host` in the result is then the first.
  */
-export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: string): FrameChemistry {
-  const h = host ?? hostElement(atoms);
+export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: string | readonly string[]): FrameChemistry {
+  const hosts: readonly string[] = host === undefined ? [hostElement(atoms)] : typeof host === 'string' ? [host] : host;
+  const h = hosts[0] ?? '';
+  const isHost = (e: string) => hosts.includes(e);
   const graph = new UndirectedGraph({ allowSelfLoops: false });
   atoms.forEach((a, i) => graph.addNode(String(i), { element: a.element, xPm: a.xPm, yPm: a.yPm }));
   const bonds = findBonds(atoms, cutoffs);
@@ -169,12 +174,12 @@ export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: str
   // complexes: dopants and the host atoms bonded to them, joined by dopant-X bonds only
   const sub = new UndirectedGraph();
   atoms.forEach((a, i) => {
-    if (a.element !== h) sub.addNode(String(i));
+    if (!isHost(a.element)) sub.addNode(String(i));
   });
   for (const [i, j] of bonds) {
     const ei = atoms[i].element;
     const ej = atoms[j].element;
-    if (ei === h && ej === h) continue;
+    if (isHost(ei) && isHost(ej)) continue;
     if (!sub.hasNode(String(i))) sub.addNode(String(i));
     if (!sub.hasNode(String(j))) sub.addNode(String(j));
     sub.addEdge(String(i), String(j));
@@ -189,7 +194,7 @@ export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: str
       complexOf[i] = id;
       composition[atoms[i].element] = (composition[atoms[i].element] ?? 0) + 1;
     }
-    return { id, atoms: members, composition, formula: formulaOf(composition, h) };
+    return { id, atoms: members, composition, formula: formulaOf(composition, hosts) };
   });
   return { graph, coordination, complexOf, complexes, host: h };
 }

@@ -24,7 +24,7 @@ import { kmeans } from 'ml-kmeans';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
-import { type AtomRecord, groupByFrame, chooseCentres, isCentre, type CentreChoice } from './centres.ts';
+import { type AtomRecord, groupByFrame, chooseCentres, isCentre, DOPANT_MAX_FRACTION, type CentreChoice } from './centres.ts';
 import { grapheneSiCutoffs, hostElement, pairKey, type BondCutoffs } from './chemistry.ts';
 import { alignToCommonTemplate, matchToTemplate, selectChannels, strideOf, type DescriptorSpec } from './neighbourDescriptors.ts';
 import { pointGroup, type PointGroup, type SymmetryOp } from './pointGroups.ts';
@@ -253,6 +253,12 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const centres = chooseCentres(input.atoms, options.centre, input.card);
   const elementsAll = input.atoms.map((a) => ({ xPm: 0, yPm: 0, element: a.element }));
   const host = hostElement(elementsAll);
+  // a compound lattice (MX2, point group 3m / -6m2): every element of at least 10 % of the atoms is a
+  // host element, so that a complex (and its formula) never spans the whole lattice
+  const compound = /^(3m|-6m2)$/.test(options.pointGroup ?? '') || /^(3m|-6m2)$/.test(applied?.pointGroup ?? '');
+  const elementCounts = new Map<string, number>();
+  for (const a of input.atoms) elementCounts.set(a.element, (elementCounts.get(a.element) ?? 0) + 1);
+  const hostElements = compound ? [host, ...[...elementCounts].filter(([e, n]) => e !== host && n >= DOPANT_MAX_FRACTION * input.atoms.length).map(([e]) => e).sort()] : undefined;
   const cutoffs = options.cutoffs ?? grapheneSiCutoffs();
   const hostSpecies = new Set(input.atoms.filter((a) => a.element === host).map((a) => a.species));
   const speciesChannels = applied ? [...applied.speciesChannels] : [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
@@ -310,7 +316,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   // --- per frame: chemistry, orientation, descriptors
   const marginPm = Math.max(rMaxPm, descriptorKind === 'image' ? options.windowRadiusPm ?? 300 : 0);
   const { rows, instances, complexes } = describeCentres(frames, {
-    scale, toUnits, pmToUnits, cutoffs, host, hostCutPm: hostCut, group, centres, spec,
+    scale, toUnits, pmToUnits, cutoffs, host, hostElements, hostCutPm: hostCut, group, centres, spec,
     orientation: options.orientation ?? 'lattice', frameSize, marginPm,
   }, progress, warnings);
   // species channels that are 0 for every centre carry no information: drop them (not when

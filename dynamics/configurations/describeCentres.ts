@@ -66,6 +66,8 @@ export interface DescribeSettings {
   cutoffs: BondCutoffs;
   /** Host element and the host-host bond cut-off, pm. */
   host: string;
+  /** All host elements of a compound lattice (MX2: metal and chalcogen), for complexes; default [host]. */
+  hostElements?: string[];
   hostCutPm: number;
   group: PointGroup;
   centres: CentreChoice;
@@ -100,7 +102,7 @@ export function describeCentres(
   let edgeExcluded = 0;
   progress.start('describe', frames.length);
   frames.forEach((fr, frameIdx) => {
-    const chem = analyseFrame(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, host);
+    const chem = analyseFrame(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, st.hostElements ?? host);
     for (const c of chem.complexes) {
       let sx = 0;
       let sy = 0;

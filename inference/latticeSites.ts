@@ -1,0 +1,585 @@
+/**
+ * Lattice sites of an MX2 monolayer (docs/schema.md, `sites.csv`): the ideal 2H-MX2 lattice fitted to
+ * one frame's located atoms, every metal and chalcogen site inside the frame, and what each column
+ * holds, read from its Z-contrast.
+ *
+ * 1. Lattice vectors from the atoms' neighbour vectors (analytics/cells/latticeBasis.ts: a honeycomb
+ *    gives its lattice vectors, not its bonds).
+ * 2. The two honeycomb sublattices are the two most populated of the nine offsets (k/3, l/3) of the
+ *    atoms' fractional coordinates; the one most of whose atoms the model called `metal` is the metal.
+ * 3. Every atom is assigned to its nearest site; a smooth displacement field (polynomial of degree 2
+ *    in the lattice coordinates, degree 1 under 40 atoms) is fitted to them by least squares, atoms
+ *    farther than 3 robust standard deviations dropped, assigned again and refitted (scan distortion,
+ *    slow strain and drift within the frame; the sites are not relaxed around single defects, whose
+ *    displacements are a few pm). Scan glitches (torn lines) shift whole bands of rows, which no smooth
+ *    field follows: per horizontal strip of 1.5 lattice constants the third-cell shift that puts most of
+ *    its atoms on sites of their own sublattice is applied (the unshifted lattice unless another places
+ *    20 % more), plus the strip's median remaining offset.
+ * 4. Column amplitudes: at each site a joint linear least-squares fit, over the pixels within half a
+ *    bond of it, of a constant background and Gaussians of the frame's probe width at the site and at
+ *    its neighbours (the probe width is the median width of single-column Gaussian fits on matched
+ *    atoms, inference/gaussianRefine.ts). The ratio to the frame's median amplitude on the same
+ *    sublattice (the host) is compared with the level of each possible content, Σ Z^1.7 over its atoms
+ *    (HAADF Z-contrast, e.g. Krivanek et al., Nature 464, 571 (2010)) over the host column's; the most
+ *    probable level wins (Gaussian noise of the host ratios' robust spread, a small prior per defect:
+ *    {@link likeliestLevel}).
+ */
+import { AtomdynError } from '../data/errors.ts';
+import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
+import { SpatialGrid } from '../numerics/spatialGrid.ts';
+import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
+import { invert, refineAtom } from './gaussianRefine.ts';
+
+/** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
+export const Z_CONTRAST_EXPONENT = 1.7;
+/** A substitutional dopant is named only when its atomic number differs from the host's by at least this. */
+export const MIN_DOPANT_DELTA_Z = 10;
+/** A dopant level closer than this (in host-amplitude ratio) to a level already offered is not offered. */
+export const MIN_LEVEL_SEPARATION = 0.2;
+
+/** A located atom as the site fit reads it. */
+export interface SiteAtom {
+  /** Column, px. */
+  x: number;
+  /** Row, px. */
+  y: number;
+  /** Model class: `metal` or `chalcogen` (other names count as neither in the sublattice vote). */
+  species: string;
+}
+
+/** One possible content of a site and its Z-contrast level. */
+export interface SiteLevel {
+  /** Defect name (docs/schema.md notation: `vac_Se`, `V_Mo`), or null for the host column. */
+  defect: string | null;
+  /** Atoms in the column. */
+  occupancy: number;
+  /** Expected amplitude over the host column's: Σ Z^1.7 of the content / Σ Z^1.7 of the host column. */
+  level: number;
+}
+
+/** Options of {@link fitLatticeSites}. */
+export interface LatticeSiteOptions {
+  /** The material (models/materials.ts, family `mx2`): host elements, lattice constant, usual dopants. */
+  material: Readonly<Material>;
+  /** Pixel size, pm per px (used to check the fitted lattice constant and for the bond length). */
+  pixelSizePm: number;
+  /** Probe Gaussian standard deviation, px; default measured on the frame. */
+  probeSigmaPx?: number;
+  /** Degree of the displacement polynomial; default 2 (1 under 40 matched atoms). */
+  degree?: number;
+  /** Prior probability per defect name where it is not {@link DEFECT_PRIOR} (locate `--defect-prior`). */
+  priors?: Readonly<Record<string, number>>;
+  /** Measure each column at the located atom on its site (within a quarter bond) rather than at the fitted site; default true. */
+  measureAtAtoms?: boolean;
+  /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
+  dopants?: { metal?: readonly string[]; chalcogen?: readonly string[] };
+}
+
+/** One lattice site. */
+export interface LatticeSite {
+  /** Id within the frame, 0-based (lattice row by row). */
+  site: number;
+  sublattice: 'metal' | 'chalcogen';
+  /** Lattice coordinates of the cell (the chalcogen sites are offset by a third of a cell diagonal). */
+  i: number;
+  j: number;
+  /** Fitted site position, px. */
+  x: number;
+  y: number;
+  /** Fitted column amplitude above the background, frame units. */
+  amplitude: number;
+  /** Amplitude / the frame's median amplitude on this sublattice. */
+  ratio: number;
+  /** Atoms in the column; null when not read (a column within half a bond of the frame edge). */
+  occupancy: number | null;
+  /** Defect name, or null for the host column (or a column not read). */
+  defect: string | null;
+}
+
+/** Result of {@link fitLatticeSites}. */
+export interface LatticeSitesResult {
+  sites: LatticeSite[];
+  /** Lattice vectors of the affine part of the fit, px. */
+  basisPx: { a: [number, number]; b: [number, number] };
+  /** Located atoms assigned to a site (within 0.35 bond lengths after the fit). */
+  matched: number;
+  /** Root-mean-square distance of the matched atoms to their fitted sites, px. */
+  rmsResidualPx: number;
+  /** Probe standard deviation used, px. */
+  probeSigmaPx: number;
+  /** Median amplitude of each sublattice (the host amplitude). */
+  hostAmplitude: { metal: number; chalcogen: number };
+  /** The levels offered per sublattice. */
+  levels: { metal: SiteLevel[]; chalcogen: SiteLevel[] };
+}
+
+const zc = (z: number) => z ** Z_CONTRAST_EXPONENT;
+
+function zOf(element: string, what: string): number {
+  const z = atomicNumberOf(element);
+  if (z === null) throw new AtomdynError(what, `unknown element '${element}' (no atomic number in models/materials.ts)`);
+  return z;
+}
+
+/**
+ * The contents a site of each sublattice can hold and their Z-contrast levels (see the module
+ * comment): host, vacancies, and the substitutional dopants whose atomic number differs from the
+ * host's by at least {@link MIN_DOPANT_DELTA_Z} and whose level lies at least
+ * {@link MIN_LEVEL_SEPARATION} from every level already offered (in the material's order, most common
+ * first). Names follow docs/schema.md: `vac_Mo`, `vac_S`, `vac_S2`, `V_Mo`, `Se_S`.
+ * @throws AtomdynError('material') when an element has no atomic number
+ */
+export function siteLevels(material: Readonly<Material>, dopants: LatticeSiteOptions['dopants'] = {}): { metal: SiteLevel[]; chalcogen: SiteLevel[] } {
+  const M = material.sublattices.metal, X = material.sublattices.chalcogen;
+  if (!M || !X) throw new AtomdynError('material', `${material.name} is not an MX2 material (no metal and chalcogen sublattices)`);
+  const zm = zOf(M, 'material'), zx = zOf(X, 'material');
+  const metal: SiteLevel[] = [{ defect: null, occupancy: 1, level: 1 }, { defect: `vac_${M}`, occupancy: 0, level: 0 }];
+  const chalcogen: SiteLevel[] = [
+    { defect: null, occupancy: 2, level: 1 },
+    { defect: `vac_${X}`, occupancy: 1, level: 0.5 },
+    { defect: `vac_${X}2`, occupancy: 0, level: 0 },
+  ];
+  const offer = (list: SiteLevel[], el: string, zHost: number, level: number, occupancy: number, site: string) => {
+    const z = zOf(el, 'dopants');
+    if (Math.abs(z - zHost) < MIN_DOPANT_DELTA_Z) return;
+    if (list.some((l) => Math.abs(l.level - level) < MIN_LEVEL_SEPARATION)) return;
+    list.push({ defect: `${el}_${site}`, occupancy, level });
+  };
+  for (const d of dopants.metal ?? material.dopants.metal ?? []) offer(metal, d, zm, zc(zOf(d, 'dopants')) / zc(zm), 1, M);
+  for (const d of dopants.chalcogen ?? material.dopants.chalcogen ?? []) offer(chalcogen, d, zx, (zc(zx) + zc(zOf(d, 'dopants'))) / (2 * zc(zx)), 2, X);
+  return { metal: metal.sort((p, q) => p.level - q.level), chalcogen: chalcogen.sort((p, q) => p.level - q.level) };
+}
+
+/**
+ * The level nearest a measured ratio (boundaries at the midpoints between levels).
+ * @param levels sorted by level, at least one
+ */
+export function nearestLevel(levels: readonly SiteLevel[], ratio: number): SiteLevel {
+  let best = levels[0];
+  for (const l of levels) if (Math.abs(l.level - ratio) < Math.abs(best.level - ratio)) best = l;
+  return best;
+}
+
+/** Prior probability of each defect level at a site (the host takes the rest). */
+export const DEFECT_PRIOR = 0.02;
+
+/**
+ * The most probable level of a measured ratio: Gaussian noise of standard deviation `spread` about
+ * each level (the measured spread of the host columns' ratios), prior {@link DEFECT_PRIOR} per defect
+ * level and the rest for the host. With a small spread this is {@link nearestLevel}; with a noisy frame
+ * the boundaries move towards the defect levels, so the host's noise tail is not read as defects.
+ * @param levels sorted by level, at least one, exactly one with `defect` null (the host)
+ * @param spread standard deviation of the host's ratios (>= 0; 0 gives the nearest level)
+ * @param priors prior per defect name where it is not {@link DEFECT_PRIOR} (e.g. a V-doped sample:
+ *   `{ V_Mo: 0.02, vac_Mo: 0.002 }`)
+ */
+export function likeliestLevel(levels: readonly SiteLevel[], ratio: number, spread: number, priors: Readonly<Record<string, number>> = {}): SiteLevel {
+  if (!(spread > 0)) return nearestLevel(levels, ratio);
+  const priorOf = (l: SiteLevel) => (l.defect !== null ? priors[l.defect] ?? DEFECT_PRIOR : 0);
+  const defectsTotal = levels.reduce((t, l) => t + priorOf(l), 0);
+  let best = levels[0], bestScore = -Infinity;
+  for (const l of levels) {
+    const prior = l.defect === null ? Math.max(1e-6, 1 - defectsTotal) : Math.max(1e-12, priorOf(l));
+    const score = Math.log(prior) - (ratio - l.level) ** 2 / (2 * spread * spread);
+    if (score > bestScore) [best, bestScore] = [l, score];
+  }
+  return best;
+}
+
+/** Monomials s^m t^n, m + n <= degree, in a fixed order. */
+function monomials(degree: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let d = 0; d <= degree; d++) for (let m = d; m >= 0; m--) out.push([m, d - m]);
+  return out;
+}
+
+/** A smooth map from lattice coordinates (U, V) to pixel positions. */
+interface LatticeMap {
+  terms: Array<[number, number]>;
+  cx: Float64Array;
+  cy: Float64Array;
+  u0: number;
+  v0: number;
+  scale: number;
+}
+
+function evalMap(m: LatticeMap, U: number, V: number): [number, number] {
+  const s = (U - m.u0) / m.scale, t = (V - m.v0) / m.scale;
+  let x = 0, y = 0;
+  for (let k = 0; k < m.terms.length; k++) {
+    const f = s ** m.terms[k][0] * t ** m.terms[k][1];
+    x += m.cx[k] * f;
+    y += m.cy[k] * f;
+  }
+  return [x, y];
+}
+
+/** Least-squares polynomial map through (U, V) -> (x, y) pairs; null when singular. */
+function fitMap(U: number[], V: number[], X: number[], Y: number[], degree: number): LatticeMap | null {
+  const n = U.length;
+  const terms = monomials(degree);
+  const k = terms.length;
+  if (n < k + 2) return null;
+  const u0 = U.reduce((s, v) => s + v, 0) / n, v0 = V.reduce((s, v) => s + v, 0) / n;
+  let scale = 1;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(U[i] - u0), Math.abs(V[i] - v0));
+  const A = new Float64Array(k * k), bx = new Float64Array(k), by = new Float64Array(k), f = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const s = (U[i] - u0) / scale, t = (V[i] - v0) / scale;
+    for (let a = 0; a < k; a++) f[a] = s ** terms[a][0] * t ** terms[a][1];
+    for (let a = 0; a < k; a++) {
+      bx[a] += f[a] * X[i];
+      by[a] += f[a] * Y[i];
+      for (let b = 0; b < k; b++) A[a * k + b] += f[a] * f[b];
+    }
+  }
+  const inv = invert(A, k);
+  if (!inv) return null;
+  const cx = new Float64Array(k), cy = new Float64Array(k);
+  for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+    cx[a] += inv[a * k + b] * bx[b];
+    cy[a] += inv[a * k + b] * by[b];
+  }
+  return { terms, cx, cy, u0, v0, scale };
+}
+
+const wrap = (v: number) => v - Math.round(v); // to [-0.5, 0.5]
+
+/**
+ * Fit the MX2 lattice to one frame's atoms, list its sites inside the frame and read each column's
+ * content from its amplitude (module comment).
+ *
+ * @param frame raw frame, float32 `[height * width]`, row-major
+ * @param atoms the frame's located atoms (px), species `metal` / `chalcogen`
+ * @throws AtomdynError('atoms') when the atoms are too few (< 12) or form no lattice, or when the
+ *   fitted lattice constant is more than 25 % from the material's at the given pixel size
+ */
+export function fitLatticeSites(frame: Float32Array, height: number, width: number, atoms: readonly SiteAtom[], opts: LatticeSiteOptions): LatticeSitesResult {
+  if (atoms.length < 12) throw new AtomdynError('atoms', `${atoms.length} atoms are too few to fit a lattice (12 or more)`);
+  const xs = atoms.map((a) => a.x), ys = atoms.map((a) => a.y);
+  let basis;
+  try {
+    basis = estimateLatticeBasis(xs, ys);
+  } catch (e) {
+    throw new AtomdynError('atoms', (e as Error).message);
+  }
+  const aPx = opts.material.aPm / opts.pixelSizePm;
+  const la = Math.hypot(...basis.a), lb = Math.hypot(...basis.b);
+  if (Math.abs(la / aPx - 1) > 0.25 || Math.abs(lb / aPx - 1) > 0.25) {
+    throw new AtomdynError('atoms', `the atoms' lattice vectors (${la.toFixed(2)}, ${lb.toFixed(2)} px) are not the ${opts.material.name} lattice constant (${aPx.toFixed(2)} px at ${opts.pixelSizePm.toFixed(2)} pm/px)`);
+  }
+  const bondPx = (la + lb) / 2 / Math.sqrt(3);
+  const [a0, a1] = basis.a, [b0, b1] = basis.b;
+  const det = a0 * b1 - a1 * b0;
+  const toLattice = (dx: number, dy: number): [number, number] => [(dx * b1 - dy * b0) / det, (a0 * dy - a1 * dx) / det];
+  // the sublattices: the two most populated of the nine third-cell offsets around the atom nearest the centre
+  let ref = 0;
+  for (let i = 1; i < atoms.length; i++) if (Math.hypot(xs[i] - width / 2, ys[i] - height / 2) < Math.hypot(xs[ref] - width / 2, ys[ref] - height / 2)) ref = i;
+  const counts = Array.from({ length: 9 }, () => ({ n: 0, metal: 0 }));
+  for (let i = 0; i < atoms.length; i++) {
+    const [u, v] = toLattice(xs[i] - xs[ref], ys[i] - ys[ref]);
+    for (let k = 0; k < 9; k++) {
+      const du = wrap(u - Math.floor(k / 3) / 3), dv = wrap(v - (k % 3) / 3);
+      if (Math.hypot(du * a0 + dv * b0, du * a1 + dv * b1) < 0.3 * bondPx) {
+        counts[k].n++;
+        if (atoms[i].species === 'metal') counts[k].metal++;
+        else if (atoms[i].species === 'chalcogen') counts[k].metal--;
+      }
+    }
+  }
+  const order = counts.map((c, k) => k).sort((p, q) => counts[q].n - counts[p].n || p - q);
+  const [k1, k2] = order;
+  if (counts[k2].n < 3) throw new AtomdynError('atoms', 'the atoms do not form two sublattices (no honeycomb)');
+  const [km, kx] = counts[k1].metal >= counts[k2].metal ? [k1, k2] : [k2, k1];
+  const offM: [number, number] = [Math.floor(km / 3) / 3, (km % 3) / 3];
+  const offX: [number, number] = [Math.floor(kx / 3) / 3, (kx % 3) / 3];
+  const delta: [number, number] = [((offX[0] - offM[0]) % 1 + 1) % 1, ((offX[1] - offM[1]) % 1 + 1) % 1];
+  const ox = xs[ref] + offM[0] * a0 + offM[1] * b0, oy = ys[ref] + offM[0] * a1 + offM[1] * b1;
+  // start: the affine lattice
+  let map: LatticeMap = { terms: monomials(1), cx: Float64Array.of(ox, a0, b0), cy: Float64Array.of(oy, a1, b1), u0: 0, v0: 0, scale: 1 };
+  const invertMap = (m: LatticeMap, x: number, y: number): [number, number] => {
+    let [u, v] = toLattice(x - ox, y - oy);
+    for (let it = 0; it < 4; it++) {
+      const [px, py] = evalMap(m, u, v);
+      const [du, dv] = toLattice(x - px, y - py);
+      u += du;
+      v += dv;
+    }
+    return [u, v];
+  };
+  /** Nearest site of either sublattice: [U, V, sub (0 metal, 1 chalcogen), distance px]. */
+  const assign = (m: LatticeMap, x: number, y: number): [number, number, number, number] => {
+    const [u, v] = invertMap(m, x, y);
+    let best: [number, number, number, number] = [0, 0, 0, Infinity];
+    for (let s = 0; s < 2; s++) {
+      const du = s ? delta[0] : 0, dv = s ? delta[1] : 0;
+      const ci = Math.round(u - du), cj = Math.round(v - dv);
+      for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) {
+        const U = ci + di + du, V = cj + dj + dv;
+        const [px, py] = evalMap(m, U, V);
+        const d = Math.hypot(px - x, py - y);
+        if (d < best[3]) best = [U, V, s, d];
+      }
+    }
+    return best;
+  };
+  const degreeWanted = opts.degree ?? 2;
+  for (let round = 0; round < 3; round++) {
+    const U: number[] = [], V: number[] = [], X: number[] = [], Y: number[] = [], res: number[] = [];
+    for (let i = 0; i < atoms.length; i++) {
+      const [Ui, Vi, , d] = assign(map, xs[i], ys[i]);
+      if (d > 0.35 * bondPx) continue;
+      U.push(Ui); V.push(Vi); X.push(xs[i]); Y.push(ys[i]); res.push(d);
+    }
+    // drop outliers: farther than 3 robust standard deviations of the residual
+    const sorted = [...res].sort((p, q) => p - q);
+    const cut = Math.max(3 * 1.4826 * (sorted[sorted.length >> 1] ?? 0), 0.05 * bondPx);
+    const keep = res.map((r) => r <= cut);
+    const sel = <T>(v: T[]) => v.filter((_, k) => keep[k]);
+    const degree = sel(U).length >= 40 ? degreeWanted : Math.min(1, degreeWanted);
+    const next = fitMap(sel(U), sel(V), sel(X), sel(Y), degree);
+    if (!next) break;
+    map = next;
+  }
+  // scan glitches (torn lines) shift whole bands of rows by a fraction of a cell, which no smooth field
+  // follows: per horizontal strip of 1.5 lattice constants, the third-cell lattice shift that places most
+  // of its atoms on sites of their own sublattice (the model's species break ties), plus the median
+  // remaining offset
+  const stripH = Math.max(4, 1.5 * la);
+  const nStrips = Math.max(1, Math.ceil(height / stripH));
+  const shifts: Array<[number, number]> = [];
+  for (let k = 0; k < nStrips; k++) {
+    const y0 = k * stripH - 0.25 * stripH, y1 = (k + 1) * stripH + 0.25 * stripH;
+    const members: Array<[number, number, number]> = [];
+    for (let i = 0; i < atoms.length; i++) if (ys[i] >= y0 && ys[i] < y1) members.push([...invertMap(map, xs[i], ys[i]), i]);
+    let best = { score: -Infinity, su: 0, sv: 0, rx: [] as number[], ry: [] as number[] };
+    let score0 = 0;
+    for (let c = 0; c < 9; c++) {
+      const su = Math.floor(c / 3) / 3, sv = (c % 3) / 3;
+      let score = 0;
+      const rx: number[] = [], ry: number[] = [];
+      for (const [u, v, i] of members) {
+        for (let sub = 0; sub < 2; sub++) {
+          const du = wrap(u - su - (sub ? delta[0] : 0)), dv = wrap(v - sv - (sub ? delta[1] : 0));
+          const ex = du * a0 + dv * b0, ey = du * a1 + dv * b1;
+          if (Math.hypot(ex, ey) < 0.35 * bondPx) {
+            score += 1 + (atoms[i].species === (sub ? 'chalcogen' : 'metal') ? 0.5 : 0);
+            rx.push(ex);
+            ry.push(ey);
+            break;
+          }
+        }
+      }
+      if (c === 0) score0 = score;
+      // the unshifted lattice wins unless another shift places clearly more atoms
+      const better = c === 0 ? true : score > Math.max(best.score, 1.2 * score0 + 2);
+      if (better) best = { score, su, sv, rx, ry };
+    }
+    const med = (v: number[]) => (v.length ? [...v].sort((p, q) => p - q)[v.length >> 1] : 0);
+    shifts.push(best.rx.length >= 6 ? [best.su * a0 + best.sv * b0 + med(best.rx), best.su * a1 + best.sv * b1 + med(best.ry)] : [0, 0]);
+  }
+  const shiftAt = (y: number) => shifts[Math.min(nStrips - 1, Math.max(0, Math.floor(y / stripH)))];
+  // every site inside the frame (and a margin, to match atoms on the edge)
+  const corners = [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]].map(([x, y]) => invertMap(map, x, y));
+  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3, imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3;
+  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3, jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3;
+  if ((imax - imin + 1) * (jmax - jmin + 1) > 4_000_000) throw new AtomdynError('atoms', 'the fitted lattice is too fine for the frame (more than 8 million sites)');
+  const all: LatticeSite[] = [];
+  for (let j = jmin; j <= jmax; j++) {
+    for (let i = imin; i <= imax; i++) {
+      for (let s = 0; s < 2; s++) {
+        const [x0, y0] = evalMap(map, i + (s ? delta[0] : 0), j + (s ? delta[1] : 0));
+        const [tx, ty] = shiftAt(y0);
+        const x = x0 + tx, y = y0 + ty;
+        if (!(x >= -bondPx && x <= width - 1 + bondPx && y >= -bondPx && y <= height - 1 + bondPx)) continue;
+        all.push({ site: -1, sublattice: s ? 'chalcogen' : 'metal', i, j, x, y, amplitude: NaN, ratio: NaN, occupancy: s ? 2 : 1, defect: null });
+      }
+    }
+  }
+  // matched atoms and their residual
+  let ss = 0, matched = 0;
+  if (all.length) {
+    const g = new SpatialGrid(all.map((t) => t.x), all.map((t) => t.y), bondPx);
+    for (let i = 0; i < atoms.length; i++) {
+      const k = g.nearest(xs[i], ys[i], 0.35 * bondPx);
+      if (k < 0) continue;
+      ss += (all[k].x - xs[i]) ** 2 + (all[k].y - ys[i]) ** 2;
+      matched++;
+    }
+  }
+  const rms = matched ? Math.sqrt(ss / matched) : NaN;
+  const sites = all.filter((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
+  sites.forEach((t, k) => { t.site = k; });
+  // probe width: median of single-column fits on matched atoms
+  let sigma = opts.probeSigmaPx ?? NaN;
+  if (!(sigma > 0)) {
+    const widths: number[] = [];
+    const step = Math.max(1, Math.floor(atoms.length / 300));
+    for (let i = 0; i < atoms.length; i += step) {
+      const r = refineAtom(frame, height, width, xs[i], ys[i], Math.max(1.5, 0.5 * bondPx), Math.max(0.5, 0.25 * bondPx), 0.3 * bondPx);
+      if (r.refined) widths.push(r.width);
+    }
+    widths.sort((p, q) => p - q);
+    sigma = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
+  }
+  // measured where the column is: at the located atom on the site when there is one (scan noise moves
+  // columns off the smooth lattice by a fraction of a pixel to a pixel), else at the fitted site
+  const at = sites.map((t) => ({ x: t.x, y: t.y }));
+  if (opts.measureAtAtoms !== false && atoms.length) {
+    const g = new SpatialGrid(xs, ys, bondPx);
+    sites.forEach((t, k) => {
+      const i = g.nearest(t.x, t.y, 0.25 * bondPx);
+      if (i >= 0) at[k] = { x: xs[i], y: ys[i] };
+    });
+  }
+  measureAmplitudes(frame, height, width, sites, sigma, Math.max(1.5, 0.5 * bondPx), at);
+  const levels = siteLevels(opts.material, opts.dopants);
+  const host = { metal: NaN, chalcogen: NaN };
+  for (const sub of ['metal', 'chalcogen'] as const) {
+    const amps = sites.filter((s) => s.sublattice === sub && Number.isFinite(s.amplitude)).map((s) => s.amplitude).sort((p, q) => p - q);
+    host[sub] = amps.length ? amps[amps.length >> 1] : NaN;
+    const mine = sites.filter((s) => s.sublattice === sub);
+    for (const s of mine) s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
+    const dev = mine.map((s) => Math.abs(s.ratio - 1)).filter(Number.isFinite).sort((p, q) => p - q);
+    const spread = dev.length ? 1.4826 * dev[dev.length >> 1] : 0;
+    const edge = Math.max(1.5, 0.5 * bondPx);
+    for (const s of mine) {
+      // a column cut by the frame edge is not read: occupancy and defect unknown
+      if (s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge) {
+        s.occupancy = null;
+        s.defect = null;
+        continue;
+      }
+      if (!Number.isFinite(s.ratio)) {
+        s.occupancy = null;
+        continue;
+      }
+      const l = likeliestLevel(levels[sub], s.ratio, spread, opts.priors);
+      s.occupancy = l.occupancy;
+      s.defect = l.defect;
+    }
+  }
+  const affine = fitMap(
+    sites.map((s) => s.i + (s.sublattice === 'chalcogen' ? delta[0] : 0)), sites.map((s) => s.j + (s.sublattice === 'chalcogen' ? delta[1] : 0)),
+    sites.map((s) => s.x), sites.map((s) => s.y), 1,
+  );
+  const basisPx = affine
+    ? { a: [affine.cx[1] / affine.scale, affine.cy[1] / affine.scale] as [number, number], b: [affine.cx[2] / affine.scale, affine.cy[2] / affine.scale] as [number, number] }
+    : { a: basis.a, b: basis.b };
+  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels };
+}
+
+/**
+ * Amplitude of the column at every site: per site, a linear least-squares fit over the pixels within
+ * `radiusPx` of it of a constant background plus Gaussians of standard deviation `sigmaPx` at it and
+ * at every site within `radiusPx + 2 sigmaPx` (their tails reach the window). Writes `amplitude`.
+ * @param at where each site's column is measured (default the sites' x, y), aligned with `sites`
+ * @param frame float32 `[height * width]`
+ */
+export function measureAmplitudes(frame: Float32Array, height: number, width: number, sites: LatticeSite[], sigmaPx: number, radiusPx: number, at?: ReadonlyArray<{ x: number; y: number }>): void {
+  if (!sites.length) return;
+  const pos = at ?? sites;
+  const grid = new SpatialGrid(pos.map((s) => s.x), pos.map((s) => s.y), radiusPx + 2 * sigmaPx);
+  const inv2s2 = 1 / (2 * sigmaPx * sigmaPx);
+  sites.forEach((site, self) => {
+    const s = pos[self];
+    const near = grid.within(s.x, s.y, radiusPx + 2 * sigmaPx, -1).map((h) => h.index).sort((p, q) => p - q);
+    const centre = near.indexOf(self);
+    const k = near.length + 1;
+    const A = new Float64Array(k * k), b = new Float64Array(k), f = new Float64Array(k);
+    const ylo = Math.max(0, Math.ceil(s.y - radiusPx)), yhi = Math.min(height - 1, Math.floor(s.y + radiusPx));
+    const xlo = Math.max(0, Math.ceil(s.x - radiusPx)), xhi = Math.min(width - 1, Math.floor(s.x + radiusPx));
+    let n = 0;
+    for (let y = ylo; y <= yhi; y++) {
+      for (let x = xlo; x <= xhi; x++) {
+        if ((x - s.x) ** 2 + (y - s.y) ** 2 > radiusPx * radiusPx) continue;
+        f[0] = 1;
+        for (let q = 0; q < near.length; q++) {
+          const t = pos[near[q]];
+          f[q + 1] = Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) * inv2s2);
+        }
+        const v = frame[y * width + x];
+        for (let p = 0; p < k; p++) {
+          b[p] += f[p] * v;
+          for (let q = 0; q < k; q++) A[p * k + q] += f[p] * f[q];
+        }
+        n++;
+      }
+    }
+    if (n < k + 2 || centre < 0) return;
+    // a small ridge keeps neighbours whose tails barely reach the window from taking wild values
+    let tr = 0;
+    for (let p = 1; p < k; p++) tr += A[p * k + p];
+    for (let p = 1; p < k; p++) A[p * k + p] += 1e-3 * (tr / (k - 1));
+    const inv = invert(A, k);
+    if (!inv) return;
+    let amp = 0;
+    for (let q = 0; q < k; q++) amp += inv[(centre + 1) * k + q] * b[q];
+    site.amplitude = amp;
+  });
+}
+
+/** Columns of sites.csv in order (docs/schema.md). */
+export function sitesColumns(calibrated: boolean): string[] {
+  return ['frame', 'site', 'sublattice', 'x', 'y', 'occupancy', 'defect', 'ratio', ...(calibrated ? ['x_pm', 'y_pm'] : [])];
+}
+
+/**
+ * The sites.csv rows of one frame.
+ * @param pixelSizePm adds x_pm, y_pm when not null
+ */
+export function sitesRows(frame: number, sites: readonly LatticeSite[], pixelSizePm: number | null): Array<Record<string, string | number | null>> {
+  const r = (v: number, d: number) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
+  return sites.map((s) => ({
+    frame, site: s.site, sublattice: s.sublattice, x: r(s.x, 4), y: r(s.y, 4), occupancy: s.occupancy, defect: s.defect,
+    ratio: r(s.ratio, 4), ...(pixelSizePm !== null ? { x_pm: r(s.x * pixelSizePm, 2), y_pm: r(s.y * pixelSizePm, 2) } : {}),
+  }));
+}
+
+/**
+ * The MX2 material whose sites a locate run can list: the run's material when it is a known MX2
+ * material (models/materials.ts), else null (a family name such as `mx2` names no elements: give
+ * `--species metal=W,chalcogen=Se2` or `--material WSe2`).
+ * @param material the run's material name (LocatePlan.material)
+ */
+export function siteMaterial(material: string | null | undefined): Readonly<Material> | null {
+  const m = materialByName(material);
+  return m && m.family === 'mx2' ? m : null;
+}
+
+/** Per-frame figures of a site fit, as run.json `parameters.sites.frames` holds them. */
+export interface SiteFrameSummary {
+  frame: number;
+  sites: number;
+  matched: number;
+  rmsResidualPx: number;
+  probeSigmaPx: number;
+  basisPx: { a: [number, number]; b: [number, number] };
+  defects: Record<string, number>;
+}
+
+/** The run.json summary of one frame's fit (numbers rounded for the file). */
+export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFrameSummary {
+  const defects: Record<string, number> = {};
+  for (const s of r.sites) if (s.defect) defects[s.defect] = (defects[s.defect] ?? 0) + 1;
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return {
+    frame, sites: r.sites.length, matched: r.matched, rmsResidualPx: r3(r.rmsResidualPx), probeSigmaPx: r3(r.probeSigmaPx),
+    basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
+  };
+}
+
+/**
+ * Parse `--defect-prior vac_Mo=0.002,V_Mo=0.02`.
+ * @throws AtomdynError('--defect-prior') for an entry that is not NAME=P with 0 < P < 0.5
+ */
+export function parseDefectPriors(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+_[A-Za-z]+\d*)=([0-9.eE+-]+)$/.exec(part);
+    const p = m ? Number(m[2]) : NaN;
+    if (!m || !(p > 0 && p < 0.5)) throw new AtomdynError('--defect-prior', `'${part}' is not NAME=P with 0 < P < 0.5 (e.g. vac_Mo=0.002)`);
+    out[m[1]] = p;
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { simulateImage, DEFAULT_IMAGING } from '../training/simulator/simulateImage.ts';
+import { DEFECT_PRIOR, fitLatticeSites, likeliestLevel, nearestLevel, parseDefectPriors, siteLevels, sitesColumns, sitesRows } from '../inference/latticeSites.ts';
+import { MATERIALS } from '../models/materials.ts';
+import { AtomdynError } from '../data/errors.ts';
+
+/** The defect each fitted site truly holds, from the simulated columns (none within 0.3 bond: empty). */
+function truthOf(sites: ReturnType<typeof fitLatticeSites>['sites'], atoms: Array<{ x: number; y: number; element: string; count: number }>, bondPx: number, M: string, X: string): Array<string | null> {
+  return sites.map((s) => {
+    let best: (typeof atoms)[number] | null = null, bd = Infinity;
+    for (const a of atoms) {
+      const d = Math.hypot(a.x - s.x, a.y - s.y);
+      if (d < bd) [bd, best] = [d, a];
+    }
+    if (!best || bd > 0.3 * bondPx) return s.sublattice === 'metal' ? `vac_${M}` : `vac_${X}2`;
+    if (s.sublattice === 'metal') return best.element === M ? null : `${best.element}_${M}`;
+    return best.count === 1 ? `vac_${X}` : best.element === `${X}2` ? null : `subst`;
+  });
+}
+
+describe('Z-contrast levels (materials table, |dZ| >= 10, separable levels)', () => {
+  it('MoS2: V and W on Mo sites are offered, Re (level next to W) and Nb (dZ 1) are not; Se on S sites', () => {
+    const l = siteLevels(MATERIALS.MoS2);
+    expect(l.metal.map((v) => v.defect)).toEqual(['vac_Mo', 'V_Mo', null, 'W_Mo']);
+    expect(l.metal[1].level).toBeCloseTo((23 / 42) ** 1.7, 10);
+    expect(l.metal[3].level).toBeCloseTo((74 / 42) ** 1.7, 10);
+    expect(l.chalcogen.map((v) => v.defect)).toEqual(['vac_S2', 'vac_S', null, 'Se_S']);
+    expect(l.chalcogen.map((v) => v.occupancy)).toEqual([0, 1, 2, 2]);
+  });
+  it('WSe2: Mo on W sites; V (level 0.14, next to the vacancy) and S (0.64, next to vac_Se) are not offered', () => {
+    const l = siteLevels(MATERIALS.WSe2);
+    expect(l.metal.map((v) => v.defect)).toEqual(['vac_W', 'Mo_W', null]);
+    expect(l.chalcogen.map((v) => v.defect)).toEqual(['vac_Se2', 'vac_Se', null]);
+  });
+  it('the nearest level wins, boundaries at midpoints', () => {
+    const l = siteLevels(MATERIALS.MoS2).metal;
+    expect(nearestLevel(l, 0.17).defect).toBe('vac_Mo');
+    expect(nearestLevel(l, 0.19).defect).toBe('V_Mo');
+    expect(nearestLevel(l, 0.67).defect).toBe('V_Mo');
+    expect(nearestLevel(l, 0.69).defect).toBeNull();
+    expect(nearestLevel(l, 2.0).defect).toBe('W_Mo');
+  });
+  it('with noise, the likeliest level: boundaries move towards the defect levels by the prior', () => {
+    const l = siteLevels(MATERIALS.MoS2).metal;
+    const spread = 0.2;
+    // host vs V_Mo boundary: log(p_host / p_V) = ((r - l_V)^2 - (r - 1)^2) / (2 s^2), solved for r
+    const pHost = 1 - (l.length - 1) * DEFECT_PRIOR, lV = l[1].level;
+    const boundary = (1 + lV) / 2 - (spread * spread * Math.log(pHost / DEFECT_PRIOR)) / (1 - lV);
+    expect(likeliestLevel(l, boundary + 1e-6, spread).defect).toBeNull();
+    expect(likeliestLevel(l, boundary - 1e-6, spread).defect).toBe('V_Mo');
+    expect(likeliestLevel(l, 0.5, 0).defect).toBe(nearestLevel(l, 0.5).defect);
+    // a V-doped sample: vacancies rarer than V, so a dim site between the two levels is V
+    expect(likeliestLevel(l, 0.1, 0.3).defect).toBe('vac_Mo');
+    expect(likeliestLevel(l, 0.1, 0.3, { vac_Mo: 0.002, V_Mo: 0.02 }).defect).toBe('V_Mo');
+  });
+  it('parses --defect-prior and refuses bad entries, naming the option', () => {
+    expect(parseDefectPriors('vac_Mo=0.002, V_Mo=0.02')).toEqual({ vac_Mo: 0.002, V_Mo: 0.02 });
+    expect(() => parseDefectPriors('vac_Mo=2')).toThrow(/--defect-prior/);
+    expect(() => parseDefectPriors('Mo')).toThrow(AtomdynError);
+  });
+  it('a vacancy is never written like a V dopant (Kröger-Vink would write V_Mo for both)', () => {
+    const names = siteLevels(MATERIALS.MoS2).metal.map((v) => v.defect).filter(Boolean);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('vac_Mo');
+    expect(names).toContain('V_Mo');
+  });
+});
+
+describe('fitLatticeSites on a simulated V-doped MoS2 frame with vacancies', () => {
+  const px = 20;
+  const img = simulateImage({
+    specimen: { lattice: 'MoS2', rotationDeg: 17, mx2Defects: { chalcogenVacancy: 0.05, chalcogenDivacancy: 0.03, metalVacancy: 0.03, metalDopant: 0.05, metalDopantElement: 'V' } },
+    frame: { width: 192, height: 160, pixelSizePm: px },
+    imaging: { ...DEFAULT_IMAGING, doseEPerA2: 1e5 },
+    seed: 11,
+  });
+  // the located atoms: every visible column (vacant sites have none), with a small position error
+  const atoms = img.atoms.map((a, k) => ({ x: a.x + 0.15 * Math.sin(k), y: a.y + 0.15 * Math.cos(3 * k), species: a.species }));
+  const r = fitLatticeSites(img.image, img.height, img.width, atoms, { material: MATERIALS.MoS2, pixelSizePm: px });
+  const bondPx = MATERIALS.MoS2.bondPm / px;
+  const truth = truthOf(r.sites, img.atoms, bondPx, 'Mo', 'S');
+
+  it('lists every site of both sublattices inside the frame, at the true positions', () => {
+    expect(r.sites.filter((s) => s.sublattice === 'metal').length).toBeGreaterThan(100);
+    const inside = img.atoms.filter((a) => a.x >= 0.5 && a.x <= img.width - 1.5 && a.y >= 0.5 && a.y <= img.height - 1.5);
+    let far = 0;
+    for (const a of inside) {
+      const d = Math.min(...r.sites.map((s) => Math.hypot(s.x - a.x, s.y - a.y)));
+      if (d > 0.1) far++;
+    }
+    expect(far).toBe(0);
+    expect(r.matched).toBe(atoms.length); // every located atom sits on a site
+    // sublattices named right: metal sites hold one-atom metal columns
+    const metalTruth = r.sites.filter((s, k) => s.sublattice === 'metal' && truth[k] === null).length;
+    expect(metalTruth).toBeGreaterThan(0.8 * r.sites.filter((s) => s.sublattice === 'metal').length);
+  });
+
+  it('columns cut by the frame edge are not read; the others are', () => {
+    const edge = 0.5 * bondPx;
+    for (const s of r.sites) {
+      const cut = s.x < edge || s.y < edge || s.x > img.width - 1 - edge || s.y > img.height - 1 - edge;
+      expect(s.occupancy === null, `site at ${s.x}, ${s.y}`).toBe(cut);
+    }
+  });
+
+  it('recall and precision 1 for every defect kind (vacancies, double vacancies, V dopants), away from the edge', () => {
+    for (let i = 0; i < truth.length; i++) if (r.sites[i].occupancy === null) truth[i] = null;
+    const kinds = new Set([...truth, ...r.sites.map((s) => s.defect)].filter((d): d is string => !!d));
+    expect([...kinds].sort()).toEqual(['V_Mo', 'vac_Mo', 'vac_S', 'vac_S2']);
+    for (const k of kinds) {
+      const tp = r.sites.filter((s, i) => s.defect === k && truth[i] === k).length;
+      const found = r.sites.filter((s) => s.defect === k).length;
+      const real = truth.filter((t) => t === k).length;
+      expect(real, k).toBeGreaterThan(1);
+      expect(tp / found, `${k} precision`).toBe(1);
+      expect(tp / real, `${k} recall`).toBe(1);
+    }
+  });
+
+  it('occupancy counts atoms: metal 1/0, chalcogen 2/1/0', () => {
+    for (const s of r.sites) {
+      if (s.occupancy === null) continue;
+      if (s.defect === 'vac_Mo' || s.defect === 'vac_S2') expect(s.occupancy).toBe(0);
+      else if (s.defect === 'vac_S' || s.sublattice === 'metal') expect(s.occupancy).toBe(1);
+      else expect(s.occupancy).toBe(2);
+    }
+  });
+
+  it('rows follow the sites.csv columns', () => {
+    const rows = sitesRows(4, r.sites, px);
+    expect(Object.keys(rows[0])).toEqual(sitesColumns(true));
+    expect(rows[0].frame).toBe(4);
+    expect(rows[0].x_pm).toBeCloseTo((rows[0].x as number) * px, 1);
+  });
+
+  it('refuses a lattice of another constant and too few atoms, naming the atoms', () => {
+    expect(() => fitLatticeSites(img.image, img.height, img.width, atoms, { material: MATERIALS.MoS2, pixelSizePm: 2 * px })).toThrow(AtomdynError);
+    expect(() => fitLatticeSites(img.image, img.height, img.width, atoms.slice(0, 5), { material: MATERIALS.MoS2, pixelSizePm: px })).toThrow(/too few/);
+  });
+});
+
+describe('fitLatticeSites follows a slowly distorted lattice', () => {
+  it('a quadratic displacement field of 2 px across the frame is fitted to under 0.05 px', () => {
+    const px = 20;
+    const img = simulateImage({ specimen: { lattice: 'WS2', rotationDeg: 5 }, frame: { width: 160, height: 160, pixelSizePm: px }, imaging: { ...DEFAULT_IMAGING, doseEPerA2: 1e5 }, seed: 2 });
+    const warp = (x: number, y: number): [number, number] => [x + 2 * ((y - 80) / 80) ** 2, y + 1.5 * ((x - 80) / 80) * ((y - 80) / 80)];
+    const atoms = img.atoms.map((a) => {
+      const [x, y] = warp(a.x, a.y);
+      return { x, y, species: a.species };
+    });
+    const r = fitLatticeSites(img.image, img.height, img.width, atoms, { material: MATERIALS.WS2, pixelSizePm: px, probeSigmaPx: 2 });
+    expect(r.rmsResidualPx).toBeLessThan(0.05);
+    expect(r.matched).toBeGreaterThan(0.97 * atoms.length);
+  });
+});

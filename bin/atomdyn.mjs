@@ -52,8 +52,14 @@ let main;
 if (process.env.ATOMDYN_SOURCES !== '1' && compiledIsCurrent()) {
   ({ main } = await import('../dist/cli/main.js'));
 } else {
+  // The sources run through the tsx loader, scoped to a namespace: what is imported from this file, outside
+  // the namespace, Node loads untouched. Large JavaScript packages go that way (globalThis
+  // [Symbol.for('atomdyn.importUntransformed')], used by data/readers/h5wasmNode.ts): tsx rewrites the
+  // dynamic imports of every JavaScript module it loads, with a source map, which for h5wasm's 4 MB
+  // emscripten module costs about 550 MB of memory and seconds to tens of seconds of CPU.
   const { register } = await import('tsx/esm/api');
-  register();
-  ({ main } = await import('../cli/main.ts'));
+  const api = register({ namespace: 'atomdyn-sources' });
+  globalThis[Symbol.for('atomdyn.importUntransformed')] = (specifier) => import(specifier);
+  ({ main } = await api.import('../cli/main.ts', import.meta.url));
 }
 process.exitCode = await main(process.argv);

@@ -9,7 +9,7 @@
  * Read with h5wasm's Node entry straight from disk (the file is opened read-only and never
  * modified). The general frame readers live in data/readers/; this one only reads coordinates.
  */
-import h5wasm from 'h5wasm/node';
+import { h5wasm as loadH5wasm } from './readers/h5wasmNode.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from './errors.ts';
@@ -39,8 +39,6 @@ export interface StoredCoordinates {
   metadata: Record<string, unknown> | null;
 }
 
-let ready: Promise<unknown> | null = null;
-
 function attrValue(obj: { attrs: Record<string, { value: unknown }> }, name: string): unknown {
   const a = obj.attrs?.[name];
   return a ? a.value : undefined;
@@ -54,8 +52,7 @@ function attrValue(obj: { attrs: Record<string, { value: unknown }> }, name: str
 export async function readHdf5Coordinates(file: string): Promise<StoredCoordinates> {
   if (!existsSync(file)) throw new AtomdynError(file, 'no such file');
   protectInput(file);
-  ready ??= h5wasm.ready;
-  await ready;
+  const h5wasm = await loadH5wasm();
   let f: InstanceType<typeof h5wasm.File>;
   try {
     f = new h5wasm.File(path.resolve(file), 'r');

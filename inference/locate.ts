@@ -45,7 +45,7 @@ export interface LocateOptions {
   speciesElements?: Record<string, string>;
   /** Material name for the lattice constant (e.g. 'WSe2'); derived from the elements when absent. */
   material?: string | null;
-  /** Worker threads; 0 runs in the calling thread. Default: on wasm, min(cores, frames, 4), 0 for one frame. */
+  /** Worker threads; 0 runs in the calling thread. Default: {@link defaultLocateWorkers}. */
   workers?: number;
   /** Per-frame settings (refinement, hot pixels, tiling). */
   frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
@@ -147,6 +147,35 @@ export function unknownPixelSizeMessage(plan: LocatePlan): string {
 const workerModule = fileURLToPath(siblingModule(import.meta.url, 'locateWorker'));
 
 /**
+ * Network input pixels (at the model's pixel size) a worker thread must be given to repay its start-up:
+ * 16 frames of 256 x 256. Measured (bench/workers.ts, 2-core machine, wasm backend with SIMD and one
+ * thread per backend): a worker spends about 1.3-1.5 s of CPU before its first result (importing tfjs
+ * 0.6 s, compiling the wasm backend 0.1 s, loading the model 0.05 s, and a first and second frame that
+ * are 0.45 s and 0.13 s slower than the steady 0.2 s per 256 x 256 model frame), i.e. about 7 such frames.
+ */
+export const WORKER_MIN_MODEL_PIXELS = 16 * 256 * 256;
+
+/**
+ * How many worker threads `locate` starts when not told: none (the calling thread) on the native
+ * `tensorflow` backend (multi-threaded itself) or when the movie's work would not repay the start-up of
+ * two workers ({@link WORKER_MIN_MODEL_PIXELS} each); else as many as the work repays, at most one per
+ * core divided by the backend's threads (workers x threads <= cores: the wasm backend runs one thread in
+ * Node) and at most 4. A single worker is never chosen: it would only add its start-up while the calling
+ * thread waits.
+ * @param backend the active backend's name and threads per instance
+ * @param frames frames to locate
+ * @param modelPixelsPerFrame pixels of one frame at the model's pixel size (what the network sees)
+ * @param cores cores this process may use (default os.availableParallelism())
+ */
+export function defaultLocateWorkers(backend: { name: string; threads: number }, frames: number, modelPixelsPerFrame: number, cores = os.availableParallelism()): number {
+  if (backend.name === 'tensorflow' || frames < 2) return 0;
+  const byCores = Math.floor(cores / Math.max(1, backend.threads));
+  const byWork = Math.floor((frames * modelPixelsPerFrame) / WORKER_MIN_MODEL_PIXELS);
+  const k = Math.min(byCores, byWork, frames, 4);
+  return k >= 2 ? k : 0;
+}
+
+/**
  * Stream the atoms of every frame, in frame order.
  * @throws AtomdynError from the readers (bad frames) or the normalisation (flat frames)
  */
@@ -155,8 +184,8 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
   const backend = await initBackend(opts.backend ?? 'auto');
   const frameOpts: LocateFrameOptions = { ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
   const progress = opts.progress ?? silentProgress;
-  const defaultWorkers = backend.name === 'tensorflow' || stack.count === 1 ? 0 : Math.min(os.cpus().length, stack.count, 4);
-  const nWorkers = Math.max(0, opts.workers ?? defaultWorkers);
+  const s = plan.card.pixelSizePm / plan.pixel.pixelSizePm.value!; // input pixels per model pixel
+  const nWorkers = Math.max(0, opts.workers ?? defaultLocateWorkers(backend, stack.count, Math.round(stack.height / s) * Math.round(stack.width / s)));
   progress.start('locate', stack.count);
   const started = Date.now();
   try {

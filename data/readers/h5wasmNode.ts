@@ -10,10 +10,20 @@ type H5wasm = typeof import('h5wasm');
 
 let loaded: Promise<H5wasm> | null = null;
 
+/**
+ * Import a JavaScript package outside a TypeScript loader when one is active: bin/atomdyn.mjs, running the
+ * sources through tsx, registers `Symbol.for('atomdyn.importUntransformed')` for that (tsx would rewrite
+ * and source-map h5wasm's 4 MB module: about 550 MB and seconds); a plain import otherwise.
+ */
+function importUntransformed(specifier: string): Promise<unknown> {
+  const untransformed = (globalThis as Record<symbol, unknown>)[Symbol.for('atomdyn.importUntransformed')];
+  return typeof untransformed === 'function' ? (untransformed as (s: string) => Promise<unknown>)(specifier) : import(specifier);
+}
+
 /** The h5wasm module, ready for use (first call loads the WebAssembly, ~0.2 s). */
 export function h5wasm(): Promise<H5wasm> {
   loaded ??= (async () => {
-    const mod = (await import('h5wasm/node')) as unknown as H5wasm & { default?: H5wasm };
+    const mod = (await importUntransformed('h5wasm/node')) as H5wasm & { default?: H5wasm };
     const h5 = (mod.File ? mod : mod.default) as H5wasm;
     const Module = (await h5.ready) as unknown as { activate_throwing_error_handler?: () => void };
     Module.activate_throwing_error_handler?.();

@@ -1,0 +1,33 @@
+/**
+ * The default number of locate's worker threads (inference/locate.ts defaultLocateWorkers): none where a
+ * worker's start-up is not repaid or the backend is multi-threaded itself, workers x threads <= cores,
+ * at most 4, never a lone worker.
+ */
+import { describe, expect, it } from 'vitest';
+import { defaultLocateWorkers, WORKER_MIN_MODEL_PIXELS } from '../inference/locate.ts';
+
+const wasm = { name: 'wasm', threads: 1 };
+
+describe('defaultLocateWorkers', () => {
+  it('runs few frames in the calling thread: 12 frames of 512 x 512 at 7.8 pm/px (the network sees 250 x 250)', () => {
+    expect(defaultLocateWorkers(wasm, 12, 250 * 250, 2)).toBe(0);
+    expect(defaultLocateWorkers(wasm, 20, 160 * 160, 2)).toBe(0);
+    expect(defaultLocateWorkers(wasm, 1, 4096 * 4096, 16)).toBe(0);
+  });
+
+  it('starts two workers on two cores once each gets its share of work, and never one alone', () => {
+    const framesFor = (k: number, px: number) => Math.ceil((k * WORKER_MIN_MODEL_PIXELS) / px);
+    expect(defaultLocateWorkers(wasm, framesFor(2, 250 * 250), 250 * 250, 2)).toBe(2);
+    expect(defaultLocateWorkers(wasm, framesFor(2, 250 * 250) - 1, 250 * 250, 2)).toBe(0);
+    expect(defaultLocateWorkers(wasm, 300, 160 * 160, 2)).toBe(2);
+    expect(defaultLocateWorkers(wasm, 10000, 160 * 160, 1)).toBe(0);
+  });
+
+  it('keeps workers x threads within the cores, at most 4, and none on the native backend', () => {
+    expect(defaultLocateWorkers(wasm, 10000, 512 * 512, 16)).toBe(4);
+    expect(defaultLocateWorkers(wasm, 10000, 512 * 512, 3)).toBe(3);
+    expect(defaultLocateWorkers({ name: 'wasm', threads: 2 }, 10000, 512 * 512, 5)).toBe(2);
+    expect(defaultLocateWorkers({ name: 'wasm', threads: 2 }, 10000, 512 * 512, 3)).toBe(0);
+    expect(defaultLocateWorkers({ name: 'tensorflow', threads: 1 }, 10000, 512 * 512, 16)).toBe(0);
+  });
+});

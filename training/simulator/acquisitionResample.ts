@@ -17,7 +17,8 @@ import { paintLabels } from './labelMasks.ts';
  * @param scale modelPixelPm / acquisitionPixelPm, > 0
  */
 export function acquisitionSide(patch: number, scale: number): number {
-  let side = Math.max(1, Math.floor(patch * scale) - 1);
+  // round(side / scale) >= patch exactly when side >= (patch - 0.5) scale; step from just below for rounding safety
+  let side = Math.max(1, Math.ceil((patch - 0.5) * scale) - 2);
   while (Math.max(1, Math.round(side / scale)) < patch) side++;
   return side;
 }

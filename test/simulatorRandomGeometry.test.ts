@@ -6,7 +6,7 @@ import { acquisitionSide, resampleSample } from '../training/simulator/acquisiti
 import { geometryMode, sampleParameters, simulateTrainingSample } from '../training/simulator/domainRandomisation.ts';
 import { grapheneSheet, GRAPHENE_BOND_PM } from '../training/simulator/lattices/graphene.ts';
 import { neighboursOf } from '../training/simulator/lattices/honeycomb.ts';
-import { displaceColumns, drawDefectGeometry, RANDOM_GEOMETRY_DEFAULTS } from '../training/simulator/randomGeometry.ts';
+import { cutEdge, displaceColumns, drawDefectGeometry, RANDOM_GEOMETRY_DEFAULTS } from '../training/simulator/randomGeometry.ts';
 import {
   CONFIGURATION_FORMULA, DEFAULT_DEFECT_GEOMETRY, placeRandomConfigurations, type GrapheneConfiguration,
 } from '../training/simulator/siConfigurations.ts';
@@ -72,6 +72,49 @@ describe('randomised graphene geometry', () => {
       }
       // a few draws at the ends of the ranges push a C past the 215 pm Si-C cut-off
       expect(right / n, kind).toBeGreaterThanOrEqual(0.85);
+    }
+  });
+
+  it('cuts edges, holes and multivacancies: the sites removed are those the geometry names', () => {
+    for (let seed = 0; seed < 10; seed++) {
+      const rng = new Random(50 + seed);
+      const sheet = grapheneSheet(rect, 0, { x: 0, y: 0 });
+      const region = { x0: -800, y0: -800, x1: 800, y1: 800 };
+      const insideSites = () => Array.from({ length: sheet.lattice.count }, (_, s) => s).filter((s) => {
+        const p = sheet.position(s);
+        return p.x >= region.x0 && p.x <= region.x1 && p.y >= region.y0 && p.y <= region.y1;
+      });
+      const total = insideSites().length;
+      cutEdge(sheet, region, rng);
+      const removed = insideSites().filter((s) => sheet.z[s] === 0).length;
+      // 10-40 % of the area is vacuum (the lattice is uniform, so about that share of its sites)
+      expect(removed / total).toBeGreaterThan(0.07);
+      expect(removed / total).toBeLessThan(0.43);
+      // the vacuum is a half-plane: the removed sites and the kept ones are separated by a line, so the
+      // centroid of the removed lies farther from the region's centre than that of the kept
+      const centroid = (list: number[]) => list.reduce((a, s) => ({ x: a.x + sheet.position(s).x / list.length, y: a.y + sheet.position(s).y / list.length }), { x: 0, y: 0 });
+      const cutC = centroid(insideSites().filter((s) => sheet.z[s] === 0));
+      const keptC = centroid(insideSites().filter((s) => sheet.z[s] !== 0));
+      expect(Math.hypot(cutC.x, cutC.y)).toBeGreaterThan(Math.hypot(keptC.x, keptC.y));
+    }
+    for (const [kind, count] of [['multivacancy', [3, 4]], ['hole', null]] as const) {
+      for (let seed = 0; seed < 10; seed++) {
+        const rng = new Random(70 + seed);
+        const sheet = grapheneSheet(rect, 30, { x: 0, y: 0 });
+        let g = DEFAULT_DEFECT_GEOMETRY;
+        const placed = placeRandomConfigurations(sheet, rng, [kind], centre, 500, DEFAULT_DEFECT_GEOMETRY, 14, (r) => (g = drawDefectGeometry(r)));
+        const gone = Array.from({ length: sheet.lattice.count }, (_, s) => s).filter((s) => sheet.z[s] === 0);
+        if (count) expect(count).toContain(gone.length);
+        else {
+          const c = placed[0].centre;
+          const r = g.holeRadiusPm!;
+          for (let s = 0; s < sheet.lattice.count; s++) {
+            const d = Math.hypot(sheet.lattice.x[s] - c.x, sheet.lattice.y[s] - c.y);
+            if (d < r - 1) expect(sheet.z[s]).toBe(0);
+            if (d > r + 1) expect(sheet.z[s]).toBe(6);
+          }
+        }
+      }
     }
   });
 

@@ -33,6 +33,18 @@ export interface CardLattice {
   bondLengthsPm: Record<string, number>;
 }
 
+/** The starting model of a fine-tuned training (card `training.initFrom`). */
+export interface CardInitFrom {
+  /** Its card name, e.g. 'graphene-si'. */
+  name: string;
+  /** Its card version. */
+  version: string;
+  /** Its folder when the training ran (absolute path, informative only). */
+  dir: string;
+  /** SHA-256 (hex) of its weight bytes, the weight files concatenated in manifest order. */
+  weightsSha256: string;
+}
+
 /** How input frames are normalised before the network (inference/ and training/ use the same). */
 export interface CardNormalisation {
   /** Method tag, e.g. 'background-column/1' (models/inputNormalisation.ts). */
@@ -98,6 +110,8 @@ export interface CardTraining {
   finished: string;
   /** Machine description (CPU count, platform), free text. */
   machine?: string;
+  /** The model whose weights the training started from (fine-tuning), absent when trained from scratch. */
+  initFrom?: CardInitFrom;
 }
 
 /** The model card (card.json). */

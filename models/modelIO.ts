@@ -218,3 +218,18 @@ export async function loadOptimizerState(optimizer: tf.Optimizer, dir: string): 
   }
   return true;
 }
+
+/**
+ * SHA-256 (hex) of a saved model's weight bytes: its weight files concatenated in manifest order
+ * (identifies the weights a fine-tuned model started from, card `training.initFrom`).
+ *
+ * @param dir the model folder (holding model.json)
+ * @throws AtomdynError naming the file when model.json or a weights file is missing or unreadable
+ */
+export async function modelWeightsSha256(dir: string): Promise<string> {
+  const modelFile = path.join(path.resolve(dir), 'model.json');
+  const json = (await readJson(modelFile, 'the model topology')) as { weightsManifest?: unknown };
+  if (!Array.isArray(json?.weightsManifest)) throw new AtomdynError(modelFile, 'has no weightsManifest');
+  const { data } = await readWeights(path.dirname(modelFile), modelFile, json.weightsManifest as Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>);
+  return sha256(new Uint8Array(data));
+}

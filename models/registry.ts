@@ -1,6 +1,7 @@
 /**
  * Find a segmenter by name or path. The shipped default models live in models/pretrained/<name>/
- * (model.json, weights.*.bin, card.json) and are selected by name: `graphene-si` (species C, Si)
+ * (model.json, weights.*.bin, card.json) and are selected by name: `graphene-si` (species C, Si),
+ * `graphene-si-v1` (its 1.x version, trained on the fixed simulator geometry, kept for comparison)
  * and `mx2` (metal, chalcogen). Anything else is taken as a path to a model folder (or its
  * model.json), e.g. the `--out` folder of `atomdyn train`.
  */
@@ -17,6 +18,7 @@ export const PRETRAINED_DIR = path.join(packageRoot(), 'models', 'pretrained');
 /** Shipped model names and how each is trained (shown when one is missing). */
 export const PRETRAINED_MODELS: Readonly<Record<string, { lattice: string; description: string }>> = Object.freeze({
   'graphene-si': { lattice: 'graphene', description: 'graphene with Si dopants (classes background, C, Si)' },
+  'graphene-si-v1': { lattice: 'graphene', description: 'graphene-si 1.x, trained on the fixed geometry (kept for comparison; the default graphene-si is 2.x)' },
   mx2: { lattice: 'mx2', description: 'hexagonal MX2 monolayers (classes background, metal, chalcogen)' },
 });
 

@@ -132,7 +132,7 @@ describe('model registry', () => {
     expect(loaded.card.name).toBe('test-graphene-si');
     loaded.model.dispose();
     model.dispose();
-    expect(() => resolveModelPath('no-such-model')).toThrow(/--model: no model named 'no-such-model'.*graphene-si, mx2/);
+    expect(() => resolveModelPath('no-such-model')).toThrow(/--model: no model named 'no-such-model'.*graphene-si, graphene-si-v1, mx2/);
     expect(() => resolveModelPath(tmp)).toThrow(/model\.json is missing/);
     let err: unknown;
     try {
@@ -143,5 +143,18 @@ describe('model registry', () => {
     // either installed (then it resolves inside models/pretrained) or a clear message how to train it
     if (err) expect(String((err as Error).message)).toMatch(/atomdyn train --lattice mx2/);
     else expect(resolveModelPath('mx2')).toBe(path.join(PRETRAINED_DIR, 'mx2'));
+  });
+
+  it('keeps graphene-si 1.x reachable as graphene-si-v1 (trained on the fixed geometry), beside the default graphene-si', async () => {
+    expect(resolveModelPath('graphene-si-v1')).toBe(path.join(PRETRAINED_DIR, 'graphene-si-v1'));
+    const v1 = await loadModelByName('graphene-si-v1');
+    expect(v1.card.name).toBe('graphene-si');
+    expect(v1.card.version).toMatch(/^1\./);
+    expect(v1.card.training.dataRecipe.geometry ?? 'fixed').toBe('fixed');
+    const current = await loadModelByName('graphene-si');
+    expect(current.card.classes).toEqual(v1.card.classes);
+    expect(current.card.pixelSizePm).toBe(v1.card.pixelSizePm);
+    v1.model.dispose();
+    current.model.dispose();
   });
 });

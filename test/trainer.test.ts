@@ -1,11 +1,12 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { tf, initBackend } from '../models/tensorBackend.ts';
 import { SegmenterTrainer, mixSeed, type TrainerOptions } from '../training/trainer.ts';
 import { validateModelCard } from '../models/modelCard.ts';
-import { loadModel } from '../models/modelIO.ts';
+import { loadModel, saveModel } from '../models/modelIO.ts';
 import type { SampleSource } from '../training/sampleSource.ts';
 import { createSyntheticSource } from '../training/simulator/syntheticSource.ts';
 
@@ -73,6 +74,37 @@ describe('SegmenterTrainer', () => {
     expect(reloaded.card.training.steps).toBe(4);
     [first.model, second.model, reloaded.model].forEach((m) => m.dispose());
     expect(() => tiny({ resume: true })).toThrow(/--resume: needs a checkpoint folder/);
+  });
+
+  it('fine-tunes from a saved model (--init): starts from its weights, records it, resumes, refuses another architecture', async () => {
+    const baseDir = path.join(tmp, 'init-base');
+    const base = await tiny({ steps: 3, validationImages: 0 }).fit();
+    await saveModel(base.model, baseDir, base.card);
+    const weightFile = readdirSync(baseDir).find((f) => /^weights\..*\.bin$/.test(f))!;
+    const sha = createHash('sha256').update(readFileSync(path.join(baseDir, weightFile))).digest('hex');
+    // a learning rate of 1e-30 leaves the trainable weights where they started: the base model's, not a fresh
+    // initialisation's (batch-norm moving statistics move with any training step, so they are not compared)
+    const tuned = await tiny({ steps: 1, learningRate: 1e-30, validationImages: 0, initFrom: baseDir }).fit();
+    const scratch = await tiny({ steps: 1, learningRate: 1e-30, validationImages: 0 }).fit();
+    const maxDiff = (a: tf.LayersModel, b: tf.LayersModel) =>
+      Math.max(...a.trainableWeights.map((w, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(w.read(), b.trainableWeights[i].read()))).dataSync()[0])));
+    expect(maxDiff(tuned.model, base.model)).toBeLessThan(1e-6);
+    expect(maxDiff(scratch.model, base.model)).toBeGreaterThan(1e-3);
+    expect(tuned.card.training.initFrom).toEqual({ name: 'tiny', version: '1.0.0', dir: path.resolve(baseDir), weightsSha256: sha });
+    expect(scratch.card.training.initFrom).toBeUndefined();
+    expect(validateModelCard(JSON.parse(JSON.stringify(tuned.card))).training.initFrom?.weightsSha256).toBe(sha);
+    // checkpoints and --resume work with it; the resumed card still names the starting model
+    const dir = path.join(tmp, 'init-ckpt');
+    const first = await tiny({ steps: 2, validationImages: 0, initFrom: baseDir, checkpointDir: dir, checkpointEvery: 1 }).fit();
+    const second = await tiny({ steps: 4, validationImages: 0, initFrom: baseDir, checkpointDir: dir, resume: true }).fit();
+    expect(second.resumedFrom).toBe(2);
+    expect(second.history.slice(0, 2)).toEqual(first.history);
+    expect(second.card.training.initFrom?.weightsSha256).toBe(sha);
+    // another architecture is refused, naming the model folder
+    await expect(tiny({ steps: 1, validationImages: 0, initFrom: baseDir, unet: { baseFilters: 3, poolings: 2, layersPerLevel: [1, 1, 1] } }).fit())
+      .rejects.toThrow(new RegExp(`${path.resolve(baseDir).replace(/[/\\.-]/g, '.')}: cannot fine-tune from this model: its architecture`));
+    await expect(tiny({ steps: 1, validationImages: 0, initFrom: path.join(tmp, 'nowhere') }).fit()).rejects.toThrow(/not a model folder/);
+    [base, tuned, scratch, first, second].forEach((r) => r.model.dispose());
   });
 
   it('rejects samples without the rare species with the given probability', async () => {

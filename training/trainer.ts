@@ -30,9 +30,9 @@ import path from 'node:path';
 import { tf, activeBackend } from '../models/tensorBackend.ts';
 import { buildUNet, countParameters, unetClasses, UNET_DEFAULTS, type UNetOptions } from '../models/unet.ts';
 import {
-  MODEL_CARD_SCHEMA, matchRadiusPm, type CardLattice, type CardValidation, type ModelCard,
+  MODEL_CARD_SCHEMA, matchRadiusPm, type CardInitFrom, type CardLattice, type CardValidation, type ModelCard,
 } from '../models/modelCard.ts';
-import { loadModel, loadOptimizerState, saveModel, saveOptimizerState } from '../models/modelIO.ts';
+import { loadModel, loadOptimizerState, modelWeightsSha256, saveModel, saveOptimizerState } from '../models/modelIO.ts';
 import {
   NORMALISATION_METHOD, normalisationForPixelSize, type NormalisationParameters,
 } from '../models/inputNormalisation.ts';
@@ -101,6 +101,14 @@ export interface TrainerOptions {
   checkpointEvery: number;
   /** Continue from the checkpoint in checkpointDir when there is one. Default false. */
   resume: boolean;
+  /**
+   * Fine-tune: start from the weights of this saved model folder (models/modelIO.ts) instead of a
+   * random initialisation. Its classes, pixel size and U-Net options must equal this run's; its
+   * normalisation is used unless `normalisation` is given. Recorded in the card as
+   * `training.initFrom`. A resumed run continues from its checkpoint (the init model is then only
+   * recorded). Default none.
+   */
+  initFrom?: string;
   /** Seed of everything random. Default 1. */
   seed: number;
   /** The command line, for the card. Default []. */
@@ -255,7 +263,23 @@ export class SegmenterTrainer {
       const classes = unetClasses(species, valSource.hasOther);
       const pixelSizePm = valSource.pixelSizePm;
       const minBond = matchRadiusPm({ lattice: o.spec.lattice }) * 2;
-      const norm = o.normalisation ?? normalisationForPixelSize(pixelSizePm, minBond);
+      // fine-tuning: the starting model must have this run's classes and pixel size
+      let init: { model: tf.LayersModel; card: ModelCard; info: CardInitFrom } | null = null;
+      if (o.initFrom) {
+        const loaded = await loadModel(o.initFrom);
+        const fail = (what: string) => {
+          loaded.model.dispose();
+          throw new AtomdynError(o.initFrom!, `cannot fine-tune from this model: ${what}`);
+        };
+        if (loaded.card.classes.join() !== classes.join()) fail(`its classes ${loaded.card.classes.join(', ')} differ from the source's ${classes.join(', ')}`);
+        if (Math.abs(loaded.card.pixelSizePm - pixelSizePm) > 1e-9) fail(`its pixel size ${loaded.card.pixelSizePm} pm differs from the source's ${pixelSizePm} pm`);
+        init = {
+          model: loaded.model,
+          card: loaded.card,
+          info: { name: loaded.card.name, version: loaded.card.version, dir: loaded.dir, weightsSha256: await modelWeightsSha256(loaded.dir) },
+        };
+      }
+      const norm = o.normalisation ?? (init ? { ...init.card.normalisation.parameters } as unknown as NormalisationParameters : normalisationForPixelSize(pixelSizePm, minBond));
       const radiusPx = minBond / 2 / pixelSizePm;
 
       // held-out validation patches
@@ -289,7 +313,19 @@ export class SegmenterTrainer {
         resumedFrom = state.step;
       } else {
         model = buildUNet(unetOptions);
+        if (init) {
+          const theirs = init.model.getWeights();
+          const ours = model.getWeights();
+          const same = theirs.length === ours.length && theirs.every((w, i) => w.shape.join() === ours[i].shape.join());
+          if (!same) {
+            init.model.dispose();
+            model.dispose();
+            throw new AtomdynError(o.initFrom!, `cannot fine-tune from this model: its architecture (${JSON.stringify(init.card.architecture.options)}) differs from this run's U-Net (${JSON.stringify(unetOptions)})`);
+          }
+          model.setWeights(theirs);
+        }
       }
+      init?.model.dispose();
       const classWeights = state?.classWeights
         ?? (o.classWeights === 'auto' ? medianFrequencyWeights(valPatches.map((p) => p.labels), classes.length) : [...o.classWeights]);
       if (classWeights.length !== classes.length) throw new AtomdynError('classWeights', `need ${classes.length} weights (${classes.join(', ')}), got ${classWeights.length}`);
@@ -341,6 +377,7 @@ export class SegmenterTrainer {
           batchSize: o.batchSize,
           patch: o.patch,
           optimizer: { name: 'adam', learningRate: o.learningRate },
+          ...(init ? { initFrom: init.info } : {}),
           loss: { name: 'weighted cross-entropy + soft Dice', ...lossOptions },
           backend: activeBackend()?.name ?? tf.getBackend(),
           seed: o.seed,

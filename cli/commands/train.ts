@@ -27,6 +27,8 @@ export interface SimulatedSourceRequest {
   purpose: 'train' | 'validation';
   /** Label contamination as the extra class 'other' (else it is background). */
   otherClass?: boolean;
+  /** Graphene training geometry: 'randomised' or 'fixed' (validation streams are always 'fixed'). */
+  geometry?: 'fixed' | 'randomised';
 }
 
 /** The simulator module's factory. */
@@ -84,12 +86,14 @@ export function register(program: Command): void {
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every'), 100)
     .option('--seed <n>', 'seed of every random step', int('--seed'), 1)
     .option('--resume', 'continue from <out>/checkpoint when it exists')
+    .option('--init <dir>', 'fine-tune: start from the weights of this model folder (same classes, pixel size and --filters), recorded in the card as training.initFrom')
     .option('--other-class', "add the class 'other' for bright contamination (else contamination is labelled background)")
+    .option('--geometry <mode>', "graphene training geometry: randomised (per-defect Si-C distances, strain, edges, displaced columns, LibraryNet clusters, acquisition pixel sizes 3.5-20 pm) or fixed (graphene-si 1.x); validation is always fixed", 'randomised')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .addHelpText('after', '\nExample:\n  atomdyn train --lattice graphene --out models/pretrained/graphene-si --steps 3000 --filters 16\n')
     .action(async (opts: {
       lattice: string; out: string; steps: number; batch: number; patch: number; filters: number; pixelSize?: number;
-      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; otherClass?: boolean; backend: string;
+      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; init?: string; geometry: string; otherClass?: boolean; backend: string;
     }) => {
       if (opts.lattice !== 'graphene' && opts.lattice !== 'mx2') throw new AtomdynError('--lattice', `must be graphene or mx2, got '${opts.lattice}'`);
       const lattice = opts.lattice;
@@ -97,12 +101,14 @@ export function register(program: Command): void {
       if (opts.patch % 8 !== 0 || opts.patch < 8) throw new AtomdynError('--patch', `must be a positive multiple of 8, got ${opts.patch}`);
       if (opts.filters < 1) throw new AtomdynError('--filters', `must be >= 1, got ${opts.filters}`);
       const pixelSizePm = opts.pixelSize ?? preset.pixelSizePm;
+      if (opts.geometry !== 'randomised' && opts.geometry !== 'fixed') throw new AtomdynError('--geometry', `must be randomised or fixed, got '${opts.geometry}'`);
+      const geometry = opts.geometry;
       const backend = await initBackend(opts.backend as BackendChoice);
       const factory = await loadSimulatedSourceFactory();
       const command = process.argv.slice(2);
       const outDir = path.resolve(opts.out);
       const trainer = new SegmenterTrainer({
-        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose, otherClass: !!opts.otherClass }),
+        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose, otherClass: !!opts.otherClass, geometry: purpose === 'train' ? geometry : 'fixed' }),
         spec: preset.spec,
         steps: opts.steps,
         batchSize: opts.batch,
@@ -113,9 +119,10 @@ export function register(program: Command): void {
         checkpointDir: path.join(outDir, 'checkpoint'),
         checkpointEvery: opts.checkpointEvery,
         resume: Boolean(opts.resume),
+        ...(opts.init ? { initFrom: path.resolve(opts.init) } : {}),
         seed: opts.seed,
         command,
-        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass },
+        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass, geometry: lattice === 'graphene' ? geometry : 'fixed', validationGeometry: 'fixed' },
         progress: terminalProgress(),
       });
       const fitted = await trainer.fit();
@@ -127,7 +134,7 @@ export function register(program: Command): void {
       run.pixelSizePm = { value: pixelSizePm, origin: opts.pixelSize ? 'command-line' : 'lattice' };
       run.backend = backend.name;
       run.seed = opts.seed;
-      run.parameters = { steps: opts.steps, batch: opts.batch, patch: opts.patch, filters: opts.filters, lr: opts.lr, resumedFrom: fitted.resumedFrom };
+      run.parameters = { steps: opts.steps, batch: opts.batch, patch: opts.patch, filters: opts.filters, lr: opts.lr, resumedFrom: fitted.resumedFrom, init: opts.init ? path.resolve(opts.init) : null };
       run.outputs = [...(await readdir(outDir)).filter((f) => f === 'model.json' || f === 'card.json' || /^weights\..*\.bin$/.test(f)).sort(), 'checkpoint/'];
       await writeRun(outDir, run);
       const v = fitted.card.validation;

@@ -9,7 +9,9 @@ import { AtomdynError } from '../../data/errors.ts';
 import { Random } from '../../data/random.ts';
 import type { TrainingSample } from '../sampleSource.ts';
 import { MX2_MATERIALS, type Mx2Material } from './lattices/mx2.ts';
-import { GRAPHENE_CONFIGURATIONS, type GrapheneConfiguration } from './siConfigurations.ts';
+import { LEGACY_GRAPHENE_CONFIGURATIONS, type GrapheneConfiguration } from './siConfigurations.ts';
+import { acquisitionSide, resampleSample } from './acquisitionResample.ts';
+import { defaultMaskRadiusPm } from './labelMasks.ts';
 import { DEFAULT_IMAGING, deriveSeed, simulateImage, type ImagingParams } from './simulateImage.ts';
 import { latticeSpecies, type SpecimenOptions } from './specimen.ts';
 import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from './imagingPresets.ts';
@@ -55,9 +57,26 @@ export interface SimulatedSourceOptions {
    * validation figures hold at the real frames' signal-to-noise.
    */
   physics?: 'randomised' | 'matched';
-  /** What the stream is for; 'validation' makes `physics` default to 'matched'. */
+  /** What the stream is for; 'validation' makes `physics` default to 'matched' and `geometry` to 'fixed'. */
   purpose?: 'train' | 'validation';
+  /**
+   * Graphene specimen geometry. 'randomised' (default for training): per-defect Si-C distances
+   * 140-200 pm, strain, edges, displaced and inserted columns, the LibraryNet clusters
+   * (training/simulator/randomGeometry.ts) and acquisition pixel sizes 3.5-20 pm resampled to
+   * `pixelSizePm` as at inference (training/simulator/acquisitionResample.ts). 'fixed' (default for
+   * validation): one relaxed geometry per configuration, rendered at `pixelSizePm`, the seven
+   * configurations of graphene-si 1.x (its training data, reproducible).
+   */
+  geometry?: 'fixed' | 'randomised';
+  /** Randomised geometry: range of the acquisition pixel size, pm. Default [3.5, 20]. */
+  acquisitionPixelRange?: [number, number];
 }
+
+/** Configurations drawn in randomised geometry (repeats weight them: the LibraryNet formulas Si1C3, Si3C6, Si1C4 most). */
+export const RANDOMISED_CONFIGURATIONS: readonly GrapheneConfiguration[] = [
+  'si-c3', 'si-c3', 'si-c3', 'si-c4', 'si-c4', 'si-dimer', 'si-dimer', 'si-trimer', 'si-trimer', 'si2-c4', 'si2-c6', 'si2-c6', 'si4-c6',
+  'si-vacancy', 'vacancy', 'divacancy', 'multivacancy', 'hole',
+];
 
 /** Species, elements and 'other' channel of a source. */
 export function sourceClasses(o: SimulatedSourceOptions): { species: string[]; elements: Record<string, string>; hasOther: boolean } {
@@ -84,6 +103,15 @@ export function validateSourceOptions(o: SimulatedSourceOptions): void {
   if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 64)) throw new AtomdynError('workers', `workers must be an integer in [1, 64], got ${o.workers}`);
   if (o.prefetch !== undefined && !(Number.isInteger(o.prefetch) && o.prefetch >= 1)) throw new AtomdynError('prefetch', `prefetch must be an integer >= 1, got ${o.prefetch}`);
   if (o.physics !== undefined && o.physics !== 'randomised' && o.physics !== 'matched') throw new AtomdynError('physics', `expected 'randomised' or 'matched', got '${o.physics}'`);
+  if (o.geometry !== undefined && o.geometry !== 'randomised' && o.geometry !== 'fixed') throw new AtomdynError('geometry', `expected 'randomised' or 'fixed', got '${o.geometry}'`);
+  const a = o.acquisitionPixelRange;
+  if (a && !(a.length === 2 && a[0] > 1 && a[1] >= a[0] && a[1] < 200)) throw new AtomdynError('acquisitionPixelRange', `expected [low, high] pm with 1 < low <= high < 200, got ${JSON.stringify(a)}`);
+}
+
+/** The geometry mode of a source (see {@link SimulatedSourceOptions.geometry}); MX2 sources are always 'fixed'. */
+export function geometryMode(o: SimulatedSourceOptions): 'fixed' | 'randomised' {
+  if (o.lattice !== 'graphene') return 'fixed';
+  return o.geometry ?? (o.purpose === 'validation' ? 'fixed' : 'randomised');
 }
 
 /** The physics mode of a source (see {@link SimulatedSourceOptions.physics}). */
@@ -96,7 +124,9 @@ const logUniform = (rng: Random, lo: number, hi: number) => Math.exp(rng.range(M
 /**
  * The specimen and imaging of sample `index` (pure function of the options and the index).
  */
-export function sampleParameters(o: SimulatedSourceOptions, index: number): { specimen: SpecimenOptions; imaging: ImagingParams; pixelSizePm: number; seed: number } {
+export function sampleParameters(
+  o: SimulatedSourceOptions, index: number,
+): { specimen: SpecimenOptions; imaging: ImagingParams; pixelSizePm: number; seed: number; acquisitionScale: number } {
   const seed = deriveSeed(o.seed, index);
   const rng = new Random(deriveSeed(seed, 77));
   const graphene = o.lattice === 'graphene';
@@ -150,12 +180,14 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
     },
   };
   const scale = 1 + (o.scaleJitter ?? 0.03) * rng.range(-1, 1);
+  const randomised = geometryMode(o) === 'randomised';
   const specimen: SpecimenOptions = graphene
     ? {
         lattice: 'graphene',
-        configurations: o.configurations ?? (['si-c3', ...GRAPHENE_CONFIGURATIONS] as GrapheneConfiguration[]),
+        configurations: o.configurations ?? [...(randomised ? RANDOMISED_CONFIGURATIONS : ['si-c3', ...LEGACY_GRAPHENE_CONFIGURATIONS] as GrapheneConfiguration[])],
         configurationsPerNm2: o.dopantsPerNm2 ?? 0.4,
         minSeparationPm: rng.range(400, 700),
+        ...(randomised ? { randomGeometry: {} } : {}),
       }
     : {
         lattice: material!.name,
@@ -169,12 +201,18 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
           chalcogenDopantElement: material!.chalcogenDopants[0],
         },
       };
+  // randomised geometry: record at an acquisition pixel size (a quarter of the samples at the model's)
+  let acquisitionScale = 1;
+  if (randomised) {
+    const [a0, a1] = o.acquisitionPixelRange ?? [3.5, 20];
+    if (rng.uniform() >= 0.25) acquisitionScale = o.pixelSizePm / logUniform(rng, a0, a1);
+  }
   if (physicsMode(o) === 'matched') {
     const preset = graphene ? GRAPHENE_PRESET : WSE2_MOVIE_PRESET;
-    return { specimen, imaging: preset.imaging, pixelSizePm: o.pixelSizePm, seed };
+    return { specimen, imaging: preset.imaging, pixelSizePm: o.pixelSizePm / acquisitionScale, seed, acquisitionScale };
   }
   // a lattice `scale` times larger in pm is the same as pixels `1/scale` times smaller
-  return { specimen, imaging, pixelSizePm: o.pixelSizePm / scale, seed };
+  return { specimen, imaging, pixelSizePm: o.pixelSizePm / scale / acquisitionScale, seed, acquisitionScale };
 }
 
 /**
@@ -184,8 +222,15 @@ export function sampleParameters(o: SimulatedSourceOptions, index: number): { sp
 export function simulateTrainingSample(o: SimulatedSourceOptions, index: number): TrainingSample {
   const p = sampleParameters(o, index);
   const patch = o.patch ?? 128;
-  const img = simulateImage({ specimen: p.specimen, imaging: p.imaging, frame: { width: patch, height: patch, pixelSizePm: p.pixelSizePm }, seed: p.seed });
+  const side = p.acquisitionScale === 1 ? patch : acquisitionSide(patch, p.acquisitionScale);
+  const img = simulateImage({ specimen: p.specimen, imaging: p.imaging, frame: { width: side, height: side, pixelSizePm: p.pixelSizePm }, seed: p.seed });
   const hasOther = o.otherClass ?? false;
+  if (p.acquisitionScale !== 1) {
+    const radiusPx = (p.imaging.maskRadiusPm ?? defaultMaskRadiusPm(img.specimen.nearestNeighbourPm)) / (p.pixelSizePm * p.acquisitionScale);
+    const r = resampleSample(img, p.acquisitionScale, img.species, radiusPx, patch);
+    if (!hasOther) for (let k = 0; k < r.labels.length; k++) if (r.labels[k] > img.species.length) r.labels[k] = 0;
+    return r;
+  }
   const labels = img.labels;
   if (!hasOther) for (let k = 0; k < labels.length; k++) if (labels[k] > img.species.length) labels[k] = 0;
   return {

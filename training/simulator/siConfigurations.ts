@@ -15,6 +15,12 @@
  * | `si-trimer`  | three Si around a single vacancy (Si3C6), each moved `trimerInwardPm` toward it     |
  * | `vacancy`    | one C removed; two of its neighbours pulled together (5-9 reconstruction)           |
  * | `divacancy`  | two neighbouring C removed; each side's two neighbours pulled together (5-8-5)      |
+ * | `si2-c4`     | two Si on neighbouring sites (Si2C4), each with its two other C at `siC3ProjectedPm`|
+ * | `si2-c6`     | a zigzag chain of four C removed (a1-A-B-b1), a Si at the middle of a1-A and of     |
+ * |              | B-b1, moved toward each other to `siSiPm`; each has 3 C at `siC4Pm` (Si2C6)         |
+ * | `si4-c6`     | a site and its three neighbours Si (Si4C6); the outer Si's two C at `siC3ProjectedPm`|
+ * | `multivacancy` | a site and two (orientation 0-2) or three (3-5) of its neighbours removed          |
+ * | `hole`       | every site within `holeRadiusPm` of the anchor removed                              |
  *
  * Beyond the set first shell, the lattice relaxes with the radial displacement of a 2-D centre of
  * dilation, u(r) = u1 r1 / r, tapered to zero at `relaxCutoffPm` (continuum elasticity, an
@@ -27,9 +33,20 @@ import { GRAPHENE_BOND_PM, type GrapheneSheet } from './lattices/graphene.ts';
 import { neighboursOf, type Rect } from './lattices/honeycomb.ts';
 
 /** Configuration kinds the graphene simulator can build. */
-export const GRAPHENE_CONFIGURATIONS = ['si-c3', 'si-vacancy', 'si-c4', 'si-dimer', 'si-trimer', 'vacancy', 'divacancy'] as const;
+export const GRAPHENE_CONFIGURATIONS = [
+  'si-c3', 'si-vacancy', 'si-c4', 'si-dimer', 'si-trimer', 'vacancy', 'divacancy', 'si2-c4', 'si2-c6', 'si4-c6', 'multivacancy', 'hole',
+] as const;
 /** One of {@link GRAPHENE_CONFIGURATIONS}. */
 export type GrapheneConfiguration = (typeof GRAPHENE_CONFIGURATIONS)[number];
+/** The seven kinds of the fixed-geometry training data of graphene-si 1.x (kept so its recipe stays reproducible). */
+export const LEGACY_GRAPHENE_CONFIGURATIONS: readonly GrapheneConfiguration[] = ['si-c3', 'si-vacancy', 'si-c4', 'si-dimer', 'si-trimer', 'vacancy', 'divacancy'];
+/**
+ * Formula (dynamics/configurations/chemistry.ts: the Si and the C bonded to them) of each Si-bearing
+ * kind, as the LibraryNet crops name them; kinds without Si are absent.
+ */
+export const CONFIGURATION_FORMULA: Readonly<Partial<Record<GrapheneConfiguration, string>>> = {
+  'si-c3': 'Si1C3', 'si-vacancy': 'Si1C2', 'si-c4': 'Si1C4', 'si-dimer': 'Si2C5', 'si-trimer': 'Si3C6', 'si2-c4': 'Si2C4', 'si2-c6': 'Si2C6', 'si4-c6': 'Si4C6',
+};
 
 /** Geometry of the relaxed configurations (pm). */
 export interface DefectGeometry {
@@ -49,6 +66,10 @@ export interface DefectGeometry {
   trimerInwardPm: number;
   /** Radius beyond which the lattice is not relaxed, pm. Default 600. */
   relaxCutoffPm: number;
+  /** Projected Si-Si distance in `si2-c6`, pm. Default 230. */
+  siSiPm?: number;
+  /** Radius of a `hole`, pm. Default 250. */
+  holeRadiusPm?: number;
 }
 
 /** Default geometry (see the table in this file's header). */
@@ -266,6 +287,82 @@ export function applyConfiguration(sheet: GrapheneSheet, placed: PlacedConfigura
       if (ns.length === 2) pullTogether(sheet, ns[0], ns[1], g.vacancyPullPm);
       return { dopants: [], centre: v };
     }
+    case 'si2-c4': {
+      const B = nb(sheet, A, k);
+      for (const S of [A, B]) {
+        sheet.z[S] = dopantZ;
+        sheet.height[S] = h;
+      }
+      for (const S of [A, B]) {
+        const p = sheet.position(S);
+        relaxAround(sheet, p.x, p.y, neighboursOf(sheet.lattice, S).filter((n) => n !== A && n !== B && sheet.z[n] !== 0), g.siC3ProjectedPm, new Set([A, B]), g);
+      }
+      const p1 = sheet.position(A);
+      const p2 = sheet.position(B);
+      return { dopants: [p1, p2], centre: { x: (p1.x + p2.x) / 2, y: (p1.y + p2.y) / 2 } };
+    }
+    case 'si2-c6': {
+      // zigzag chain a1 - A - B - b1; the Si sit at the middles of a1-A and B-b1
+      const B = nb(sheet, A, k);
+      const a1 = neighboursOf(sheet.lattice, A).filter((n) => n !== B)[0];
+      const b1 = neighboursOf(sheet.lattice, B).filter((n) => n !== A)[1];
+      const chain = [a1, A, B, b1];
+      const pos = chain.map((s) => sheet.position(s));
+      for (const s of chain) sheet.z[s] = 0;
+      let c1 = { x: (pos[0].x + pos[1].x) / 2, y: (pos[0].y + pos[1].y) / 2 };
+      let c2 = { x: (pos[2].x + pos[3].x) / 2, y: (pos[2].y + pos[3].y) / 2 };
+      const d = Math.hypot(c2.x - c1.x, c2.y - c1.y);
+      const shift = (d - (g.siSiPm ?? 230)) / 2;
+      const ux = (c2.x - c1.x) / d;
+      const uy = (c2.y - c1.y) / d;
+      c1 = { x: c1.x + ux * shift, y: c1.y + uy * shift };
+      c2 = { x: c2.x - ux * shift, y: c2.y - uy * shift };
+      const removed = new Set(chain);
+      const shellOf = (pair: number[]) => pair.flatMap((s) => neighboursOf(sheet.lattice, s)).filter((n) => !removed.has(n));
+      const shell1 = shellOf([a1, A]);
+      const shell2 = shellOf([B, b1]);
+      relaxAround(sheet, c1.x, c1.y, shell1, g.siC4Pm, new Set(shell2), g);
+      relaxAround(sheet, c2.x, c2.y, shell2, g.siC4Pm, new Set(shell1), g);
+      for (const c of [c1, c2]) sheet.extra.push({ x: c.x, y: c.y, zList: [dopantZ], species: columnElement([dopantZ]), element: columnElement([dopantZ]), site: null, heightPm: 0 });
+      return { dopants: [c1, c2], centre: { x: (c1.x + c2.x) / 2, y: (c1.y + c2.y) / 2 } };
+    }
+    case 'si4-c6': {
+      const outer = neighboursOf(sheet.lattice, A);
+      sheet.z[A] = dopantZ;
+      for (const s of outer) sheet.z[s] = dopantZ;
+      const centre = sheet.position(A);
+      const dopants = [centre];
+      for (const s of outer) {
+        sheet.height[s] = h / 2;
+        const p = sheet.position(s);
+        const shell = neighboursOf(sheet.lattice, s).filter((n) => n !== A);
+        relaxAround(sheet, p.x, p.y, shell, g.siC3ProjectedPm, new Set([A, ...outer]), g);
+        dopants.push(sheet.position(s));
+      }
+      return { dopants, centre };
+    }
+    case 'multivacancy': {
+      const v = sheet.position(A);
+      sheet.z[A] = 0;
+      const ns = neighboursOf(sheet.lattice, A);
+      ns.forEach((n, i) => {
+        if (k >= 3 || i !== k % 3) sheet.z[n] = 0;
+      });
+      return { dopants: [], centre: v };
+    }
+    case 'hole': {
+      const v = sheet.position(A);
+      const r = g.holeRadiusPm ?? 250;
+      const lat = sheet.lattice;
+      for (let s = 0; s < lat.count; s++) {
+        const p = sheet.position(s);
+        if (Math.hypot(p.x - v.x, p.y - v.y) <= r && (fp.includes(s) || !sheet.reserved[s])) {
+          sheet.z[s] = 0;
+          sheet.reserved[s] = 1;
+        }
+      }
+      return { dopants: [], centre: v };
+    }
     case 'divacancy': {
       const B = nb(sheet, A, k);
       const pa = sheet.position(A);
@@ -287,6 +384,8 @@ export function applyConfiguration(sheet: GrapheneSheet, placed: PlacedConfigura
  * tries are skipped (the returned list is shorter).
  *
  * @param kinds the configuration to build, one entry per instance, in order
+ * @param drawGeometry when given, each configuration gets its own geometry drawn from `rng` by it
+ *   (randomised geometry, training/simulator/randomGeometry.ts) instead of `g`
  */
 export function placeRandomConfigurations(
   sheet: GrapheneSheet,
@@ -296,6 +395,7 @@ export function placeRandomConfigurations(
   minSeparationPm = 4 * GRAPHENE_BOND_PM,
   g: DefectGeometry = DEFAULT_DEFECT_GEOMETRY,
   dopantZ = 14,
+  drawGeometry?: (rng: Random) => DefectGeometry,
 ): Array<PlacedConfiguration & PlacedResult> {
   const lat = sheet.lattice;
   const candidates: number[] = [];
@@ -312,8 +412,8 @@ export function placeRandomConfigurations(
       const x = lat.x[site];
       const y = lat.y[site];
       if (placed.some((p) => Math.hypot(p.centre.x - x, p.centre.y - y) < minSeparationPm)) continue;
-      const orientation = rng.int(kind === 'si-dimer' ? 6 : 3);
-      const result = applyConfiguration(sheet, { kind, site, orientation }, g, dopantZ);
+      const orientation = rng.int(kind === 'si-dimer' || kind === 'multivacancy' ? 6 : 3);
+      const result = applyConfiguration(sheet, { kind, site, orientation }, drawGeometry ? drawGeometry(rng) : g, dopantZ);
       placed.push({ kind, site, orientation, ...result });
       break;
     }

@@ -7,6 +7,7 @@ import type { Random } from '../../data/random.ts';
 import { atomicNumber, columnElement, type ModelAtom } from './atomModel.ts';
 import { GRAPHENE_A_PM, GRAPHENE_BOND_PM, grapheneSheet, type GrapheneSheet } from './lattices/graphene.ts';
 import type { Rect } from './lattices/honeycomb.ts';
+import { applyStrain, cutEdge, displaceColumns, drawDefectGeometry, drawStrain, RANDOM_GEOMETRY_DEFAULTS, type RandomGeometryRanges } from './randomGeometry.ts';
 import { mx2Atoms, mx2Lattice, mx2Material, NO_MX2_DEFECTS, type Mx2Defects } from './lattices/mx2.ts';
 import {
   DEFAULT_DEFECT_GEOMETRY,
@@ -41,6 +42,12 @@ export interface SpecimenOptions {
   geometry?: Partial<DefectGeometry>;
   /** MX2 point-defect fractions. */
   mx2Defects?: Partial<Mx2Defects>;
+  /**
+   * Graphene: randomised geometry (training/simulator/randomGeometry.ts): each configuration draws its
+   * own geometry (`geometry` is then ignored), the sheet is strained, sometimes cut by an edge, and
+   * sometimes has columns displaced or inserted. Absent: the fixed relaxed geometry.
+   */
+  randomGeometry?: Partial<RandomGeometryRanges>;
 }
 
 /** A built specimen. */
@@ -100,12 +107,21 @@ export function buildSpecimen(opts: SpecimenOptions, rect: Rect, placement: Rect
     const list: GrapheneConfiguration[] = [];
     for (let k = 0; k < count && kinds.length > 0; k++) list.push(kinds[rng.int(kinds.length)]);
     const geometry = { ...DEFAULT_DEFECT_GEOMETRY, ...(opts.geometry ?? {}) };
-    const configurations = placeRandomConfigurations(sheet, rng, list, placement, opts.minSeparationPm ?? 4 * GRAPHENE_BOND_PM, geometry, dopantZ);
+    const rg = opts.randomGeometry ? { ...RANDOM_GEOMETRY_DEFAULTS, ...opts.randomGeometry } : null;
+    if (rg && rng.uniform() < rg.edgeProbability) cutEdge(sheet, placement, rng);
+    const configurations = placeRandomConfigurations(
+      sheet, rng, list, placement, opts.minSeparationPm ?? 4 * GRAPHENE_BOND_PM, geometry, dopantZ, rg ? (r) => drawDefectGeometry(r, rg) : undefined,
+    );
+    const atoms = sheet.toAtoms(dopant);
+    if (rg) {
+      applyStrain(atoms, drawStrain(rng, rg.maxStrain), { x: (placement.x0 + placement.x1) / 2, y: (placement.y0 + placement.y1) / 2 });
+      if (rng.uniform() < rg.displacedProbability) displaceColumns(atoms, rng.range(rg.displacedFraction[0], rg.displacedFraction[1]), placement, rng, rg, dopant);
+    }
     return {
       lattice: 'graphene',
       species,
       elements,
-      atoms: sheet.toAtoms(dopant),
+      atoms,
       latticeConstantPm: GRAPHENE_A_PM,
       nearestNeighbourPm: GRAPHENE_BOND_PM,
       rotationDeg,

@@ -22,8 +22,13 @@
  * median of chi-square with one degree of freedom (0.455), so files without a gain work and a few
  * badly modelled pixels do not inflate it. Extra detector noise (pulse-height spread) enters g.
  *
- * Probe width: in the first sweep each cluster fits its own width; s is the median over clusters
- * (weighted by columns), then fixed for the remaining sweeps.
+ * Probe width: up to 48 clusters of light columns, spread over the start list, each fit their own
+ * width; s is the median over them (weighted by columns), then fixed for the frame.
+ *
+ * Cost (bench/locate.ts): the Gaussian is evaluated separably (one exp per row and per column of a
+ * cluster's window), the Fisher matrix is accumulated with the deviance at each trial point (one pass
+ * over the pixels per iteration), a fit stops when no column of a quarter of the cluster's median
+ * amplitude moved more than 0.01 px, the dispersion is a selection, not a sort.
  *
  * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g), D the Poisson
  * deviance of the cluster refitted without column k. A column the network found is kept when
@@ -89,7 +94,7 @@ export interface ColumnFitOptions {
   presenceThreshold?: number;
   /** Keep an added column when its LLR is at least this (default 12). */
   addThreshold?: number;
-  /** Gauss-Seidel passes over the clusters before the presence test (default 2; the first one measures the width). */
+  /** Gauss-Seidel passes over all clusters at the frame's width before the presence test, which is one more (default 1). */
   sweeps?: number;
   /** A column whose fitted amplitude is below this fraction of the frame's light-column amplitude is absent (default 0.5). */
   minAmplitudeFraction?: number;
@@ -119,6 +124,10 @@ interface Cluster {
 }
 
 const MAX_ITER = 8;
+/** Clusters of light columns whose free-width fits measure the frame's probe width. */
+const WIDTH_CLUSTERS = 48;
+/** A Fisher-scoring fit stops when no column moved more than this, pixels. */
+const CONVERGED_PX = 0.01;
 /** Median of the chi-square distribution with one degree of freedom. */
 const MEDIAN_CHI2_1 = 0.454936;
 /** Default LLR a column the network found must reach. */
@@ -141,7 +150,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const threshold = opts.presenceThreshold ?? PRESENCE_THRESHOLD;
   const addThreshold = opts.addThreshold ?? ADD_THRESHOLD;
   const thresholdOf = (k: number) => (origin[k] >= 0 ? threshold : addThreshold);
-  const sweeps = Math.max(1, opts.sweeps ?? 2);
+  const sweeps = Math.max(1, opts.sweeps ?? 1);
   let s = opts.widthPx ?? 0.27 * nn;
   const n0 = start.length;
   // column state (grows when columns are added)
@@ -152,13 +161,19 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const M = new Float64Array(height * width); // sum of column contributions
   const bg = new Float64Array(height * width).fill(NaN); // background of the last cluster covering a pixel
   const renderR = () => Math.ceil(3.5 * s);
+  const stampX = new Float64Array(width + 1);
   const stamp = (k: number, sign: number, sw: number) => {
     if (A[k] === 0) return;
     const R = Math.ceil(3.5 * sw);
     const x0 = Math.max(0, Math.floor(X[k] - R)), x1 = Math.min(width - 1, Math.ceil(X[k] + R));
     const y0 = Math.max(0, Math.floor(Y[k] - R)), y1 = Math.min(height - 1, Math.ceil(Y[k] + R));
     const inv = 1 / (2 * sw * sw);
-    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) M[y * width + x] += sign * A[k] * Math.exp(-((x - X[k]) ** 2 + (y - Y[k]) ** 2) * inv);
+    // separable: one exp per row and per column
+    for (let x = x0; x <= x1; x++) stampX[x - x0] = Math.exp(-((x - X[k]) ** 2) * inv);
+    for (let y = y0; y <= y1; y++) {
+      const ay = sign * A[k] * Math.exp(-((y - Y[k]) ** 2) * inv), row = y * width;
+      for (let x = x0; x <= x1; x++) M[row + x] += ay * stampX[x - x0];
+    }
   };
   // starting amplitudes: frame value at the column over a low percentile of the frame
   const sorted = Float32Array.from(frame).sort();
@@ -206,12 +221,20 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     for (const k of members) stamp(k, -1, s);
     const other = new Float64Array(npx);
     for (let i = 0; i < npx; i++) other[i] = M[win[i]];
-    const px = new Float64Array(npx), py = new Float64Array(npx), v = new Float64Array(npx);
+    const px = new Int32Array(npx), py = new Int32Array(npx), v = new Float64Array(npx);
+    let bx0 = width, bx1 = 0, by0 = height, by1 = 0;
     for (let i = 0; i < npx; i++) {
       px[i] = win[i] % width;
-      py[i] = Math.floor(win[i] / width);
+      py[i] = (win[i] - px[i]) / width;
       v[i] = frame[win[i]];
+      if (px[i] < bx0) bx0 = px[i];
+      if (px[i] > bx1) bx1 = px[i];
+      if (py[i] < by0) by0 = py[i];
+      if (py[i] > by1) by1 = py[i];
     }
+    // the Gaussian is separable: per column, one exp per row and per column of the window's box
+    const bw = bx1 - bx0 + 1, bh = by1 - by0 + 1;
+    const EX = new Float64Array(K * bw), EY = new Float64Array(K * bh);
     const p = new Float64Array(P);
     p[0] = cl.background;
     members.forEach((k, j) => {
@@ -221,11 +244,13 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     });
     if (freeWidth) p[P - 1] = s;
     const R = Math.max(renderR(), 3) + 1;
-    const N = new Float64Array(P * P), g = new Float64Array(P), J = new Float64Array(P);
+    // the Fisher matrix and score at the current point (N, g) and at the trial point (N2, g2)
+    let N = new Float64Array(P * P), g = new Float64Array(P), N2 = new Float64Array(P * P), g2 = new Float64Array(P);
+    const J = new Float64Array(P);
     const idx = new Int32Array(P);
-    const model = new Float64Array(npx);
-    /** deviance at q; with `normal`, also N and g (Fisher scoring) */
+    /** deviance at q; with `normal`, also the Fisher matrix and score into N2, g2 */
     const evaluate = (q: Float64Array, normal: boolean): number => {
+      const N = N2, g = g2;
       const sw = freeWidth ? q[P - 1] : s;
       const inv = 1 / (2 * sw * sw), s2 = sw * sw;
       if (normal) {
@@ -233,17 +258,29 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         g.fill(0);
       }
       let dev = 0;
+      for (let j = 0; j < K; j++) {
+        const cx = q[2 + 3 * j], cy = q[3 + 3 * j];
+        for (let x = 0; x < bw; x++) {
+          const d = bx0 + x - cx;
+          EX[j * bw + x] = Math.abs(d) > R ? 0 : Math.exp(-d * d * inv);
+        }
+        for (let y = 0; y < bh; y++) {
+          const d = by0 + y - cy;
+          EY[j * bh + y] = Math.abs(d) > R ? 0 : Math.exp(-d * d * inv);
+        }
+      }
       for (let i = 0; i < npx; i++) {
         let m = q[0] + other[i];
         let nz = 0;
         J[0] = 1;
         idx[nz++] = 0;
         let dS = 0;
+        const xi = px[i] - bx0, yi = py[i] - by0;
         for (let j = 0; j < K; j++) {
+          const e = EX[j * bw + xi] * EY[j * bh + yi];
+          if (e === 0) continue;
           const dx = px[i] - q[2 + 3 * j], dy = py[i] - q[3 + 3 * j];
-          if (Math.abs(dx) > R || Math.abs(dy) > R) continue;
           const r2 = dx * dx + dy * dy;
-          const e = Math.exp(-r2 * inv);
           const a = q[1 + 3 * j];
           m += a * e;
           if (normal) {
@@ -258,7 +295,6 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         }
         if (Number.isNaN(m)) return Infinity;
         if (m < floorM) m = floorM; // the Poisson mean stays positive (frames with an offset near zero)
-        model[i] = m;
         const vi = v[i];
         dev += 2 * ((vi > 0 ? vi * Math.log(vi / m) : 0) - (vi - m));
         if (normal) {
@@ -278,9 +314,17 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       if (normal) for (let a = 0; a < P; a++) for (let b = 0; b < a; b++) N[a * P + b] = N[b * P + a] = N[Math.min(a, b) * P + Math.max(a, b)];
       return dev;
     };
+    const swap = () => {
+      const tN = N, tg = g;
+      N = N2;
+      g = g2;
+      N2 = tN;
+      g2 = tg;
+    };
     let dev = evaluate(p, true);
+    swap();
     let lambda = 1e-3;
-    const Mx = new Float64Array(P * P), q = new Float64Array(P);
+    const Mx = new Float64Array(P * P), q = new Float64Array(P), ampBuf = new Float64Array(K);
     for (let it = 0; it < maxIter && Number.isFinite(dev); it++) {
       let improved = false, moved = 0;
       for (let tries = 0; tries < 6; tries++) {
@@ -294,7 +338,12 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           for (let b = 0; b < P; b++) st += inv[a * P + b] * g[b];
           q[a] = p[a] + st;
         }
-        // amplitudes stay >= 0; positions within 0.4 bond of their start; the width within [0.5, 2] x its start
+        // amplitudes stay >= 0; positions within 0.4 bond of their start; the width within [0.5, 2] x its start;
+        // convergence is judged on the columns of a quarter of the cluster's median amplitude or more
+        // (a fading column's position is not determined)
+        for (let j = 0; j < K; j++) ampBuf[j] = p[1 + 3 * j];
+        ampBuf.subarray(0, K).sort();
+        const ampFloor = 0.25 * ampBuf[K >> 1];
         for (let j = 0; j < K; j++) {
           const k = members[j];
           if (q[1 + 3 * j] < 0) q[1 + 3 * j] = 0;
@@ -303,20 +352,23 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
             q[2 + 3 * j] = X0[k] + (dx / d) * lim;
             q[3 + 3 * j] = Y0[k] + (dy / d) * lim;
           }
-          moved = Math.max(moved, Math.hypot(q[2 + 3 * j] - p[2 + 3 * j], q[3 + 3 * j] - p[3 + 3 * j]));
+          if (p[1 + 3 * j] >= ampFloor) moved = Math.max(moved, Math.hypot(q[2 + 3 * j] - p[2 + 3 * j], q[3 + 3 * j] - p[3 + 3 * j]));
         }
         if (freeWidth) q[P - 1] = Math.min(2 * s, Math.max(0.5 * s, q[P - 1]));
-        const next = evaluate(q, false);
+        // the trial point's Fisher matrix is computed with its deviance: a step from a good start is
+        // nearly always accepted, so this costs one pass over the pixels per iteration
+        const next = evaluate(q, true);
         if (next < dev) {
           p.set(q);
-          dev = evaluate(p, true);
+          dev = next;
+          swap();
           lambda = Math.max(lambda / 10, 1e-9);
           improved = true;
           break;
         }
         lambda *= 10;
       }
-      if (!improved || moved < 1e-3) break;
+      if (!improved || moved < CONVERGED_PX) break;
     }
     if (!Number.isFinite(dev)) {
       // degenerate start: put the members back unchanged
@@ -336,35 +388,41 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
 
   const windows = clusters.map((c) => windowOf(c.members));
   // sweep 0: widths per cluster -> the frame's width; later sweeps with that width fixed
-  for (let sweep = 0; sweep < sweeps; sweep++) {
-    const free = sweep === 0 && opts.widthPx === undefined;
+  // the width: fitted free in up to WIDTH_CLUSTERS clusters of light columns spread over the start list
+  if (opts.widthPx === undefined) {
+    const light = clusters.map((cl, c) => c).filter((c) => clusters[c].members.length >= 2 && clusters[c].members.every((k) => !start[k].heavy));
+    const pick = light.length > WIDTH_CLUSTERS ? Array.from({ length: WIDTH_CLUSTERS }, (_, i) => light[Math.floor(((i + 0.5) * light.length) / WIDTH_CLUSTERS)]) : light.length ? light : clusters.map((_, c) => c);
     const widths: Array<[number, number]> = [];
-    clusters.forEach((cl, c) => {
-      const mem = cl.members.filter((k) => alive[k]);
-      if (!mem.length) return;
-      const r = fitCluster(cl, mem, windows[c], free);
-      if (free && Number.isFinite(r.deviance)) widths.push([r.width, mem.length]);
-    });
-    if (free && widths.length) {
-      const ns = weightedMedian(widths);
+    for (const c of pick) {
+      const mem = clusters[c].members;
+      const r = fitCluster(clusters[c], mem, windows[c], true);
+      if (Number.isFinite(r.deviance)) widths.push([r.width, mem.length]);
+    }
+    if (widths.length) {
       // re-render everything at the new width
       M.fill(0);
-      s = ns;
+      s = weightedMedian(widths);
       for (let k = 0; k < X.length; k++) if (alive[k]) stamp(k, 1, s);
     }
   }
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    clusters.forEach((cl, c) => {
+      const mem = cl.members.filter((k) => alive[k]);
+      if (mem.length) fitCluster(cl, mem, windows[c], false);
+    });
+  }
 
+  const chi = new Float64Array(height * width);
   const dispersion = () => {
-    const chi: number[] = [];
+    let n = 0;
     for (let i = 0; i < M.length; i++) {
       if (Number.isNaN(bg[i])) continue;
       const m = bg[i] + M[i];
       if (!(m > floorM)) continue;
-      chi.push((frame[i] - m) ** 2 / m);
+      chi[n++] = (frame[i] - m) ** 2 / m;
     }
-    if (chi.length < 10) return 1;
-    chi.sort((a, b) => a - b);
-    return chi[chi.length >> 1] / MEDIAN_CHI2_1;
+    if (n < 10) return 1;
+    return quickSelect(chi, n, n >> 1) / MEDIAN_CHI2_1;
   };
   let gain = dispersion();
 
@@ -423,11 +481,30 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const lightAmplitude = lightAmps.length ? lightAmps[lightAmps.length >> 1] : NaN;
   const minAmplitude = (opts.minAmplitudeFraction ?? MIN_AMPLITUDE_FRACTION) * lightAmplitude;
 
+  /** The member of lowest amplitude below the floor, or -1. */
+  const faintest = (mem: number[]): number => {
+    let faint = -1;
+    for (const k of mem) if (A[k] < minAmplitude && (faint < 0 || A[k] < A[faint])) faint = k;
+    return faint;
+  };
+  const drop = (k: number) => {
+    presence[k] = NaN;
+    stamp(k, -1, s);
+    alive[k] = false;
+    A[k] = 0;
+  };
+
   // presence test and final fit per cluster
   clusters.forEach((cl, c) => {
     for (;;) {
       const mem = cl.members.filter((k) => alive[k]);
       if (!mem.length) return;
+      // a column already below the amplitude floor after the sweeps goes before the cluster is refitted
+      const faint0 = faintest(mem);
+      if (faint0 >= 0) {
+        drop(faint0);
+        continue;
+      }
       const full = fitCluster(cl, mem, windows[c], false);
       if (!Number.isFinite(full.deviance)) {
         for (const k of mem) presence[k] = NaN;
@@ -446,13 +523,9 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         for (const i of windows[c]) bg[i] = saved.B;
       };
       // amplitude test first: the faintest column below the floor goes, and the cluster is refitted
-      let faint = -1;
-      for (const k of mem) if (A[k] < minAmplitude && (faint < 0 || A[k] < A[faint])) faint = k;
+      const faint = faintest(mem);
       if (faint >= 0) {
-        presence[faint] = NaN;
-        stamp(faint, -1, s);
-        alive[faint] = false;
-        A[faint] = 0;
+        drop(faint);
         continue;
       }
       let worst = -1, worstL = Infinity;
@@ -510,6 +583,30 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     columns.push({ x: X[k], y: Y[k], amplitude: A[k], sigmaPx: sigma[k] * rescale, presence: presence[k], start: origin[k] });
   }
   return { columns, removed, probeSigmaPx: s, unitsPerCount: gain, lightAmplitude };
+}
+
+/** The k-th smallest of a[0..n) (Hoare's selection; reorders a). */
+function quickSelect(a: Float64Array, n: number, k: number): number {
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 /** Weighted median of [value, weight] pairs. */
@@ -591,6 +688,9 @@ function residualPeaks(frame: Float32Array, M: Float64Array, bg: Float64Array, h
     for (let x = edge; x < width - edge; x++) {
       const v = score[y * width + x];
       if (v <= minScore) continue;
+      // a 3 x 3 maximum first (cheap), then the whole neighbourhood
+      const i0 = y * width + x;
+      if (score[i0 - 1] > v || score[i0 + 1] > v || score[i0 - width] > v || score[i0 + width] > v || score[i0 - width - 1] > v || score[i0 - width + 1] > v || score[i0 + width - 1] > v || score[i0 + width + 1] > v) continue;
       let isMax = true;
       for (let dy = -r; dy <= r && isMax; dy++) {
         const yy = y + dy;

@@ -22,7 +22,7 @@
  * median of chi-square with one degree of freedom (0.455), so files without a gain work and a few
  * badly modelled pixels do not inflate it. Extra detector noise (pulse-height spread) enters g.
  *
- * Probe width: up to 48 clusters of light columns, spread over the start list, each fit their own
+ * Probe width: after one sweep at the starting width, up to 48 clusters of light columns, spread over the start list, each fit their own
  * width; s is the median over them (weighted by columns), then fixed for the frame.
  *
  * Cost (bench/locate.ts): the Gaussian is evaluated separably (one exp per row and per column of a
@@ -354,7 +354,10 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           }
           if (p[1 + 3 * j] >= ampFloor) moved = Math.max(moved, Math.hypot(q[2 + 3 * j] - p[2 + 3 * j], q[3 + 3 * j] - p[3 + 3 * j]));
         }
-        if (freeWidth) q[P - 1] = Math.min(2 * s, Math.max(0.5 * s, q[P - 1]));
+        if (freeWidth) {
+          q[P - 1] = Math.min(2 * s, Math.max(0.5 * s, q[P - 1]));
+          moved = Math.max(moved, Math.abs(q[P - 1] - p[P - 1]));
+        }
         // the trial point's Fisher matrix is computed with its deviance: a step from a good start is
         // nearly always accepted, so this costs one pass over the pixels per iteration
         const next = evaluate(q, true);
@@ -387,7 +390,13 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   };
 
   const windows = clusters.map((c) => windowOf(c.members));
-  // sweep 0: widths per cluster -> the frame's width; later sweeps with that width fixed
+  // a sweep at the starting width (positions and amplitudes near their optimum), then the width
+  for (let sweep = 0; sweep < sweeps; sweep++) {
+    clusters.forEach((cl, c) => {
+      const mem = cl.members.filter((k) => alive[k]);
+      if (mem.length) fitCluster(cl, mem, windows[c], false);
+    });
+  }
   // the width: fitted free in up to WIDTH_CLUSTERS clusters of light columns spread over the start list
   if (opts.widthPx === undefined) {
     const light = clusters.map((cl, c) => c).filter((c) => clusters[c].members.length >= 2 && clusters[c].members.every((k) => !start[k].heavy));
@@ -404,12 +413,6 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       s = weightedMedian(widths);
       for (let k = 0; k < X.length; k++) if (alive[k]) stamp(k, 1, s);
     }
-  }
-  for (let sweep = 0; sweep < sweeps; sweep++) {
-    clusters.forEach((cl, c) => {
-      const mem = cl.members.filter((k) => alive[k]);
-      if (mem.length) fitCluster(cl, mem, windows[c], false);
-    });
   }
 
   const chi = new Float64Array(height * width);

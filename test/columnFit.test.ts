@@ -107,18 +107,20 @@ describe('fitColumns', () => {
     expect(all.removed).toEqual([]);
   });
 
-  it('removes a planted column at low counts by its amplitude (Z-contrast), where the likelihood ratio alone keeps it', () => {
+  it('removes a planted column at low counts by its amplitude (Z-contrast) alone', () => {
     const keep = truth.filter((t) => inner(t, size));
     const vacancy = keep.reduce((b, t) => ((t.x - size / 2) ** 2 + (t.y - size / 2) ** 2 < (b.x - size / 2) ** 2 + (b.y - size / 2) ** 2 ? t : b));
     const present = truth.filter((t) => t !== vacancy);
-    // 25 counts at a column's peak over 8 of background: the noise lets a column at the empty site reach LLR 2
+    // 25 counts at a column's peak over 8 of background; the likelihood-ratio test switched off
     const img = frameOf(size, present.map((t) => ({ ...t, a: 25 })), 8, 1.9, 7);
     const startCols = jittered(truth, 0.1 * NN, 3);
     const vIndex = truth.indexOf(vacancy);
-    const llrOnly = fitColumns(img, size, size, startCols, { nnPx: NN, minAmplitudeFraction: 0, addColumns: false });
-    expect(llrOnly.removed).not.toContain(vIndex);
-    const r = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false });
+    const none = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, minAmplitudeFraction: 0, addColumns: false });
+    expect(none.removed).toEqual([]);
+    const r = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, addColumns: false });
     expect(r.removed).toEqual([vIndex]);
+    // and with both tests, only the planted column goes
+    expect(fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false }).removed).toEqual([vIndex]);
     // the light-column amplitude is the true one (25 counts x gain 1.9) within 5 %
     expect(Math.abs(r.lightAmplitude / (25 * 1.9) - 1)).toBeLessThan(0.05);
   });

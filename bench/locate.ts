@@ -6,8 +6,8 @@
  *    precision, recall, F1 within half a bond length, localisation RMSE (pm), Si precision/recall;
  *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
  *    (inference/classicalFinder.ts: LoG + Gaussian refinement + Otsu species split).
- * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`, with and
- *    without the column fit: the difference is the fit's cost per frame) vs the
+ * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`, with the
+ *    column fit (the default) and with --no-fit: the difference is the fit's cost per frame) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
  *
  * 3. The out-of-distribution set of evaluation/oodGraphene.ts (bench/_oodSection.ts): atom F1, columns
@@ -20,7 +20,8 @@
  *    model given; and the Si counted in G-Si-2nm / G-dimSi / G-trimSi (1 / 2 / 3).
  *
  * Usage: npm run bench -- locate   (ATOMDYN_BENCH_QUICK=1 for fewer frames; ATOMDYN_BENCH_GRAPH=trained
- * for the accuracy table through the trained graph instead of the frozen one, models/inferenceGraph.ts)
+ * for the accuracy table through the trained graph instead of the frozen one, models/inferenceGraph.ts;
+ * ATOMDYN_BENCH_SECTIONS=ood,speed for only some of the tables: accuracy, ood, speed, real-crops)
  * Options: --models A,B (the models of section 4; default every graphene model in models/pretrained),
  * --only real-crops (section 4 alone), --docs [DIR] (section 4's PNGs of doubtful labels and its JSON into
  * DIR, default docs/), --all-pngs DIR (every crop drawn, for looking at them). Section 4's figures are
@@ -63,6 +64,8 @@ if (argValue('--only', null) === 'real-crops') {
   process.exit(0);
 }
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;
+// ATOMDYN_BENCH_SECTIONS=ood (comma list of accuracy, ood, speed, real-crops; default all) runs only those tables
+const sections = new Set((process.env.ATOMDYN_BENCH_SECTIONS ?? 'accuracy,ood,speed').split(',').map((x) => x.trim()));
 const modelName = process.env.ATOMDYN_BENCH_MODEL ?? 'graphene-si';
 const backend = await initBackend();
 const { model, card } = await loadModelByName(modelName);
@@ -85,7 +88,7 @@ function simulate(dose: number, seed: number) {
 }
 
 const accRows: string[] = [];
-for (const dose of doses) {
+for (const dose of sections.has('accuracy') ? doses : []) {
   const ours = new DetectionTally(['C', 'Si'], matchPx);
   const base = new DetectionTally(['C', 'Si'], matchPx);
   let sqO = 0, nO = 0, sqB = 0, nB = 0, ms = 0, countsOnC = 0;
@@ -113,9 +116,9 @@ for (const dose of doses) {
   accRows.push(`| ${dose.toExponential(2)} | ${(countsOnC / framesPerDose).toFixed(1)} | U-Net | ${f(o.overall.precision)} | ${f(o.overall.recall)} | ${f(o.overall.f1)} | ${(Math.sqrt(sqO / Math.max(1, nO) / 2) * px).toFixed(1)} | ${f(o.perSpecies.Si.precision)} | ${f(o.perSpecies.Si.recall)} | ${(ms / framesPerDose).toFixed(0)} |`);
   accRows.push(`| | | classical | ${f(c.overall.precision)} | ${f(c.overall.recall)} | ${f(c.overall.f1)} | ${(Math.sqrt(sqB / Math.max(1, nB) / 2) * px).toFixed(1)} | ${f(c.perSpecies.Si.precision)} | ${f(c.perSpecies.Si.recall)} | |`);
 }
-const oodLines = await oodSection({
+const oodLines = !sections.has('ood') ? [] : await oodSection({
   'U-Net': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm, fit: false })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
-  'U-Net + fit': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
+  'U-Net + fit': async (f) => (await locateFrame(seg, f.image, f.height, f.width, { inputPixelSizePm: f.pixelSizePm, fit: true })).atoms.map((a) => ({ x: a.x, y: a.y, element: a.species, sigmaPx: a.sigmaPx })),
   classical: async (f) => findAtomsClassical(f.image, f.height, f.width, { atomSigmaPx: 95 / 2.355 / f.pixelSizePm, minDistancePx: (0.7 * bondPm) / f.pixelSizePm }).map((a) => ({ x: a.x, y: a.y, element: a.speciesIndex ? 'Si' : 'C', sigmaPx: NaN })),
 }, quick ? 4 : 14, quick ? 2 : 6);
 model.dispose();
@@ -123,7 +126,7 @@ model.dispose();
 // speed: 512 x 512 frames at the G-Si-2nm pixel size (7.8 pm/px, as the peer's raw frames), read -> atoms.csv;
 // the shipped card is used as it is (its pixel size and filters), so the network sees 256 x 256
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-bench-'));
-const nFrames = quick ? 4 : 12;
+const nFrames = sections.has('speed') ? (quick ? 4 : 12) : 0;
 const frames = Array.from({ length: nFrames }, (_, k) => simulateImage({
   frame: { width: 512, height: 512, pixelSizePm: px },
   imaging: GRAPHENE_PRESET.imaging,
@@ -131,14 +134,14 @@ const frames = Array.from({ length: nFrames }, (_, k) => simulateImage({
   seed: 500 + k,
 }).image);
 const movie = path.join(tmp, 'movie.tif');
-await writeTiffStack(movie, frames, { count: nFrames, height: 512, width: 512 }, { pixelSizePm: px });
+if (nFrames) await writeTiffStack(movie, frames, { count: nFrames, height: 512, width: 512 }, { pixelSizePm: px });
 const speed: string[] = [];
 const perFrameMs: number[] = []; // whole run (start-up, read, locate, write) / frames
 const one = path.join(tmp, 'one.tif');
-await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: px });
+if (nFrames) await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: px });
 const variants: Array<[number, boolean]> = [[0, true], [0, false], [Math.min(2, os.cpus().length), true]];
-const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? ', --fit' : ''}`);
-for (const [workers, fit] of variants) {
+const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? '' : ', --no-fit'}`);
+for (const [workers, fit] of nFrames ? variants : []) {
   // a one-frame run measures the start-up (workers, backend, model); the steady state is the rest
   let t0 = Date.now();
   await runLocate(one, { out: path.join(tmp, `one${workers}${fit}`), model: modelName, workers: String(workers), fit }, ['bench']);
@@ -148,12 +151,12 @@ for (const [workers, fit] of variants) {
   const total = Date.now() - t0;
   perFrameMs.push(total / nFrames);
   const steady = (total - startMs) / (nFrames - 1); // start-up measured in a separate run: noisy on a loaded machine
-  speed.push(`| atomdyn locate${fit ? ' --fit' : ''}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
+  speed.push(`| atomdyn locate${fit ? '' : ' --no-fit'}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const script = path.join(root, 'bench/peers/atomai_unet.py');
 let peer = 'skipped: PyTorch is not installed (apt-get install python3-torch)';
-for (const py of ['/usr/bin/python3', 'python3']) {
+for (const py of nFrames ? ['/usr/bin/python3', 'python3'] : []) {
   if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) continue;
   const r = spawnSync(py, [script, '--frame', '512', '--patch', '64', '--batch', '1', '--classes', '3', '--repeats', '3', '--threads', String(os.cpus().length)], { encoding: 'utf8' });
   if (r.status === 0) {
@@ -164,14 +167,18 @@ for (const py of ['/usr/bin/python3', 'python3']) {
 }
 
 console.log(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; backend ${backend.name}; model ${modelName} (${card.pixelSizePm} pm/px)`);
-console.log(`\nAccuracy on simulated 256x256 frames at ${px} pm/px (G-Si-2nm imaging), ${framesPerDose} frames per dose, match within ${(bondPm / 2).toFixed(0)} pm`);
-console.log('| dose e-/Å² | counts on C | method | precision | recall | F1 | RMSE pm | Si precision | Si recall | ms/frame |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const r of accRows) console.log(r);
-console.log(`\n${oodLines.join('\n')}`);
-console.log(`\nSpeed per 512x512 input frame (${nFrames} frames)`);
-console.log('| side | resolution | ms per frame |');
-console.log('|---|---|---|');
-for (const r of speed) console.log(r);
-console.log(peer.startsWith('|') ? peer : `peer: ${peer}`);
-console.log(`\n${(await realCrops()).join('\n')}`);
+if (accRows.length) {
+  console.log(`\nAccuracy on simulated 256x256 frames at ${px} pm/px (G-Si-2nm imaging), ${framesPerDose} frames per dose, match within ${(bondPm / 2).toFixed(0)} pm`);
+  console.log('| dose e-/Å² | counts on C | method | precision | recall | F1 | RMSE pm | Si precision | Si recall | ms/frame |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of accRows) console.log(r);
+}
+if (oodLines.length) console.log(`\n${oodLines.join('\n')}`);
+if (nFrames) {
+  console.log(`\nSpeed per 512x512 input frame (${nFrames} frames); the column fit's cost per frame is the difference between the rows with and without --no-fit`);
+  console.log('| side | resolution | ms per frame |');
+  console.log('|---|---|---|');
+  for (const r of speed) console.log(r);
+  console.log(peer.startsWith('|') ? peer : `peer: ${peer}`);
+}
+if (!process.env.ATOMDYN_BENCH_SECTIONS || sections.has('real-crops')) console.log(`\n${(await realCrops()).join('\n')}`);

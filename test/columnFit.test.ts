@@ -102,9 +102,27 @@ describe('fitColumns', () => {
     expect(added[0].presence).toBeGreaterThanOrEqual(12);
     // nothing at the vacancy
     for (const c of r.columns) expect(Math.hypot(c.x - vacancy.x, c.y - vacancy.y)).toBeGreaterThan(0.5 * NN);
-    // without the presence test the planted column stays: the test is what removes it
-    const all = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, addColumns: false });
+    // without the presence and amplitude tests the planted column stays: the tests are what remove it
+    const all = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, minAmplitudeFraction: 0, addColumns: false });
     expect(all.removed).toEqual([]);
+  });
+
+  it('removes a planted column at low counts by its amplitude (Z-contrast) alone', () => {
+    const keep = truth.filter((t) => inner(t, size));
+    const vacancy = keep.reduce((b, t) => ((t.x - size / 2) ** 2 + (t.y - size / 2) ** 2 < (b.x - size / 2) ** 2 + (b.y - size / 2) ** 2 ? t : b));
+    const present = truth.filter((t) => t !== vacancy);
+    // 25 counts at a column's peak over 8 of background; the likelihood-ratio test switched off
+    const img = frameOf(size, present.map((t) => ({ ...t, a: 25 })), 8, 1.9, 7);
+    const startCols = jittered(truth, 0.1 * NN, 3);
+    const vIndex = truth.indexOf(vacancy);
+    const none = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, minAmplitudeFraction: 0, addColumns: false });
+    expect(none.removed).toEqual([]);
+    const r = fitColumns(img, size, size, startCols, { nnPx: NN, presenceThreshold: -Infinity, addColumns: false });
+    expect(r.removed).toEqual([vIndex]);
+    // and with both tests, only the planted column goes
+    expect(fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false }).removed).toEqual([vIndex]);
+    // the light-column amplitude is the true one (25 counts x gain 1.9) within 5 %
+    expect(Math.abs(r.lightAmplitude / (25 * 1.9) - 1)).toBeLessThan(0.05);
   });
 
   it('adds no column on a clean lattice at low counts and keeps every real one', () => {

@@ -15,7 +15,7 @@ export { silentProgress, type ProgressSink } from './data/progress.ts';
 // frames: readers of every format, one frame at a time
 export { openFrames, detectKind, SUPPORTED_EXTENSIONS, type OpenOptions, type FileKind } from './data/openFrames.ts';
 export { iterateFrames, type FrameStack } from './data/frameStack.ts';
-export { readCsv, parseCsv, writeCsv, toCsv, numericColumn, type Table, type Cell } from './data/csvTable.ts';
+export { readCsv, parseCsv, writeCsv, toCsv, canonicalTable, numericColumn, type Table, type Cell } from './data/csvTable.ts';
 export { writeJson, readJson } from './data/writers/jsonFile.ts';
 export { writeTiffStack } from './data/writers/tiffStack.ts';
 export { newRun, readRunBeside, writeRun, pickSourced, versions, type RunMetadata, type Sourced, type ValueOrigin } from './data/runMetadata.ts';
@@ -61,6 +61,15 @@ export { chapmanKolmogorovOfModel } from './dynamics/kinetics/chapmanKolmogorov.
 export { modelDwellTimes, dwellTimes } from './dynamics/kinetics/dwellTimes.ts';
 export { stationaryDistribution } from './dynamics/kinetics/stationaryDistribution.ts';
 export { simulateChain } from './dynamics/kinetics/markovSimulation.ts';
+
+// the steps as library calls that write a run folder each, and the whole chain on a movie opened once
+// (what `atomdyn locate`, `track`, `classify`, `transitions` and `analyze` call)
+export type { StepOutput } from './pipeline/stepOutput.ts';
+export { locateStep, overlayFrames, type LocateStepOptions, type LocateStepResult, type ClassicalStepOptions } from './pipeline/locateStep.ts';
+export { trackStep, type TrackStepOptions, type TrackStepResult } from './pipeline/trackStep.ts';
+export { classifyStep, classifyInputFromTable, CONFIGURATION_COLUMNS, type ClassifyStepInput, type ClassifyStepOptions, type ClassifyStepResult } from './pipeline/classifyStep.ts';
+export { transitionsStep, compactJson, EVENT_COLUMNS, type TransitionsStepOptions, type TransitionsStepResult } from './pipeline/transitionsStep.ts';
+export { analyzeMovie, simulationTruth, type AnalyzeOptions, type AnalyzeSink, type AnalyzeResult, type AnalyzeStep } from './pipeline/analyzeMovie.ts';
 
 // image analytics
 export { fitUnmixing } from './analytics/unmixing/fitUnmixing.ts';

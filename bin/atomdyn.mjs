@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCE_DIRS = ['cli', 'data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics'];
+const SOURCE_DIRS = ['cli', 'data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics', 'pipeline'];
 
 /** True when dist/ was built after the last change to any TypeScript source (or there are no sources). */
 function compiledIsCurrent() {

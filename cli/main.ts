@@ -11,6 +11,7 @@ import { AtomdynError, ModelNotApplicableError, oneLine } from '../data/errors.t
 import { packageRoot } from '../data/packagePaths.ts';
 import { COMMANDS } from './commandList.ts';
 import { internalErrorLine } from './errorReport.ts';
+import { cliMessage, flagTable } from './optionFlags.ts';
 
 export type { CommandModule } from './commandList.ts';
 
@@ -43,6 +44,8 @@ export async function buildProgram(): Promise<Command> {
 }
 
 let strayHandlers = false;
+/** The flags of the command that runs, for errors thrown outside its promise. */
+let strayFlags = new Map<string, string>();
 
 /**
  * An error thrown outside the command's promise (an event handler, a stream) ends the process the
@@ -53,7 +56,7 @@ function catchStrayErrors(argv: string[]): void {
   strayHandlers = true;
   const stop = (e: unknown): void => {
     if (e instanceof AtomdynError) {
-      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
+      process.stderr.write(`atomdyn: ${oneLine(cliMessage(e, strayFlags))}\n`);
       process.exit(2);
     }
     process.stderr.write(`${internalErrorLine(e, argv)}\n`);
@@ -70,8 +73,10 @@ function catchStrayErrors(argv: string[]): void {
  */
 export async function main(argv: string[]): Promise<number> {
   catchStrayErrors(argv);
+  let program: Command | null = null;
   try {
-    const program = await programFor(argv.slice(2));
+    program = await programFor(argv.slice(2));
+    strayFlags = flagTable(program);
     await program.parseAsync(argv);
     return 0;
   } catch (e) {
@@ -79,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
     if (e instanceof AtomdynError) {
-      process.stderr.write(`atomdyn: ${oneLine(e.message)}\n`);
+      // library errors name options (searchRange); the command line's are its flags (--search-range)
+      process.stderr.write(`atomdyn: ${oneLine(cliMessage(e, program ? flagTable(program) : new Map()))}\n`);
       if (process.env.ATOMDYN_DEBUG) process.stderr.write(`${e.stack}\n${e.cause ? String((e.cause as Error).stack ?? e.cause) : ''}\n`);
       return e instanceof ModelNotApplicableError ? e.exitCode : 2;
     }

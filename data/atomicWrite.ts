@@ -31,7 +31,7 @@ export function protectInput(file: string): void {
  */
 export function assertNotInput(target: string): void {
   if (protectedInputs.has(canonical(target))) {
-    throw new AtomdynError(target, 'refusing to overwrite an input file; choose another --out');
+    throw new AtomdynError(target, 'refusing to overwrite an input file; choose another `out`');
   }
 }
 

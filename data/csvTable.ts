@@ -88,6 +88,25 @@ function parseCell(s: string): Cell {
 }
 
 /**
+ * The table as its CSV file holds it, without writing it: every cell as {@link writeCsv} writes it and
+ * {@link parseCsv} reads it back (numbers to 10 significant digits, NaN and undefined as null,
+ * numeric-looking and boolean-looking strings as numbers and booleans). Steps that pass tables in
+ * memory (pipeline/analyzeMovie.ts) hand the next step exactly what it would read from the file.
+ * @returns a new table (same columns, new row objects)
+ */
+export function canonicalTable(table: Table): Table {
+  const cell = (v: Cell): Cell => (typeof v === 'string' && /[",\n\r]/.test(v) ? v : parseCell(formatCell(v)));
+  return {
+    columns: [...table.columns],
+    rows: table.rows.map((r) => {
+      const o: Record<string, Cell> = {};
+      for (const c of table.columns) o[c] = cell(r[c] ?? null);
+      return o;
+    }),
+  };
+}
+
+/**
  * Parse CSV text. Numeric-looking cells become numbers.
  * @param file name used in error messages
  * @throws AtomdynError on an empty file, a ragged row or a duplicate column name

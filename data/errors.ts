@@ -26,18 +26,36 @@ export function oneLine(text: string, max = MAX_MESSAGE): string {
 }
 
 export class AtomdynError extends Error {
-  /** The file, dataset or flag the problem is about ('' when none). */
+  /** The file, dataset or option the problem is about ('' when none). */
   readonly source: string;
+  /**
+   * The library option the problem is about (`searchRangePm`, `lag`), when it is about one; null
+   * otherwise. The message then starts with `<option>: `, and names any other option in backticks
+   * (`` `pixelSizePm` ``); the CLI prints the matching flags instead (`--search-range`, cli/optionFlags.ts).
+   */
+  readonly option: string | null;
 
   /**
-   * @param source the file path (or `file:dataset`, or `--flag`) the problem is about
+   * @param source the file path (or `file:dataset`, or option name) the problem is about
    * @param message what is wrong, in words a microscopist understands
    * @param options.cause the underlying error, kept for debugging (`ATOMDYN_DEBUG=1` prints it)
+   * @param options.option the library option the problem is about (see {@link AtomdynError.option})
    */
-  constructor(source: string, message: string, options?: { cause?: unknown }) {
-    super(oneLine(source ? `${source}: ${message}` : message), options);
+  constructor(source: string, message: string, options?: { cause?: unknown; option?: string }) {
+    super(oneLine(source ? `${source}: ${message}` : message), options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'AtomdynError';
     this.source = source;
+    this.option = options?.option ?? null;
+  }
+
+  /**
+   * An error about the value of a library option: `forOption('searchRangePm', 'must be positive')`
+   * has the message `searchRangePm: must be positive` and `option` 'searchRangePm'.
+   * @param option the option's name as the library spells it (a key of an options object)
+   * @param message what is wrong; other options named in backticks
+   */
+  static forOption(option: string, message: string, options?: { cause?: unknown }): AtomdynError {
+    return new AtomdynError(option, message, { ...options, option });
   }
 }
 

@@ -31,7 +31,7 @@ const wholeNumber = (t: string) => /^\s*\d+\s*$/.test(t);
  * Parse `START:STOP[:STEP]`; START or STOP may be empty (`:50`, `10:`), STEP >= 1.
  * @throws AtomdynError(option) on any other text, or STOP <= START
  */
-export function parseFrameRange(text: string, option = '--frame-range'): FrameRange {
+export function parseFrameRange(text: string, option = 'frameRange'): FrameRange {
   const parts = text.split(':');
   const bad = () => new AtomdynError(option, `expected START:STOP[:STEP] (0-based frames, STOP exclusive, e.g. 0:50 or 10:100:2), got '${text}'`);
   if (parts.length < 2 || parts.length > 3) throw bad();
@@ -49,7 +49,7 @@ export function parseFrameRange(text: string, option = '--frame-range'): FrameRa
  * Parse `X,Y,W,H` in input pixels (whole numbers; W, H >= 1).
  * @throws AtomdynError(option) on any other text
  */
-export function parseRegion(text: string, option = '--roi'): Region {
+export function parseRegion(text: string, option = 'roi'): Region {
   const parts = text.split(',');
   if (parts.length !== 4 || !parts.every(wholeNumber)) throw new AtomdynError(option, `expected X,Y,W,H in input pixels (first column, first row, width, height; e.g. 0,0,256,256), got '${text}'`);
   const [x, y, width, height] = parts.map(Number);
@@ -68,7 +68,7 @@ export interface SelectedFrames {
 /**
  * Restrict `stack` to a frame range (and check a region against its frame size). Without a range,
  * the view is the stack itself.
- * @throws AtomdynError('--frame-range' / '--roi') when the range selects no frame of the movie, its
+ * @throws AtomdynError('frameRange' / 'roi') when the range selects no frame of the movie, its
  *   STOP is past the end, or the region does not lie inside the frame
  */
 export function selectFrames(stack: FrameStack, range?: FrameRange | null, region?: Region | null): SelectedFrames {
@@ -77,13 +77,13 @@ export function selectFrames(stack: FrameStack, range?: FrameRange | null, regio
   const stop = Math.min(r.stop ?? stack.count, stack.count);
   for (let i = r.start; i < stop; i += r.step) frames.push(i);
   if (frames.length === 0) {
-    throw new AtomdynError('--frame-range', `${r.start}:${r.stop ?? ''}:${r.step} selects no frame of ${stack.path}, which has ${stack.count} frame(s) (0 to ${stack.count - 1})`);
+    throw AtomdynError.forOption('frameRange', `${r.start}:${r.stop ?? ''}:${r.step} selects no frame of ${stack.path}, which has ${stack.count} frame(s) (0 to ${stack.count - 1})`);
   }
   if (range?.stop != null && range.stop > stack.count) {
-    throw new AtomdynError('--frame-range', `STOP ${range.stop} is past the end of ${stack.path}, which has ${stack.count} frame(s)`);
+    throw AtomdynError.forOption('frameRange', `STOP ${range.stop} is past the end of ${stack.path}, which has ${stack.count} frame(s)`);
   }
   if (region && (region.x + region.width > stack.width || region.y + region.height > stack.height)) {
-    throw new AtomdynError('--roi', `${region.x},${region.y},${region.width},${region.height} does not lie inside the ${stack.width}x${stack.height} px frames of ${stack.path}`);
+    throw AtomdynError.forOption('roi', `${region.x},${region.y},${region.width},${region.height} does not lie inside the ${stack.width}x${stack.height} px frames of ${stack.path}`);
   }
   if (frames.length === stack.count) return { stack, frames };
   const view: FrameStack = {

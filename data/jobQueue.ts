@@ -40,17 +40,17 @@ export interface QueueTiming {
 
 /**
  * The Redis address: the flag, else `ATOMDYN_REDIS`, else redis://127.0.0.1:6379.
- * @throws AtomdynError('--redis') unless it is a redis:// or rediss:// URL
+ * @throws AtomdynError('redis') unless it is a redis:// or rediss:// URL
  */
 export function redisUrl(flag?: string): string {
   const url = flag ?? process.env.ATOMDYN_REDIS ?? DEFAULT_REDIS;
-  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new AtomdynError(flag !== undefined ? '--redis' : 'ATOMDYN_REDIS', `expected a URL like redis://host:6379, found '${url}'`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new AtomdynError(flag !== undefined ? 'redis' : 'ATOMDYN_REDIS', `expected a URL like redis://host:6379, found '${url}'`);
   return url;
 }
 
 /**
  * Connect to Redis and check it answers (within `timeoutMs`).
- * @throws AtomdynError('--redis') when it does not answer
+ * @throws AtomdynError('redis') when it does not answer
  */
 export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null });
@@ -60,7 +60,7 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new AtomdynError('--redis', `no Redis answers at ${url} (${(err as Error).message}); start one (redis-server, see README) or give --redis / ATOMDYN_REDIS`);
+    throw AtomdynError.forOption('redis', `no Redis answers at ${url} (${(err as Error).message}); start one (redis-server, see README) or give \`redis\` / ATOMDYN_REDIS`);
   }
   // reconnect after a drop once the first connection worked
   redis.options.retryStrategy = (times: number) => Math.min(times * 200, 5000);

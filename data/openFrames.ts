@@ -139,7 +139,7 @@ export async function openFrames(file: string, opts: OpenOptions = {}): Promise<
       break;
     }
     case 'npy': {
-      if (dataset !== undefined) throw new AtomdynError(target, '--dataset does not apply to a .npy file (it holds one array)');
+      if (dataset !== undefined) throw new AtomdynError(target, '`dataset` does not apply to a .npy file (it holds one array)');
       const { openNpy } = await import('./readers/npy.ts');
       stack = openNpy(target);
       break;
@@ -156,7 +156,7 @@ export async function openFrames(file: string, opts: OpenOptions = {}): Promise<
     }
     case 'png':
     case 'jpeg': {
-      if (dataset !== undefined) throw new AtomdynError(target, `--dataset does not apply to a ${kind.toUpperCase()} file`);
+      if (dataset !== undefined) throw new AtomdynError(target, `\`dataset\` does not apply to a ${kind.toUpperCase()} file`);
       const { openRaster } = await import('./readers/raster.ts');
       stack = await openRaster(target, kind);
       break;

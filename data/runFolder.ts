@@ -33,7 +33,7 @@ export interface StartRunOptions {
   inputs: string[];
   /** Replace a folder that already holds a run (the whole folder). Default false. */
   overwrite?: boolean;
-  /** Name of the option in messages. Default `--out`. */
+  /** Name of the option in messages. Default `out` (the option of the step functions; the CLI prints `--out`). */
   option?: string;
   /** Called at each stage (awaited); for tests that kill the process at a given moment. */
   onStage?: (stage: RunStage) => Promise<void> | void;
@@ -125,14 +125,14 @@ const within = (child: string, parent: string) => child === parent || child.star
  * depth) or is an input's folder. Paths are compared after resolving `..` and symlinks.
  * @throws AtomdynError naming the option and the input
  */
-export function assertOutsideInputs(out: string, inputs: string[], option = '--out'): void {
+export function assertOutsideInputs(out: string, inputs: string[], option = 'out'): void {
   const target = resolveReal(out);
   for (const raw of inputs) {
     const input = resolveReal(inputFile(raw));
-    if (input === target) throw new AtomdynError(option, `'${out}' is the input file ${raw}; give a new folder for the outputs`);
+    if (input === target) throw AtomdynError.forOption(option, `'${out}' is the input file ${raw}; give a new folder for the outputs`);
     if (within(input, target)) {
       const what = path.dirname(input) === target ? "is the input's folder" : 'holds the input';
-      throw new AtomdynError(option, `'${out}' ${what} ${raw}; outputs never go beside or over the inputs: give a new folder`);
+      throw AtomdynError.forOption(option, `'${out}' ${what} ${raw}; outputs never go beside or over the inputs: give a new folder`);
     }
   }
 }
@@ -194,7 +194,7 @@ function acquireLock(target: string, option: string): string {
       closeSync(fd);
       return lock;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AtomdynError(option, `cannot create the lock ${lock}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw AtomdynError.forOption(option, `cannot create the lock ${lock}: ${(e as Error).message}`);
     }
     const owner = readOwner(lock);
     if (owner === null) {
@@ -202,7 +202,7 @@ function acquireLock(target: string, option: string): string {
       const age = (() => { try { return Date.now() - statSync(lock).mtimeMs; } catch { return 0; } })();
       if (age < 2000) { sleepSync(50); continue; }
     } else if (ownerAlive(owner)) {
-      throw new AtomdynError(option, `another atomdyn run (pid ${owner.pid}, started ${owner.started}) is writing '${target}' (lock ${lock}); wait for it or choose another folder`);
+      throw AtomdynError.forOption(option, `another atomdyn run (pid ${owner.pid}, started ${owner.started}) is writing '${target}' (lock ${lock}); wait for it or choose another folder`);
     }
     // stale: move it aside under a unique name (only one process can), check it is the stale one, drop it
     const aside = `${lock}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.stale`;
@@ -218,7 +218,7 @@ function acquireLock(target: string, option: string): string {
     }
     rmSync(aside, { force: true });
   }
-  throw new AtomdynError(option, `cannot take the lock ${lock} (runs keep racing for '${target}')`);
+  throw AtomdynError.forOption(option, `cannot take the lock ${lock} (runs keep racing for '${target}')`);
 }
 
 function sleepSync(ms: number): void {
@@ -252,15 +252,15 @@ function recoverLeftovers(target: string): void {
 /** What a folder holds: nothing, a run (it has run.json) or other files. */
 function folderState(target: string, option: string, out: string): 'absent' | 'empty' | 'run' | 'other' {
   if (!existsSync(target)) return 'absent';
-  if (!statSync(target).isDirectory()) throw new AtomdynError(option, `'${out}' is a file, not a folder`);
+  if (!statSync(target).isDirectory()) throw AtomdynError.forOption(option, `'${out}' is a file, not a folder`);
   const names = readdirSync(target);
   if (names.length === 0) return 'empty';
   return names.includes('run.json') ? 'run' : 'other';
 }
 
 function checkReplaceable(state: ReturnType<typeof folderState>, overwrite: boolean, option: string, out: string): void {
-  if (state === 'run' && !overwrite) throw new AtomdynError(option, `'${out}' already holds a run; add --overwrite to replace it (the whole folder), or choose a new folder`);
-  if (state === 'other') throw new AtomdynError(option, `'${out}' holds files that are not an atomdyn run; give a new or empty folder`);
+  if (state === 'run' && !overwrite) throw AtomdynError.forOption(option, `'${out}' already holds a run; add \`overwrite\` to replace it (the whole folder), or choose a new folder`);
+  if (state === 'other') throw AtomdynError.forOption(option, `'${out}' holds files that are not an atomdyn run; give a new or empty folder`);
 }
 
 /**
@@ -272,15 +272,15 @@ function checkReplaceable(state: ReturnType<typeof folderState>, overwrite: bool
  *   run and `overwrite` is not set, holds other files, or a live run holds its lock
  */
 export async function startRun(out: string, options: StartRunOptions): Promise<PendingRun> {
-  const option = options.option ?? '--out';
+  const option = options.option ?? 'out';
   const overwrite = options.overwrite === true;
-  if (!out || !out.trim()) throw new AtomdynError(option, 'empty folder name');
+  if (!out || !out.trim()) throw AtomdynError.forOption(option, 'empty folder name');
   assertOutsideInputs(out, options.inputs, option);
   const target = resolveReal(out);
-  if (path.dirname(target) === target) throw new AtomdynError(option, `'${out}' is the root folder`);
+  if (path.dirname(target) === target) throw AtomdynError.forOption(option, `'${out}' is the root folder`);
   checkReplaceable(folderState(target, option, out), overwrite, option, out);
   await fs.mkdir(path.dirname(target), { recursive: true }).catch((e: Error) => {
-    throw new AtomdynError(option, `cannot create the folder of '${out}': ${e.message}`);
+    throw AtomdynError.forOption(option, `cannot create the folder of '${out}': ${e.message}`);
   });
   const lock = acquireLock(target, option);
   let dir = '';
@@ -344,7 +344,7 @@ export async function startRun(out: string, options: StartRunOptions): Promise<P
         if (old && existsSync(old) && !existsSync(target)) renameSync(old, target); // put the previous run back
         cleanup();
         if (e instanceof AtomdynError) throw e;
-        throw new AtomdynError(option, `cannot move the run into '${out}': ${(e as Error).message}`, { cause: e });
+        throw AtomdynError.forOption(option, `cannot move the run into '${out}': ${(e as Error).message}`, { cause: e });
       }
       settle();
       release();

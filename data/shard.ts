@@ -22,9 +22,9 @@ export interface Shard {
  * @param source what to name in the error (default `--shard`)
  * @throws AtomdynError(source) unless I and N are integers with N >= 1 and 0 <= I < N
  */
-export function parseShard(text: string, source = '--shard'): Shard {
+export function parseShard(text: string, source = 'shard'): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new AtomdynError(source, `expected I/N with integers, e.g. 0/8 (I = $SLURM_ARRAY_TASK_ID of --array=0-7), found '${text}'`);
+  if (!m) throw new AtomdynError(source, `expected I/N with integers, e.g. 0/8 (I = $SLURM_ARRAY_TASK_ID of sbatch --array=0-7), found '${text}'`);
   const index = Number(m[1]), count = Number(m[2]);
   if (count < 1) throw new AtomdynError(source, `the number of shards N must be >= 1, found '${text}'`);
   if (index >= count) throw new AtomdynError(source, `the shard index I must be 0..${count - 1} (sbatch --array=0-${count - 1}), found '${text}'`);

@@ -56,7 +56,7 @@ export function locateClassicalFrame(frame: Float32Array, height: number, width:
   const tries = opts.spacingPx ? [] : (opts.pointGroup ? [opts.pointGroup] : ['4mm', '6mm']).map((pg) => measureLatticeSpacing(frame, height, width, { pointGroup: pg }));
   const best = tries.filter((t) => t !== null).sort((p, q) => q!.strength - p!.strength)[0];
   const spacing = opts.spacingPx ?? best?.spacingPx;
-  if (!spacing || !(spacing > 2)) throw new AtomdynError(source, 'no lattice spacing found in the frame for the classical finder; give --atom-spacing PX');
+  if (!spacing || !(spacing > 2)) throw new AtomdynError(source, 'no lattice spacing found in the frame for the classical finder; give `spacingPx`');
   const sigmaPx = 0.12 * spacing;
   const found = findAtomsClassical(frame, height, width, { atomSigmaPx: sigmaPx, minDistancePx: 0.3 * spacing, threshold: opts.threshold ?? 1, twoSpecies: false });
   const atoms = found.filter((a) => a.x >= -0.5 && a.y >= -0.5 && a.x <= width - 0.5 && a.y <= height - 0.5);

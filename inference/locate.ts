@@ -91,7 +91,7 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
   const card = validateModelCard(raw, cardFile);
   const elements: Record<string, string> = Object.fromEntries(card.species.map((s) => [s.name, s.element]));
   for (const [name, el] of Object.entries(opts.speciesElements ?? {})) {
-    if (!(name in elements)) throw new AtomdynError('--species', `the model has no species '${name}' (it has ${Object.keys(elements).join(', ')})`);
+    if (!(name in elements)) throw AtomdynError.forOption('speciesElements', `the model has no species '${name}' (it has ${Object.keys(elements).join(', ')})`);
     elements[name] = el;
   }
   const material = opts.material ?? (opts.speciesElements ? materialFromElements(elements) : null) ?? card.lattice.name;

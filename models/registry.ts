@@ -27,11 +27,11 @@ export const PRETRAINED_MODELS: Readonly<Record<string, { lattice: string; descr
  *
  * @param nameOrPath a shipped model name (`graphene-si`, `mx2`) or a path to a folder with model.json
  *   (or to the model.json itself)
- * @param flag the flag or source named in errors (default '--model')
+ * @param flag the flag or source named in errors (default 'model')
  * @throws AtomdynError(flag, ...) when the name is unknown and no such folder exists, or the shipped
  *   model has not been trained/installed yet
  */
-export function resolveModelPath(nameOrPath: string, flag = '--model'): string {
+export function resolveModelPath(nameOrPath: string, flag = 'model'): string {
   if (!nameOrPath) throw new AtomdynError(flag, `no model given; use one of ${Object.keys(PRETRAINED_MODELS).join(', ')} or a model folder`);
   const known = PRETRAINED_MODELS[nameOrPath];
   if (known) {
@@ -58,6 +58,6 @@ export function resolveModelPath(nameOrPath: string, flag = '--model'): string {
  * Resolve and load a model with its card (see {@link resolveModelPath}, models/modelIO.ts loadModel).
  * @throws AtomdynError as those two
  */
-export async function loadModelByName(nameOrPath: string, flag = '--model'): Promise<LoadedModel> {
+export async function loadModelByName(nameOrPath: string, flag = 'model'): Promise<LoadedModel> {
   return loadModel(resolveModelPath(nameOrPath, flag));
 }

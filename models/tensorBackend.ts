@@ -66,12 +66,12 @@ async function tryWasm(): Promise<void> {
  *
  * @param choice 'auto' (default, or env ATOMDYN_BACKEND) or a backend name to force
  * @returns the backend in use
- * @throws AtomdynError('--backend', ...) when a forced backend cannot be used, or no backend works
+ * @throws AtomdynError('backend', ...) when a forced backend cannot be used, or no backend works
  */
 export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_BACKEND as BackendChoice) || 'auto'): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.name)) return active;
   const valid: BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-  if (!valid.includes(choice)) throw new AtomdynError('--backend', `unknown backend '${choice}'; use one of ${valid.join(', ')}`);
+  if (!valid.includes(choice)) throw AtomdynError.forOption('backend', `unknown backend '${choice}'; use one of ${valid.join(', ')}`);
   const rejected: string[] = [];
   const candidates: Array<[string, string, () => Promise<void>]> = [];
   if (choice === 'auto' || choice === 'tensorflow') {
@@ -95,7 +95,7 @@ export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_B
       rejected.push(`${pkg}: ${/Cannot find (module|package)/.test(msg) ? 'not installed' : msg}`);
     }
   }
-  throw new AtomdynError('--backend', `no tensor backend could be started (${rejected.join('; ')})`);
+  throw AtomdynError.forOption('backend', `no tensor backend could be started (${rejected.join('; ')})`);
 }
 
 /** The backend chosen by {@link initBackend} in this thread, or null before it ran. */

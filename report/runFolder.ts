@@ -70,7 +70,7 @@ function pngsUnder(dir: string, sub: string): string[] {
  */
 export function readRunFolder(dir: string): RunFolder {
   const abs = path.resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new AtomdynError(dir, 'not a folder (give the --out folder of a run)');
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new AtomdynError(dir, 'not a folder (give the folder of a run)');
   const tj = path.join(abs, 'transitions.json');
   const transitions = json(tj);
   if (transitions) for (const k of ['states', 'counts', 'matrix', 'ci_low', 'ci_high']) if (!(k in transitions)) throw new AtomdynError(tj, `missing key '${k}'`);

@@ -61,6 +61,6 @@ describe('augmentation', () => {
     const p = prepareValidationPatch(s, 32, {});
     expect(Array.from(p.labels.subarray(0, 32))).toEqual(Array.from(s.labels.subarray(4 * 40 + 4, 4 * 40 + 36)));
     expect(labelAgreement(p)).toBe(1);
-    expect(() => prepareValidationPatch(s, 64, {})).toThrow(/--patch: .*smaller than the 64 px patch/);
+    expect(() => prepareValidationPatch(s, 64, {})).toThrow(/patch: .*smaller than the 64 px patch/);
   });
 });

@@ -125,14 +125,14 @@ describe('classifyConfigurations', () => {
 
   it('rejects unusable input with errors naming the flag', async () => {
     const bad = (o: object, input: object = {}) => classifyConfigurations({ atoms: set.atoms, pixelSizePm: 10, ...input }, o as never);
-    await expect(bad({ centre: 'N' })).rejects.toThrow(/--centre: no atoms of N/);
-    await expect(bad({ pointGroup: '5x' })).rejects.toThrow(/--point-group/);
-    await expect(bad({ descriptor: 'image' })).rejects.toThrow(/--descriptor: image descriptors need the frames/);
-    await expect(bad({ classes: 1000 })).rejects.toThrow(/--classes: 1000 classes for 90/);
+    await expect(bad({ centre: 'N' })).rejects.toThrow(/centre: no atoms of N/);
+    await expect(bad({ pointGroup: '5x' })).rejects.toThrow(/pointGroup: /);
+    await expect(bad({ descriptor: 'image' })).rejects.toThrow(/descriptor: image descriptors need the frames/);
+    await expect(bad({ classes: 1000 })).rejects.toThrow(/classes: 1000 classes for 90/);
     await expect(bad({ method: 'dbscan' })).rejects.toThrow(AtomdynError);
     await expect(classifyConfigurations({ atoms: [], pixelSizePm: 10 })).rejects.toThrow(/no atoms/);
     const carbonOnly = set.atoms.filter((a) => a.frame === 0 && a.species === 'C').slice(0, 5);
-    await expect(classifyConfigurations({ atoms: carbonOnly, pixelSizePm: null })).rejects.toThrow(/--pixel-size/);
+    await expect(classifyConfigurations({ atoms: carbonOnly, pixelSizePm: null })).rejects.toThrow(/pixelSizePm: .*give `pixelSizePm`/);
   });
 });
 

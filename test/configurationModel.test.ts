@@ -96,7 +96,7 @@ describe('ConfigurationClassifier -> ConfigurationModel', async () => {
     expect(() => ConfigurationModel.fromJSON({ ...model.toJSON(), kind: 'atomdyn-classify-model/7' }, 'old/model.json')).toThrow(/^old\/model\.json: .*kind/);
     expect(() => ConfigurationModel.fromJSON({ ...model.toJSON(), fit: null }, 'm.json')).toThrow(/no fitted classes/);
     expect(() => ConfigurationModel.fromJSON({ ...model.toJSON(), method: 'gmm' }, 'm.json')).toThrow(AtomdynError);
-    expect(() => new ConfigurationClassifier({ apply: {} as never })).toThrow(/--model/);
+    expect(() => new ConfigurationClassifier({ apply: {} as never })).toThrow(/^apply: /);
   });
 });
 

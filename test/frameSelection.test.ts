@@ -20,9 +20,9 @@ describe('part of a movie', () => {
     expect(parseFrameRange('0:50:5')).toEqual({ start: 0, stop: 50, step: 5 });
     expect(parseFrameRange(':7')).toEqual({ start: 0, stop: 7, step: 1 });
     expect(parseFrameRange('3:')).toEqual({ start: 3, stop: null, step: 1 });
-    for (const bad of ['5', '-1:4', '1:2:3:4', 'a:b', '4:4', '6:2', '0:4:0', '1.5:3']) expect(() => parseFrameRange(bad), bad).toThrow(/^--frame-range: /);
+    for (const bad of ['5', '-1:4', '1:2:3:4', 'a:b', '4:4', '6:2', '0:4:0', '1.5:3']) expect(() => parseFrameRange(bad), bad).toThrow(/^frameRange: /);
     expect(parseRegion('10,20,30,40')).toEqual({ x: 10, y: 20, width: 30, height: 40 });
-    for (const bad of ['1,2,3', '1,2,3,0', '-1,0,4,4', '1,2,3,4.5', 'a,b,c,d']) expect(() => parseRegion(bad), bad).toThrow(/^--roi: /);
+    for (const bad of ['1,2,3', '1,2,3,0', '-1,0,4,4', '1,2,3,4.5', 'a,b,c,d']) expect(() => parseRegion(bad), bad).toThrow(/^roi: /);
   });
 
   it('selects frames by their movie index and checks range and region against the movie', async () => {
@@ -34,9 +34,9 @@ describe('part of a movie', () => {
     expect(selectFrames(stack(), parseFrameRange('2:')).frames).toEqual([2, 3, 4]);
     const all = stack();
     expect(selectFrames(all, null, parseRegion('0,0,4,3')).stack).toBe(all);
-    expect(() => selectFrames(stack(), parseFrameRange('5:9'))).toThrow(/--frame-range: 5:9:1 selects no frame of movie\.tif, which has 5 frame/);
-    expect(() => selectFrames(stack(), parseFrameRange('0:6'))).toThrow(/--frame-range: STOP 6 is past the end/);
-    expect(() => selectFrames(stack(), null, parseRegion('1,1,4,2'))).toThrow(/--roi: 1,1,4,2 does not lie inside the 4x3 px frames/);
+    expect(() => selectFrames(stack(), parseFrameRange('5:9'))).toThrow(/^frameRange: 5:9:1 selects no frame of movie\.tif, which has 5 frame/);
+    expect(() => selectFrames(stack(), parseFrameRange('0:6'))).toThrow(/^frameRange: STOP 6 is past the end/);
+    expect(() => selectFrames(stack(), null, parseRegion('1,1,4,2'))).toThrow(/^roi: 1,1,4,2 does not lie inside the 4x3 px frames/);
   });
 
   it('a region holds the positions of its pixels: [x - 0.5, x + w - 0.5) x [y - 0.5, y + h - 0.5)', () => {

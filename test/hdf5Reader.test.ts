@@ -205,7 +205,7 @@ describe('HDF5 reader: synthetic layouts', () => {
       f.create_dataset({ name: 'line', data: ramp(10), shape: [10], dtype: '<f' });
       f.create_dataset({ name: 'names', data: ['x', 'y'] });
     });
-    await expect(openHdf5(two)).rejects.toThrow(/several image datasets; choose one with --dataset: \/a \(3, 4\) float32, \/b \(2, 3, 4\) float32/);
+    await expect(openHdf5(two)).rejects.toThrow(/several image datasets; choose one with `dataset`: \/a \(3, 4\) float32, \/b \(2, 3, 4\) float32/);
     const b = await openHdf5(two, { dataset: '/b' });
     expect([b.count, b.height, b.width]).toEqual([2, 3, 4]);
     expect(Array.from(await b.readFrame(1))).toEqual(Array.from(ramp(24).slice(12)));

@@ -41,7 +41,7 @@ describe('redis address and movie ids', () => {
       process.env.ATOMDYN_REDIS = 'redis://lab:6380';
       expect(redisUrl()).toBe('redis://lab:6380');
       expect(redisUrl('redis://other:1')).toBe('redis://other:1');
-      expect(() => redisUrl('lab:6379')).toThrow(/^--redis: expected a URL like redis:\/\/host:6379/);
+      expect(() => redisUrl('lab:6379')).toThrow(/^redis: expected a URL like redis:\/\/host:6379/);
     } finally {
       if (env === undefined) delete process.env.ATOMDYN_REDIS;
       else process.env.ATOMDYN_REDIS = env;
@@ -52,7 +52,7 @@ describe('redis address and movie ids', () => {
     expect(movieIdOf('a b(1).ome.tif')).toBe('a_b_1_');
   });
   it('says in one line that no Redis answers', async () => {
-    await expect(connectRedis('redis://127.0.0.1:1', 1000)).rejects.toThrow(/^--redis: no Redis answers at redis:\/\/127\.0\.0\.1:1/);
+    await expect(connectRedis('redis://127.0.0.1:1', 1000)).rejects.toThrow(/^redis: no Redis answers at redis:\/\/127\.0\.0\.1:1/);
   });
 });
 

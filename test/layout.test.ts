@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const LIBRARY = ['data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics'];
+const LIBRARY = ['data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics', 'pipeline'];
 
 function sources(dir: string): string[] {
   const abs = path.join(root, dir);

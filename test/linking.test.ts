@@ -249,7 +249,7 @@ describe('linking: streaming core and errors', () => {
 
   it('rejects bad settings and frames out of order with AtomdynError', () => {
     expect(() => new Linker({ searchRange: -1 })).toThrow(AtomdynError);
-    expect(() => new Linker({ searchRange: 1, memory: 1.5 })).toThrow(/--memory/);
+    expect(() => new Linker({ searchRange: 1, memory: 1.5 })).toThrow(/^memory: /);
     const l = new Linker({ searchRange: 1 });
     l.next({ frame: 2, x: [0], y: [0] });
     expect(() => l.next({ frame: 2, x: [0], y: [0] })).toThrow(/increasing/);

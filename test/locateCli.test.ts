@@ -67,8 +67,8 @@ describe('atomdyn locate (files and calibration)', () => {
   });
 
   it('refuses to write over its input and names unknown species', async () => {
-    await expect(runLocate(movie, { out: dir, model: modelDir }, ['locate'])).rejects.toThrow(/--out: '.*' is the input's folder .*movie\.tif/);
-    await expect(runLocate(movie, { out: path.join(dir, 'ge'), model: modelDir, species: 'Ge=Ge' }, ['locate'])).rejects.toThrow(/--species: the model has no species 'Ge'/);
+    await expect(runLocate(movie, { out: dir, model: modelDir }, ['locate'])).rejects.toThrow(/^out: '.*' is the input's folder .*movie\.tif/);
+    await expect(runLocate(movie, { out: path.join(dir, 'ge'), model: modelDir, species: 'Ge=Ge' }, ['locate'])).rejects.toThrow(/^speciesElements: the model has no species 'Ge'/);
     expect(existsSync(path.join(dir, 'ge'))).toBe(false);
   });
 
@@ -87,8 +87,8 @@ describe('atomdyn locate (files and calibration)', () => {
     expect(run.selection).toEqual({ frameRange: { start: 1, stop: 3, step: 1 }, roi, frames: 2 });
     expect(run.frames).toEqual({ count: 3, height: 128, width: 136 });
     expect(readdirSync(path.join(dir, 'part', 'overlays')).sort()).toEqual(['frame_0001.png', 'frame_0002.png']);
-    await expect(runLocate(movie, { out: path.join(dir, 'p2'), model: modelDir, roi: '100,0,40,10' }, ['locate'])).rejects.toThrow(/--roi: 100,0,40,10 does not lie inside the 136x128 px frames/);
-    await expect(runLocate(movie, { out: path.join(dir, 'p3'), model: modelDir, frameRange: '2:9' }, ['locate'])).rejects.toThrow(/--frame-range: STOP 9 is past the end/);
+    await expect(runLocate(movie, { out: path.join(dir, 'p2'), model: modelDir, roi: '100,0,40,10' }, ['locate'])).rejects.toThrow(/^roi: 100,0,40,10 does not lie inside the 136x128 px frames/);
+    await expect(runLocate(movie, { out: path.join(dir, 'p3'), model: modelDir, frameRange: '2:9' }, ['locate'])).rejects.toThrow(/^frameRange: STOP 9 is past the end/);
     await expect(runLocate(movie, { out: path.join(dir, 'p4'), model: modelDir, frameRange: '5' }, ['locate'])).rejects.toThrow(/--frame-range: expected START:STOP\[:STEP\]/);
     for (const p of ['p2', 'p3', 'p4']) expect(existsSync(path.join(dir, p))).toBe(false);
   });

@@ -135,8 +135,8 @@ describe('beamRates', () => {
     // at lag 2 with P^2 the same rates come out
     expect(beamRates(matPow(P, 2), 2, { frameTimeS: dt, doseRate: flux }).ratePerS[0][1]).toBeCloseTo(0.375, 10);
     expect(electronFlux({ frameTimeS: 1, doseRate: 1e5 })).toBe(1e5);
-    expect(() => electronFlux({ frameTimeS: 1, beamCurrentPa: 10 })).toThrow(/--beam-current: needs the field of view/);
-    expect(() => beamRates(P, 1, { frameTimeS: 0, doseRate: 1 })).toThrow(/--frame-time/);
+    expect(() => electronFlux({ frameTimeS: 1, beamCurrentPa: 10 })).toThrow(/^beamCurrentPa: needs the field of view/);
+    expect(() => beamRates(P, 1, { frameTimeS: 0, doseRate: 1 })).toThrow(/^frameTimeS: /);
   });
 });
 
@@ -156,7 +156,7 @@ describe('core sets and events', () => {
       { frame: 2, particle: 3, state: 1, probability: 0.95 }, { frame: 3, particle: 3, state: 0, probability: 0.3 },
     ]);
     expect(Array.from(applyCoreSets(s, { minProbability: 0.5 }).trajectories[0].states)).toEqual([0, 0, 1, 1]);
-    expect(() => applyCoreSets(s, { minDwell: 0 })).toThrow(/--min-dwell/);
+    expect(() => applyCoreSets(s, { minDwell: 0 })).toThrow(/^minDwell: /);
   });
 
   it('events carry the first frame in the new state, the last frame before, and the position', () => {

@@ -63,7 +63,7 @@ describe('MarkovEstimator', () => {
   it('reversible option warns about the one-way transitions it must drop; lag errors are one line', () => {
     const rev = new MarkovEstimator({ reversible: true, samples: 200, bootstrap: false, ckSteps: 0 }).fit(seqs);
     expect(rev.warnings.join('\n')).toMatch(/Si1C3 -> Si1C4/);
-    expect(() => new MarkovEstimator({ lag: 0 })).toThrow(/--lag/);
+    expect(() => new MarkovEstimator({ lag: 0 })).toThrow(/^lag: /);
     expect(() => new MarkovEstimator({ lag: 500 }).fit(seqs)).toThrow(/no particle was observed at two frames 500 apart/);
   });
 });

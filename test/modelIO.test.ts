@@ -132,7 +132,7 @@ describe('model registry', () => {
     expect(loaded.card.name).toBe('test-graphene-si');
     loaded.model.dispose();
     model.dispose();
-    expect(() => resolveModelPath('no-such-model')).toThrow(/--model: no model named 'no-such-model'.*graphene-si, graphene-si-v1, mx2/);
+    expect(() => resolveModelPath('no-such-model')).toThrow(/^model: no model named 'no-such-model'.*graphene-si, graphene-si-v1, mx2/);
     expect(() => resolveModelPath(tmp)).toThrow(/model\.json is missing/);
     let err: unknown;
     try {

@@ -149,7 +149,7 @@ describe('openFrames: bad input gives one-line errors naming the file', () => {
     const f = sharedData('graphene_Si', 'LibraryNet_Si2C5_test-2.hdf5');
     await expectError(openFrames(f, { dataset: '/image' }), f, /no dataset '\/image' in the file; datasets: \/defect_coord_0 \(7, 3\) string, \/nn_input \(1, 256, 256, 1\) float32/);
     const n = sharedData('MoS2_Vdoped', 'MoS2_stem.npy');
-    await expectError(openFrames(n, { dataset: 'x' }), n, /--dataset does not apply to a \.npy file/);
+    await expectError(openFrames(n, { dataset: 'x' }), n, /`dataset` does not apply to a \.npy file/);
   });
 
   it('zero-sized and 1-D arrays', async () => {

@@ -32,9 +32,10 @@ describe('resolvePixelSize: command line > run.json > file', () => {
 describe('the callers use the one authority and the one lattice-scale module', () => {
   it('every command that reads --pixel-size resolves it through data/pixelSize.ts', () => {
     for (const f of ['track', 'classify', 'transitions']) {
-      const src = read(`cli/commands/${f}.ts`);
-      expect(src, f).toMatch(/resolvePixelSize\(/);
-      expect(src, f).not.toMatch(/pickSourced[^\n]*pixel/i);
+      // the step (pipeline/<f>Step.ts) resolves it; the command passes the flag's value or resolves it the same way
+      const step = read(`pipeline/${f}Step.ts`);
+      expect(step, f).toMatch(/resolvePixelSize\(/);
+      for (const src of [step, read(`cli/commands/${f}.ts`)]) expect(src, f).not.toMatch(/pickSourced[^\n]*pixel/i);
     }
     expect(read('inference/calibrationCheck.ts')).toMatch(/resolvePixelSize\(/);
   });
@@ -47,7 +48,7 @@ describe('the callers use the one authority and the one lattice-scale module', (
         else if (rel.endsWith('.ts')) files.push(rel);
       }
     };
-    for (const d of ['cli', 'data', 'dynamics', 'inference', 'report']) walk(d);
+    for (const d of ['cli', 'data', 'dynamics', 'inference', 'report', 'pipeline']) walk(d);
     for (const f of files) {
       if (f === path.join('inference', 'latticeScale.ts')) continue;
       const src = read(f);

@@ -79,7 +79,7 @@ describe('run folder', () => {
     const target = path.join(root, 'b');
     await commitRun(target, { 'atoms.csv': 'first', 'report.html': 'first report', 'events.csv': 'first events' });
     const before = snapshot(target);
-    await expect(commitRun(target, { 'atoms.csv': 'second' })).rejects.toThrow(/--out: '.*b' already holds a run; add --overwrite/);
+    await expect(commitRun(target, { 'atoms.csv': 'second' })).rejects.toThrow(/^out: '.*b' already holds a run; add `overwrite`/);
     expect(snapshot(target)).toEqual(before);
     expect(readdirSync(root).filter((n) => n.startsWith('.b.'))).toEqual([]);
     await commitRun(target, { 'atoms.csv': 'second' }, { overwrite: true });
@@ -98,8 +98,8 @@ describe('run folder', () => {
     mkdirSync(empty);
     await commitRun(empty, { 'a.csv': '1' });
     expect(Object.keys(snapshot(empty)).sort()).toEqual(['a.csv', 'run.json']);
-    await expect(commitRun(input, { 'a.csv': '1' }, { overwrite: true })).rejects.toThrow(/--out: .* is a file, not a folder/);
-    await expect(commitRun(input, { 'a.csv': '1' }, { overwrite: true, inputs: [input] })).rejects.toThrow(/--out: .* is the input file/);
+    await expect(commitRun(input, { 'a.csv': '1' }, { overwrite: true })).rejects.toThrow(/^out: .* is a file, not a folder/);
+    await expect(commitRun(input, { 'a.csv': '1' }, { overwrite: true, inputs: [input] })).rejects.toThrow(/^out: .* is the input file/);
   });
 
   it('refuses an --out that is an input, holds one or is its folder, through symlinks and ..', () => {
@@ -152,7 +152,7 @@ describe('run folder', () => {
     const codes = [a.code, b.code].sort();
     expect(codes).toEqual([0, 2]);
     const loser = a.code === 2 ? a : b;
-    expect(loser.stderr).toMatch(/^atomdyn: --out: (another atomdyn run \(pid \d+.*is writing|'.*e' already holds a run)/);
+    expect(loser.stderr).toMatch(/^atomdyn: out: (another atomdyn run \(pid \d+.*is writing|'.*e' already holds a run)/);
     const winner = a.code === 0 ? 'A' : 'B';
     const files = snapshot(target);
     expect(files['id.txt']).toBe(winner);

@@ -108,7 +108,7 @@ describe('run folders through the commands', () => {
     const results = await Promise.allSettled([runTransitions(inputA, flags(out), ['A']), runTransitions(inputB, flags(out), ['B'])]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(String(rejected.reason)).toMatch(/--out: another atomdyn run \(pid \d+.*\) is writing/);
+    expect(String(rejected.reason)).toMatch(/^AtomdynError: out: another atomdyn run \(pid \d+.*\) is writing/);
     const winner = results[0].status === 'fulfilled' ? inputA : inputB;
     const run = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(run.inputs).toEqual([winner]);

@@ -14,9 +14,9 @@ describe('parseShard', () => {
     expect(parseShard(' 15 / 16 ')).toEqual({ index: 15, count: 16 });
   });
   it('refuses anything else with one line naming --shard', () => {
-    expect(() => parseShard('16/16')).toThrow(/--shard: the shard index I must be 0\.\.15 \(sbatch --array=0-15\)/);
-    expect(() => parseShard('0/0')).toThrow(/--shard: the number of shards N must be >= 1/);
-    for (const bad of ['1', '-1/4', '1.5/4', 'a/b', '', '1/4/2']) expect(() => parseShard(bad)).toThrow(/--shard: expected I\/N/);
+    expect(() => parseShard('16/16')).toThrow(/^shard: the shard index I must be 0\.\.15 \(sbatch --array=0-15\)/);
+    expect(() => parseShard('0/0')).toThrow(/^shard: the number of shards N must be >= 1/);
+    for (const bad of ['1', '-1/4', '1.5/4', 'a/b', '', '1/4/2']) expect(() => parseShard(bad)).toThrow(/^shard: expected I\/N/);
   });
 });
 

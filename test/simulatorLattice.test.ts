@@ -169,7 +169,7 @@ describe('Si configurations (relaxed projected geometry)', () => {
 
   it('parses configuration lists and rejects unknown names', () => {
     expect(parseConfigurations('si-c3, SI-C4')).toEqual(['si-c3', 'si-c4']);
-    expect(() => parseConfigurations('si-c5')).toThrow(/--config: unknown configuration 'si-c5'/);
+    expect(() => parseConfigurations('si-c5')).toThrow(/^configurations: unknown configuration 'si-c5'/);
   });
 });
 

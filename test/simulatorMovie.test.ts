@@ -18,7 +18,7 @@ describe('transition models', () => {
     const file = path.join(dir, 'm.json');
     writeFileSync(file, JSON.stringify(DEFAULT_TRANSITION_MODEL));
     expect(parseTransitionModel(file).matrix).toEqual(DEFAULT_TRANSITION_MODEL.matrix);
-    expect(() => parseTransitionModel('[[0.9,0.2],[0.5,0.5]]')).toThrow(/--transition-matrix: matrix row 0 \(si-c3\) sums to 1.1/);
+    expect(() => parseTransitionModel('[[0.9,0.2],[0.5,0.5]]')).toThrow(/^kinetics: matrix row 0 \(si-c3\) sums to 1.1/);
     expect(() => parseTransitionModel('{"states":["si-c5"],"matrix":[[1]]}')).toThrow(/unknown state 'si-c5'/);
     expect(() => parseTransitionModel('{"states":["si-c3"],"matrix":[[1]],"hop":2}')).toThrow(/"hop"/);
     writeFileSync(file, '{"states": [');
@@ -124,7 +124,7 @@ describe('movie simulator', () => {
   });
 
   it('refuses kinetics off graphene and too many dopants for the field', () => {
-    expect(() => simulateMovie({ ...opts(1), specimen: { lattice: 'WSe2' } })).toThrow(/--transition-matrix: dopant kinetics are simulated for graphene only/);
-    expect(() => simulateMovie({ ...opts(1), kinetics: { ...opts(1).kinetics, dopants: 40, minSeparationPm: 800 } })).toThrow(/--dopants: cannot place 40 dopants/);
+    expect(() => simulateMovie({ ...opts(1), specimen: { lattice: 'WSe2' } })).toThrow(/^kinetics: dopant kinetics are simulated for graphene only/);
+    expect(() => simulateMovie({ ...opts(1), kinetics: { ...opts(1).kinetics, dopants: 40, minSeparationPm: 800 } })).toThrow(/^dopants: cannot place 40 dopants/);
   });
 });

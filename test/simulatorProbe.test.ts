@@ -71,8 +71,8 @@ describe('probe', () => {
   });
 
   it('rejects impossible optics with a named flag', () => {
-    expect(() => probeProfile({ ...ideal, convergenceMrad: -3 })).toThrow(/--convergence/);
-    expect(() => probeProfile({ ...ideal, voltageKv: 0 })).toThrow(/--voltage/);
+    expect(() => probeProfile({ ...ideal, convergenceMrad: -3 })).toThrow(/^convergenceMrad: /);
+    expect(() => probeProfile({ ...ideal, voltageKv: 0 })).toThrow(/^voltageKv: /);
   });
 });
 
@@ -83,6 +83,6 @@ describe('detector cross-section', () => {
     expect(c).toBeLessThan(10);
     expect(annularCrossSectionPm2(14, 60, 80, 200)).toBeGreaterThan(3 * c);
     expect(annularCrossSectionPm2(6, 60, 40, 200)).toBeGreaterThan(2 * c);
-    expect(() => annularCrossSectionPm2(6, 60, 200, 80)).toThrow(/--detector/);
+    expect(() => annularCrossSectionPm2(6, 60, 200, 80)).toThrow(/^detector: /);
   });
 });

@@ -57,8 +57,8 @@ describe('trackAtoms (library)', () => {
   it('rejects tables without positions, with bad frames, or with nothing to measure the spacing on', async () => {
     await expect(trackAtoms({ columns: ['frame', 'x'], rows: [{ frame: 0, x: 1 }] }, {}, 'a.csv')).rejects.toThrow(/a\.csv: missing column 'y'/);
     await expect(trackAtoms({ columns: ['frame', 'x', 'y'], rows: [{ frame: -1, x: 1, y: 1 }] }, {}, 'a.csv')).rejects.toThrow(/row 2: frame/);
-    await expect(trackAtoms({ columns: ['frame', 'x', 'y'], rows: [{ frame: 0, x: 1, y: 1 }] }, {}, 'a.csv')).rejects.toThrow(/--search-range/);
-    await expect(trackAtoms({ columns: ['frame', 'x', 'y'], rows: [{ frame: 0, x: 1, y: 1 }] }, { drift: 'frames', searchRange: 1 }, 'a.csv')).rejects.toThrow(/--frames/);
+    await expect(trackAtoms({ columns: ['frame', 'x', 'y'], rows: [{ frame: 0, x: 1, y: 1 }] }, {}, 'a.csv')).rejects.toThrow(/^searchRange: /);
+    await expect(trackAtoms({ columns: ['frame', 'x', 'y'], rows: [{ frame: 0, x: 1, y: 1 }] }, { drift: 'frames', searchRange: 1 }, 'a.csv')).rejects.toThrow(/^frames: /);
   });
 });
 

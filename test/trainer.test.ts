@@ -73,7 +73,7 @@ describe('SegmenterTrainer', () => {
     const reloaded = await loadModel(dir);
     expect(reloaded.card.training.steps).toBe(4);
     [first.model, second.model, reloaded.model].forEach((m) => m.dispose());
-    expect(() => tiny({ resume: true })).toThrow(/--resume: needs a checkpoint folder/);
+    expect(() => tiny({ resume: true })).toThrow(/^resume: needs a checkpoint folder/);
   });
 
   it('fine-tunes from a saved model (--init): starts from its weights, records it, resumes, refuses another architecture', async () => {
@@ -135,8 +135,8 @@ describe('SegmenterTrainer', () => {
   });
 
   it('rejects bad settings with the flag named', () => {
-    expect(() => tiny({ patch: 18 })).toThrow(/--patch: must be divisible by 4/);
-    expect(() => tiny({ steps: 0 })).toThrow(/--steps/);
+    expect(() => tiny({ patch: 18 })).toThrow(/^patch: must be divisible by 4/);
+    expect(() => tiny({ steps: 0 })).toThrow(/^steps: /);
     expect(mixSeed(1, 2)).not.toBe(mixSeed(1, 3));
   });
 });

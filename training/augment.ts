@@ -126,7 +126,7 @@ function checkSample(s: TrainingSample, patch: number): void {
     throw new AtomdynError('training sample', `image/labels of ${s.image.length}/${s.labels.length} values do not match ${s.height} x ${s.width}`);
   }
   if (s.width < patch || s.height < patch) {
-    throw new AtomdynError('--patch', `training samples are ${s.height} x ${s.width} px, smaller than the ${patch} px patch`);
+    throw AtomdynError.forOption('patch', `training samples are ${s.height} x ${s.width} px, smaller than the ${patch} px patch`);
   }
 }
 

@@ -236,16 +236,16 @@ export class SegmenterTrainer {
     const posInt = (v: number, flag: string) => {
       if (!(Number.isInteger(v) && v > 0)) throw new AtomdynError(flag, `must be a positive integer, got ${v}`);
     };
-    posInt(o.steps, '--steps');
-    posInt(o.batchSize, '--batch');
-    posInt(o.patch, '--patch');
-    posInt(o.checkpointEvery, '--checkpoint-every');
-    if (!Number.isInteger(o.validationImages) || o.validationImages < 0) throw new AtomdynError('--validation-images', `must be an integer >= 0, got ${o.validationImages}`);
+    posInt(o.steps, 'steps');
+    posInt(o.batchSize, 'batchSize');
+    posInt(o.patch, 'patch');
+    posInt(o.checkpointEvery, 'checkpointEvery');
+    if (!Number.isInteger(o.validationImages) || o.validationImages < 0) throw AtomdynError.forOption('validationImages', `must be an integer >= 0, got ${o.validationImages}`);
     const poolings = o.unet.poolings ?? UNET_DEFAULTS.poolings;
-    if (o.patch % 2 ** poolings !== 0) throw new AtomdynError('--patch', `must be divisible by ${2 ** poolings} (2^poolings), got ${o.patch}`);
-    if (!(o.learningRate > 0)) throw new AtomdynError('--lr', `must be > 0, got ${o.learningRate}`);
+    if (o.patch % 2 ** poolings !== 0) throw AtomdynError.forOption('patch', `must be divisible by ${2 ** poolings} (2^poolings), got ${o.patch}`);
+    if (!(o.learningRate > 0)) throw AtomdynError.forOption('learningRate', `must be > 0, got ${o.learningRate}`);
     if (!(o.rareRejectProbability >= 0 && o.rareRejectProbability < 1)) throw new AtomdynError('rareRejectProbability', 'must be in [0, 1)');
-    if (o.resume && !o.checkpointDir) throw new AtomdynError('--resume', 'needs a checkpoint folder');
+    if (o.resume && !o.checkpointDir) throw AtomdynError.forOption('resume', 'needs a checkpoint folder');
     this.options = o;
   }
 
@@ -415,7 +415,7 @@ export class SegmenterTrainer {
         const cost = optimizer.minimize(() => segmentationLoss(y, model.apply(x, { training: true }) as tf.Tensor, lossOptions), true, vars);
         const lossValue = (await cost!.data())[0];
         tf.dispose([x, y, cost!]);
-        if (!Number.isFinite(lossValue)) throw new AtomdynError('training', `loss became ${lossValue} at step ${step}; lower --lr`);
+        if (!Number.isFinite(lossValue)) throw new AtomdynError('training', `loss became ${lossValue} at step ${step}; lower \`learningRate\``);
         history.push(lossValue);
         const dt = (performance.now() - t0) / 1000;
         trainingTimeS += dt;

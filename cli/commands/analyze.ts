@@ -1,31 +1,28 @@
 /**
- * `atomdyn analyze <movie> --out DIR`: the whole chain in one command: locate -> track (drift
- * registration on the frames) -> classify -> transitions, then results.h5, event crops and one
- * self-contained report.html. Each step runs exactly as its own subcommand would, into its own folder
- * (DIR/locate, DIR/track, DIR/classify, DIR/transitions, each with its run.json, so any step can be
- * re-run alone on the previous step's files); the tables and figures are then gathered into DIR
- * (atoms.csv, tracks.csv, drift.csv, configurations.csv, transitions.json, events.csv, run.json).
+ * `atomdyn analyze <movie> --out DIR`: the whole chain in one command, as one library call
+ * (pipeline/analyzeMovie.ts): locate -> track (drift registration on the frames) -> classify ->
+ * transitions, then results.h5, event crops and one self-contained report.html, on the movie opened
+ * once. Each step writes its own folder (DIR/locate, DIR/track, DIR/classify, DIR/transitions, each
+ * with its run.json, so any step can be re-run alone on the previous step's files); the tables and
+ * figures are then gathered into DIR (atoms.csv, tracks.csv, drift.csv, configurations.csv,
+ * transitions.json, events.csv, run.json). Also `analyze --manifest` (many movies, resumable, shards).
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { bondLengthPm } from '../../inference/latticeScale.ts';
+import { mkdirSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
-import { assertNotInput, protectInput } from '../../data/atomicWrite.ts';
-import { assertOutsideInputs, finalPath, finalPaths, withRunFolder } from '../../data/runFolder.ts';
+import { protectInput } from '../../data/atomicWrite.ts';
+import { assertOutsideInputs } from '../../data/runFolder.ts';
 import { readManifest, type ManifestEntry } from '../../data/manifest.ts';
 import { parseShard, shardItems } from '../../data/shard.ts';
 import { isCompleteRun, ROOT_MANIFEST } from '../../data/movieRuns.ts';
 import { materialByName } from '../../models/materials.ts';
-import { selectFrames } from '../../data/frameSelection.ts';
-import { readCsv, writeCsv, type Table } from '../../data/csvTable.ts';
+import { readCsv, writeCsv } from '../../data/csvTable.ts';
 import { openFrames } from '../../data/openFrames.ts';
-import { newRun, writeRun, type RunMetadata } from '../../data/runMetadata.ts';
-import { writeResultsHdf5, type ResultTable } from '../../data/writers/hdf5Results.ts';
-import { writeEventCrops } from '../../report/eventCrops.ts';
-import { writeMeanFrame } from '../../report/meanFrame.ts';
-import { buildReport } from '../../report/buildReport.ts';
-import { locateOptionsFromFlags, runLocate, type LocateFlags, type ParsedLocateFlags } from './locate.ts';
+import type { RunMetadata } from '../../data/runMetadata.ts';
+import { analyzeMovie, type AnalyzeOptions, type AnalyzeStep } from '../../pipeline/analyzeMovie.ts';
+import { terminalProgress } from '../progress.ts';
+import { locateOptionsFromFlags, type LocateFlags } from './locate.ts';
 import { checkClassifyFlags } from './classify.ts';
 import { parseTransitionsFlags } from './transitions.ts';
 
@@ -39,155 +36,54 @@ export interface AnalyzeFlags extends Omit<LocateFlags, 'out' | 'overlayEvery'> 
   memory?: string;
 }
 
-/** Run one subcommand in-process exactly as `atomdyn <args>` would (a fresh program per call). */
-export async function runSubcommand(args: string[]): Promise<void> {
-  const { buildProgram } = await import('../main.ts');
-  const program = await buildProgram();
-  await program.parseAsync(['node', 'atomdyn', ...args]);
-}
-
-function copyInto(fromDir: string, toDir: string, names: string[]): string[] {
-  const copied: string[] = [];
-  for (const n of names) {
-    const src = path.join(fromDir, n);
-    if (!existsSync(src)) continue;
-    const dst = path.join(toDir, n);
-    mkdirSync(path.dirname(dst), { recursive: true });
-    assertNotInput(dst);
-    copyFileSync(src, dst);
-    copied.push(n);
-  }
-  return copied;
-}
-
 function step(k: number, n: number, text: string): void {
   if (!process.env.ATOMDYN_QUIET) process.stderr.write(`[${k}/${n}] ${text}\n`);
 }
 
 /**
- * Check every option of every step `analyze` will run, then the movie's header (frame range and
- * region against its size), without reading a frame or writing anything.
- * @returns the parsed locate options
- * @throws AtomdynError naming the option or the file
+ * Check every option of every step `analyze` will run, without opening the movie or writing
+ * anything (the movie's header is checked by the library before any frame is read).
+ * @returns the library options of pipeline/analyzeMovie.ts
+ * @throws AtomdynError naming the flag
  */
-export async function checkAnalyzeOptions(movie: string, flags: AnalyzeFlags): Promise<ParsedLocateFlags> {
-  const parsed = locateOptionsFromFlags(flags);
+export function checkAnalyzeOptions(flags: AnalyzeFlags): AnalyzeOptions {
+  const locate = locateOptionsFromFlags(flags);
   if (flags.memory !== undefined && !/^\s*\d+\s*$/.test(flags.memory)) throw new AtomdynError('--memory', `expected a whole number of frames >= 0, got '${flags.memory}'`);
   checkClassifyFlags({ classes: flags.classes, seed: flags.seed, centre: flags.centre });
-  const { lag } = parseTransitionsFlags({ lag: flags.lag, seed: flags.seed });
-  const step = parsed.frameRange?.step ?? 1;
-  if (lag % step !== 0) throw new AtomdynError('--lag', `is counted in movie frames; with --frame-range step ${step} it must be a multiple of ${step}, got ${lag}`);
-  const stack = await openFrames(movie, { dataset: flags.dataset });
-  try {
-    selectFrames(stack, parsed.frameRange, parsed.roi);
-  } finally {
-    await stack.close();
-  }
-  return parsed;
+  const { lag, seed } = parseTransitionsFlags({ lag: flags.lag, seed: flags.seed });
+  const classes = flags.classes.trim().toLowerCase() === 'auto' ? 'auto' : Number(flags.classes);
+  return { locate, centre: flags.centre, classes, lag, seed, memory: flags.memory !== undefined ? Number(flags.memory) : undefined };
 }
 
 /**
- * Run the whole chain into a fresh run folder (data/runFolder.ts): every option is checked and the
- * --out folder accepted before any frame is read; the steps run in a temporary folder beside --out,
- * which is moved into place with run.json (`complete: true`) and report.html once all is written.
+ * `atomdyn analyze MOVIE --out DIR`: flags -> options, open the movie once, one library call
+ * (pipeline/analyzeMovie.ts) into a fresh run folder: every option is checked and the --out folder
+ * accepted before any frame is read; the steps run in a temporary folder beside --out, which is
+ * moved into place with run.json (`complete: true`) and report.html once all is written.
  * Exported for `demo` and tests.
- * @returns the report path (in the final folder) and the final run metadata
- * @throws AtomdynError from any step (one line, naming the file or flag)
+ * @returns the report path (in the final folder), the final run metadata and the classified configurations
+ * @throws AtomdynError from any step (one line, naming the file or option)
  */
 export async function runAnalyze(movie: string, flags: AnalyzeFlags, command: string[]): Promise<{ report: string; run: RunMetadata; configurations: number }> {
-  const input = path.resolve(movie);
-  const parsed = await checkAnalyzeOptions(movie, flags);
-  const partOfMovie = parsed.frameRange !== null;
-  const inputs = [input, path.join(path.dirname(input), 'run.json')];
-  if (flags.model && /[/\\]/.test(flags.model)) inputs.push(path.resolve(flags.model));
-  return withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
-    const out = folder.dir;
-    const dirs = { locate: path.join(out, 'locate'), track: path.join(out, 'track'), classify: path.join(out, 'classify'), transitions: path.join(out, 'transitions') };
-    const N = 6;
-
-    step(1, N, `locate atoms in ${movie}`);
-    const loc = await runLocate(movie, { ...flags, overwrite: false, out: dirs.locate }, ['locate', movie, '--out', finalPath(dirs.locate), ...locateArgs(flags)]);
-    const pixel = loc.run.pixelSizePm.value;
-
-    step(2, N, 'register drift and link trajectories');
-    // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
-    await runSubcommand(['track', path.join(dirs.locate, 'atoms.csv'), '--frames', movie, ...(partOfMovie ? ['--drift', 'coordinates'] : []), '--out', dirs.track, ...(flags.memory ? ['--memory', flags.memory] : [])]);
-
-    step(3, N, 'classify local configurations');
-    const tracks = readCsv(path.join(dirs.track, 'tracks.csv'), ['frame', 'x', 'y']);
-    await runSubcommand(['classify', path.join(dirs.track, 'tracks.csv'), '--frames', movie, '--out', dirs.classify, '--classes', flags.classes, '--seed', flags.seed, ...(flags.centre ? ['--centre', flags.centre] : [])]);
-    const configurations = readCsv(path.join(dirs.classify, 'configurations.csv'), ['frame', 'state']);
-    const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
-
-    step(4, N, 'estimate transition probabilities');
-    let events: Table | null = null;
-    if (classified > 0 && loc.run.frames!.count > 1) {
-      await runSubcommand(['transitions', path.join(dirs.classify, 'configurations.csv'), '--lag', flags.lag, '--seed', flags.seed, '--out', dirs.transitions]);
-      events = readCsv(path.join(dirs.transitions, 'events.csv'), ['frame', 'particle']);
-    }
-
-    step(5, N, 'gather tables, results.h5 and event crops');
-    const outputs: string[] = [];
-    // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
-    const overlays = readdirSync(path.join(dirs.locate, 'overlays')).sort();
-    const shown = [...new Set([overlays[0], overlays[overlays.length >> 1], overlays[overlays.length - 1]].filter(Boolean))];
-    outputs.push(...copyInto(dirs.locate, out, ['atoms.csv', 'sites.csv', ...shown.map((f) => `overlays/${f}`)]));
-    // MX2: the point defects of the first shown frame (the report lists it under "Other figures")
-    if (shown[0] && existsSync(path.join(dirs.locate, 'sites', shown[0]))) {
-      copyFileSync(path.join(dirs.locate, 'sites', shown[0]), path.join(out, `defects_${shown[0]}`));
-      outputs.push(`defects_${shown[0]}`);
-    }
-    outputs.push(...copyInto(dirs.track, out, ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv']));
-    outputs.push(...copyInto(dirs.classify, out, ['configurations.csv', 'model.json']));
-    if (existsSync(path.join(dirs.classify, 'classes.png'))) {
-      copyFileSync(path.join(dirs.classify, 'classes.png'), path.join(out, 'class_gallery.png'));
-      outputs.push('class_gallery.png');
-    }
-    if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
-    const last = JSON.parse(readFileSync(path.join(events ? dirs.transitions : dirs.classify, 'run.json'), 'utf8')) as RunMetadata;
-    if ((events && events.rows.length) || loc.run.frames!.count > 1) {
-      const stack = await openFrames(movie);
-      try {
-        if (stack.count > 1 && existsSync(path.join(dirs.track, 'drift.csv'))) {
-          await writeMeanFrame(path.join(out, 'mean_frame.png'), stack, readCsv(path.join(dirs.track, 'drift.csv')));
-          outputs.push('mean_frame.png');
-        }
-        if (events && events.rows.length) outputs.push(...(await writeEventCrops(out, stack, events, { pixelSizePm: pixel, atoms: loc.table, lattice: loc.run.lattice })));
-      } finally {
-        await stack.close();
-      }
-    }
-    const tables: Record<string, ResultTable> = {
-      atoms: { table: loc.table, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm', sigma_pm: 'pm' } },
-      tracks: { table: tracks, units: { x: 'px', y: 'px', x_corr: 'px', y_corr: 'px', x_pm: 'pm', y_pm: 'pm', x_corr_pm: 'pm', y_corr_pm: 'pm' } },
-      drift: { table: readCsv(path.join(dirs.track, 'drift.csv')), units: { dx: 'px', dy: 'px', dx_pm: 'pm', dy_pm: 'pm' } },
-      configurations: { table: configurations, units: { x: 'px', y: 'px', rotation: 'deg' } },
-    };
-    if (events) tables.events = { table: events, units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
-    if (existsSync(path.join(dirs.locate, 'sites.csv'))) tables.sites = { table: readCsv(path.join(dirs.locate, 'sites.csv')), units: { x: 'px', y: 'px', x_pm: 'pm', y_pm: 'pm' } };
-    const run = newRun('analyze', command, last);
-    run.source = input;
-    run.inputs = [input];
-    run.seed = Number(flags.seed);
-    run.parameters = { centre: flags.centre ?? null, classes: flags.classes, lag: Number(flags.lag), steps: finalPaths(dirs) };
-    const truth = simulationTruth(input);
-    if (truth) run.truth = truth;
-    run.warnings = classified === 0 ? ['no configurations were found (no centre atoms classified)'] : []; // the steps' own warnings are in the chain
-    const transitions = events ? JSON.parse(readFileSync(path.join(dirs.transitions, 'transitions.json'), 'utf8')) : null;
-    await writeResultsHdf5(path.join(out, 'results.h5'), {
-      run: finalPaths(run),
-      tables,
-      attributes: transitions ? { transitions_json: JSON.stringify(transitions) } : {},
-  });
-  outputs.push('results.h5');
-  run.outputs = [...outputs, 'run.json', 'report.html'];
-  await writeRun(out, finalPaths(run)); // read by the report; rewritten with complete: true by commit
-
-  step(6, N, 'write report.html');
-  await buildReport(out);
-  await folder.commit(run);
-  return { report: path.join(folder.target, 'report.html'), run, configurations: classified };
-  });
+  const options = checkAnalyzeOptions(flags);
+  const stack = await openFrames(movie, { dataset: flags.dataset });
+  try {
+    options.locate.progress = terminalProgress();
+    const steps = stepArgs(flags);
+    const r = await analyzeMovie(stack, options, {
+      out: flags.out,
+      overwrite: flags.overwrite,
+      command,
+      movie,
+      stepCommand: (s, f) => [s, f.input, ...(s === 'track' || s === 'classify' ? ['--frames', f.movie] : []), '--out', f.out, ...steps[s]],
+      step,
+      log: (line) => process.stderr.write(`atomdyn ${line}\n`),
+      progress: terminalProgress(),
+    });
+    return { report: r.report, run: r.run, configurations: r.configurations };
+  } finally {
+    await stack.close();
+  }
 }
 
 /**
@@ -253,7 +149,7 @@ export async function prepareManifestRoot(manifest: string, out: string): Promis
  *   AtomdynError('--manifest') after the loop when any movie failed
  */
 export async function runManifest(manifest: string, flags: AnalyzeFlags & { shard?: string }, log: (line: string) => void = (l) => { if (!process.env.ATOMDYN_QUIET) process.stderr.write(l + '\n'); }): Promise<{ analysed: string[]; skipped: string[]; failed: string[] }> {
-  const shard = flags.shard !== undefined ? parseShard(flags.shard) : null;
+  const shard = flags.shard !== undefined ? parseShard(flags.shard, '--shard') : null;
   const prepared = await prepareManifestRoot(manifest, flags.out);
   const root = prepared.root;
   const entries = shard ? shardItems(prepared.entries, shard) : prepared.entries;
@@ -281,24 +177,8 @@ export async function runManifest(manifest: string, flags: AnalyzeFlags & { shar
   return { analysed, skipped, failed };
 }
 
-/**
- * The truth file of a simulated movie: truth.csv beside it, written by the simulate step whose
- * run.json lies there too; else null.
- * @param movie absolute path of the input
- */
-export function simulationTruth(movie: string): string | null {
-  const dir = path.dirname(movie.replace(/:[^/\\]*$/, ''));
-  const truth = path.join(dir, 'truth.csv');
-  if (!existsSync(truth) || !existsSync(path.join(dir, 'run.json'))) return null;
-  try {
-    const sim = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as { step?: string; outputs?: string[] };
-    return sim.step === 'simulate' && (sim.outputs ?? []).includes('truth.csv') ? truth : null;
-  } catch {
-    return null;
-  }
-}
-
-function locateArgs(f: AnalyzeFlags): string[] {
+/** The flags of each step that reproduce what `analyze` ran (recorded in each step's run.json). */
+function stepArgs(f: AnalyzeFlags): Record<AnalyzeStep, string[]> {
   const a: string[] = [];
   if (f.model) a.push('--model', f.model);
   if (f.lattice) a.push('--lattice', f.lattice);
@@ -316,7 +196,12 @@ function locateArgs(f: AnalyzeFlags): string[] {
   if (f.roi) a.push('--roi', f.roi);
   if (f.strict) a.push('--strict');
   if (f.defectPrior) a.push('--defect-prior', f.defectPrior);
-  return a;
+  return {
+    locate: a,
+    track: [...(f.frameRange ? ['--drift', 'coordinates'] : []), ...(f.memory ? ['--memory', f.memory] : [])],
+    classify: ['--classes', f.classes, '--seed', f.seed, ...(f.centre ? ['--centre', f.centre] : [])],
+    transitions: ['--lag', f.lag, '--seed', f.seed],
+  };
 }
 
 /**

@@ -9,18 +9,14 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../../data/errors.ts';
-import { writeCsv } from '../../data/csvTable.ts';
 import { readCheckedCsv } from '../../data/tableChecks.ts';
-import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { resolvePixelSize } from '../../data/pixelSize.ts';
-import { newRun, readRunBeside, pickSourced, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
+import { protectInput } from '../../data/atomicWrite.ts';
+import { readRunBeside, type Sourced, type RunMetadata } from '../../data/runMetadata.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import type { AtomRecord } from '../../dynamics/configurations/centres.ts';
 import type { ClassifyMethod, ClassifyResult } from '../../dynamics/configurations/classifyConfigurations.ts';
 import { terminalProgress } from '../progress.ts';
 import { openFrames } from '../../data/openFrames.ts';
-import { pointGroupForLattice } from '../../models/materials.ts';
-import { withRunFolder } from '../../data/runFolder.ts';
 
 // the work (and its heavy dependencies: h5wasm, sharp, ml-matrix) is loaded when the command runs,
 // so that `atomdyn --help` and other subcommands start fast
@@ -48,8 +44,6 @@ interface Flags {
   model?: string;
   overwrite?: boolean;
 }
-
-const CONFIG_COLUMNS = ['frame', 'particle', 'x', 'y', 'complex', 'formula', 'state', 'state_name', 'rotation', 'mirror', 'probability'];
 
 function positiveNumber(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -217,54 +211,6 @@ function summary(r: ClassifyResult, frames: number): string {
   return lines.join('\n') + '\n';
 }
 
-/**
- * `classify` with point defects as centres (dynamics/configurations/defectComplexes.ts): each defect
- * gets its complex's name as its state; writes configurations.csv, model.json (method
- * `defect-complexes`) and run.json.
- */
-async function classifyDefects(table: string, f: Flags, inp: LoadedInput, defects: AtomRecord[], command: string[]): Promise<void> {
-  const { classifyDefectComplexes } = await import('../../dynamics/configurations/defectComplexes.ts');
-  const { medianNearestNeighbourDistance } = await import('../../numerics/spatialGrid.ts');
-  const { groupByFrame } = await import('../../dynamics/configurations/centres.ts');
-  // the lattice constant: metal-metal distance of the first frame's metal atoms, else sqrt(3) x the bond
-  const first = groupByFrame(inp.atoms)[0]?.atoms ?? [];
-  const metal = first.filter((a) => a.species === 'metal');
-  const a = metal.length >= 2
-    ? medianNearestNeighbourDistance(metal.map((m) => m.x), metal.map((m) => m.y))
-    : Math.sqrt(3) * medianNearestNeighbourDistance(first.map((m) => m.x), first.map((m) => m.y));
-  const result = classifyDefectComplexes(defects, a);
-  const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json')];
-  await withRunFolder(f.out, { inputs, overwrite: f.overwrite }, async (folder) => {
-    const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
-    await writeCsv(path.join(folder.dir, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows: result.rows.map((r) => ({ ...r, x: r4(r.x), y: r4(r.y) })) });
-    const modelJson = {
-      kind: 'atomdyn-classify-model/1',
-      method: 'defect-complexes',
-      classNames: result.classes.map((c) => c.name),
-      classes: result.classes.map((c) => ({ name: c.name, count: c.count, weight: c.count / Math.max(1, result.rows.length), formulas: { [c.name]: c.count } })),
-      k: result.classes.length,
-      bic: null,
-      complexes: { counts: Object.fromEntries(result.classes.map((c) => [c.name, result.complexes.filter((x) => x.name === c.name).length])) },
-      settings: { centre: f.centre ?? 'defects', latticeConstantPx: Number(a.toFixed(4)), joinFactor: 1.1 },
-    };
-    await writeFileAtomic(path.join(folder.dir, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
-    const run = newRun('classify', command, inp.previous);
-    run.inputs = [path.resolve(table)];
-    if (!run.source) run.source = path.resolve(table);
-    run.species = { ...run.species, ...inp.species };
-    run.parameters = { method: 'defect-complexes', centre: f.centre ?? 'defects', k: result.classes.length, latticeConstantPx: Number(a.toFixed(4)) };
-    run.outputs = ['configurations.csv', 'model.json'];
-    run.warnings = [];
-    await folder.commit(run);
-    const byFrame = new Map<number, string[]>();
-    for (const c of result.complexes) byFrame.set(c.frame, [...(byFrame.get(c.frame) ?? []), c.name]);
-    const lines: string[] = [];
-    for (const [fr, names] of [...byFrame.entries()].sort((p, q) => p[0] - q[0]).slice(0, 10)) lines.push(`frame ${fr}: ${names.length} defect complex(es): ${[...new Set(names)].map((n) => `${n} x${names.filter((m) => m === n).length}`).join(', ')}`);
-    lines.push(`${result.rows.length} defect centre(s) in ${result.classes.length} class(es) by their complex: ${result.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`);
-    process.stdout.write(lines.join('\n') + '\n');
-  });
-}
-
 /** Adds `atomdyn classify` (with its --help) to the program. */
 export function register(program: Command): void {
   program
@@ -311,110 +257,41 @@ export function register(program: Command): void {
     .action(async (table: string, f: Flags, cmd: Command) => {
       // argv as parsed (also when another command, e.g. analyze, runs classify in-process)
       const command = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
-      const { classifyConfigurations } = await import('../../dynamics/configurations/classifyConfigurations.ts');
-      const { cutoffsFromCard, grapheneSiCutoffs } = await import('../../dynamics/configurations/chemistry.ts');
-      const { renderClassGallery, galleryFromResult } = await import('../../report/classGallery.ts');
+      const { classifyStep } = await import('../../pipeline/classifyStep.ts');
       checkClassifyFlags(f);
-      const progress = terminalProgress();
       const inp = await loadInput(table);
-      // point defects (tracks.csv rows of species defect, from sites.csv) are centres of their own kind
-      const { DEFECT_SPECIES } = await import('../../dynamics/tracking/defectTracks.ts');
-      const { chooseDefectCentres } = await import('../../dynamics/configurations/centres.ts');
-      const defectRows = inp.atoms.filter((a) => a.species === DEFECT_SPECIES);
-      inp.atoms = inp.atoms.filter((a) => a.species !== DEFECT_SPECIES);
-      const defectCentres = f.model ? null : chooseDefectCentres(f.centre, defectRows, inp.atoms, (inp.previous?.model as { card?: unknown } | null)?.card);
-      if (defectCentres) return classifyDefects(table, f, inp, defectCentres, command);
-      const cliPixel = positiveNumber('--pixel-size', f.pixelSize);
-      const pixel = resolvePixelSize({ commandLinePm: cliPixel, runJson: inp.previous?.pixelSizePm, file: inp.filePixelSize });
-      const card = (inp.previous?.model as { card?: unknown } | null)?.card;
-      const c = (card && typeof card === 'object' ? card : {}) as Record<string, unknown>;
-      const lat = (c.lattice && typeof c.lattice === 'object' ? c.lattice : {}) as Record<string, unknown>;
-      const cardGroup = lat.pointGroup ?? c.pointGroup ?? c.point_group;
-      const { projectedPointGroup } = await import('../../dynamics/configurations/pointGroups.ts');
-      // precedence: --point-group > the model card's (projected along the beam) > the lattice name > 6mm
-      const pg = f.pointGroup ?? (typeof cardGroup === 'string' ? projectedPointGroup(cardGroup) : null) ?? pointGroupForLattice(inp.previous?.lattice) ?? '6mm';
       let frames: FrameStack | null = inp.frames;
       if (f.frames) frames = await openMovie(f.frames);
       const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
-      const descriptor = f.descriptor as 'neighbours' | 'image';
-      if (!['neighbours', 'image'].includes(descriptor)) throw new AtomdynError('--descriptor', `unknown descriptor '${f.descriptor}' (neighbours or image)`);
-      const bicSamples = f.bicSamples as 'segments' | 'effective' | 'all';
-      if (!['segments', 'effective', 'all'].includes(bicSamples)) throw new AtomdynError('--bic-samples', `unknown mode '${f.bicSamples}' (segments, effective or all)`);
-      // bond cut-offs: 1.25 x the card's typical lengths, except for C and Si, whose projected Si-C
-      // bonds range from 155 (Si-C3) to 195 pm (Si-C4): the graphene defaults (chemistry.ts) win there
-      const fromCard = cutoffsFromCard(card, inp.species) ?? cutoffsFromCard(lat, inp.species);
-      const cutoffs = fromCard ? new Map([...fromCard, ...grapheneSiCutoffs()]) : undefined;
       try {
         const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json'), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
-        await withRunFolder(f.out, { inputs, overwrite: f.overwrite }, async (folder) => {
-          const saved = f.model ? await loadConfigurationModel(f.model) : null;
-          const result = saved ? await saved.predict({
-            atoms: inp.atoms,
-            pixelSizePm: pixel.value,
-            frames,
-            frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
-            card,
-          }, { progress }) : await classifyConfigurations(
-            {
-              atoms: inp.atoms,
-              pixelSizePm: pixel.value,
-              frames,
-              frameSize: inp.previous?.frames ? { width: inp.previous.frames.width, height: inp.previous.frames.height } : null,
-              card,
-            },
-            {
-              centre: f.centre ?? inp.defaultCentre,
-              method: f.method as ClassifyMethod,
-              classes: classesFlag,
-              maxClasses: integer('--max-classes', f.maxClasses, 1),
-              pointGroup: pg,
-              covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
-              seed: integer('--seed', f.seed, 0),
-              nInit: integer('--n-init', f.nInit, 1),
-              descriptor,
-              // a partial shell makes equivalent sites differ by which shell member fills the last slot
-              neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : /^3m/.test(String(pg)) ? 3 : 4,
-              neighbourRadiusPm: positiveNumber('--radius', f.radius),
-              windowRadiusPm: positiveNumber('--window', f.window),
-              pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
-              bicSamples,
-              minClassFraction: nonNegative('--min-class', f.minClass),
-              cutoffs,
-              progress,
-            },
-          );
-          const out = folder.dir;
-          const rows = result.rows.map((r) => ({ ...r, rotation: r.rotation === null ? null : Number(r.rotation.toFixed(3)), probability: r.probability === null ? null : Number(r.probability.toPrecision(6)) }));
-          await writeCsv(path.join(out, 'configurations.csv'), { columns: CONFIG_COLUMNS, rows });
-          const gallery = await renderClassGallery(galleryFromResult(result, 6, `${path.basename(table)}: ${result.k} class(es), ${result.settings.method}, ${result.group.name}`));
-          await writeFileAtomic(path.join(out, 'classes.png'), gallery);
-          const formulaCounts: Record<string, number> = {};
-          for (const c of result.complexes) formulaCounts[c.formula] = (formulaCounts[c.formula] ?? 0) + 1;
-          const modelJson = {
-            kind: 'atomdyn-classify-model/1',
-            ...result.model,
-            classes: result.classes,
-            bic: result.bic,
-            complexes: { counts: formulaCounts, frames: result.complexes.length <= 2000 ? result.complexes : undefined },
-            settings: result.settings,
-          };
-          await writeFileAtomic(path.join(out, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
-          const run = newRun('classify', command, inp.previous);
-          run.inputs = [path.resolve(table), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
-          if (!run.source) run.source = f.frames ? path.resolve(f.frames) : path.resolve(table);
-          if (frames && !run.frames) run.frames = { count: frames.count, height: frames.height, width: frames.width };
-          run.pixelSizePm =
-            result.scaleOrigin === 'lattice'
-              ? { value: result.scalePmPerPx, origin: 'lattice', note: 'derived from the host bond length; no pixel size given' }
-              : (pixel as Sourced<number>);
-          run.species = { ...run.species, ...inp.species };
-          run.seed = Number(f.seed);
-          run.parameters = { ...result.settings, units: result.units, k: result.k, ...(f.model ? { model: path.resolve(f.model) } : {}) };
-          run.outputs = ['configurations.csv', 'classes.png', 'model.json'];
-          run.warnings = [...result.warnings];
-          await folder.commit(run);
-          process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
-        });
+        const saved = f.model ? { model: await loadConfigurationModel(f.model), path: f.model } : null;
+        const { result, defectLines } = await classifyStep(
+          { atoms: inp.atoms, species: inp.species, defaultCentre: inp.defaultCentre, filePixelSize: inp.filePixelSize, frames, framesPath: f.frames ?? null },
+          {
+            centre: f.centre,
+            method: f.method as ClassifyMethod,
+            classes: classesFlag,
+            maxClasses: integer('--max-classes', f.maxClasses, 1),
+            pointGroup: f.pointGroup,
+            covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
+            seed: integer('--seed', f.seed, 0),
+            nInit: integer('--n-init', f.nInit, 1),
+            descriptor: f.descriptor as 'neighbours' | 'image',
+            neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : undefined,
+            neighbourRadiusPm: positiveNumber('--radius', f.radius),
+            windowRadiusPm: positiveNumber('--window', f.window),
+            pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
+            bicSamples: f.bicSamples as 'segments' | 'effective' | 'all',
+            minClassFraction: nonNegative('--min-class', f.minClass),
+            pixelSizePm: positiveNumber('--pixel-size', f.pixelSize),
+            model: saved,
+            progress: terminalProgress(),
+          },
+          { out: f.out, overwrite: f.overwrite, inputs, command, source: path.resolve(table), previous: inp.previous },
+        );
+        if (result) process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+        else process.stdout.write((defectLines ?? []).join('\n') + '\n');
       } finally {
         await frames?.close();
       }

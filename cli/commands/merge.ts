@@ -22,8 +22,14 @@ import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/count
 import { poolKinetics, pooledToJSON, type MovieSequences, type PoolLag } from '../../dynamics/kinetics/pooledKinetics.ts';
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { pooledKineticsPage } from '../../report/pooledKineticsPage.ts';
-import { runSubcommand } from './analyze.ts';
-import { compactJson } from './transitions.ts';
+import { compactJson } from '../../pipeline/transitionsStep.ts';
+
+/** Run `classify` in-process exactly as `atomdyn classify ...` would (a fresh program per call). */
+async function runSubcommand(args: string[]): Promise<void> {
+  const { buildProgram } = await import('../main.ts');
+  const program = await buildProgram();
+  await program.parseAsync(['node', 'atomdyn', ...args]);
+}
 
 /** Flags of `merge`. */
 interface MergeFlags {

@@ -109,7 +109,7 @@ export function simulationOptions(flags: SimulateFlags): {
   count: number;
   movie?: Omit<MovieOptions, 'specimen' | 'imaging' | 'frame' | 'seed'>;
 } {
-  const lattice = parseLattice(flags.lattice);
+  const lattice = parseLattice(flags.lattice, '--lattice');
   const explicit = flags.preset !== undefined && flags.preset !== 'none' ? IMAGING_PRESETS[flags.preset] : undefined;
   if (flags.preset !== undefined && flags.preset !== 'none' && !explicit) throw new AtomdynError('--preset', `unknown preset '${flags.preset}' (known: ${Object.keys(IMAGING_PRESETS).join(', ')}, none)`);
   // without --preset, the imaging (not the specimen or pixel size) of the lattice's matched preset
@@ -169,13 +169,13 @@ export function simulationOptions(flags: SimulateFlags): {
   const dopants = num('--dopants', flags.dopants, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0');
   if (lattice === 'graphene') {
     if (flags.dopant !== undefined) specimen.dopant = flags.dopant;
-    if (flags.config !== undefined) specimen.configurations = parseConfigurations(flags.config);
+    if (flags.config !== undefined) specimen.configurations = parseConfigurations(flags.config, '--config');
     if (dopants !== undefined) specimen.configurationCount = dopants;
     for (const f of ['vacancies', 'doubleVacancies', 'metalDopants'] as const) {
       if (flags[f] !== undefined) throw new AtomdynError(`--${f.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'applies to MX2 lattices only');
     }
   } else {
-    const material = mx2Material(lattice);
+    const material = mx2Material(lattice, '--lattice');
     if (flags.config !== undefined) throw new AtomdynError('--config', 'applies to graphene; for MX2 use --vacancies, --double-vacancies, --metal-dopants');
     specimen.mx2Defects = {
       ...(specimen.mx2Defects ?? { chalcogenVacancy: 0.02 }),
@@ -193,7 +193,7 @@ export function simulationOptions(flags: SimulateFlags): {
     movie = { frames, drift: { velocityPx: { x: drift[0], y: drift[1] }, randomWalkPx: walk } };
     if (flags.transitionMatrix !== undefined || (lattice === 'graphene' && dopants !== undefined && flags.config === undefined)) {
       if (lattice !== 'graphene') throw new AtomdynError('--transition-matrix', 'dopant kinetics are simulated for graphene only');
-      const model = flags.transitionMatrix !== undefined ? parseTransitionModel(flags.transitionMatrix) : DEFAULT_TRANSITION_MODEL;
+      const model = flags.transitionMatrix !== undefined ? parseTransitionModel(flags.transitionMatrix, '--transition-matrix') : DEFAULT_TRANSITION_MODEL;
       movie.kinetics = { model, dopants: dopants ?? 4 };
     }
   } else {

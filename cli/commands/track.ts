@@ -6,22 +6,19 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { writeCsv } from '../../data/csvTable.ts';
 import { resolvePixelSize } from '../../data/pixelSize.ts';
 import { readCheckedCsv } from '../../data/tableChecks.ts';
 import { AtomdynError } from '../../data/errors.ts';
-import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { newRun, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
-import { trackAtoms, type TrackOptions } from '../../dynamics/tracking/trackAtoms.ts';
-import { writeDriftPlot } from '../../report/driftPlot.ts';
-import { buildTrajectoryGraph } from '../../dynamics/tracking/trajectoryGraph.ts';
+import { protectInput } from '../../data/atomicWrite.ts';
+import { readRunBeside, type Sourced } from '../../data/runMetadata.ts';
+import type { TrackOptions } from '../../dynamics/tracking/trackAtoms.ts';
 import { openFrames } from '../../data/openFrames.ts';
-import { finalPath, withRunFolder } from '../../data/runFolder.ts';
+import { finalPath } from '../../data/runFolder.ts';
+import { trackStep, type TrackStepOptions } from '../../pipeline/trackStep.ts';
 import type { FrameStack } from '../../data/frameStack.ts';
 import { isLengthUnit, lengthToPm } from '../../data/units.ts';
 import { terminalProgress } from '../progress.ts';
 import { readCsv } from '../../data/csvTable.ts';
-import { defectsFromSites, defectTrackRows, driftByFrame, trackDefects } from '../../dynamics/tracking/defectTracks.ts';
 
 /**
  * A length from the command line in px: a bare number is px; `pm`, `nm`, `A`/`Å` suffixes are
@@ -129,91 +126,43 @@ export function register(program: Command): void {
           if (p.length !== 2 || !p.every(Number.isFinite)) throw new AtomdynError('--drift-prior', `expected two numbers dx,dy in px per frame, got '${flags.driftPrior}'`);
           prior = [p[0], p[1]];
         }
-        const card = previous?.model?.card as { dopants?: unknown } | undefined;
-        const cardDopants = Array.isArray(card?.dopants) ? card!.dopants.filter((d): d is string => typeof d === 'string') : undefined;
-        const opts: TrackOptions = {
-          pixelSizePm: px,
+        const options: TrackStepOptions = {
+          pixelSize: pixel,
           drift: method,
           searchRange: flags.searchRange ? parseLength(flags.searchRange, px, '--search-range') : undefined,
           dopantSearchRange: flags.dopantSearchRange ? parseLength(flags.dopantSearchRange, px, '--dopant-search-range') : undefined,
           dopants: flags.dopant ? flags.dopant.flatMap((d) => d.split(',')).map((d) => d.trim()).filter(Boolean) : undefined,
-          modelCardDopants: cardDopants,
           memory: positiveNumber(flags.memory, '--memory', true),
           bondLength: flags.bondLength ? parseLength(flags.bondLength, px, '--bond-length') : undefined,
           hopFraction: positiveNumber(flags.hopFraction, '--hop-fraction'),
           maxLag: positiveNumber(flags.maxLag, '--max-lag', true),
           scanDriftFraction: scan,
-          frameHeight: movie?.height ?? previous?.frames?.height ?? null,
           driftPrior: prior,
           refineDrift: flags.refineDrift,
+          graph: flags.graph,
+          progress: terminalProgress(),
         };
-        if (opts.maxLag === 0) throw new AtomdynError('--max-lag', 'must be at least 1');
-        if (movie && previous?.frames && (previous.frames.width !== movie.width || previous.frames.height !== movie.height)) {
-          throw new AtomdynError('--frames', `the movie is ${movie.width}x${movie.height} px but the atoms were located on ${previous.frames.width}x${previous.frames.height} px frames`);
-        }
+        if (options.maxLag === 0) throw new AtomdynError('--max-lag', 'must be at least 1');
 
         // point defects of an MX2 run (sites.csv of locate) become particles too (docs/schema.md)
         const sitesPath = flags.sites === false ? null : typeof flags.sites === 'string' ? path.resolve(flags.sites) : path.join(path.dirname(atomsPath), 'sites.csv');
         if (typeof flags.sites === 'string' && !existsSync(sitesPath!)) throw new AtomdynError(flags.sites, 'no such file (--sites)');
         const sitesTable = sitesPath && existsSync(sitesPath) ? readCsv(sitesPath, ['frame', 'x', 'y', 'sublattice', 'defect']) : null;
         if (sitesTable) protectInput(sitesPath!);
+        if (sitesTable) options.defectSites = { table: sitesTable, source: sitesPath! };
         const inputs = [atomsPath, prevRunFile, ...(flags.frames ? [path.resolve(flags.frames)] : []), ...(sitesTable ? [sitesPath!] : [])];
-        await withRunFolder(flags.out, { inputs, overwrite: flags.overwrite }, async (folder) => {
-          const result = await trackAtoms(atoms, opts, atomsPath, movie, terminalProgress());
-          let defectLine = '';
-          if (sitesTable) {
-            const { defects, latticeConstantPx } = defectsFromSites(sitesTable, sitesPath!);
-            let first = 0;
-            for (const r of result.tracks.rows) if (typeof r.particle === 'number' && r.particle >= first) first = r.particle + 1;
-            const linked = trackDefects(defects, { drift: driftByFrame(result.drift), latticeConstantPx, memory: opts.memory, firstParticle: first });
-            result.tracks.rows.push(...defectTrackRows(defects, linked, result.tracks.columns, px));
-            result.parameters.defects = { sites: sitesPath, detections: defects.length, particles: linked.particleCount, searchRangePx: Number((1.2 * latticeConstantPx).toFixed(3)), firstParticle: first };
-            defectLine = `point defects from ${path.basename(sitesPath!)}: ${defects.length} detections linked into ${linked.particleCount} defect particles (species defect, ids from ${first})\n`;
-          }
-
-          const out = folder.dir;
-          await writeCsv(path.join(out, 'tracks.csv'), result.tracks);
-          await writeCsv(path.join(out, 'drift.csv'), result.drift);
-          await writeCsv(path.join(out, 'hops.csv'), result.hops);
-          await writeCsv(path.join(out, 'msd.csv'), result.msd);
-          await writeDriftPlot(path.join(out, 'drift.png'), result.driftTrack, { pixelSizePm: px });
-          const outputs = ['tracks.csv', 'drift.csv', 'drift.png', 'hops.csv', 'msd.csv'];
-          if (flags.graph) {
-            const rows = result.tracks.rows;
-            const g = buildTrajectoryGraph(
-              {
-                frame: rows.map((r) => r.frame as number),
-                x: rows.map((r) => r.x_corr as number),
-                y: rows.map((r) => r.y_corr as number),
-                particle: rows.map((r) => r.particle as number),
-                species: rows.map((r) => (r.particle_species as string | null) ?? null),
-              },
-              { hopThreshold: result.parameters.hopThresholdPx as number },
-            );
-            await writeFileAtomic(path.join(out, 'graph.json'), JSON.stringify(g.export()) + '\n');
-            outputs.push('graph.json');
-          }
-          const run = newRun('track', process.argv.slice(2), previous);
-          run.inputs = [atomsPath, ...(movie ? [path.resolve(movie.path)] : []), ...(sitesTable ? [sitesPath!] : [])];
-          if (!run.source && movie) run.source = path.resolve(movie.path);
-          if (!run.frames && movie) run.frames = { count: movie.count, height: movie.height, width: movie.width };
-          run.pixelSizePm = pixel;
-          run.parameters = { ...result.parameters, summary: result.summary };
-          run.outputs = outputs;
-          run.warnings = result.warnings;
-          await folder.commit(run);
-
-          const s = result.summary;
-          process.stdout.write(
-            `tracked ${s.detections} detections in ${s.frames} frames: ${s.particles} particles, ${s.particlesInEveryFrame} present in every frame ` +
-              `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
-              `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(folder.target)}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
-          );
-          if (defectLine) process.stdout.write(defectLine);
-          const j = result.parameters.jitter as { sd_x: number; sd_x_err: number; sd_y: number; sd_y_err: number; unit: string; degree: number } | undefined;
-          if (j) process.stdout.write(`jitter about a degree-${j.degree} smooth drift: standard deviation ${j.sd_x.toFixed(2)} ± ${j.sd_x_err.toFixed(2)} ${j.unit} in x, ${j.sd_y.toFixed(2)} ± ${j.sd_y_err.toFixed(2)} ${j.unit} in y\n`);
-          for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-        });
+        const { result, run } = await trackStep(atoms, options, movie, { out: flags.out, overwrite: flags.overwrite, inputs, command: process.argv.slice(2), source: atomsPath, previous });
+        const s = result.summary;
+        process.stdout.write(
+          `tracked ${s.detections} detections in ${s.frames} frames: ${s.particles} particles, ${s.particlesInEveryFrame} present in every frame ` +
+            `(${((100 * s.detectionsOnFullLengthTracks) / s.detections).toFixed(1)} % of detections), ${s.hops} hops, ${s.exchanges} exchanges\n` +
+            `drift: ${result.driftTrack.method}, ${s.ambiguousRegistrations} ambiguous registrations; wrote ${finalPath(path.resolve(flags.out))}/{tracks,drift,hops,msd}.csv, drift.png, run.json\n`,
+        );
+        const d = result.parameters.defects as { detections: number; particles: number; firstParticle: number } | undefined;
+        if (d && sitesPath) process.stdout.write(`point defects from ${path.basename(sitesPath)}: ${d.detections} detections linked into ${d.particles} defect particles (species defect, ids from ${d.firstParticle})\n`);
+        const j = result.parameters.jitter as { sd_x: number; sd_x_err: number; sd_y: number; sd_y_err: number; unit: string; degree: number } | undefined;
+        if (j) process.stdout.write(`jitter about a degree-${j.degree} smooth drift: standard deviation ${j.sd_x.toFixed(2)} ± ${j.sd_x_err.toFixed(2)} ${j.unit} in x, ${j.sd_y.toFixed(2)} ± ${j.sd_y_err.toFixed(2)} ${j.unit} in y\n`);
+        for (const w of run.warnings) process.stderr.write(`warning: ${w}\n`);
       } finally {
         await movie?.close();
       }

@@ -8,16 +8,12 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
-import { protectInput, writeFileAtomic } from '../../data/atomicWrite.ts';
-import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
-import { finalPath, withRunFolder } from '../../data/runFolder.ts';
-import { newRun, pickSourced, readRunBeside, type Sourced } from '../../data/runMetadata.ts';
-import { resolvePixelSize } from '../../data/pixelSize.ts';
+import { protectInput } from '../../data/atomicWrite.ts';
+import { finalPath } from '../../data/runFolder.ts';
+import { readRunBeside } from '../../data/runMetadata.ts';
 import { readCheckedCsv } from '../../data/tableChecks.ts';
-import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
-import { MarkovEstimator } from '../../dynamics/kinetics/markovEstimator.ts';
 import { COUNTING_MODES, type CountingMode } from '../../dynamics/kinetics/countMatrix.ts';
-import type { BeamCalibration } from '../../dynamics/kinetics/beamRates.ts';
+import { transitionsStep } from '../../pipeline/transitionsStep.ts';
 
 /** Flags of `transitions` as given on the command line. */
 export interface TransitionsFlags {
@@ -45,12 +41,6 @@ function number(flag: string, v: string | undefined, check: (x: number) => boole
   return x;
 }
 
-/** JSON with one line per row of numbers (matrices stay readable). */
-export function compactJson(doc: unknown): string {
-  const num = String.raw`\s*(?:-?[0-9.eE+-]+|null)\s*`;
-  return JSON.stringify(doc, null, 1).replace(new RegExp(String.raw`\[(${num}(?:,${num})*)\]`, 'g'), (_m, inner: string) => `[${inner.replace(/\s+/g, ' ').trim()}]`);
-}
-
 /**
  * Parse and check the option values of `transitions` without reading any input (`analyze` calls it
  * before any step runs).
@@ -72,73 +62,30 @@ export function parseTransitionsFlags(flags: Partial<TransitionsFlags>) {
 }
 
 /**
- * Run the step: read, estimate, write. Exported for the `analyze` pipeline and tests.
+ * `atomdyn transitions`: flags -> options, read configurations.csv, one library call
+ * (pipeline/transitionsStep.ts) into a fresh run folder. Exported for tests.
  * @param input configurations.csv
- * @param flags parsed options
+ * @param flags the flags as given
  * @param command argv of the command (for run.json)
  * @returns the written transitions.json content
- * @throws AtomdynError on bad input or flags (one line, naming the file or flag)
+ * @throws AtomdynError on bad input or flags (one line, naming the file or option)
  */
 export async function runTransitions(input: string, flags: TransitionsFlags, command: string[]): Promise<Record<string, unknown>> {
   const { lag, counting, seed, samples, ckSteps, doseRate, beamCurrent, minDwell, coreProbability } = parseTransitionsFlags(flags);
+  const pixelSizePm = number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm');
+  const frameTimeS = number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s');
   const file = path.resolve(input);
   if (!existsSync(file)) throw new AtomdynError(input, 'no such file');
   protectInput(file);
   const previous = readRunBeside(file);
   if (previous) protectInput(path.join(path.dirname(file), 'run.json'));
-  return withRunFolder(flags.out, { inputs: [file, path.join(path.dirname(file), 'run.json')], overwrite: flags.overwrite }, async (folder) => {
-    const outDir = folder.dir;
-    const run = newRun('transitions', command, previous);
-    const cli = <T>(v: T | undefined): Sourced<T> | null => (v === undefined ? null : { value: v, origin: 'command-line' });
-    run.pixelSizePm = resolvePixelSize({ commandLinePm: number('--pixel-size', flags.pixelSize, (x) => x > 0, 'a pixel size > 0 in pm'), runJson: previous?.pixelSizePm });
-    run.frameTimeS = pickSourced(cli(number('--frame-time', flags.frameTime, (x) => x > 0, 'a frame time > 0 in s')), run.frameTimeS);
-    const pixel = run.pixelSizePm.value;
-    const frameTime = run.frameTimeS.value;
-
-    let beam: BeamCalibration | null = null;
-    if (doseRate !== undefined || beamCurrent !== undefined) {
-      if (frameTime === null) throw new AtomdynError('--frame-time', 'rates per dose need the frame time: give --frame-time S (no frameTimeS in the input run.json)');
-      let fieldOfViewA2: number | null = null;
-      if (run.frames && pixel !== null) fieldOfViewA2 = run.frames.width * run.frames.height * (pixel / 100) ** 2;
-      if (beamCurrent !== undefined && fieldOfViewA2 === null) {
-        throw new AtomdynError('--beam-current', `needs the field of view, i.e. the frame size and pixel size (${run.frames ? 'no pixel size: give --pixel-size' : 'no frame size in the input run.json: use --dose-rate instead'})`);
-      }
-      beam = { frameTimeS: frameTime, doseRate: doseRate ?? null, beamCurrentPa: beamCurrent ?? null, fieldOfViewA2 };
-    }
-
-    const table = readCheckedCsv(file, ['frame', 'particle', 'state']);
-    const seqs = stateSequencesFromTable(table, file);
-    const core = minDwell !== undefined || coreProbability !== undefined ? { minDwell, minProbability: coreProbability } : undefined;
-    const model = new MarkovEstimator({ lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, beam, core }).fit(seqs);
-
-    const json = model.toJSON();
-    const dwell = json.dwell_frames as Array<number | null>;
-    const doc: Record<string, unknown> = {
-      ...json,
-      frame_time_s: frameTime,
-      lag_time_s: frameTime === null ? null : lag * frameTime,
-      dwell_s: frameTime === null ? null : dwell.map((d) => (d === null ? null : d * frameTime)),
-      pixel_size_pm: pixel,
-      input: finalPath(file),
-      versions: run.versions,
-    };
-    await writeFileAtomic(path.join(outDir, 'transitions.json'), compactJson(doc) + '\n');
-
-    const cal = (v: number) => (pixel === null || Number.isNaN(v) ? null : v * pixel);
-    const rows: Array<Record<string, Cell>> = model.events.map((e) => ({
-      frame: e.frame, particle: e.particle, from: model.states[e.from], to: model.states[e.to],
-      x: Number.isNaN(e.x) ? null : e.x, y: Number.isNaN(e.y) ? null : e.y, x_pm: cal(e.x), y_pm: cal(e.y), previous_frame: e.previousFrame,
-    }));
-    await writeCsv(path.join(outDir, 'events.csv'), { columns: ['frame', 'particle', 'from', 'to', 'x', 'y', 'x_pm', 'y_pm', 'previous_frame'], rows });
-
-    run.inputs = [file];
-    run.seed = seed;
-    run.parameters = { ...model.settings };
-    run.outputs = ['transitions.json', 'events.csv'];
-    run.warnings = [...run.warnings, ...model.warnings];
-    await folder.commit(run);
-    return doc;
-  });
+  const table = readCheckedCsv(file, ['frame', 'particle', 'state']);
+  const { doc } = await transitionsStep(
+    table,
+    { lag, counting, reversible: !!flags.reversible, seed, samples, ckSteps, doseRate, beamCurrentPa: beamCurrent, frameTimeS, pixelSizePm, minDwell, coreProbability },
+    { out: flags.out, overwrite: flags.overwrite, inputs: [file, path.join(path.dirname(file), 'run.json')], command, source: file, previous },
+  );
+  return doc;
 }
 
 export function register(program: Command): void {

@@ -152,7 +152,7 @@ function selectDataset(file: string, f: H5File, entries: DatasetEntry[], request
   const images = entries.filter(isImageLike);
   if (images.length === 1) return { entry: images[0], kind: 'generic' };
   if (images.length === 0) throw new AtomdynError(file, `no image dataset (2-D or 3-D numeric array) in the file; datasets: ${listText(entries)}`);
-  throw new AtomdynError(file, `several image datasets; choose one with --dataset: ${listText(images)}`);
+  throw new AtomdynError(file, `several image datasets; choose one with \`dataset\`: ${listText(images)}`);
 }
 
 function kindOf(f: H5File, e: DatasetEntry): string {

@@ -239,11 +239,11 @@ function buildStack(file: RandomAccessFile, opts: TiffOptions): FrameStack {
   let channel = 0;
   const m = opts.dataset ? /^channel=(\d+)$/.exec(opts.dataset.trim()) : null;
   if (opts.dataset && !m) {
-    throw new AtomdynError(path, `--dataset '${opts.dataset}' does not apply to a TIFF file (use channel=K for a multi-channel ImageJ hyperstack)`);
+    throw new AtomdynError(path, `\`dataset\` '${opts.dataset}' does not apply to a TIFF file (use channel=K for a multi-channel ImageJ hyperstack)`);
   }
   if (m) {
     channel = Number(m[1]);
-    if (channel >= channels) throw new AtomdynError(path, `--dataset channel=${channel}: the file has ${channels} channel${channels === 1 ? '' : 's'} (0..${channels - 1})`);
+    if (channel >= channels) throw new AtomdynError(path, `\`dataset\` channel=${channel}: the file has ${channels} channel${channels === 1 ? '' : 's'} (0..${channels - 1})`);
   }
   if (channels > 1) {
     if (pages.length % channels !== 0) throw new AtomdynError(path, `ImageJ hyperstack has ${pages.length} pages, not a multiple of its ${channels} channels`);

@@ -124,7 +124,7 @@ export function dopantFromCard(card: unknown): string[] {
  * none (a pristine lattice, or a compound such as MX2 without a dopant), with `note` saying why.
  * @param flag the `--centre` value ('all', a species or element name, comma-separated list), or undefined
  * @param card the model card from run.json (model.card), if any
- * @throws AtomdynError('--centre', ...) when the named species is absent from the table
+ * @throws AtomdynError('centre', ...) when the named species is absent from the table
  */
 export function chooseCentres(atoms: AtomRecord[], flag: string | undefined, card: unknown): CentreChoice {
   if (flag !== undefined && flag.trim().toLowerCase() === 'all') return { names: [], all: true, origin: 'command-line' };
@@ -137,7 +137,7 @@ export function chooseCentres(atoms: AtomRecord[], flag: string | undefined, car
     const names = flag.split(',').map((s) => s.trim()).filter(Boolean);
     const missing = names.filter((n) => !present.has(n));
     if (missing.length === names.length) {
-      throw new AtomdynError('--centre', `no atoms of ${missing.join(', ')} in the table (species present: ${[...new Set(atoms.map((a) => a.species))].join(', ') || 'none'})`);
+      throw AtomdynError.forOption('centre', `no atoms of ${missing.join(', ')} in the table (species present: ${[...new Set(atoms.map((a) => a.species))].join(', ') || 'none'})`);
     }
     return { names, all: false, origin: 'command-line' };
   }
@@ -180,7 +180,7 @@ export const DEFECT_CENTRES = 'defects';
 export function chooseDefectCentres(flag: string | undefined, defects: AtomRecord[], atoms: AtomRecord[], card: unknown): AtomRecord[] | null {
   const f = flag?.trim();
   if (f === DEFECT_CENTRES) {
-    if (!defects.length) throw new AtomdynError('--centre', 'the table holds no point defects (species defect: track the atoms of a locate run that wrote sites.csv, an MX2 material)');
+    if (!defects.length) throw AtomdynError.forOption('centre', 'the table holds no point defects (species defect: track the atoms of a locate run that wrote sites.csv, an MX2 material)');
     return defects;
   }
   if (f && f.toLowerCase() !== 'all') {

@@ -234,19 +234,19 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const warnings: string[] = [];
   const applied = options.apply ?? null;
   const method = applied ? applied.method : options.method ?? 'sym-gmm';
-  if (!['sym-gmm', 'gmm', 'kmeans'].includes(method)) throw new AtomdynError('--method', `unknown method '${method}' (sym-gmm, gmm or kmeans)`);
+  if (!['sym-gmm', 'gmm', 'kmeans'].includes(method)) throw AtomdynError.forOption('method', `unknown method '${method}' (sym-gmm, gmm or kmeans)`);
   let group: PointGroup;
   try {
     group = pointGroup(applied ? applied.pointGroup : options.pointGroup ?? '6mm');
   } catch (e) {
-    throw new AtomdynError('--point-group', (e as Error).message);
+    throw AtomdynError.forOption('pointGroup', (e as Error).message);
   }
   const covarianceType = options.covarianceType ?? 'diag';
-  if (!['full', 'diag', 'spherical'].includes(covarianceType)) throw new AtomdynError('--covariance', `unknown covariance type '${covarianceType}' (full, diag or spherical)`);
+  if (!['full', 'diag', 'spherical'].includes(covarianceType)) throw AtomdynError.forOption('covarianceType', `unknown covariance type '${covarianceType}' (full, diag or spherical)`);
   const seed = options.seed ?? 0;
   const nInit = options.nInit ?? 3;
   const descriptorKind = applied ? 'neighbours' : options.descriptor ?? 'neighbours';
-  if (descriptorKind === 'image' && !input.frames) throw new AtomdynError('--descriptor', 'image descriptors need the frames (--frames MOVIE)');
+  if (descriptorKind === 'image' && !input.frames) throw AtomdynError.forOption('descriptor', 'image descriptors need the frames (`frames`)');
   if (input.atoms.length === 0) throw new AtomdynError('', 'the table holds no atoms');
 
   // --- centres, host, cut-offs, scale
@@ -271,7 +271,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   } else {
     const derived = deriveScale(frames, host);
     if (derived === null) {
-      throw new AtomdynError('--pixel-size', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of a known length, models/materials.ts); give --pixel-size PM`);
+      throw AtomdynError.forOption('pixelSizePm', `the pixel size is unknown and cannot be derived from the lattice (needs ${host}-${host} bonds of a known length, models/materials.ts); give \`pixelSizePm\``);
     }
     scale = derived;
     scaleOrigin = 'lattice';
@@ -284,7 +284,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const pmToUnits = units === 'pm' ? 1 : 1 / pxOfFit;
   if (centres.note) warnings.push(`${centres.note} (give --centre to choose centre atoms)`);
   const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
-  if (centreElements.size === 0 && !centres.note) throw new AtomdynError('--centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
+  if (centreElements.size === 0 && !centres.note) throw AtomdynError.forOption('centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
   let rMaxPm = options.neighbourRadiusPm ?? 0;
   if (!rMaxPm) {
     for (const [key, cut] of cutoffs) {
@@ -308,7 +308,7 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
     ? { k: applied.slots, rMax: applied.rMax, radiusBySpecies: applied.radiusBySpecies ?? undefined, speciesChannels, speciesWeight: applied.speciesWeight }
     : { k: options.neighbours ?? 4, rMax: rMaxPm * pmToUnits, radiusBySpecies, speciesChannels, speciesWeight: (options.speciesWeightPm ?? 100) * pmToUnits };
   if (applied) rMaxPm = applied.rMax / pmToUnits;
-  if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw new AtomdynError('--neighbours', `must be an integer 1..12, got ${spec.k}`);
+  if (!(Number.isInteger(spec.k) && spec.k >= 1 && spec.k <= 12)) throw AtomdynError.forOption('neighbours', `must be an integer 1..12, got ${spec.k}`);
   let stride = strideOf(spec);
   const hostCut = cutoffs.get(pairKey(host, host)) ?? 1.25 * (bondLengthPm(null, host) ?? 150);
   const frameSize = input.frames ? { width: input.frames.width, height: input.frames.height } : input.frameSize ?? null;
@@ -616,8 +616,8 @@ interface FitArgs {
 function fitMethod(a: FitArgs): FitOutcome {
   const n = a.used.length;
   const maxK = Math.max(1, Math.min(a.maxClasses, n));
-  if (a.classesOpt !== 'auto' && (!Number.isInteger(a.classesOpt) || a.classesOpt < 1)) throw new AtomdynError('--classes', `must be a positive integer or 'auto', got ${a.classesOpt}`);
-  if (a.classesOpt !== 'auto' && a.classesOpt > n) throw new AtomdynError('--classes', `${a.classesOpt} classes for ${n} instance(s)`);
+  if (a.classesOpt !== 'auto' && (!Number.isInteger(a.classesOpt) || a.classesOpt < 1)) throw AtomdynError.forOption('classes', `must be a positive integer or 'auto', got ${a.classesOpt}`);
+  if (a.classesOpt !== 'auto' && a.classesOpt > n) throw AtomdynError.forOption('classes', `${a.classesOpt} classes for ${n} instance(s)`);
   if (a.method === 'sym-gmm') return fitSymmetric(a, maxK);
   return fitPlain(a, maxK);
 }
@@ -746,7 +746,7 @@ function fitSymmetric(a: FitArgs, maxK: number): FitOutcome {
   try {
     model = start ? new SymmetricMixture({ nComponents: k, covarianceType: a.covarianceType, regCovar: a.regCovar, seed: a.seed, nInit: a.nInit }).fit(all, start) : fitK(all, k);
   } catch (e) {
-    throw new AtomdynError('--classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
+    throw AtomdynError.forOption('classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
   }
   a.progress.tick();
   a.progress.stop();
@@ -837,7 +837,7 @@ function fitPlain(a: FitArgs, maxK: number): FitOutcome {
         if (warm.score(X) > m.score(X)) m = warm;
       }
     } catch (e) {
-      throw new AtomdynError('--classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
+      throw AtomdynError.forOption('classes', `the ${k}-class mixture could not be fitted: ${(e as Error).message}`);
     }
     states = m.predict(X);
     const pp = m.predictProba(X);

@@ -15,10 +15,10 @@ export class ConfigurationClassifier {
 
   /**
    * @param options settings of the fit (method, K or 'auto', point group, descriptor, ...)
-   * @throws AtomdynError('--model') when `options` carries a model to apply
+   * @throws AtomdynError('apply') when `options` carries a model to apply
    */
   constructor(options: ClassifyOptions = {}) {
-    if (options.apply) throw new AtomdynError('--model', 'a classifier fits a model; apply a saved one with ConfigurationModel.predict');
+    if (options.apply) throw AtomdynError.forOption('apply', 'a classifier fits a model; apply a saved one with ConfigurationModel.predict');
     this.options = Object.freeze({ ...options });
   }
 

@@ -125,7 +125,7 @@ export class ConfigurationModel {
    */
   async predict(input: ClassifyInput, opts: { progress?: ProgressSink } = {}): Promise<ClassifyResult> {
     const d = this.doc;
-    if (d.descriptor !== 'neighbours') throw new AtomdynError('--model', 'a model fitted on sub-image descriptors (--descriptor image) cannot be applied to other movies yet; fit it with --descriptor neighbours');
+    if (d.descriptor !== 'neighbours') throw AtomdynError.forOption('descriptor', 'a model fitted on sub-image descriptors (`descriptor` image) cannot be applied to other movies yet; fit it with `descriptor` neighbours');
     const s = d.settings;
     const centres = s.centres === 'all' ? 'all' : Array.isArray(s.centres) && s.centres.length ? s.centres.join(',') : undefined;
     const cutoffs = s.cutoffsPm && typeof s.cutoffsPm === 'object' ? new Map(Object.entries(s.cutoffsPm as Record<string, number>)) : undefined;

@@ -66,7 +66,7 @@ export interface DefectComplexResult {
  * @throws AtomdynError('--centre') when the lattice constant is not positive
  */
 export function classifyDefectComplexes(defects: readonly AtomRecord[], latticeConstantPx: number): DefectComplexResult {
-  if (!(latticeConstantPx > 0)) throw new AtomdynError('--centre', 'defect centres need the lattice constant (no metal atoms to measure it, and no pixel size and material)');
+  if (!(latticeConstantPx > 0)) throw AtomdynError.forOption('centre', 'defect centres need the lattice constant (no metal atoms to measure it, and no pixel size and material)');
   const join = COMPLEX_JOIN_FACTOR * latticeConstantPx;
   const tolerance = 0.25 * latticeConstantPx / Math.sqrt(3);
   const byFrame = new Map<number, number[]>();

@@ -36,17 +36,17 @@ export interface BeamCalibration {
  */
 export function electronFlux(cal: BeamCalibration): number {
   if (cal.doseRate !== undefined && cal.doseRate !== null) {
-    if (!(cal.doseRate > 0)) throw new AtomdynError('--dose-rate', `must be > 0 e-/Å²/s, found ${cal.doseRate}`);
+    if (!(cal.doseRate > 0)) throw AtomdynError.forOption('doseRate', `must be > 0 e-/Å²/s, found ${cal.doseRate}`);
     return cal.doseRate;
   }
   if (cal.beamCurrentPa !== undefined && cal.beamCurrentPa !== null) {
-    if (!(cal.beamCurrentPa > 0)) throw new AtomdynError('--beam-current', `must be > 0 pA, found ${cal.beamCurrentPa}`);
+    if (!(cal.beamCurrentPa > 0)) throw AtomdynError.forOption('beamCurrentPa', `must be > 0 pA, found ${cal.beamCurrentPa}`);
     if (!(cal.fieldOfViewA2 && cal.fieldOfViewA2 > 0)) {
-      throw new AtomdynError('--beam-current', 'needs the field of view: the frame size and pixel size must be known (run.json or --pixel-size)');
+      throw AtomdynError.forOption('beamCurrentPa', 'needs the field of view: the frame size and pixel size must be known (run.json or `pixelSizePm`)');
     }
     return (cal.beamCurrentPa * 1e-12) / ELEMENTARY_CHARGE / cal.fieldOfViewA2;
   }
-  throw new AtomdynError('--dose-rate', 'give --dose-rate (e-/Å²/s) or --beam-current (pA)');
+  throw AtomdynError.forOption('doseRate', 'give `doseRate` (e-/Å²/s) or `beamCurrentPa` (pA)');
 }
 
 /** Off-diagonal rates (diagonal entries are 0; NaN where unknown). */
@@ -68,10 +68,10 @@ export interface BeamRates {
  * @param P transition matrix (NaN rows unknown)
  * @param lag lag time in frames
  * @param cal frame time and beam
- * @throws AtomdynError as {@link electronFlux}, or ('--frame-time') when the frame time is not > 0
+ * @throws AtomdynError as {@link electronFlux}, or ('frameTimeS') when the frame time is not > 0
  */
 export function beamRates(P: number[][], lag: number, cal: BeamCalibration): BeamRates {
-  if (!(cal.frameTimeS > 0)) throw new AtomdynError('--frame-time', `rates need the frame time in s (> 0), found ${cal.frameTimeS}`);
+  if (!(cal.frameTimeS > 0)) throw AtomdynError.forOption('frameTimeS', `rates need the frame time in s (> 0), found ${cal.frameTimeS}`);
   const flux = electronFlux(cal);
   const dt = lag * cal.frameTimeS;
   const ratePerS = P.map((row, i) => {

@@ -23,13 +23,13 @@ export interface CoreOptions {
 
 /**
  * Milestoned copy of the sequences (the input is not changed).
- * @throws AtomdynError('--core-probability' / '--min-dwell') for values out of range
+ * @throws AtomdynError('minProbability' / 'minDwell') for values out of range
  */
 export function applyCoreSets(seqs: StateSequences, opts: CoreOptions): StateSequences {
   const pmin = opts.minProbability ?? 0;
   const m = opts.minDwell ?? 1;
-  if (!(pmin >= 0 && pmin <= 1)) throw new AtomdynError('--core-probability', `must be between 0 and 1, found ${pmin}`);
-  if (!Number.isInteger(m) || m < 1) throw new AtomdynError('--min-dwell', `must be an integer >= 1 (frames), found ${m}`);
+  if (!(pmin >= 0 && pmin <= 1)) throw AtomdynError.forOption('minProbability', `must be between 0 and 1, found ${pmin}`);
+  if (!Number.isInteger(m) || m < 1) throw AtomdynError.forOption('minDwell', `must be an integer >= 1 (frames), found ${m}`);
   if (pmin === 0 && m === 1) return seqs;
   const trajectories = seqs.trajectories.map((t): StateTrajectory => {
     const s = Int32Array.from(t.states);

@@ -54,7 +54,7 @@ export function zeros(n: number): number[][] {
 }
 
 function checkLag(lag: number): void {
-  if (!Number.isInteger(lag) || lag < 1) throw new AtomdynError('--lag', `lag must be an integer >= 1 (frames), found ${lag}`);
+  if (!Number.isInteger(lag) || lag < 1) throw AtomdynError.forOption('lag', `lag must be an integer >= 1 (frames), found ${lag}`);
 }
 
 /**
@@ -120,11 +120,11 @@ function effectiveCounts(seqs: StateSequences, lag: number, C: number[][]): numb
  * @param lag lag time in frames, integer >= 1
  * @param mode counting mode (default 'sliding')
  * @returns counts (n x n, n = seqs.names.length), counts for error bars, and the number of pairs
- * @throws AtomdynError('--lag') for a lag that is not an integer >= 1; AtomdynError('--counting') for an unknown mode
+ * @throws AtomdynError('lag') for a lag that is not an integer >= 1; AtomdynError('counting') for an unknown mode
  */
 export function countTransitions(seqs: StateSequences, lag: number, mode: CountingMode = 'sliding'): TransitionCounts {
   checkLag(lag);
-  if (!COUNTING_MODES.includes(mode)) throw new AtomdynError('--counting', `unknown counting mode '${mode}' (use ${COUNTING_MODES.join(', ')})`);
+  if (!COUNTING_MODES.includes(mode)) throw AtomdynError.forOption('counting', `unknown counting mode '${mode}' (use ${COUNTING_MODES.join(', ')})`);
   const n = seqs.names.length;
   const C = zeros(n);
   let pairs = 0;

@@ -55,7 +55,7 @@ export class MarkovEstimator {
 
   /**
    * @param opts settings (see {@link MarkovOptions})
-   * @throws AtomdynError('--lag' / '--counting') for an invalid lag or counting mode
+   * @throws AtomdynError('lag' / 'counting') for an invalid lag or counting mode
    */
   constructor(opts: MarkovOptions = {}) {
     const lag = opts.lag ?? 1;

@@ -197,21 +197,21 @@ function agree(values: number[], tol = POOL_TOLERANCE): boolean {
  * @param movies the movies (frame times may be null)
  * @param lag in frames or seconds (default 1 frame)
  * @returns lag in frames per movie (same order) and the lag time in seconds (null when a frame time is unknown)
- * @throws AtomdynError('--lag') when frame times differ by more than 1 % and the lag is given in
- *   frames; ('--lag-s') when the lag in seconds is not a whole number of some movie's frames (within
- *   1 %), or a frame time is unknown; ('--lag' / '--lag-s') for a bad value or both given
+ * @throws AtomdynError('lag') when frame times differ by more than 1 % and the lag is given in
+ *   frames; ('lag.seconds') when the lag in seconds is not a whole number of some movie's frames (within
+ *   1 %), or a frame time is unknown; ('lag' / 'lag.seconds') for a bad value or both given
  */
 export function lagsInFrames(movies: readonly MovieSequences[], lag: PoolLag = {}): { frames: number[]; seconds: number | null } {
-  if (lag.frames !== undefined && lag.seconds !== undefined) throw new AtomdynError('--lag', 'give the lag in frames (--lag) or in seconds (--lag-s), not both');
+  if (lag.frames !== undefined && lag.seconds !== undefined) throw AtomdynError.forOption('lag', 'give the lag in frames (`lag.frames`) or in seconds (`lag.seconds`), not both');
   const times = movies.map((m) => m.frameTimeS ?? null);
   const known = times.every((t): t is number => t !== null && t > 0);
   if (lag.seconds !== undefined) {
-    if (!(lag.seconds > 0)) throw new AtomdynError('--lag-s', `the lag must be > 0 s, found ${lag.seconds}`);
-    if (!known) throw new AtomdynError('--lag-s', `a lag in seconds needs every movie's frame time; unknown for ${movies.filter((_, k) => !(times[k]! > 0)).map((m) => m.id).join(', ')}`);
+    if (!(lag.seconds > 0)) throw AtomdynError.forOption('lag.seconds', `the lag must be > 0 s, found ${lag.seconds}`);
+    if (!known) throw AtomdynError.forOption('lag.seconds', `a lag in seconds needs every movie's frame time; unknown for ${movies.filter((_, k) => !(times[k]! > 0)).map((m) => m.id).join(', ')}`);
     const frames = movies.map((m, k) => {
       const f = lag.seconds! / times[k]!;
       const r = Math.round(f);
-      if (r < 1 || Math.abs(f - r) > POOL_TOLERANCE * r) throw new AtomdynError('--lag-s', `${lag.seconds} s is ${+f.toFixed(3)} frames of movie ${m.id} (frame time ${times[k]} s), not a whole number of frames`);
+      if (r < 1 || Math.abs(f - r) > POOL_TOLERANCE * r) throw AtomdynError.forOption('lag.seconds', `${lag.seconds} s is ${+f.toFixed(3)} frames of movie ${m.id} (frame time ${times[k]} s), not a whole number of frames`);
       return r;
     });
     return { frames, seconds: lag.seconds };
@@ -220,7 +220,7 @@ export function lagsInFrames(movies: readonly MovieSequences[], lag: PoolLag = {
   checkCountSettings(f, 'sliding');
   if (known && movies.length && !agree(times as number[])) {
     const lo = Math.min(...(times as number[])), hi = Math.max(...(times as number[]));
-    throw new AtomdynError('--lag', `frame times differ by ${+((hi / lo - 1) * 100).toFixed(2)} % (${lo} s to ${hi} s), so a lag of ${f} frame${f === 1 ? '' : 's'} would mean different times; give the lag in seconds (--lag-s)`);
+    throw AtomdynError.forOption('lag', `frame times differ by ${+((hi / lo - 1) * 100).toFixed(2)} % (${lo} s to ${hi} s), so a lag of ${f} frame${f === 1 ? '' : 's'} would mean different times; give the lag in seconds (\`lag.seconds\`)`);
   }
   return { frames: movies.map(() => f), seconds: known && movies.length ? f * (times as number[])[0] : null };
 }
@@ -291,8 +291,8 @@ function concatSequences(seqs: StateSequences[]): StateSequences {
  * @param movies the movies, each with its state sequences and metadata
  * @param opts lag, counting mode, group-by key, estimator settings
  * @returns pooled counts and model, per-movie and per-group models, homogeneity tests
- * @throws AtomdynError as {@link lagsInFrames} and {@link commonStates}; ('--lag') when no movie has
- *   a pair of frames at the lag; ('--group-by') when a movie lacks the group-by key
+ * @throws AtomdynError as {@link lagsInFrames} and {@link commonStates}; ('lag') when no movie has
+ *   a pair of frames at the lag; ('groupBy') when a movie lacks the group-by key
  */
 export function poolKinetics(movies: readonly MovieSequences[], opts: PoolOptions = {}): PooledKinetics {
   const counting = opts.counting ?? 'sliding';
@@ -301,7 +301,7 @@ export function poolKinetics(movies: readonly MovieSequences[], opts: PoolOption
   checkCountSettings(lags.frames[0], counting);
   const perCounts = sequences.map((s, k) => countModel(s, lags.frames[k], counting));
   const pooled = sumCounts(perCounts);
-  if (pooled.pairs === 0) throw new AtomdynError('--lag', `no particle in any of the ${movies.length} movies was observed at two frames one lag apart; use a shorter lag`);
+  if (pooled.pairs === 0) throw AtomdynError.forOption('lag', `no particle in any of the ${movies.length} movies was observed at two frames one lag apart; use a shorter lag`);
   const sameLag = lags.frames.every((f) => f === lags.frames[0]);
   const estimator = new MarkovModelEstimator(opts.estimator);
   const notes: string[] = [];
@@ -350,7 +350,7 @@ export function poolKinetics(movies: readonly MovieSequences[], opts: PoolOption
     const byValue = new Map<string, number[]>();
     movies.forEach((m, k) => {
       const v = m.metadata?.[groupBy];
-      if (v === undefined || v === '') throw new AtomdynError('--group-by', `movie ${m.id} has no value of '${groupBy}'${m.metadata ? ` (it has ${Object.keys(m.metadata).join(', ')})` : ''}`);
+      if (v === undefined || v === '') throw AtomdynError.forOption('groupBy', `movie ${m.id} has no value of '${groupBy}'${m.metadata ? ` (it has ${Object.keys(m.metadata).join(', ')})` : ''}`);
       byValue.set(v, [...(byValue.get(v) ?? []), k]);
     });
     groups = members([...byValue].map(([id, idx]) => ({ id, idx })));

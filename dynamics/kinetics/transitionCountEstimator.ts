@@ -26,11 +26,11 @@ export interface TransitionCountModel extends TransitionCounts {
 
 /**
  * Check a lag and a counting mode as the flags give them.
- * @throws AtomdynError('--lag') for a lag that is not an integer >= 1; ('--counting') for an unknown mode
+ * @throws AtomdynError('lag') for a lag that is not an integer >= 1; ('counting') for an unknown mode
  */
 export function checkCountSettings(lag: number, counting: string): asserts counting is CountingMode {
-  if (!Number.isInteger(lag) || lag < 1) throw new AtomdynError('--lag', `lag must be an integer >= 1 (frames), found ${lag}`);
-  if (!COUNTING_MODES.includes(counting as CountingMode)) throw new AtomdynError('--counting', `unknown counting mode '${counting}' (use ${COUNTING_MODES.join(', ')})`);
+  if (!Number.isInteger(lag) || lag < 1) throw AtomdynError.forOption('lag', `lag must be an integer >= 1 (frames), found ${lag}`);
+  if (!COUNTING_MODES.includes(counting as CountingMode)) throw AtomdynError.forOption('counting', `unknown counting mode '${counting}' (use ${COUNTING_MODES.join(', ')})`);
 }
 
 /**
@@ -59,7 +59,7 @@ export class TransitionCountEstimator {
 
   /**
    * @param opts.lag lag time in frames (default 1); opts.counting counting mode (default 'sliding')
-   * @throws AtomdynError('--lag' / '--counting') for an invalid lag or counting mode
+   * @throws AtomdynError('lag' / 'counting') for an invalid lag or counting mode
    */
   constructor(opts: { lag?: number; counting?: CountingMode } = {}) {
     const lag = opts.lag ?? 1;
@@ -73,13 +73,13 @@ export class TransitionCountEstimator {
   /**
    * Count transitions at the lag, summed over particles.
    * @param seqs state sequences (stateSequences.ts)
-   * @throws AtomdynError('--lag') when no particle was observed at two frames `lag` apart
+   * @throws AtomdynError('lag') when no particle was observed at two frames `lag` apart
    */
   fit(seqs: StateSequences): TransitionCountModel {
     const model = countModel(seqs, this.lag, this.counting);
     if (model.pairs === 0) {
       const longest = maxObservedLag(seqs);
-      throw new AtomdynError('--lag', `no particle was observed at two frames ${this.lag} apart (longest track spans ${longest} frame${longest === 1 ? '' : 's'}); use a shorter --lag or longer tracks`);
+      throw AtomdynError.forOption('lag', `no particle was observed at two frames ${this.lag} apart (longest track spans ${longest} frame${longest === 1 ? '' : 's'}); use a shorter \`lag\` or longer tracks`);
     }
     return model;
   }

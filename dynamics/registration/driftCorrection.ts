@@ -223,10 +223,10 @@ export class FrameDriftEstimator {
   /**
    * @param width frame width, px
    * @param height frame height, px
-   * @throws AtomdynError('--frames') when the size is smaller than 8 x 8
+   * @throws AtomdynError('frames') when the size is smaller than 8 x 8
    */
   constructor(readonly width: number, readonly height: number, private readonly opts: FrameDriftOptions = {}) {
-    if (!(width >= 8 && height >= 8)) throw new AtomdynError('--frames', `frames of ${width}x${height} px are too small to register`);
+    if (!(width >= 8 && height >= 8)) throw AtomdynError.forOption('frames', `frames of ${width}x${height} px are too small to register`);
     this.prior = new DriftPrior(opts.initialVelocity, opts.priorWindow);
   }
 
@@ -250,7 +250,7 @@ export class FrameDriftEstimator {
    * @throws AtomdynError when the frame has the wrong size
    */
   push(data: ArrayLike<number>, frame = this.count): DriftStep {
-    if (data.length !== this.width * this.height) throw new AtomdynError('--frames', `frame ${frame} has ${data.length} pixels, expected ${this.width}x${this.height}`);
+    if (data.length !== this.width * this.height) throw AtomdynError.forOption('frames', `frame ${frame} has ${data.length} pixels, expected ${this.width}x${this.height}`);
     const image: Image2D = { data, width: this.width, height: this.height };
     const cur: CachedFrame = { image, spectrum: windowedSpectrum(image, this.opts.windowAlpha ?? 0.5), residual: undefined };
     this.count++;

@@ -105,14 +105,14 @@ export class Linker {
   private eCost = new Float64Array(4096);
 
   /**
-   * @throws AtomdynError('--search-range' / '--memory' / '--dopant-search-range') on invalid settings
+   * @throws AtomdynError('searchRange' / 'memory' / 'dopantSearchRange') on invalid settings
    */
   constructor(opts: LinkOptions) {
-    if (!(opts.searchRange > 0) || !Number.isFinite(opts.searchRange)) throw new AtomdynError('--search-range', `must be a positive length, got ${opts.searchRange}`);
+    if (!(opts.searchRange > 0) || !Number.isFinite(opts.searchRange)) throw AtomdynError.forOption('searchRange', `must be a positive length, got ${opts.searchRange}`);
     const mem = opts.memory ?? 0;
-    if (!Number.isInteger(mem) || mem < 0) throw new AtomdynError('--memory', `must be a whole number of frames >= 0, got ${mem}`);
+    if (!Number.isInteger(mem) || mem < 0) throw AtomdynError.forOption('memory', `must be a whole number of frames >= 0, got ${mem}`);
     const dr = opts.dopantSearchRange ?? opts.searchRange;
-    if (!(dr > 0) || !Number.isFinite(dr)) throw new AtomdynError('--dopant-search-range', `must be a positive length, got ${dr}`);
+    if (!(dr > 0) || !Number.isFinite(dr)) throw AtomdynError.forOption('dopantSearchRange', `must be a positive length, got ${dr}`);
     this.searchRange = opts.searchRange;
     this.dopantSearchRange = dr;
     this.memory = mem;
@@ -346,7 +346,7 @@ export class Linker {
         { maxSubnetSize: this.maxSubnet },
       );
     } catch (e) {
-      if (e instanceof SubnetOversizeError) throw new AtomdynError('--search-range', `frame ${this.lastFrame}: ${e.message}`);
+      if (e instanceof SubnetOversizeError) throw AtomdynError.forOption('searchRange', `frame ${this.lastFrame}: ${e.message}`);
       throw e;
     }
   }

@@ -118,7 +118,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
     if (spacing > 0) break;
   }
   if (opts.searchRange === undefined && !(spacing > 0)) {
-    throw new AtomdynError('--search-range', 'cannot be derived from the data (no frame has two distinct atoms); give it explicitly');
+    throw AtomdynError.forOption('searchRange', 'cannot be derived from the data (no frame has two distinct atoms); give it explicitly');
   }
   const searchRange = opts.searchRange ?? 0.75 * spacing;
   const dopantSearchRange = opts.dopantSearchRange ?? (spacing > 0 ? 1.5 * spacing : searchRange);
@@ -159,7 +159,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const method = opts.drift ?? (frames ? 'frames' : 'coordinates');
   let drift: DriftTrack;
   if (method === 'frames') {
-    if (!frames) throw new AtomdynError('--frames', 'registration on frames needs the movie (--frames MOVIE)');
+    if (!frames) throw AtomdynError.forOption('frames', 'registration on frames needs the movie (`frames`)');
     const maxFrame = frameSet[frameSet.length - 1];
     if (maxFrame >= frames.count) throw new AtomdynError(source, `has atoms in frame ${maxFrame} but the movie has only ${frames.count} frames`);
     drift = await estimateDriftFromFrames(frames, { ...opts.frameRegistration, initialVelocity: opts.driftPrior ?? opts.frameRegistration?.initialVelocity }, progress);
@@ -182,7 +182,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   params.drift = method;
   const scan = opts.scanDriftFraction ?? null;
   const height = opts.frameHeight ?? frames?.height ?? null;
-  if (scan !== null && !height) throw new AtomdynError('--scan-drift', 'needs the frame height: give --frames or a run.json with frames');
+  if (scan !== null && !height) throw AtomdynError.forOption('scanDriftFraction', 'needs the frame height: give `frames` or a run.json with frames');
   const scanOpts = scan !== null && height ? { height, fraction: scan } : undefined;
   params.scanDrift = scanOpts ?? null;
   let corr = correctPositions(drift, frame, x, y, scanOpts);

@@ -31,9 +31,9 @@ export { ATOMIC_NUMBER };
 
 /**
  * Atomic number of an element symbol.
- * @throws AtomdynError('--dopant', ...) for an unknown symbol
+ * @throws AtomdynError('dopant', ...) for an unknown symbol
  */
-export function atomicNumber(element: string, source = '--dopant'): number {
+export function atomicNumber(element: string, source = 'dopant'): number {
   const z = ATOMIC_NUMBER[element];
   if (z === undefined) {
     throw new AtomdynError(source, `unknown element '${element}' (known: ${Object.keys(ATOMIC_NUMBER).join(', ')})`);

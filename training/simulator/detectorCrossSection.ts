@@ -19,11 +19,11 @@ const A0_PM = 52.9177;
 
 /**
  * Cross-section (pm^2) for scattering into the annulus [innerMrad, outerMrad].
- * @throws AtomdynError('--detector') when the angles are not 0 <= inner < outer
+ * @throws AtomdynError('detector') when the angles are not 0 <= inner < outer
  */
 export function annularCrossSectionPm2(z: number, voltageKv: number, innerMrad: number, outerMrad: number): number {
   if (!(innerMrad >= 0 && outerMrad > innerMrad)) {
-    throw new AtomdynError('--detector', `detector angles must satisfy 0 <= inner < outer (mrad), got ${innerMrad}-${outerMrad}`);
+    throw AtomdynError.forOption('detector', `detector angles must satisfy 0 <= inner < outer (mrad), got ${innerMrad}-${outerMrad}`);
   }
   const lambda = electronWavelengthPm(voltageKv);
   const k = (2 * Math.PI) / lambda;

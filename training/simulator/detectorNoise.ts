@@ -41,12 +41,12 @@ export const IDEAL_DETECTOR: Readonly<DetectorParams> = { gain: 1, pulseShape: I
  * @throws AtomdynError naming the parameter when a setting is out of range
  */
 export function validateDetector(p: DetectorParams): void {
-  if (!(p.gain > 0 && Number.isFinite(p.gain))) throw new AtomdynError('--gain', `gain must be a positive number of counts per electron, got ${p.gain}`);
-  if (!(p.pulseShape > 0)) throw new AtomdynError('--pulse-shape', `pulse-height shape must be positive (Infinity for none), got ${p.pulseShape}`);
-  if (!(p.readNoise >= 0 && Number.isFinite(p.readNoise))) throw new AtomdynError('--read-noise', `read noise must be >= 0 counts, got ${p.readNoise}`);
-  if (!Number.isFinite(p.offset)) throw new AtomdynError('--offset', `offset must be a number of counts, got ${p.offset}`);
+  if (!(p.gain > 0 && Number.isFinite(p.gain))) throw AtomdynError.forOption('gain', `gain must be a positive number of counts per electron, got ${p.gain}`);
+  if (!(p.pulseShape > 0)) throw AtomdynError.forOption('pulseShape', `pulse-height shape must be positive (Infinity for none), got ${p.pulseShape}`);
+  if (!(p.readNoise >= 0 && Number.isFinite(p.readNoise))) throw AtomdynError.forOption('readNoise', `read noise must be >= 0 counts, got ${p.readNoise}`);
+  if (!Number.isFinite(p.offset)) throw AtomdynError.forOption('offset', `offset must be a number of counts, got ${p.offset}`);
   const c = p.noiseCorrelationPx ?? 0;
-  if (!(c >= 0 && c < 100)) throw new AtomdynError('--noise-correlation', `noise correlation must be in [0, 100) px, got ${c}`);
+  if (!(c >= 0 && c < 100)) throw AtomdynError.forOption('noiseCorrelationPx', `noise correlation must be in [0, 100) px, got ${c}`);
 }
 
 /**

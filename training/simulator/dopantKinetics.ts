@@ -62,7 +62,7 @@ export const DEFAULT_TRANSITION_MODEL: Readonly<TransitionModel> = {
  * @throws AtomdynError naming `source` when states are unknown or repeated, the matrix is not square
  *   and row-stochastic (rows sum to 1 within 1e-6, entries in [0, 1]), or hop/initial are out of range
  */
-export function validateTransitionModel(m: TransitionModel, source = '--transition-matrix'): void {
+export function validateTransitionModel(m: TransitionModel, source = 'kinetics'): void {
   if (!Array.isArray(m.states) || m.states.length === 0) throw new AtomdynError(source, 'needs a non-empty "states" list');
   const seen = new Set<string>();
   for (const s of m.states) {
@@ -94,7 +94,7 @@ export function validateTransitionModel(m: TransitionModel, source = '--transiti
  * A bare matrix (`[[...], ...]`) is taken over the first n states of {@link KINETIC_STATES}.
  * @throws AtomdynError naming the file or flag when it is not valid JSON or not a valid model
  */
-export function parseTransitionModel(textOrPath: string, source = '--transition-matrix'): TransitionModel {
+export function parseTransitionModel(textOrPath: string, source = 'kinetics'): TransitionModel {
   let text = textOrPath.trim();
   let where = source;
   if (!text.startsWith('{') && !text.startsWith('[')) {

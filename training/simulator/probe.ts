@@ -90,12 +90,12 @@ export function aberrationPhase(k: number, p: ProbeParams, lambdaPm: number): nu
  * @throws AtomdynError naming the offending parameter
  */
 export function validateProbe(p: ProbeParams): void {
-  if (!(p.voltageKv > 0 && p.voltageKv <= 1000)) throw new AtomdynError('--voltage', `accelerating voltage must be in (0, 1000] kV, got ${p.voltageKv}`);
-  if (!(p.convergenceMrad > 0 && p.convergenceMrad <= 100)) throw new AtomdynError('--convergence', `convergence semi-angle must be in (0, 100] mrad, got ${p.convergenceMrad}`);
-  if (!Number.isFinite(p.defocusNm)) throw new AtomdynError('--defocus', `defocus must be a number of nm, got ${p.defocusNm}`);
-  if (!Number.isFinite(p.csUm)) throw new AtomdynError('--cs', `Cs must be a number of um, got ${p.csUm}`);
-  if (!Number.isFinite(p.c5Mm)) throw new AtomdynError('--c5', `C5 must be a number of mm, got ${p.c5Mm}`);
-  if (!(p.sourceFwhmPm >= 0 && p.sourceFwhmPm < 1000)) throw new AtomdynError('--source-size', `source size must be in [0, 1000) pm, got ${p.sourceFwhmPm}`);
+  if (!(p.voltageKv > 0 && p.voltageKv <= 1000)) throw AtomdynError.forOption('voltageKv', `accelerating voltage must be in (0, 1000] kV, got ${p.voltageKv}`);
+  if (!(p.convergenceMrad > 0 && p.convergenceMrad <= 100)) throw AtomdynError.forOption('convergenceMrad', `convergence semi-angle must be in (0, 100] mrad, got ${p.convergenceMrad}`);
+  if (!Number.isFinite(p.defocusNm)) throw AtomdynError.forOption('defocusNm', `defocus must be a number of nm, got ${p.defocusNm}`);
+  if (!Number.isFinite(p.csUm)) throw AtomdynError.forOption('csUm', `Cs must be a number of um, got ${p.csUm}`);
+  if (!Number.isFinite(p.c5Mm)) throw AtomdynError.forOption('c5Mm', `C5 must be a number of mm, got ${p.c5Mm}`);
+  if (!(p.sourceFwhmPm >= 0 && p.sourceFwhmPm < 1000)) throw AtomdynError.forOption('sourceFwhmPm', `source size must be in [0, 1000) pm, got ${p.sourceFwhmPm}`);
 }
 
 /**

@@ -105,7 +105,7 @@ export interface PlacedResult {
  * Parse a comma-separated configuration list (e.g. `si-c3,si-c4`).
  * @throws AtomdynError naming `source` for an unknown name
  */
-export function parseConfigurations(text: string, source = '--config'): GrapheneConfiguration[] {
+export function parseConfigurations(text: string, source = 'configurations'): GrapheneConfiguration[] {
   const out: GrapheneConfiguration[] = [];
   for (const raw of text.split(',')) {
     const name = raw.trim().toLowerCase();

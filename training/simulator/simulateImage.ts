@@ -146,12 +146,12 @@ export function deriveSeed(seed: number, stream: number): number {
  * @throws AtomdynError naming the flag of a bad value
  */
 export function validateImaging(p: ImagingParams, frame: FrameSpec): void {
-  if (!(Number.isInteger(frame.width) && frame.width >= 8 && frame.width <= 8192)) throw new AtomdynError('--size', `image width must be an integer in [8, 8192], got ${frame.width}`);
-  if (!(Number.isInteger(frame.height) && frame.height >= 8 && frame.height <= 8192)) throw new AtomdynError('--size', `image height must be an integer in [8, 8192], got ${frame.height}`);
-  if (!(frame.pixelSizePm > 0.5 && frame.pixelSizePm <= 500)) throw new AtomdynError('--pixel-size', `pixel size must be in (0.5, 500] pm, got ${frame.pixelSizePm}`);
-  if (!(p.doseEPerA2 > 0 && Number.isFinite(p.doseEPerA2))) throw new AtomdynError('--dose', `dose must be a positive number of e-/Å², got ${p.doseEPerA2}`);
-  if (!(p.zExponent > 0 && p.zExponent <= 3)) throw new AtomdynError('--z-exponent', `Z exponent must be in (0, 3], got ${p.zExponent}`);
-  if (!(p.backgroundFraction >= 0)) throw new AtomdynError('--background', `background fraction must be >= 0, got ${p.backgroundFraction}`);
+  if (!(Number.isInteger(frame.width) && frame.width >= 8 && frame.width <= 8192)) throw AtomdynError.forOption('width', `image width must be an integer in [8, 8192], got ${frame.width}`);
+  if (!(Number.isInteger(frame.height) && frame.height >= 8 && frame.height <= 8192)) throw AtomdynError.forOption('height', `image height must be an integer in [8, 8192], got ${frame.height}`);
+  if (!(frame.pixelSizePm > 0.5 && frame.pixelSizePm <= 500)) throw AtomdynError.forOption('pixelSizePm', `pixel size must be in (0.5, 500] pm, got ${frame.pixelSizePm}`);
+  if (!(p.doseEPerA2 > 0 && Number.isFinite(p.doseEPerA2))) throw AtomdynError.forOption('doseEPerA2', `dose must be a positive number of e-/Å², got ${p.doseEPerA2}`);
+  if (!(p.zExponent > 0 && p.zExponent <= 3)) throw AtomdynError.forOption('zExponent', `Z exponent must be in (0, 3], got ${p.zExponent}`);
+  if (!(p.backgroundFraction >= 0)) throw AtomdynError.forOption('backgroundFraction', `background fraction must be >= 0, got ${p.backgroundFraction}`);
   validateDetector(p.detector);
 }
 

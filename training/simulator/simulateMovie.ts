@@ -108,11 +108,11 @@ export interface SimulatedMovie {
  */
 export function validateMovie(o: MovieOptions): void {
   validateImaging(o.imaging, o.frame);
-  if (!(Number.isInteger(o.frames) && o.frames >= 1 && o.frames <= 100000)) throw new AtomdynError('--frames', `number of frames must be an integer >= 1, got ${o.frames}`);
+  if (!(Number.isInteger(o.frames) && o.frames >= 1 && o.frames <= 100000)) throw AtomdynError.forOption('frames', `number of frames must be an integer >= 1, got ${o.frames}`);
   if (o.kinetics) {
-    if (o.specimen.lattice !== 'graphene') throw new AtomdynError('--transition-matrix', 'dopant kinetics are simulated for graphene only');
+    if (o.specimen.lattice !== 'graphene') throw AtomdynError.forOption('kinetics', 'dopant kinetics are simulated for graphene only');
     validateTransitionModel(o.kinetics.model);
-    if (!(Number.isInteger(o.kinetics.dopants) && o.kinetics.dopants >= 0 && o.kinetics.dopants <= 10000)) throw new AtomdynError('--dopants', `number of dopants must be an integer >= 0, got ${o.kinetics.dopants}`);
+    if (!(Number.isInteger(o.kinetics.dopants) && o.kinetics.dopants >= 0 && o.kinetics.dopants <= 10000)) throw AtomdynError.forOption('dopants', `number of dopants must be an integer >= 0, got ${o.kinetics.dopants}`);
   }
 }
 
@@ -228,7 +228,7 @@ export function* simulateMovieFrames(o: MovieOptions, progress?: ProgressSink): 
         placed = true;
         break;
       }
-      if (!placed) throw new AtomdynError('--dopants', `cannot place ${kin.dopants} dopants at least ${minSep} pm apart in the frame; use fewer dopants or a larger --size`);
+      if (!placed) throw AtomdynError.forOption('dopants', `cannot place ${kin.dopants} dopants at least ${minSep} pm apart in the frame; use fewer dopants or larger frames (\`width\`)`);
     }
   }
 

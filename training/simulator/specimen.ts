@@ -75,7 +75,7 @@ export interface Specimen {
  * Parse a lattice name (case-insensitive).
  * @throws AtomdynError naming `source`
  */
-export function parseLattice(name: string, source = '--lattice'): LatticeName {
+export function parseLattice(name: string, source = 'lattice'): LatticeName {
   const hit = LATTICES.find((l) => l.toLowerCase() === name.toLowerCase());
   if (!hit) throw new AtomdynError(source, `unknown lattice '${name}' (known: ${LATTICES.join(', ')})`);
   return hit;
@@ -98,7 +98,7 @@ export function buildSpecimen(opts: SpecimenOptions, rect: Rect, placement: Rect
   if (opts.lattice === 'graphene') {
     const dopant = opts.dopant ?? 'Si';
     const dopantZ = atomicNumber(dopant);
-    if (dopantZ === 6) throw new AtomdynError('--dopant', 'the dopant must differ from carbon');
+    if (dopantZ === 6) throw AtomdynError.forOption('dopant', 'the dopant must differ from carbon');
     const origin = { x: rng.range(0, GRAPHENE_A_PM), y: rng.range(0, GRAPHENE_A_PM) };
     const sheet = grapheneSheet(rect, rotationDeg, origin);
     const kinds = opts.configurations ?? ['si-c3', 'si-c4'];

@@ -63,7 +63,7 @@ export const NO_MX2_DEFECTS: Readonly<Mx2Defects> = { chalcogenVacancy: 0, chalc
  * Look up a material by name (case-insensitive).
  * @throws AtomdynError naming `source` for an unknown material
  */
-export function mx2Material(name: string, source = '--lattice'): Mx2Material {
+export function mx2Material(name: string, source = 'lattice'): Mx2Material {
   const key = Object.keys(MX2_MATERIALS).find((k) => k.toLowerCase() === name.toLowerCase());
   if (!key) throw new AtomdynError(source, `unknown MX2 material '${name}' (known: ${Object.keys(MX2_MATERIALS).join(', ')})`);
   return MX2_MATERIALS[key as Mx2Material['name']];
@@ -79,7 +79,7 @@ export function mx2Lattice(material: Mx2Material, rect: Rect, rotationDeg: numbe
  * Species: 'metal' for metal sites (dopants included), 'chalcogen' for chalcogen columns.
  *
  * @param rng draws which sites carry defects
- * @throws AtomdynError('--dopant') for an unknown dopant element
+ * @throws AtomdynError('dopant') for an unknown dopant element
  */
 export function mx2Atoms(material: Mx2Material, lattice: HoneycombLattice, rng: Random, defects: Mx2Defects = NO_MX2_DEFECTS): ModelAtom[] {
   const zm = atomicNumber(material.metal);

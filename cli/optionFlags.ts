@@ -31,6 +31,7 @@ export const LIBRARY_NAMES: Readonly<Record<string, string>> = {
   height: 'size',
   apply: 'model',
   spacingPx: 'atomSpacing',
+  defectPriors: 'defectPrior',
 };
 
 /** Unit suffixes a library option carries and its flag does not (`pixelSizePm` <-> `--pixel-size`). */

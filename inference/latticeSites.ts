@@ -570,15 +570,15 @@ export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFram
 }
 
 /**
- * Parse `--defect-prior vac_Mo=0.002,V_Mo=0.02`.
- * @throws AtomdynError('--defect-prior') for an entry that is not NAME=P with 0 < P < 0.5
+ * Parse defect priors written as `vac_Mo=0.002,V_Mo=0.02` (the CLI's --defect-prior value).
+ * @throws AtomdynError naming the option `defectPriors` for an entry that is not NAME=P with 0 < P < 0.5
  */
 export function parseDefectPriors(text: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of text.split(',').map((t) => t.trim()).filter(Boolean)) {
     const m = /^([A-Za-z]+_[A-Za-z]+\d*)=([0-9.eE+-]+)$/.exec(part);
     const p = m ? Number(m[2]) : NaN;
-    if (!m || !(p > 0 && p < 0.5)) throw new AtomdynError('--defect-prior', `'${part}' is not NAME=P with 0 < P < 0.5 (e.g. vac_Mo=0.002)`);
+    if (!m || !(p > 0 && p < 0.5)) throw AtomdynError.forOption('defectPriors', `'${part}' is not NAME=P with 0 < P < 0.5 (e.g. vac_Mo=0.002)`);
     out[m[1]] = p;
   }
   return out;

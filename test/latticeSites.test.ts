@@ -55,7 +55,7 @@ describe('Z-contrast levels (materials table, |dZ| >= 10, separable levels)', ()
   });
   it('parses --defect-prior and refuses bad entries, naming the option', () => {
     expect(parseDefectPriors('vac_Mo=0.002, V_Mo=0.02')).toEqual({ vac_Mo: 0.002, V_Mo: 0.02 });
-    expect(() => parseDefectPriors('vac_Mo=2')).toThrow(/--defect-prior/);
+    expect(() => parseDefectPriors('vac_Mo=2')).toThrow(/^defectPriors: /);
     expect(() => parseDefectPriors('Mo')).toThrow(AtomdynError);
   });
   it('a vacancy is never written like a V dopant (Kröger-Vink would write V_Mo for both)', () => {

@@ -175,7 +175,7 @@ export const DEFECT_CENTRES = 'defects';
  * @param defects the table's defect rows (species `defect`, element = the defect name)
  * @param atoms the other rows
  * @returns the defect rows to classify, or null when the centres are atoms
- * @throws AtomdynError('--centre') for `defects` on a table without defect rows
+ * @throws AtomdynError naming the option `centre` for `defects` on a table without defect rows
  */
 export function chooseDefectCentres(flag: string | undefined, defects: AtomRecord[], atoms: AtomRecord[], card: unknown): AtomRecord[] | null {
   const f = flag?.trim();

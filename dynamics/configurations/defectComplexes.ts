@@ -63,7 +63,7 @@ export interface DefectComplexResult {
  * Classify defect centres by their complex.
  * @param defects the centres: AtomRecords whose `element` is the defect name, positions px
  * @param latticeConstantPx lattice constant, px (joins at {@link COMPLEX_JOIN_FACTOR} of it)
- * @throws AtomdynError('--centre') when the lattice constant is not positive
+ * @throws AtomdynError naming the option `centre` when the lattice constant is not positive
  */
 export function classifyDefectComplexes(defects: readonly AtomRecord[], latticeConstantPx: number): DefectComplexResult {
   if (!(latticeConstantPx > 0)) throw AtomdynError.forOption('centre', 'defect centres need the lattice constant (no metal atoms to measure it, and no pixel size and material)');

@@ -7,7 +7,7 @@
  *    the U-Net (model `graphene-si`, or ATOMDYN_BENCH_MODEL) vs the classical baseline
  *    (inference/classicalFinder.ts: LoG + Gaussian refinement + Otsu species split).
  * 2. Speed: ms per 512 x 512 input frame end to end (read TIFF -> atoms.csv, `runLocate`, with the
- *    column fit (the default) and with --no-fit: the difference is the fit's cost per frame) vs the
+ *    column fit (--fit) and without it: the difference is the fit's cost per frame) vs the
  *    PyTorch peer's forward pass of AtomAI's default U-Net on a 512 x 512 frame at raw resolution.
  *
  * 3. The out-of-distribution set of evaluation/oodGraphene.ts (bench/_oodSection.ts): atom F1, columns
@@ -140,7 +140,7 @@ const perFrameMs: number[] = []; // whole run (start-up, read, locate, write) / 
 const one = path.join(tmp, 'one.tif');
 if (nFrames) await writeTiffStack(one, frames.slice(0, 1), { count: 1, height: 512, width: 512 }, { pixelSizePm: px });
 const variants: Array<[number, boolean]> = [[0, true], [0, false], [Math.min(2, os.cpus().length), true]];
-const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? '' : ', --no-fit'}`);
+const variantNames = variants.map(([w, f]) => `${w === 0 ? '1 thread' : `${w} workers`}${f ? ', --fit' : ''}`);
 for (const [workers, fit] of nFrames ? variants : []) {
   // a one-frame run measures the start-up (workers, backend, model); the steady state is the rest
   let t0 = Date.now();
@@ -151,7 +151,7 @@ for (const [workers, fit] of nFrames ? variants : []) {
   const total = Date.now() - t0;
   perFrameMs.push(total / nFrames);
   const steady = (total - startMs) / (nFrames - 1); // start-up measured in a separate run: noisy on a loaded machine
-  speed.push(`| atomdyn locate${fit ? '' : ' --no-fit'}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
+  speed.push(`| atomdyn locate${fit ? ' --fit' : ''}, ${workers === 0 ? '1 thread' : `${workers} worker threads`} (${backend.name}) | 512x512 at ${px.toFixed(1)} pm/px -> ${Math.round((512 * px) / card.pixelSizePm)}^2 at ${card.pixelSizePm} pm/px, ${card.architecture.parameters} params | ${(total / nFrames).toFixed(0)} per frame over ${nFrames} frames incl. start-up; ${steady > 0 ? steady.toFixed(0) : 'n/a (start-up run slower than the whole run)'} steady state (read, locate, ${fit ? 'column fit, ' : ''}write CSV) |`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const script = path.join(root, 'bench/peers/atomai_unet.py');
@@ -175,7 +175,7 @@ if (accRows.length) {
 }
 if (oodLines.length) console.log(`\n${oodLines.join('\n')}`);
 if (nFrames) {
-  console.log(`\nSpeed per 512x512 input frame (${nFrames} frames); the column fit's cost per frame is the difference between the rows with and without --no-fit`);
+  console.log(`\nSpeed per 512x512 input frame (${nFrames} frames); the column fit's cost per frame is the difference between the rows with and without --fit`);
   console.log('| side | resolution | ms per frame |');
   console.log('|---|---|---|');
   for (const r of speed) console.log(r);

@@ -47,7 +47,7 @@ export interface LocateOptions {
   material?: string | null;
   /** Worker threads; 0 runs in the calling thread. Default: {@link defaultLocateWorkers}. */
   workers?: number;
-  /** Per-frame settings (the column fit, on by default for graphene models: `{ fit: false }` turns it off; refinement, hot pixels, tiling). */
+  /** Per-frame settings (the column fit, opt-in `{ fit: true }` for graphene models; refinement, hot pixels, tiling). */
   frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
   progress?: ProgressSink;
 }

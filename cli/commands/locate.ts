@@ -110,7 +110,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): LocateS
     speciesElements,
     material: flags.material ?? null,
     workers: nonNegativeInteger('--workers', flags.workers),
-    frame: { fit: flags.fit !== false, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
+    frame: { fit: flags.fit === true, refine: flags.refine === true, hotPixels: flags.hotPixels !== false },
     overlayEvery: every ? Math.round(every) : undefined,
     defectPriors: flags.defectPrior !== undefined ? parseDefectPriors(flags.defectPrior) : undefined,
     frameRange: flags.frameRange ? parseFrameRange(flags.frameRange, '--frame-range') : null,
@@ -176,8 +176,8 @@ export function register(program: Command): void {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
-    .option('--no-fit', 'skip the joint column fit on the raw frame (graphene models; on by default: positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm)')
-    .option('--refine', 'with --no-fit (or an MX2 model): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
+    .option('--fit', 'graphene models: joint column fit on the raw frame (positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm); opt-in: it helps on simulated frames but lowers formula accuracy on real labelled crops (bench/locate.ts)')
+    .option('--refine', 'without --fit (or with an MX2 model): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
@@ -191,7 +191,7 @@ export function register(program: Command): void {
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
-      'Graphene models fit every column on the raw frame with its neighbours (shared probe width, Poisson noise; --no-fit skips it):\n' +
+      'With --fit (graphene models) every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
       'positions come from the fit; a column is kept only when its amplitude is at least 0.3 of the frame\'s C-column amplitude\n' +
       'and the fit with it beats the fit without it (presence = log-likelihood ratio >= 2; an added column needs >= 12);\n' +
       'missed columns are added, and sigma_pm is the Cramér-Rao bound. MX2 models are not fitted.\n' +

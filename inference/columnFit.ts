@@ -63,6 +63,7 @@
  */
 import { invert } from './gaussianRefine.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
+import { selectInPlace } from '../numerics/select.ts';
 
 /** A starting column, pixels of the frame. */
 export interface StartColumn {
@@ -427,7 +428,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       chi[n++] = (frame[i] - m) ** 2 / m;
     }
     if (n < 10) return 1;
-    return quickSelect(chi, n, n >> 1) / MEDIAN_CHI2_1;
+    return selectInPlace(chi, 0, n, n >> 1) / MEDIAN_CHI2_1;
   };
   let gain = dispersion();
 
@@ -588,30 +589,6 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     columns.push({ x: X[k], y: Y[k], amplitude: A[k], sigmaPx: sigma[k] * rescale, presence: presence[k], start: origin[k] });
   }
   return { columns, removed, probeSigmaPx: s, unitsPerCount: gain, lightAmplitude };
-}
-
-/** The k-th smallest of a[0..n) (Hoare's selection; reorders a). */
-function quickSelect(a: Float64Array, n: number, k: number): number {
-  let lo = 0, hi = n - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
 }
 
 /** Weighted median of [value, weight] pairs. */

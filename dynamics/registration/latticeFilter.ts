@@ -13,6 +13,7 @@
  */
 import { fft2d, signedFrequency } from '../../numerics/fft.ts';
 import { windowedSpectrum, type Image2D, type Spectrum2D } from './phaseCorrelation.ts';
+import { selectInPlace } from '../../numerics/select.ts';
 
 /** A Bragg peak in the frame's Fourier transform. */
 export interface BraggPeak {
@@ -94,40 +95,6 @@ function radialBins(w: number, h: number): RadialBins {
   return r;
 }
 
-/**
- * The value of rank k (absolute index into a, lo <= k < hi) of a[lo..hi) in ascending order, by
- * quickselect (Hoare partitions, median-of-three pivots); reorders a[lo..hi). Values must not be NaN.
- */
-function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): number {
-  let l = lo;
-  let r = hi - 1;
-  while (r > l) {
-    const m = (l + r) >> 1;
-    // median of three as the pivot
-    let p0 = a[l], p1 = a[m], p2 = a[r];
-    if (p0 > p1) [p0, p1] = [p1, p0];
-    if (p1 > p2) [p1, p2] = [p2, p1];
-    if (p0 > p1) [p0, p1] = [p1, p0];
-    const pivot = p1;
-    let i = l;
-    let j = r;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) r = j;
-    else if (k >= i) l = i;
-    else return a[k];
-  }
-  return a[k];
-}
 
 /**
  * Find the Bragg peaks of a frame's spectrum and the bins of its periodic part (the module comment's

@@ -21,7 +21,7 @@ vi.mock('../data/openFrames.ts', async (importOriginal) => {
   };
 });
 
-const { main } = await import('../cli/main.ts');
+const { runCli } = await import('./helpers/runCli.ts');
 const { runAnalyze } = await import('../cli/commands/analyze.ts');
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-analyze-once-'));
@@ -30,16 +30,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** `atomdyn ARGS` in this process, quiet; throws on a non-zero exit code with what it printed. */
 async function atomdyn(...args: string[]): Promise<void> {
-  let printed = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((printed += String(s)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['node', 'atomdyn', ...args]);
-    if (code !== 0) throw new Error(`atomdyn ${args.join(' ')} exited ${code}: ${printed}`);
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
+  const r = await runCli(args);
+  if (r.status !== 0) throw new Error(`atomdyn ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 }
 
 const text = (dir: string, name: string) => readFileSync(path.join(root, dir, name), 'utf8');

@@ -4,7 +4,7 @@
  * flag of the caller), an error about a value carries the option (`error.option`), and the command
  * line prints its own flag for it (cli/optionFlags.ts).
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { TransitionCountEstimator } from '../dynamics/kinetics/transitionCountEs
 import { syntheticConfigurations } from '../training/simulator/syntheticKinetics.ts';
 import { stateSequencesFromTable } from '../dynamics/kinetics/stateSequences.ts';
 import { cliMessage, flagOf, flagTable } from '../cli/optionFlags.ts';
-import { main } from '../cli/main.ts';
+import { runCli } from './helpers/runCli.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LIBRARY = ['data', 'numerics', 'models', 'training', 'inference', 'dynamics', 'evaluation', 'report', 'analytics', 'pipeline'];
@@ -50,17 +50,10 @@ function errorCalls(text: string): Array<{ line: number; args: string }> {
   return out;
 }
 
-/** `atomdyn ARGS` in this process: exit code and what it wrote to stderr. */
+/** `atomdyn ARGS` in this process (test/helpers/runCli.ts): exit code and what it wrote to stderr. */
 async function atomdyn(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(['node', 'atomdyn', ...args]), stderr };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
+  const r = await runCli(args);
+  return { code: r.status, stderr: r.stderr };
 }
 
 describe('library errors name options', () => {

@@ -5,12 +5,12 @@
  * data folder is refused before anything is written, and `analyze` checks every option before it
  * reads a frame.
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../cli/main.ts';
+import { runCli } from './helpers/runCli.ts';
 import { runTransitions, type TransitionsFlags } from '../cli/commands/transitions.ts';
 import { runAnalyze } from '../cli/commands/analyze.ts';
 import { buildReport } from '../report/buildReport.ts';
@@ -36,17 +36,10 @@ function hashes(dir: string): Record<string, string> {
   return out;
 }
 
-/** `atomdyn ARGS` in this process: exit code and what it wrote to stderr. */
+/** `atomdyn ARGS` in this process (test/helpers/runCli.ts): exit code and what it wrote to stderr. */
 async function atomdyn(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(['node', 'atomdyn', ...args]), stderr };
-  } finally {
-    err.mockRestore();
-    out.mockRestore();
-  }
+  const r = await runCli(args);
+  return { code: r.status, stderr: r.stderr };
 }
 
 /** A classify-step folder: configurations.csv with its run.json. */

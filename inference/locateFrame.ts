@@ -3,7 +3,7 @@
  * size, the model card's normalisation, tiled segmentation, connected components with
  * probability-weighted centroids (touching atoms split), coordinates mapped back to the input frame,
  * then the joint column fit on the raw frame (inference/columnFit.ts: positions, presence test, added
- * columns, Cramér-Rao sigma; on by default) or the older per-atom Gaussian refinement (`refine`). This is the per-frame core that
+ * columns, Cramér-Rao sigma; opt-in, `fit: true`) or the older per-atom Gaussian refinement (`refine`). This is the per-frame core that
  * inference/locate.ts streams frames through (in worker threads or in the calling thread).
  */
 import { removeHotPixels } from './hotPixels.ts';

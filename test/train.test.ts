@@ -24,6 +24,12 @@ describe('atomdyn train', () => {
     const b = run(['train', '--lattice', 'graphene', '--patch', '100', '--out', os.tmpdir()]);
     expect(b.status).toBe(2);
     expect(b.stderr).toMatch(/--patch: must be a positive multiple of 8/);
+    const c = run(['train', '--lattice', 'graphene', '--dose-range', '4e6,1e5', '--out', os.tmpdir()]);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toMatch(/--dose-range: must be two doses .* got '4e6,1e5'/);
+    const d = run(['train', '--lattice', 'graphene', '--model-version', 'two', '--out', os.tmpdir()]);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/--model-version: must be a version like 2.1.0, got 'two'/);
   });
 
   it('loads the simulator factory, or says clearly that it is missing', async () => {
@@ -46,7 +52,7 @@ describe('atomdyn train', () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-train-out-'));
     try {
       const r = run(['train', '--lattice', 'graphene', '--out', out, '--steps', '1', '--batch', '1', '--patch', '32',
-        '--filters', '2', '--validation-images', '1', '--backend', 'wasm']);
+        '--filters', '2', '--validation-images', '1', '--backend', 'wasm', '--dose-range', '1e5,4e6', '--model-version', '2.1.0']);
       if (!existsSync(SIMULATOR_MODULE)) {
         expect(r.status).toBe(2);
         expect(r.stderr).toMatch(/the image simulator .* is not part of this installation/);
@@ -56,6 +62,8 @@ describe('atomdyn train', () => {
       const card = JSON.parse(readFileSync(path.join(out, 'card.json'), 'utf8'));
       expect(card.classes).toEqual(['background', 'C', 'Si']);
       expect(card.training.steps).toBe(1);
+      expect(card.version).toBe('2.1.0');
+      expect(card.training.dataRecipe.doseRangeEPerA2).toEqual([1e5, 4e6]);
       const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
       expect(runJson).toMatchObject({ step: 'train', backend: 'wasm', lattice: 'graphene', seed: 1 });
     } finally {

@@ -70,6 +70,15 @@ const num = (flag: string) => (v: string): number => {
   return n;
 };
 
+/** Parse `--dose-range low,high` (e-/Å², 0 < low <= high). */
+const doseRange = (v: string): [number, number] => {
+  const parts = v.split(',').map((t) => Number(t.trim()));
+  if (parts.length !== 2 || !parts.every((n) => Number.isFinite(n) && n > 0) || parts[0] > parts[1]) {
+    throw new AtomdynError('--dose-range', `must be two doses in e-/Å², low,high with 0 < low <= high, got '${v}'`);
+  }
+  return [parts[0], parts[1]];
+};
+
 export function register(program: Command): void {
   program
     .command('train')
@@ -89,11 +98,13 @@ export function register(program: Command): void {
     .option('--init <dir>', 'fine-tune: start from the weights of this model folder (same classes, pixel size and --filters), recorded in the card as training.initFrom')
     .option('--other-class', "add the class 'other' for bright contamination (else contamination is labelled background)")
     .option('--geometry <mode>', "graphene training geometry: randomised (per-defect Si-C distances, strain, edges, displaced columns, LibraryNet clusters, acquisition pixel sizes 3.5-20 pm) or fixed (graphene-si 1.x); validation is always fixed", 'randomised')
+    .option('--dose-range <low,high>', 'training dose range in e-/Å², drawn log-uniformly per image (default: 4e5,1e7 for graphene, 1.5e4,5e5 for mx2); recorded in the card', doseRange)
+    .option('--model-version <semver>', "version written to the card (e.g. 2.1.0 for a fine-tuned model)", '1.0.0')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .addHelpText('after', '\nExample:\n  atomdyn train --lattice graphene --out models/pretrained/graphene-si --steps 3000 --filters 16\n')
     .action(async (opts: {
       lattice: string; out: string; steps: number; batch: number; patch: number; filters: number; pixelSize?: number;
-      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; init?: string; geometry: string; otherClass?: boolean; backend: string;
+      lr: number; validationImages: number; checkpointEvery: number; seed: number; resume?: boolean; init?: string; geometry: string; otherClass?: boolean; backend: string; doseRange?: [number, number]; modelVersion: string;
     }) => {
       if (opts.lattice !== 'graphene' && opts.lattice !== 'mx2') throw new AtomdynError('--lattice', `must be graphene or mx2, got '${opts.lattice}'`);
       const lattice = opts.lattice;
@@ -103,13 +114,15 @@ export function register(program: Command): void {
       const pixelSizePm = opts.pixelSize ?? preset.pixelSizePm;
       if (opts.geometry !== 'randomised' && opts.geometry !== 'fixed') throw new AtomdynError('--geometry', `must be randomised or fixed, got '${opts.geometry}'`);
       const geometry = opts.geometry;
+      if (!/^\d+\.\d+\.\d+$/.test(opts.modelVersion)) throw new AtomdynError('--model-version', `must be a version like 2.1.0, got '${opts.modelVersion}'`);
+      const dose = opts.doseRange ? { doseRange: opts.doseRange } : {};
       const backend = await initBackend(opts.backend as BackendChoice);
       const factory = await loadSimulatedSourceFactory();
       const command = process.argv.slice(2);
       const outDir = path.resolve(opts.out);
       const trainer = new SegmenterTrainer({
-        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose, otherClass: !!opts.otherClass, geometry: purpose === 'train' ? geometry : 'fixed' }),
-        spec: preset.spec,
+        createSource: async (purpose, seed) => factory({ lattice, pixelSizePm, patch: opts.patch, seed, purpose, otherClass: !!opts.otherClass, geometry: purpose === 'train' ? geometry : 'fixed', ...(purpose === 'train' ? dose : {}) }),
+        spec: { ...preset.spec, version: opts.modelVersion },
         steps: opts.steps,
         batchSize: opts.batch,
         patch: opts.patch,
@@ -122,7 +135,7 @@ export function register(program: Command): void {
         ...(opts.init ? { initFrom: path.resolve(opts.init) } : {}),
         seed: opts.seed,
         command,
-        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass, geometry: lattice === 'graphene' ? geometry : 'fixed', validationGeometry: 'fixed' },
+        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass, geometry: lattice === 'graphene' ? geometry : 'fixed', validationGeometry: 'fixed', ...(opts.doseRange ? { doseRangeEPerA2: opts.doseRange } : {}) },
         progress: terminalProgress(),
       });
       const fitted = await trainer.fit();

@@ -182,7 +182,11 @@ export function defaultLocateWorkers(backend: { name: string; threads: number },
 export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: LocateOptions): AsyncGenerator<LocatedFrame> {
   if (plan.pixel.pixelSizePm.value == null) throw new AtomdynError(stack.path, unknownPixelSizeMessage(plan));
   const backend = await initBackend(opts.backend ?? 'auto');
-  const frameOpts: LocateFrameOptions = { ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
+  const v = plan.pixel.verdict;
+  const spots = v.applicable === true && v.model ? v.model.spotsPerPx : null;
+  // the lattice-area check of 'other' (LocateFrameOptions.latticeSpotsPerPx) uses the plan's Fourier peaks
+  // when the frame is the model's lattice; `opts.frame.latticeSpotsPerPx: []` turns it off
+  const frameOpts: LocateFrameOptions = { ...(spots ? { latticeSpotsPerPx: spots } : {}), ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
   const progress = opts.progress ?? silentProgress;
   const s = plan.card.pixelSizePm / plan.pixel.pixelSizePm.value!; // input pixels per model pixel
   const nWorkers = Math.max(0, opts.workers ?? defaultLocateWorkers(backend, stack.count, Math.round(stack.height / s) * Math.round(stack.width / s)));

@@ -13,6 +13,7 @@ import { findBlobs } from './blobs.ts';
 import { splitTouchingAtoms } from './splitTouchingAtoms.ts';
 import { refineAtom } from './gaussianRefine.ts';
 import { fitColumns, type StartColumn } from './columnFit.ts';
+import { latticeAreaMask } from './latticeMask.ts';
 import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
 import type { Segmenter } from './segmenter.ts';
 import { columnAtomicNumber, materialByName } from '../models/materials.ts';
@@ -45,6 +46,16 @@ export interface LocateFrameOptions {
   addColumns?: boolean;
   /** Refine positions by single-atom 2-D Gaussian fits instead (default false; only used when `fit` is false). */
   refine?: boolean;
+  /**
+   * First-order Fourier peaks of the frame's lattice, `[fx, fy]` cycles per input pixel (as
+   * `LatticeVerdict.model.spotsPerPx`), when the frame is known to show the model's lattice. With a model
+   * that has the class 'other' (contamination), 'other' is then not allowed inside the frame's lattice
+   * area (inference/latticeMask.ts): contamination is what hides the lattice, so where the lattice's
+   * fringes stand out the network's 'other' is a mistake (seen on WS2.emd: bright, clean WS2 called
+   * contamination over 28 % of the frame). There the 'other' probability is removed and the rest
+   * renormalised. Absent: no change.
+   */
+  latticeSpotsPerPx?: Array<[number, number]>;
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
   /** Overlap between patches, model pixels (default 32). */
@@ -94,6 +105,34 @@ function isBrightPeak(norm: Float32Array, height: number, width: number, x: numb
   return best - ring[ring.length >> 1] >= level;
 }
 
+/**
+ * Remove the class 'other' where the frame shows its lattice: for every model pixel whose input-frame
+ * position lies in `mask`, p(other) is set to 0 and the other classes are divided by 1 - p(other)
+ * (when p(other) is 1 the pixel becomes background).
+ * @param probs float32 `[mh * mw * classes]` HWC softmax probabilities at the model's pixel size, changed in place
+ * @param other index of 'other' in the classes
+ * @param mask uint8 `[height * width]` of the input frame, 1 = lattice
+ * @param scale input pixels per model pixel (inference/resample.ts)
+ */
+export function suppressOtherInLattice(probs: Float32Array, mh: number, mw: number, classes: number, other: number, mask: Uint8Array, height: number, width: number, scale: number): void {
+  const col = new Int32Array(mw);
+  for (let x = 0; x < mw; x++) col[x] = Math.min(width - 1, Math.max(0, Math.round(toInputCoordinate(x, scale))));
+  for (let y = 0; y < mh; y++) {
+    const row = Math.min(height - 1, Math.max(0, Math.round(toInputCoordinate(y, scale)))) * width;
+    for (let x = 0; x < mw; x++) {
+      if (!mask[row + col[x]]) continue;
+      const b = (y * mw + x) * classes;
+      const rest = 1 - probs[b + other];
+      probs[b + other] = 0;
+      if (rest <= 1e-6) {
+        for (let k = 0; k < classes; k++) probs[b + k] = k === 0 ? 1 : 0;
+        continue;
+      }
+      for (let k = 0; k < classes; k++) probs[b + k] /= rest;
+    }
+  }
+}
+
 /** Shortest projected nearest-neighbour distance in the card, pm. */
 export function nearestNeighbourPm(seg: Segmenter): number {
   return Math.min(...Object.values(seg.card.lattice.bondLengthsPm));
@@ -124,6 +163,10 @@ export async function locateFrame(
     overlap: opts.overlap ?? 32,
     batchSize: opts.batchSize ?? 4,
   });
+  if (opts.latticeSpotsPerPx && opts.latticeSpotsPerPx.length > 0) {
+    const o = card.classes.indexOf('other');
+    if (o > 0) suppressOtherInLattice(probs, r.height, r.width, classes, o, latticeAreaMask(raw, height, width, opts.latticeSpotsPerPx).mask, height, width, scale);
+  }
   const nnModelPx = nearestNeighbourPm(seg) / card.pixelSizePm;
   // an atom's label disk covers about pi (0.3 nn)^2 pixels; drop specks under a fifth of that
   const minArea = Math.max(2, Math.floor(0.2 * Math.PI * (0.3 * nnModelPx) ** 2));

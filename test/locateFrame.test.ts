@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateFrame } from '../inference/locateFrame.ts';
+import { locateFrame, suppressOtherInLattice } from '../inference/locateFrame.ts';
 import type { Segmenter } from '../inference/segmenter.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 import { exampleCard } from './helpers/card.ts';
@@ -106,5 +106,24 @@ describe("locateFrame: 'other' (contamination) regions", () => {
     expect(sis).toHaveLength(1);
     expect(Math.hypot(sis[0].x - si.x, sis[0].y - si.y)).toBeLessThan(2);
     expect(atoms.some((a) => Math.hypot(a.x - 30, a.y - 130) < 10 && a.species === 'Si')).toBe(false);
+  });
+});
+
+describe('suppressOtherInLattice', () => {
+  it("removes 'other' only at model pixels whose input position is lattice, renormalising the rest", () => {
+    // model 2 x 2, classes [background, C, other], scale 2 (input 4 x 4); lattice = left half of the input
+    const probs = Float32Array.from([
+      0.2, 0.2, 0.6, /**/ 0.1, 0.1, 0.8,
+      0.0, 0.0, 1.0, /**/ 0.5, 0.5, 0.0,
+    ]);
+    const mask = new Uint8Array(16);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 2; x++) mask[y * 4 + x] = 1;
+    suppressOtherInLattice(probs, 2, 2, 3, 2, mask, 4, 4, 2);
+    const p = Array.from(probs, (v) => Number(v.toFixed(6)));
+    expect(p.slice(0, 3)).toEqual([0.5, 0.5, 0]); // lattice: 'other' gone, the rest / 0.4
+    expect(p.slice(3, 6)).toEqual([0.1, 0.1, 0.8]); // not lattice: unchanged
+    expect(p.slice(6, 9)).toEqual([1, 0, 0]); // lattice, p(other) = 1: background
+    expect(p.slice(9, 12)).toEqual([0.5, 0.5, 0]);
+    for (let i = 0; i < 12; i += 3) expect(probs[i] + probs[i + 1] + probs[i + 2]).toBeCloseTo(1, 6);
   });
 });

@@ -1,0 +1,91 @@
+/**
+ * The whole analysis against the PyTorch peer's forward passes (issue 24), whole process, compiled CLI:
+ *
+ * - a simulated graphene movie, 512 x 512 px at 7.8 pm/px (the shipped card's frames: its pixel size and
+ *   filters are not changed), 8 dopants with kinetics, `--frames` frames (default 60);
+ * - `atomdyn analyze` on it (locate, drift registration + linking, classify, transitions, report), wall
+ *   time and peak RSS (from `/usr/bin/time -f %M` where installed);
+ * - `atomdyn locate` and `atomdyn track --frames` alone on the same movie: the share of the analysis
+ *   spent in drift registration and linking is (track wall - start-up) / analyze wall, start-up being
+ *   `atomdyn --version`'s wall time;
+ * - the peer: bench/peers/atomai_unet.py (AtomAI's default U-Net, 16 filters, forward pass on a 512 x 512
+ *   frame at raw resolution, best of 5, on 2 threads: the whole machine, as our locate uses it), times
+ *   the number of frames: "the peer's forward passes". It runs only where Debian's python3-torch is
+ *   installed; else the ratios are skipped with a message.
+ *
+ * Goals (issue 24): analyze <= 1.5x the peer's forward passes; registration + linking <= 15 % of the
+ * analysis; locate <= 1.0x (stretch 0.5x). Run on a quiet machine: wall times of a loaded one mean little.
+ *
+ *   npm run bench -- analyze [--frames N] [--keep]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (!existsSync(path.join(root, 'dist', '.build-stamp'))) {
+  process.stdout.write('dist/ is not built: run `npm run build` first\n');
+  process.exit(1);
+}
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+};
+const frames = Number(opt('--frames', '60'));
+const keep = argv.includes('--keep');
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const cli = path.join(root, 'bin', 'atomdyn.mjs');
+
+/** Run the CLI in a child process: wall seconds and peak RSS (MB, null without /usr/bin/time). */
+function runCli(args: string[]): { wallS: number; rssMb: number | null } {
+  const cmd = timeBin ? timeBin : process.execPath;
+  const full = timeBin ? ['-f', 'ATOMDYN_MAXRSS_KB=%M', process.execPath, cli, ...args] : [cli, ...args];
+  const t0 = performance.now();
+  const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' }, maxBuffer: 64 << 20 });
+  const wallS = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`atomdyn ${args.join(' ')} exited with ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const m = /ATOMDYN_MAXRSS_KB=(\d+)/.exec(r.stderr);
+  return { wallS, rssMb: m ? Number(m[1]) / 1024 : null };
+}
+
+/** The peer's forward pass on one 512 x 512 frame, ms (best of 5), or why it did not run. */
+function peerForwardMs(): number | string {
+  const script = path.join(root, 'bench/peers/atomai_unet.py');
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, [script, '--frame', '512', '--patch', '64', '--batch', '1', '--classes', '3', '--filters', '16', '--repeats', '5', '--threads', '2'], { encoding: 'utf8' });
+    if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!).predict_ms as number;
+    if (/No module named 'torch'/.test(r.stderr)) continue;
+    if (r.error) continue;
+    return `peer failed: ${r.stderr.trim().split('\n').pop()}`;
+  }
+  return 'skipped: PyTorch is not installed (apt-get install python3-torch; run with /usr/bin/python3)';
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-bench-analyze-'));
+try {
+  const movieDir = path.join(dir, 'movie');
+  process.stdout.write(`simulating ${frames} frames of 512 x 512 px at 7.8 pm/px ...\n`);
+  runCli(['simulate', '--lattice', 'graphene', '--movie', '--frames', String(frames), '--size', '512', '--pixel-size', '7.8', '--dopants', '8', '--seed', '11', '--out', movieDir]);
+  const movie = path.join(movieDir, 'movie.tif');
+  const startup = Math.min(...[0, 1, 2].map(() => runCli(['--version']).wallS));
+  const peer = peerForwardMs();
+  const analyze = runCli(['analyze', movie, '--out', path.join(dir, 'analyze')]);
+  const locate = runCli(['locate', movie, '--out', path.join(dir, 'locate')]);
+  const track = runCli(['track', path.join(dir, 'locate', 'atoms.csv'), '--frames', movie, '--out', path.join(dir, 'track')]);
+  const peerS = typeof peer === 'number' ? (peer * frames) / 1000 : NaN;
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const mb = (x: number | null) => (x === null ? '-' : `${Math.round(x)} MB`);
+  const trackShare = (track.wallS - startup) / analyze.wallS;
+  process.stdout.write(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; start-up (atomdyn --version) ${f(startup, 2)} s\n`);
+  process.stdout.write(`peer: ${typeof peer === 'number' ? `${f(peer)} ms per 512 x 512 forward pass (2 threads), x ${frames} frames = ${f(peerS)} s` : peer}\n`);
+  process.stdout.write('| command | wall s | peak RSS | / peer forward passes | goal |\n|---|---|---|---|---|\n');
+  process.stdout.write(`| analyze (${frames} frames) | ${f(analyze.wallS)} | ${mb(analyze.rssMb)} | ${f(analyze.wallS / peerS, 2)} | <= 1.5 |\n`);
+  process.stdout.write(`| locate | ${f(locate.wallS)} | ${mb(locate.rssMb)} | ${f(locate.wallS / peerS, 2)} | <= 1.0 |\n`);
+  process.stdout.write(`| track --frames (registration + linking) | ${f(track.wallS)} | ${mb(track.rssMb)} | - | ${f(100 * trackShare)} % of analyze (goal <= 15 %) |\n`);
+  if (keep) process.stdout.write(`kept: ${dir}\n`);
+} finally {
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+}

@@ -82,7 +82,7 @@ function modelDir(name: string): string {
   return existsSync(path.join(shipped, 'model.json')) ? shipped : resolveModelPath(name, '--models');
 }
 
-const METHODS = [['U-Net', false], ['U-Net + fit', true]] as const;
+const METHODS = [['U-Net', false, false], ['U-Net + TTA', false, true], ['U-Net + fit', true, false]] as const;
 
 interface RunFigures {
   model: string;
@@ -177,12 +177,12 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
       }
       const { model, card } = await loadModel(dir);
       const seg: Segmenter = tfSegmenter(model, card);
-      for (const [method, fit] of METHODS) {
+      for (const [method, fit, tta] of METHODS) {
         const tally = new RealCropTally();
         let ms = 0;
         for (const crop of crops) {
           const t0 = Date.now();
-          const located = await locateCrop(seg, crop, fit);
+          const located = await locateCrop(seg, crop, fit, tta);
           ms += Date.now() - t0;
           const score = scoreCrop(crop, located);
           tally.add(score);
@@ -192,7 +192,7 @@ export async function realCropsSection(models: string[], opts: { jsonFile: strin
             (firstFormula.get(crop.name) ?? firstFormula.set(crop.name, {}).get(crop.name)!)[method] = f;
           }
         }
-        const realFrames = await countRealFrameSi(tmp, `${mi}-${fit}`, { model: dir, fit });
+        const realFrames = await countRealFrameSi(tmp, `${mi}-${fit}-${tta}`, { model: dir, fit, tta });
         runs.push({ model: name, method, summary: tally.summary(), outcomes: tally.outcomes, msPerCrop: ms / crops.length, realFrames });
       }
       seg.dispose?.();

@@ -149,14 +149,15 @@ export function complexFormulas(atoms: CropAtom[], pixelSizePm: number): Array<s
 
 /**
  * Locate the atoms of a crop through the library (inference/locateFrame.ts) at the crop's own pixel
- * size: the network alone (`fit: false`) or with the joint column fit (`fit: true`). Species are
+ * size: the network alone (`fit: false`) or with the joint column fit (`fit: true`), optionally with
+ * the dihedral test-time augmentation (`tta`, inference/testTimeAugmentation.ts). Species are
  * mapped to elements through the model card.
  * @returns atoms in crop pixels with elements
  * @throws AtomdynError from locateFrame (e.g. a flat image), naming the crop
  */
-export async function locateCrop(seg: Segmenter, crop: RealCrop, fit: boolean): Promise<CropAtom[]> {
+export async function locateCrop(seg: Segmenter, crop: RealCrop, fit: boolean, tta = false): Promise<CropAtom[]> {
   const element = new Map(seg.card.species.map((s) => [s.name, s.element]));
-  const { atoms } = await locateFrame(seg, crop.image, crop.height, crop.width, { inputPixelSizePm: crop.pixelSizePm, fit }, crop.file);
+  const { atoms } = await locateFrame(seg, crop.image, crop.height, crop.width, { inputPixelSizePm: crop.pixelSizePm, fit, tta }, crop.file);
   return atoms.map((a) => ({ x: a.x, y: a.y, element: element.get(a.species) ?? a.species }));
 }
 

@@ -141,6 +141,7 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
         dataset: options.dataset ?? null,
         refine: opts.frame?.refine,
         hotPixels: opts.frame?.hotPixels,
+        tta: opts.frame?.tta === true,
         latticeOtherCheck: !(opts.frame?.latticeSpotsPerPx && opts.frame.latticeSpotsPerPx.length === 0),
         strict: !!options.strict,
         latticeConstantPm: plan.latticeConstantPm,

@@ -46,6 +46,14 @@ function applicability(run: RunMetadata) {
 const GRAPHENE_DENSITY = 2 / ((246 * 246 * Math.sqrt(3)) / 2); // atoms per pm²
 
 describe('locate on real graphene frames (model graphene-si)', () => {
+  it('--tta (dihedral test-time augmentation) keeps G-Si-2nm at one Si and the lattice density, and says so in run.json', async () => {
+    const { table, run } = await runLocate(sharedData('graphene_Si', 'G-Si-2nm.hdf5'), { out: path.join(dir, 'tta'), model: 'graphene-si', tta: true }, ['test']);
+    expect((run.parameters as { tta: boolean }).tta).toBe(true);
+    const px = run.pixelSizePm.value!;
+    const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
+    expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(1);
+    expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
+  });
   for (const [file, nSi] of [['G-Si-2nm.hdf5', 1], ['G-dimSi.hdf5', 2]] as const) {
     it(`${file}: ${nSi} Si, lattice density and C-C distances at the lattice-derived scale`, async () => {
       const { table, run } = await runLocate(sharedData('graphene_Si', file), { out: path.join(dir, file), model: 'graphene-si' }, ['test']);

@@ -2,7 +2,7 @@
  * Atom-level validation of graphene models on the trainer's held-out simulated sets, so the figures in a
  * card's `evaluation` can be reproduced and compared between models:
  *
- * - `fixed seed S`: the validation stream `atomdyn train --seed S` holds out (training/trainer.ts:
+ * - `fixed seed S` (1: graphene-si 1.0.0's, 2: 2.0.0's, 3: 2.1.0's own set): the validation stream `atomdyn train --seed S` holds out (training/trainer.ts:
  *   `createSimulatedSource` with purpose 'validation', seed mixSeed(S, 0x7a11d): fixed geometry, the
  *   graphene-si preset's imaging, 128 px at the card's pixel size), 32 images;
  * - `randomised seed 1`: the same stream with the randomised geometry (per-defect Si-C 140-200 pm, strain,
@@ -34,6 +34,7 @@ await initBackend();
 const sets: Array<{ name: string; seed: number; geometry: 'fixed' | 'randomised' }> = [
   { name: 'fixed seed 1', seed: 1, geometry: 'fixed' },
   { name: 'fixed seed 2', seed: 2, geometry: 'fixed' },
+  { name: 'fixed seed 3', seed: 3, geometry: 'fixed' },
   { name: 'randomised seed 1', seed: 1, geometry: 'randomised' },
 ];
 process.stdout.write(`Validation on the trainer's held-out simulated sets (${images} images each; training/trainer.ts validatePatches)\n`);

@@ -1,7 +1,8 @@
 /**
  * Find a segmenter by name or path. The shipped default models live in models/pretrained/<name>/
  * (model.json, weights.*.bin, card.json) and are selected by name: `graphene-si` (species C, Si),
- * `graphene-si-v1` (its 1.x version, trained on the fixed simulator geometry, kept for comparison)
+ * `graphene-si-v1` (its 1.x version, trained on the fixed simulator geometry, kept for comparison),
+ * `graphene-si-v2` (2.0, the randomised geometry at the simulator's default doses, kept for comparison)
  * and `mx2` (metal, chalcogen). Anything else is taken as a path to a model folder (or its
  * model.json), e.g. the `--out` folder of `atomdyn train`.
  */
@@ -19,6 +20,7 @@ export const PRETRAINED_DIR = path.join(packageRoot(), 'models', 'pretrained');
 export const PRETRAINED_MODELS: Readonly<Record<string, { lattice: string; description: string }>> = Object.freeze({
   'graphene-si': { lattice: 'graphene', description: 'graphene with Si dopants (classes background, C, Si)' },
   'graphene-si-v1': { lattice: 'graphene', description: 'graphene-si 1.x, trained on the fixed geometry (kept for comparison; the default graphene-si is 2.x)' },
+  'graphene-si-v2': { lattice: 'graphene', description: 'graphene-si 2.0, randomised geometry at the simulator\'s default doses (kept for comparison; the default graphene-si 2.1 is fine-tuned from it at the real crops\' lower doses)' },
   mx2: { lattice: 'mx2', description: 'hexagonal MX2 monolayers (classes background, metal, chalcogen)' },
 });
 

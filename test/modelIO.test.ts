@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tf, initBackend } from '../models/tensorBackend.ts';
 import { buildUNet } from '../models/unet.ts';
-import { loadModel, saveModel, saveOptimizerState, loadOptimizerState } from '../models/modelIO.ts';
+import { loadModel, saveModel, saveOptimizerState, loadOptimizerState, modelWeightsSha256 } from '../models/modelIO.ts';
 import { resolveModelPath, loadModelByName, PRETRAINED_DIR } from '../models/registry.ts';
 import { validateModelCard, bondLengthPm, matchRadiusPm } from '../models/modelCard.ts';
 import { AtomdynError } from '../data/errors.ts';
@@ -132,7 +132,7 @@ describe('model registry', () => {
     expect(loaded.card.name).toBe('test-graphene-si');
     loaded.model.dispose();
     model.dispose();
-    expect(() => resolveModelPath('no-such-model')).toThrow(/^model: no model named 'no-such-model'.*graphene-si, graphene-si-v1, mx2/);
+    expect(() => resolveModelPath('no-such-model')).toThrow(/^model: no model named 'no-such-model'.*graphene-si, graphene-si-v1, graphene-si-v2, mx2/);
     expect(() => resolveModelPath(tmp)).toThrow(/model\.json is missing/);
     let err: unknown;
     try {
@@ -155,6 +155,20 @@ describe('model registry', () => {
     expect(current.card.classes).toEqual(v1.card.classes);
     expect(current.card.pixelSizePm).toBe(v1.card.pixelSizePm);
     v1.model.dispose();
+    current.model.dispose();
+  });
+
+  it('keeps graphene-si 2.0 reachable as graphene-si-v2; the default 2.1 is fine-tuned from its exact weights at lower doses', async () => {
+    const v2 = await loadModelByName('graphene-si-v2');
+    expect(v2.card.version).toBe('2.0.0');
+    expect(v2.card.training.dataRecipe.geometry).toBe('randomised');
+    const current = await loadModelByName('graphene-si');
+    expect(current.card.version).toBe('2.1.0');
+    const init = current.card.training.initFrom as { version: string; weightsSha256: string };
+    expect(init.version).toBe('2.0.0');
+    expect(init.weightsSha256).toBe(await modelWeightsSha256(path.join(PRETRAINED_DIR, 'graphene-si-v2')));
+    expect(current.card.training.dataRecipe.doseRangeEPerA2).toEqual([1e5, 4e6]);
+    v2.model.dispose();
     current.model.dispose();
   });
 });

@@ -120,6 +120,9 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     const opts: LocateOptions = { ...options, runJsonPixelSize: previous?.pixelSizePm ?? null, progress: options.progress ?? silentProgress };
     const plan = await planLocate(full, opts); // the pixel size from the movie's first frame, as a full run
     for (const w of plan.pixel.warnings) log(w);
+    // measured on graphene only (the real LibraryNet crops), so only graphene models hint
+    const ttaHint = plan.card.lattice.name === 'graphene' ? ttaHintLine(plan.card.pixelSizePm, plan.pixel.pixelSizePm.value, options.frame?.tta === true) : null;
+    if (ttaHint) log(ttaHint);
     const baseRun = (): RunMetadata => {
       const run = newRun('locate', output.command, previous);
       run.source = previous?.source ?? path.resolve(output.source ?? input);
@@ -316,3 +319,16 @@ async function classicalStep(stack: FrameStack, options: LocateStepOptions, outp
     return { table, run: asWritten(finalPaths(run)), frames: res.frames.map((f) => ({ ...f, probeSigmaPx: NaN })) };
   });
 }
+
+/**
+ * A one-line hint for frames at about the model's own pixel size (input >= 0.75 x the model's pm/px),
+ * where no down-sampling averages the noise before the network: `--tta` (inference/testTimeAugmentation.ts)
+ * is then worth its 8x network time (real LibraryNet crops at 15.6 pm/px with graphene-si 2.1.0: formula
+ * accuracy 59 % without it, 82 % with it; docs/real-crops.md). Null when `tta` is on, the pixel size
+ * is unknown, or the frames are finer.
+ */
+export function ttaHintLine(modelPixelSizePm: number, inputPixelSizePm: number | null, tta: boolean): string | null {
+  if (tta || inputPixelSizePm == null || !(inputPixelSizePm >= 0.75 * modelPixelSizePm)) return null;
+  return `note: at ${inputPixelSizePm.toFixed(1)} pm/px the frames are about the model's own pixel size (${modelPixelSizePm} pm/px): on noisy frames --tta (8x the network time) gives more reliable atoms`;
+}
+

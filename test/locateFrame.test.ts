@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ttaHintLine } from '../pipeline/locateStep.ts';
 import { locateFrame, suppressOtherInLattice } from '../inference/locateFrame.ts';
 import type { Segmenter } from '../inference/segmenter.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
@@ -125,5 +126,16 @@ describe('suppressOtherInLattice', () => {
     expect(p.slice(6, 9)).toEqual([1, 0, 0]); // lattice, p(other) = 1: background
     expect(p.slice(9, 12)).toEqual([0.5, 0.5, 0]);
     for (let i = 0; i < 12; i += 3) expect(probs[i] + probs[i + 1] + probs[i + 2]).toBeCloseTo(1, 6);
+  });
+});
+
+describe('ttaHintLine', () => {
+  it('hints at --tta only for frames at about the model pixel size, without --tta, with a known pixel size', () => {
+    expect(ttaHintLine(16, 15.625, false)).toMatch(/15\.6 pm\/px .* --tta/);
+    expect(ttaHintLine(16, 12, false)).not.toBeNull();
+    expect(ttaHintLine(16, 11.9, false)).toBeNull();
+    expect(ttaHintLine(16, 7.8125, false)).toBeNull();
+    expect(ttaHintLine(16, 15.625, true)).toBeNull();
+    expect(ttaHintLine(16, null, false)).toBeNull();
   });
 });

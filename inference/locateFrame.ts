@@ -14,7 +14,7 @@ import { splitTouchingAtoms } from './splitTouchingAtoms.ts';
 import { refineAtom } from './gaussianRefine.ts';
 import { fitColumns, type StartColumn } from './columnFit.ts';
 import { latticeAreaMask } from './latticeMask.ts';
-import { dihedralAveraged } from './testTimeAugmentation.ts';
+import { dihedralAveraged, ttaApplies } from './testTimeAugmentation.ts';
 import { normaliseFrame, type NormalisationParameters } from '../models/inputNormalisation.ts';
 import type { Segmenter } from './segmenter.ts';
 import { columnAtomicNumber, materialByName } from '../models/materials.ts';
@@ -59,10 +59,11 @@ export interface LocateFrameOptions {
   latticeSpotsPerPx?: Array<[number, number]>;
   /**
    * Test-time augmentation: average the network's class probabilities over the 8 dihedral transforms
-   * of each patch (inference/testTimeAugmentation.ts). 8x the network time; more reliable on noisy
-   * frames (real LibraryNet crops: bench/locate.ts, real-crops section). Default false.
+   * of each patch (inference/testTimeAugmentation.ts; 8x the network time). `'auto'` (default): on for
+   * graphene models on frames at about the model's own pixel size (>= 0.75 of it), where it makes the
+   * formulas of noisy real frames reliable (bench/locate.ts, real-crops section), off otherwise.
    */
-  tta?: boolean;
+  tta?: boolean | 'auto';
   /** Patch side for tiling, model pixels, multiple of 8 (default 512: frames up to 512 model pixels run whole). */
   patch?: number;
   /** Overlap between patches, model pixels (default 32). */
@@ -165,7 +166,7 @@ export async function locateFrame(
   const r = resampleFrame(raw, height, width, scale);
   const norm = normaliseFrame(r.data, r.height, r.width, card.normalisation.parameters as Partial<NormalisationParameters>, source).image;
   const classes = card.classes.length;
-  const net = opts.tta === true ? dihedralAveraged(seg) : seg;
+  const net = ttaApplies(opts.tta ?? 'auto', card, opts.inputPixelSizePm) ? dihedralAveraged(seg) : seg;
   const probs = await predictTiled(norm, r.height, r.width, (p, k, ph, pw) => net.predict(p, k, ph, pw), classes, {
     patch: opts.patch ?? 512,
     overlap: opts.overlap ?? 32,

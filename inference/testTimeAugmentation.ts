@@ -12,6 +12,27 @@
  * Neurocomputing 338, 34 (2019): flips and rotations for segmentation).
  */
 import type { Segmenter } from './segmenter.ts';
+import { materialByName } from '../models/materials.ts';
+
+/** `auto` uses test-time augmentation when the input pixel size is at least this share of the model's. */
+export const AUTO_TTA_MIN_PIXEL_RATIO = 0.75;
+
+/**
+ * Whether test-time augmentation runs for a frame: `true` / `false` as given; `'auto'` (the default of
+ * `locate`) for graphene-family models on frames whose pixel size is at least
+ * {@link AUTO_TTA_MIN_PIXEL_RATIO} of the model's, i.e. frames the network sees at about their own
+ * resolution, so that no down-sampling has averaged the noise before it (real LibraryNet crops at
+ * 15.63 pm/px with graphene-si 2.1.0 at 16 pm/px: formula accuracy 59 % without, 82 % with;
+ * docs/real-crops.md). Finer frames (e.g. 7.8 pm/px, down-sampled 2x) and MX2 models, where it has not
+ * been measured, do not use it under 'auto'.
+ * @param mode true, false or 'auto'
+ * @param card the model card (lattice name, pixel size in pm)
+ * @param inputPixelSizePm the frame's pixel size, pm/px
+ */
+export function ttaApplies(mode: boolean | 'auto', card: Pick<Segmenter['card'], 'lattice' | 'pixelSizePm'>, inputPixelSizePm: number): boolean {
+  if (mode !== 'auto') return mode;
+  return materialByName(card.lattice.name)?.family === 'graphene' && inputPixelSizePm >= AUTO_TTA_MIN_PIXEL_RATIO * card.pixelSizePm;
+}
 
 /** The 8 elements of D4 as (transpose, flip x, flip y) applied in that order to (row, column). */
 const D4: ReadonlyArray<{ transpose: boolean; flipX: boolean; flipY: boolean }> = [false, true].flatMap((transpose) =>

@@ -6,6 +6,7 @@
  * `atomdyn locate` (cli/commands/locate.ts) parses its flags into {@link LocateStepOptions} and calls
  * {@link locateStep}; {@link analyzeMovie} calls it on the movie it opened once.
  */
+import { ttaApplies } from '../inference/testTimeAugmentation.ts';
 import path from 'node:path';
 import { AtomdynError, ModelNotApplicableError } from '../data/errors.ts';
 import { finalPaths, withRunFolder } from '../data/runFolder.ts';
@@ -120,9 +121,9 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     const opts: LocateOptions = { ...options, runJsonPixelSize: previous?.pixelSizePm ?? null, progress: options.progress ?? silentProgress };
     const plan = await planLocate(full, opts); // the pixel size from the movie's first frame, as a full run
     for (const w of plan.pixel.warnings) log(w);
-    // measured on graphene only (the real LibraryNet crops), so only graphene models hint
-    const ttaHint = plan.card.lattice.name === 'graphene' ? ttaHintLine(plan.card.pixelSizePm, plan.pixel.pixelSizePm.value, options.frame?.tta === true) : null;
-    if (ttaHint) log(ttaHint);
+    const ttaMode = options.frame?.tta ?? 'auto';
+    const ttaUsed = plan.pixel.pixelSizePm.value != null && ttaApplies(ttaMode, plan.card, plan.pixel.pixelSizePm.value);
+    if (ttaUsed && ttaMode === 'auto') log(ttaAutoLine(plan.card.pixelSizePm, plan.pixel.pixelSizePm.value!));
     const baseRun = (): RunMetadata => {
       const run = newRun('locate', output.command, previous);
       run.source = previous?.source ?? path.resolve(output.source ?? input);
@@ -144,7 +145,8 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
         dataset: options.dataset ?? null,
         refine: opts.frame?.refine,
         hotPixels: opts.frame?.hotPixels,
-        tta: opts.frame?.tta === true,
+        tta: ttaUsed,
+        ttaMode,
         latticeOtherCheck: !(opts.frame?.latticeSpotsPerPx && opts.frame.latticeSpotsPerPx.length === 0),
         strict: !!options.strict,
         latticeConstantPm: plan.latticeConstantPm,
@@ -321,14 +323,9 @@ async function classicalStep(stack: FrameStack, options: LocateStepOptions, outp
 }
 
 /**
- * A one-line hint for frames at about the model's own pixel size (input >= 0.75 x the model's pm/px),
- * where no down-sampling averages the noise before the network: `--tta` (inference/testTimeAugmentation.ts)
- * is then worth its 8x network time (real LibraryNet crops at 15.6 pm/px with graphene-si 2.1.0: formula
- * accuracy 59 % without it, 82 % with it; docs/real-crops.md). Null when `tta` is on, the pixel size
- * is unknown, or the frames are finer.
+ * The line `locate` prints when `'auto'` turned test-time augmentation on (inference/testTimeAugmentation.ts
+ * ttaApplies): why, what it costs, and how to turn it off.
  */
-export function ttaHintLine(modelPixelSizePm: number, inputPixelSizePm: number | null, tta: boolean): string | null {
-  if (tta || inputPixelSizePm == null || !(inputPixelSizePm >= 0.75 * modelPixelSizePm)) return null;
-  return `note: at ${inputPixelSizePm.toFixed(1)} pm/px the frames are about the model's own pixel size (${modelPixelSizePm} pm/px): on noisy frames --tta (8x the network time) gives more reliable atoms`;
+export function ttaAutoLine(modelPixelSizePm: number, inputPixelSizePm: number): string {
+  return `note: test-time augmentation on (${inputPixelSizePm.toFixed(1)} pm/px is about the model's own ${modelPixelSizePm} pm/px, so no down-sampling averages the noise): 8x the network time; --no-tta turns it off`;
 }
-

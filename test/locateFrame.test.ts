@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ttaHintLine } from '../pipeline/locateStep.ts';
+import { ttaAutoLine } from '../pipeline/locateStep.ts';
+import { ttaApplies } from '../inference/testTimeAugmentation.ts';
 import { locateFrame, suppressOtherInLattice } from '../inference/locateFrame.ts';
 import type { Segmenter } from '../inference/segmenter.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
@@ -129,13 +130,17 @@ describe('suppressOtherInLattice', () => {
   });
 });
 
-describe('ttaHintLine', () => {
-  it('hints at --tta only for frames at about the model pixel size, without --tta, with a known pixel size', () => {
-    expect(ttaHintLine(16, 15.625, false)).toMatch(/15\.6 pm\/px .* --tta/);
-    expect(ttaHintLine(16, 12, false)).not.toBeNull();
-    expect(ttaHintLine(16, 11.9, false)).toBeNull();
-    expect(ttaHintLine(16, 7.8125, false)).toBeNull();
-    expect(ttaHintLine(16, 15.625, true)).toBeNull();
-    expect(ttaHintLine(16, null, false)).toBeNull();
+describe("test-time augmentation 'auto'", () => {
+  it('is on for graphene models on frames at >= 0.75 of the model pixel size, off for finer frames and MX2 models; true/false as given', () => {
+    const graphene = { lattice: { name: 'graphene' }, pixelSizePm: 16 } as const;
+    const mx2 = { lattice: { name: 'mx2' }, pixelSizePm: 30 } as const;
+    expect(ttaApplies('auto', graphene as never, 15.625)).toBe(true);
+    expect(ttaApplies('auto', graphene as never, 12)).toBe(true);
+    expect(ttaApplies('auto', graphene as never, 11.9)).toBe(false);
+    expect(ttaApplies('auto', graphene as never, 7.8125)).toBe(false);
+    expect(ttaApplies('auto', mx2 as never, 37.4)).toBe(false);
+    expect(ttaApplies(true, graphene as never, 7.8125)).toBe(true);
+    expect(ttaApplies(false, graphene as never, 15.625)).toBe(false);
+    expect(ttaAutoLine(16, 15.625)).toMatch(/15\.6 pm\/px .*--no-tta/);
   });
 });

@@ -53,6 +53,11 @@ describe('locate on real graphene frames (model graphene-si)', () => {
     const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
     expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(1);
     expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
+    // 'auto' turns it on at about the model's own pixel size (here a stated 15.6 pm/px), and --no-tta off
+    const auto = await runLocate(sharedData('graphene_Si', 'G-Si-2nm.hdf5'), { out: path.join(dir, 'tta-auto'), model: 'graphene-si', pixelSize: '15.6' }, ['test']);
+    expect(auto.run.parameters).toMatchObject({ tta: true, ttaMode: 'auto' });
+    const off = await runLocate(sharedData('graphene_Si', 'G-Si-2nm.hdf5'), { out: path.join(dir, 'tta-off'), model: 'graphene-si', pixelSize: '15.6', tta: false }, ['test']);
+    expect(off.run.parameters).toMatchObject({ tta: false, ttaMode: false });
   });
   for (const [file, nSi] of [['G-Si-2nm.hdf5', 1], ['G-dimSi.hdf5', 2]] as const) {
     it(`${file}: ${nSi} Si, lattice density and C-C distances at the lattice-derived scale`, async () => {
@@ -66,6 +71,8 @@ describe('locate on real graphene frames (model graphene-si)', () => {
       expect(a.missedLattice.flaggedFrames).toEqual([]);
       const f = latticeFigures(table, 0, run.frames!.width, run.frames!.height, px, 142 / px);
       expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(nSi);
+      // 7.8 pm/px is half the model's 16 pm/px: 'auto' leaves test-time augmentation off
+      expect(run.parameters).toMatchObject({ tta: false, ttaMode: 'auto' });
       expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
       expect(Math.abs(f.medianNnPm / 142 - 1)).toBeLessThan(0.07);
     });

@@ -189,6 +189,7 @@ function stepArgs(f: AnalyzeFlags): Record<AnalyzeStep, string[]> {
   if (f.dataset) a.push('--dataset', f.dataset);
   if (f.fit === true) a.push('--fit');
   if (f.tta === true) a.push('--tta');
+  if (f.tta === false) a.push('--no-tta');
   if (f.refine) a.push('--refine');
   if (f.hotPixels === false) a.push('--no-hot-pixels');
   if (f.workers) a.push('--workers', f.workers);
@@ -228,7 +229,8 @@ export function addMovieAnalysisOptions(command: Command): Command {
     .option('--seed <n>', 'seed of every random step', '0')
     .option('--fit', 'graphene models: the joint column fit of locate (locate --fit; opt-in)')
     .option('--refine', 'without --fit: single-atom 2-D Gaussian refinement (locate --refine)')
-    .option('--tta', 'test-time augmentation of the network over 8 rotations and mirrors (locate --tta; 8x the network time)')
+    .option('--tta', 'test-time augmentation of the network over 8 rotations and mirrors (locate --tta; 8x the network time; default: on for graphene frames at about the model\'s pixel size)')
+    .option('--no-tta', 'never use test-time augmentation (locate --no-tta)')
     .option('--frame-range <start:stop[:step]>', 'only these frames (0-based, STOP exclusive; e.g. 0:50, 10:100:2); tables keep the movie\'s frame numbers, --lag counts movie frames; the drift is then registered on the atoms\' coordinates')
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s');
 }

@@ -30,7 +30,7 @@ export interface LocateFlags {
   refine?: boolean;
   fit?: boolean;
   hotPixels?: boolean;
-  /** `--tta`: average the network over the 8 dihedral transforms of each patch. */
+  /** `--tta` true, `--no-tta` false, neither: 'auto' (inference/testTimeAugmentation.ts ttaApplies). */
   tta?: boolean;
   /** false (`--no-lattice-other-check`): keep the network's 'other' class inside the frame's lattice area. */
   latticeOtherCheck?: boolean;
@@ -114,7 +114,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): LocateS
     speciesElements,
     material: flags.material ?? null,
     workers: nonNegativeInteger('--workers', flags.workers),
-    frame: { fit: flags.fit === true, refine: flags.refine === true, hotPixels: flags.hotPixels !== false, tta: flags.tta === true, ...(flags.latticeOtherCheck === false ? { latticeSpotsPerPx: [] } : {}) },
+    frame: { fit: flags.fit === true, refine: flags.refine === true, hotPixels: flags.hotPixels !== false, tta: flags.tta ?? 'auto', ...(flags.latticeOtherCheck === false ? { latticeSpotsPerPx: [] } : {}) },
     overlayEvery: every ? Math.round(every) : undefined,
     defectPriors: flags.defectPrior !== undefined ? parseDefectPriors(flags.defectPrior) : undefined,
     frameRange: flags.frameRange ? parseFrameRange(flags.frameRange, '--frame-range') : null,
@@ -183,7 +183,8 @@ export function register(program: Command): void {
     .option('--fit', 'graphene models: joint column fit on the raw frame (positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm); opt-in: it helps on simulated frames but lowers formula accuracy on real labelled crops (bench/locate.ts)')
     .option('--refine', 'without --fit (or with an MX2 model): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
-    .option('--tta', 'test-time augmentation: average the network over the 8 rotations and mirrors of each patch (8x the network time; more reliable formulas on noisy frames, e.g. the real LibraryNet crops at 15.6 pm/px)')
+    .option('--tta', 'test-time augmentation: average the network over the 8 rotations and mirrors of each patch (8x the network time). Default: on for graphene frames at >= 0.75 of the model\'s pixel size (e.g. 15.6 pm/px with the 16 pm/px graphene-si: formula accuracy on real crops 59 % -> 82 %), off otherwise')
+    .option('--no-tta', 'never use test-time augmentation')
     .option('--no-lattice-other-check', "keep the network's contamination class ('other') where the frame's lattice fringes show; by default 'other' is not allowed inside the lattice area (inference/latticeMask.ts), since contamination is what hides the lattice")
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')

@@ -22,7 +22,8 @@ import { openFrames } from '../../data/openFrames.ts';
 // so that `atomdyn --help` and other subcommands start fast
 const readHdf5Coordinates = async (file: string) => (await import('../../data/hdf5Coordinates.ts')).readHdf5Coordinates(file);
 
-interface Flags {
+/** Flags of `classify`, as commander gives them (strings; defaults in {@link CLASSIFY_DEFAULTS}). */
+export interface ClassifyFlags {
   out: string;
   frames?: string;
   centre?: string;
@@ -82,7 +83,7 @@ async function loadConfigurationModel(file: string) {
 }
 
 /** Option values of `classify` that {@link checkClassifyFlags} checks (the text given on the command line). */
-export type ClassifyFlagValues = Partial<Pick<Flags, 'classes' | 'maxClasses' | 'method' | 'covariance' | 'descriptor' | 'neighbours' | 'radius' | 'window' | 'pca' | 'bicSamples' | 'minClass' | 'pixelSize' | 'seed' | 'nInit' | 'centre'>>;
+export type ClassifyFlagValues = Partial<Pick<ClassifyFlags, 'classes' | 'maxClasses' | 'method' | 'covariance' | 'descriptor' | 'neighbours' | 'radius' | 'window' | 'pca' | 'bicSamples' | 'minClass' | 'pixelSize' | 'seed' | 'nInit' | 'centre'>>;
 
 /**
  * Check the option values of `classify` without reading any input, so that `analyze` can refuse a
@@ -211,6 +212,64 @@ function summary(r: ClassifyResult, frames: number): string {
   return lines.join('\n') + '\n';
 }
 
+/** The defaults of `classify`'s options (the command line's and {@link runClassify}'s). */
+export const CLASSIFY_DEFAULTS = Object.freeze({
+  classes: 'auto', maxClasses: '6', method: 'sym-gmm', covariance: 'diag', descriptor: 'neighbours', window: '300',
+  bicSamples: 'segments', minClass: '0.03', seed: '0', nInit: '3',
+});
+
+/**
+ * `classify` as a library call: flags -> options -> one {@link classifyStep} -> files in `f.out`
+ * (what the command does, without commander: `merge` calls it for every movie).
+ * @param table tracks.csv / atoms.csv / a LibraryNet coordinates .hdf5
+ * @param flags the command's flags; those left out take {@link CLASSIFY_DEFAULTS}
+ * @param command argv recorded in run.json
+ * @param opts `quiet`: no summary on stdout and no progress bar
+ * @throws AtomdynError naming the flag or the file (bad options, unreadable input, an existing run folder)
+ */
+export async function runClassify(table: string, flags: Partial<ClassifyFlags> & Pick<ClassifyFlags, 'out'>, command: string[], opts: { quiet?: boolean } = {}): Promise<void> {
+  const f: ClassifyFlags = { ...CLASSIFY_DEFAULTS, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) } as ClassifyFlags;
+  const { classifyStep } = await import('../../pipeline/classifyStep.ts');
+  checkClassifyFlags(f);
+  const inp = await loadInput(table);
+  let frames: FrameStack | null = inp.frames;
+  if (f.frames) frames = await openMovie(f.frames);
+  const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
+  try {
+    const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json'), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
+    const saved = f.model ? { model: await loadConfigurationModel(f.model), path: f.model } : null;
+    const { result, defectLines } = await classifyStep(
+      { atoms: inp.atoms, species: inp.species, defaultCentre: inp.defaultCentre, filePixelSize: inp.filePixelSize, frames, framesPath: f.frames ?? null },
+      {
+        centre: f.centre,
+        method: f.method as ClassifyMethod,
+        classes: classesFlag,
+        maxClasses: integer('--max-classes', f.maxClasses, 1),
+        pointGroup: f.pointGroup,
+        covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
+        seed: integer('--seed', f.seed, 0),
+        nInit: integer('--n-init', f.nInit, 1),
+        descriptor: f.descriptor as 'neighbours' | 'image',
+        neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : undefined,
+        neighbourRadiusPm: positiveNumber('--radius', f.radius),
+        windowRadiusPm: positiveNumber('--window', f.window),
+        pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
+        bicSamples: f.bicSamples as 'segments' | 'effective' | 'all',
+        minClassFraction: nonNegative('--min-class', f.minClass),
+        pixelSizePm: positiveNumber('--pixel-size', f.pixelSize),
+        model: saved,
+        ...(opts.quiet ? {} : { progress: terminalProgress() }),
+      },
+      { out: f.out, overwrite: f.overwrite, inputs, command, source: path.resolve(table), previous: inp.previous },
+    );
+    if (opts.quiet) return;
+    if (result) process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
+    else process.stdout.write((defectLines ?? []).join('\n') + '\n');
+  } finally {
+    await frames?.close();
+  }
+}
+
 /** Adds `atomdyn classify` (with its --help) to the program. */
 export function register(program: Command): void {
   program
@@ -226,21 +285,21 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--frames <movie>', 'the movie the atoms came from: sub-images for the gallery (and for --descriptor image)')
     .option('--centre <species>', "centre atoms: a species or element (comma-separated list), or 'all'; or 'defects' (or defect names such as vac_Se): the point defects of an MX2 run, classified by their complex; default: the model card's dopant, else the rarest species, else the defects")
-    .option('--classes <K>', "number of classes, or 'auto' (BIC)", 'auto')
-    .option('--max-classes <K>', 'largest K tried by --classes auto', '6')
-    .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', 'sym-gmm')
+    .option('--classes <K>', "number of classes, or 'auto' (BIC)", CLASSIFY_DEFAULTS.classes)
+    .option('--max-classes <K>', 'largest K tried by --classes auto', CLASSIFY_DEFAULTS.maxClasses)
+    .option('--method <m>', 'sym-gmm (symmetry-aware mixture), gmm (plain mixture) or kmeans', CLASSIFY_DEFAULTS.method)
     .option('--point-group <g>', 'point group of the lattice (6mm graphene, 3m MX2 site, 4mm square, 1 none); default from run.json, else 6mm')
-    .option('--covariance <type>', 'covariance of each class: diag (few parameters: suits the tens of independent dwell segments of a movie), full or spherical', 'diag')
-    .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', 'neighbours')
+    .option('--covariance <type>', 'covariance of each class: diag (few parameters: suits the tens of independent dwell segments of a movie), full or spherical', CLASSIFY_DEFAULTS.covariance)
+    .option('--descriptor <d>', 'neighbours (vectors to the nearest atoms) or image (sub-images; needs --frames)', CLASSIFY_DEFAULTS.descriptor)
     .option('--neighbours <k>', 'neighbour slots per centre (default: a whole first shell: 3 about an MX2 site, point group 3m; else 4, which holds Si-C3 and Si-C4)')
     .option('--radius <pm>', 'largest neighbour distance used, pm (default: the largest bond cut-off of the centre element)')
-    .option('--window <pm>', 'sub-image radius, pm', '300')
+    .option('--window <pm>', 'sub-image radius, pm', CLASSIFY_DEFAULTS.window)
     .option('--pca <n>', 'principal components before fitting (default 10 for images, none for neighbours)')
-    .option('--bic-samples <mode>', 'sample size for BIC: segments (one frame per dwell segment), effective, or all', 'segments')
-    .option('--min-class <fraction>', "with --classes auto, the smallest class allowed, as a fraction of the independent instances (0 = no limit)", '0.03')
+    .option('--bic-samples <mode>', 'sample size for BIC: segments (one frame per dwell segment), effective, or all', CLASSIFY_DEFAULTS.bicSamples)
+    .option('--min-class <fraction>', "with --classes auto, the smallest class allowed, as a fraction of the independent instances (0 = no limit)", CLASSIFY_DEFAULTS.minClass)
     .option('--pixel-size <pm>', 'pixel size in pm (overrides run.json and the file)')
-    .option('--seed <n>', 'seed of the random initialisation', '0')
-    .option('--n-init <n>', 'initialisations per fit', '3')
+    .option('--seed <n>', 'seed of the random initialisation', CLASSIFY_DEFAULTS.seed)
+    .option('--n-init <n>', 'initialisations per fit', CLASSIFY_DEFAULTS.nInit)
     .option(
       '--model <model.json>',
       "apply a saved classifier (another run's model.json) instead of fitting one, so that each state means the same " +
@@ -254,46 +313,9 @@ export function register(program: Command): void {
         "the class's own symmetry), mirror, probability. Centres near the frame edge are left unclassified.\n" +
         'Example: atomdyn classify out/track/tracks.csv --out out/classify',
     )
-    .action(async (table: string, f: Flags, cmd: Command) => {
+    .action(async (table: string, f: ClassifyFlags, cmd: Command) => {
       // argv as parsed (also when another command, e.g. analyze, runs classify in-process)
       const command = ((cmd.parent as unknown as { rawArgs?: string[] })?.rawArgs ?? process.argv).slice(2);
-      const { classifyStep } = await import('../../pipeline/classifyStep.ts');
-      checkClassifyFlags(f);
-      const inp = await loadInput(table);
-      let frames: FrameStack | null = inp.frames;
-      if (f.frames) frames = await openMovie(f.frames);
-      const classesFlag = f.classes.trim().toLowerCase() === 'auto' ? 'auto' : integer('--classes', f.classes, 1);
-      try {
-        const inputs = [path.resolve(table), path.join(path.dirname(path.resolve(table)), 'run.json'), ...(f.frames ? [path.resolve(f.frames)] : []), ...(f.model ? [path.resolve(f.model)] : [])];
-        const saved = f.model ? { model: await loadConfigurationModel(f.model), path: f.model } : null;
-        const { result, defectLines } = await classifyStep(
-          { atoms: inp.atoms, species: inp.species, defaultCentre: inp.defaultCentre, filePixelSize: inp.filePixelSize, frames, framesPath: f.frames ?? null },
-          {
-            centre: f.centre,
-            method: f.method as ClassifyMethod,
-            classes: classesFlag,
-            maxClasses: integer('--max-classes', f.maxClasses, 1),
-            pointGroup: f.pointGroup,
-            covarianceType: f.covariance as 'full' | 'diag' | 'spherical',
-            seed: integer('--seed', f.seed, 0),
-            nInit: integer('--n-init', f.nInit, 1),
-            descriptor: f.descriptor as 'neighbours' | 'image',
-            neighbours: f.neighbours !== undefined ? integer('--neighbours', f.neighbours, 1) : undefined,
-            neighbourRadiusPm: positiveNumber('--radius', f.radius),
-            windowRadiusPm: positiveNumber('--window', f.window),
-            pcaComponents: f.pca === undefined ? undefined : integer('--pca', f.pca, 0),
-            bicSamples: f.bicSamples as 'segments' | 'effective' | 'all',
-            minClassFraction: nonNegative('--min-class', f.minClass),
-            pixelSizePm: positiveNumber('--pixel-size', f.pixelSize),
-            model: saved,
-            progress: terminalProgress(),
-          },
-          { out: f.out, overwrite: f.overwrite, inputs, command, source: path.resolve(table), previous: inp.previous },
-        );
-        if (result) process.stdout.write(summary(result, new Set(inp.atoms.map((a) => a.frame)).size));
-        else process.stdout.write((defectLines ?? []).join('\n') + '\n');
-      } finally {
-        await frames?.close();
-      }
+      await runClassify(table, f, command);
     });
 }

@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { runAnalyze } from './analyze.ts';
+import { runSimulate } from './simulate.ts';
 
 export function register(program: Command): void {
   program
@@ -23,11 +24,9 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace the run already in DIR (the whole folder)')
     .action(async (o: { out: string; frames: string; size: string; dopants: string; seed: string; overwrite?: boolean }) => {
       const input = `${o.out.replace(/[/\\]+$/, '')}-input`;
-      const { buildProgram } = await import('../main.ts');
       process.stderr.write(`simulating a ${o.frames}-frame ${o.size}x${o.size} movie of graphene with ${o.dopants} Si dopants into ${input}\n`);
-      const program = await buildProgram();
-      await program.parseAsync(['node', 'atomdyn', 'simulate', '--lattice', 'graphene', '--movie', '--frames', o.frames, '--size', o.size,
-        '--dopants', o.dopants, '--seed', o.seed, '--out', input, ...(o.overwrite ? ['--overwrite'] : [])]);
+      await runSimulate({ lattice: 'graphene', movie: true, frames: o.frames, size: o.size, dopants: o.dopants, seed: o.seed, count: '1', out: input, overwrite: o.overwrite },
+        ['simulate', '--lattice', 'graphene', '--movie', '--frames', o.frames, '--size', o.size, '--dopants', o.dopants, '--seed', o.seed, '--out', input, ...(o.overwrite ? ['--overwrite'] : [])]);
       const r = await runAnalyze(path.join(input, 'movie.tif'), { out: o.out, model: 'graphene-si', classes: 'auto', lag: '1', seed: o.seed, overwrite: o.overwrite },
         ['demo', '--out', o.out, '--frames', o.frames, '--size', o.size, '--dopants', o.dopants, '--seed', o.seed, ...(o.overwrite ? ['--overwrite'] : [])]);
       process.stdout.write(`report: ${r.report}\nthe true states and trajectories are in ${path.join(input, 'truth.csv')}\n`);

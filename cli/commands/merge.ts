@@ -23,13 +23,7 @@ import { poolKinetics, pooledToJSON, type MovieSequences, type PoolLag } from '.
 import { stateSequencesFromTable } from '../../dynamics/kinetics/stateSequences.ts';
 import { pooledKineticsPage } from '../../report/pooledKineticsPage.ts';
 import { compactJson } from '../../pipeline/transitionsStep.ts';
-
-/** Run `classify` in-process exactly as `atomdyn classify ...` would (a fresh program per call). */
-async function runSubcommand(args: string[]): Promise<void> {
-  const { buildProgram } = await import('../main.ts');
-  const program = await buildProgram();
-  await program.parseAsync(['node', 'atomdyn', ...args]);
-}
+import { runClassify } from './classify.ts';
 
 /** Flags of `merge`. */
 interface MergeFlags {
@@ -127,13 +121,13 @@ export async function runMerge(root: string, flags: MergeFlags, command: string[
       await writePooledTracks(runs, pooledTracks);
       const dir = path.join(folder.dir, 'classify', 'pooled');
       const centre = flags.centre ?? centreOf(runs[0]);
-      await runSubcommand(['classify', pooledTracks, '--classes', classes, '--seed', flags.seed, '--out', dir, ...(centre ? ['--centre', centre] : [])]);
+      await runClassify(pooledTracks, { classes, seed: flags.seed, out: dir, centre }, ['classify', pooledTracks, '--classes', classes, '--seed', flags.seed, '--out', dir, ...(centre ? ['--centre', centre] : [])]);
       classModel = path.join(dir, 'model.json');
     }
     const movies: MovieSequences[] = [];
     for (const r of runs) {
       const dir = path.join(folder.dir, 'classify', r.id);
-      await runSubcommand(['classify', r.tracks!, '--model', classModel, '--out', dir]);
+      await runClassify(r.tracks!, { model: classModel, out: dir }, ['classify', r.tracks!, '--model', classModel, '--out', dir]);
       const table = path.join(dir, 'configurations.csv');
       movies.push({ id: r.id, sequences: stateSequencesFromTable(readCsv(table, ['frame', 'particle', 'state']), table), frameTimeS: r.frameTimeS, doseRate: r.doseRate, metadata: r.metadata });
     }

@@ -142,6 +142,8 @@ export interface WorkerOptions extends QueueTiming {
   log?: (line: string) => void;
   /** Stops the worker when aborted (e.g. on SIGINT/SIGTERM): running jobs finish first. */
   signal?: AbortSignal;
+  /** How a failed movie's AtomdynError is written in the log and the failed list (default: its message; the CLI maps option names to flags). */
+  describeError?: (err: AtomdynError) => string | Promise<string>;
 }
 
 /**
@@ -163,10 +165,11 @@ export async function runWorker(redis: Redis, queueName: string, process: MovieP
       log(`${id}: ${r === 'skipped' ? 'complete run there, skipped' : 'analysed'}`);
       return r;
     } catch (err) {
-      log(`${id}: failed: ${(err as Error).message}`);
+      const text = err instanceof AtomdynError && options.describeError ? await options.describeError(err) : (err as Error).message;
+      log(`${id}: failed: ${text}`);
       if (err instanceof AtomdynError) {
-        failed.push(`${id}: ${err.message}`);
-        throw new UnrecoverableError(err.message);
+        failed.push(`${id}: ${text}`);
+        throw new UnrecoverableError(text);
       }
       throw err;
     }

@@ -1,4 +1,5 @@
 /** Shards of a manifest for job arrays (data/shard.ts) and `analyze --manifest --shard I/N`. */
+import { sharedData } from './sharedData.ts';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,5 +69,18 @@ describe('analyze --manifest --shard', () => {
     expect(readCsv(path.join(out, 'movies.csv')).rows.map((r) => r.id)).toEqual(ids);
     await expect(runManifest(path.join(dir, 'movies.csv'), { out, classes: 'auto', lag: '1', seed: '0', shard: '2/2' })).rejects.toThrow(/--shard: the shard index/);
     expect(existsSync(path.join(out, 'm0'))).toBe(false);
+  });
+});
+
+describe('analyze --manifest failure lines', () => {
+  it("name analyze's flags, not the library's option names", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-manifest-flags-'));
+    writeFileSync(path.join(dir, 'movies.csv'), `path,id\n${sharedData('graphene_Si', 'G-Si-2nm.hdf5')},one\n`);
+    const lines: string[] = [];
+    await expect(runManifest(path.join(dir, 'movies.csv'), { out: path.join(dir, 'runs'), classes: 'auto', lag: '1', seed: '0', frameRange: '0:5' }, (l) => lines.push(l)))
+      .rejects.toThrow(/--manifest: 1 of 1 movies failed \(one: --frame-range: STOP 5 is past the end/);
+    const failed = lines.find((l) => l.includes('failed'))!;
+    expect(failed).toMatch(/one: failed: --frame-range: STOP 5 is past the end/);
+    expect(failed).not.toMatch(/frameRange/);
   });
 });

@@ -25,6 +25,7 @@ import { terminalProgress } from '../progress.ts';
 import { locateOptionsFromFlags, type LocateFlags } from './locate.ts';
 import { checkClassifyFlags } from './classify.ts';
 import { parseTransitionsFlags } from './transitions.ts';
+import { cliMessage, flagTable } from '../optionFlags.ts';
 
 /** Flags of `analyze`. */
 export interface AnalyzeFlags extends Omit<LocateFlags, 'out' | 'overlayEvery'> {
@@ -169,12 +170,30 @@ export async function runManifest(manifest: string, flags: AnalyzeFlags & { shar
       else analysed.push(e.id);
     } catch (err) {
       if (!(err instanceof AtomdynError)) throw err;
-      log(`${head}: failed: ${err.message}`);
-      failed.push(`${e.id}: ${err.message}`);
+      const line = await analyzeErrorLine(err);
+      log(`${head}: failed: ${line}`);
+      failed.push(`${e.id}: ${line}`);
     }
   }
   if (failed.length) throw new AtomdynError('--manifest', `${failed.length} of ${entries.length} movies failed (${failed.join('; ')}); the others are in ${root}; re-run to retry only the missing ones`);
   return { analysed, skipped, failed };
+}
+
+let analyzeFlags: Map<string, string> | null = null;
+
+/**
+ * A movie's failure as the CLI says it (cli/optionFlags.ts `cliMessage`): library option names in the
+ * message become `analyze`'s flags (`searchRangePm` -> `--search-range`), so the per-movie lines of
+ * `analyze --manifest` and of `atomdyn worker` read like the errors of a single `analyze`.
+ */
+export async function analyzeErrorLine(err: AtomdynError): Promise<string> {
+  if (!analyzeFlags) {
+    const { Command } = await import('commander');
+    const program = new Command();
+    register(program);
+    analyzeFlags = flagTable(program);
+  }
+  return cliMessage(err, analyzeFlags);
 }
 
 /** The flags of each step that reproduce what `analyze` ran (recorded in each step's run.json). */

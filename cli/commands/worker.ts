@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { AtomdynError } from '../../data/errors.ts';
 import { connectRedis, DEFAULT_QUEUE, redisUrl, runWorker } from '../../data/jobQueue.ts';
-import { analyseManifestEntry, type AnalyzeFlags } from './analyze.ts';
+import { analyseManifestEntry, analyzeErrorLine, type AnalyzeFlags } from './analyze.ts';
 
 /** Flags of `atomdyn worker`. */
 export interface WorkerFlags {
@@ -47,6 +47,7 @@ export async function runWorkerCommand(flags: WorkerFlags, log: (line: string) =
     return await runWorker(redis, flags.queue, (job) => analyseManifestEntry(job.entry, root, { ...(job.flags as unknown as AnalyzeFlags), out: root }), {
       concurrency, exitWhenEmpty: flags.exitWhenEmpty, lockDurationMs, stalledIntervalMs, signal: abort.signal,
       log: (l) => log(`[worker ${process.pid}] ${l}`),
+      describeError: analyzeErrorLine,
     });
   } finally {
     process.off('SIGINT', onSignal);

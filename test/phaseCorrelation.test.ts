@@ -36,6 +36,21 @@ describe('phase correlation', () => {
     }
   });
 
+  it('refines in a narrow window to the same value as in the full 1.5 px window, and says when the peak is past its border', () => {
+    const rng = new Random(11);
+    const pts: Array<[number, number]> = Array.from({ length: 25 }, () => [8 + 44 * rng.uniform(), 8 + 24 * rng.uniform()]);
+    for (const [sx, sy] of [[2.37, -1.62], [-0.41, 0.88]]) {
+      const r = registerImages({ data: blobs(60, 40, pts), width: 60, height: 40 }, { data: blobs(60, 40, pts, sx, sy), width: 60, height: 40 });
+      const full = refinePeak(r.spectrum, sx + 0.03, sy - 0.02, 20);
+      const narrow = refinePeak(r.spectrum, sx + 0.03, sy - 0.02, 20, 0.4);
+      expect(narrow.atEdge).toBe(false);
+      expect(narrow.dx).toBe(full.dx); // the same grid points and sums: bit for bit
+      expect(narrow.dy).toBe(full.dy);
+      // started 0.5 px away, the narrow window's maximum is on its border
+      expect(refinePeak(r.spectrum, sx + 0.5, sy, 20, 0.4).atEdge).toBe(true);
+    }
+  });
+
   it('lists local maxima highest first, as signed shifts', () => {
     const w = 8;
     const h = 6;

@@ -298,12 +298,16 @@ function addSpectrumRow(
  * @param r cross-power spectrum of two real images
  * @param dx0 integer (or approximate) shift in x to refine around, px
  * @param dy0 same in y
- * @param upsample grid points per pixel (default 20); the window is 1.5 px wide
- * @returns the refined shift and the surface value there (unnormalised)
+ * @param upsample grid points per pixel (default 20)
+ * @param windowPx width of the upsampled window, px (default 1.5, the reference's); the grid points are
+ *   dx0 + j / upsample whatever the width, so a narrower window holds a subset of the same values (cost
+ *   proportional to the width)
+ * @returns the refined shift, the surface value there (unnormalised), and `atEdge`: the grid maximum lies
+ *   on the window's border (the peak may lie outside it: refine again with a wider window)
  */
-export function refinePeak(r: Spectrum2D, dx0: number, dy0: number, upsample = 20): { dx: number; dy: number; value: number } {
+export function refinePeak(r: Spectrum2D, dx0: number, dy0: number, upsample = 20, windowPx = 1.5): { dx: number; dy: number; value: number; atEdge: boolean } {
   const { width: w, height: h } = r;
-  const n = Math.ceil(1.5 * upsample) | 1; // odd, centred on (dx0, dy0)
+  const n = Math.ceil(windowPx * upsample) | 1; // odd, centred on (dx0, dy0)
   const half = (n - 1) / 2;
   const sx = new Float64Array(n);
   const sy = new Float64Array(n);
@@ -350,7 +354,7 @@ export function refinePeak(r: Spectrum2D, dx0: number, dy0: number, upsample = 2
   let fy = 0;
   if (ix > 0 && ix < n - 1) fx = para(out[iy * n + ix - 1], out[bi], out[iy * n + ix + 1]);
   if (iy > 0 && iy < n - 1) fy = para(out[(iy - 1) * n + ix], out[bi], out[(iy + 1) * n + ix]);
-  return { dx: sx[ix] + fx / upsample, dy: sy[iy] + fy / upsample, value: out[bi] / (w * h) };
+  return { dx: sx[ix] + fx / upsample, dy: sy[iy] + fy / upsample, value: out[bi] / (w * h), atEdge: ix === 0 || iy === 0 || ix === n - 1 || iy === n - 1 };
 }
 
 /**
@@ -419,6 +423,9 @@ export function registerImages(
   return { candidates, spectrum, surface };
 }
 
+/** Width of the upsampled window of {@link refineShiftUnbiased}'s iterations, px. */
+export const UNBIAS_WINDOW_PX = 0.4;
+
 /**
  * Remove the window bias of a registration: re-register `b` with its window moved by the current
  * estimate (see {@link windowedSpectrum}) and refine again, `iterations` times.
@@ -437,7 +444,11 @@ export function refineShiftUnbiased(
   for (let it = 0; it < (opts.iterations ?? 2); it++) {
     const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy]);
     spectrum = crossPowerSpectrum(aSpectrum, sb, opts);
-    const r = refinePeak(spectrum, dx, dy, opts.upsample ?? 20);
+    // the window bias moves the peak by hundredths of a pixel: a 0.4 px window around the estimate holds
+    // the same grid points as the full 1.5 px one near the peak (identical result) at about a quarter of
+    // the cost; the full window only when the maximum lands on the narrow one's border
+    let r = refinePeak(spectrum, dx, dy, opts.upsample ?? 20, UNBIAS_WINDOW_PX);
+    if (r.atEdge) r = refinePeak(spectrum, dx, dy, opts.upsample ?? 20);
     const moved = Math.hypot(r.dx - dx, r.dy - dy);
     dx = r.dx;
     dy = r.dy;

@@ -141,6 +141,22 @@ export function suppressOtherInLattice(probs: Float32Array, mh: number, mw: numb
   }
 }
 
+/** True when class `k` is the most probable one at some pixel of `probs` (HWC, `classes` per pixel). */
+export function anyArgmax(probs: Float32Array, classes: number, k: number): boolean {
+  for (let b = 0; b < probs.length; b += classes) {
+    const v = probs[b + k];
+    let wins = true;
+    for (let c = 0; c < classes; c++) {
+      if (c !== k && probs[b + c] >= v) {
+        wins = false;
+        break;
+      }
+    }
+    if (wins) return true;
+  }
+  return false;
+}
+
 /** Shortest projected nearest-neighbour distance in the card, pm. */
 export function nearestNeighbourPm(seg: Segmenter): number {
   return Math.min(...Object.values(seg.card.lattice.bondLengthsPm));
@@ -174,7 +190,8 @@ export async function locateFrame(
   });
   if (opts.latticeSpotsPerPx && opts.latticeSpotsPerPx.length > 0) {
     const o = card.classes.indexOf('other');
-    if (o > 0) suppressOtherInLattice(probs, r.height, r.width, classes, o, latticeAreaMask(raw, height, width, opts.latticeSpotsPerPx).mask, height, width, scale);
+    // the mask costs about as much as the network on a clean frame: only where 'other' wins somewhere
+    if (o > 0 && anyArgmax(probs, classes, o)) suppressOtherInLattice(probs, r.height, r.width, classes, o, latticeAreaMask(raw, height, width, opts.latticeSpotsPerPx).mask, height, width, scale);
   }
   const nnModelPx = nearestNeighbourPm(seg) / card.pixelSizePm;
   // an atom's label disk covers about pi (0.3 nn)^2 pixels; drop specks under a fifth of that

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ttaAutoLine } from '../pipeline/locateStep.ts';
 import { ttaApplies } from '../inference/testTimeAugmentation.ts';
-import { locateFrame, suppressOtherInLattice } from '../inference/locateFrame.ts';
+import { anyArgmax, locateFrame, suppressOtherInLattice } from '../inference/locateFrame.ts';
 import type { Segmenter } from '../inference/segmenter.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
 import { exampleCard } from './helpers/card.ts';
@@ -142,5 +142,13 @@ describe("test-time augmentation 'auto'", () => {
     expect(ttaApplies(true, graphene as never, 7.8125)).toBe(true);
     expect(ttaApplies(false, graphene as never, 15.625)).toBe(false);
     expect(ttaAutoLine(16, 15.625)).toMatch(/15\.6 pm\/px .*--no-tta/);
+  });
+});
+
+describe('anyArgmax', () => {
+  it("is true only when the class is the most probable one at some pixel (ties do not count)", () => {
+    expect(anyArgmax(Float32Array.from([0.6, 0.3, 0.1, 0.2, 0.2, 0.6]), 3, 2)).toBe(true);
+    expect(anyArgmax(Float32Array.from([0.6, 0.3, 0.1, 0.4, 0.4, 0.2]), 3, 2)).toBe(false);
+    expect(anyArgmax(Float32Array.from([0.4, 0.2, 0.4]), 3, 2)).toBe(false);
   });
 });

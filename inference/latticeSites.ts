@@ -29,6 +29,8 @@ import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
 import { SpatialGrid } from '../numerics/spatialGrid.ts';
 import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
 import { invert, refineAtom } from './gaussianRefine.ts';
+import { fitColumnAmplitudes, fitProbeWidth } from './columnAmplitudes.ts';
+import { fitOccupancyMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
 
 /** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
 export const Z_CONTRAST_EXPONENT = 1.7;
@@ -36,6 +38,13 @@ export const Z_CONTRAST_EXPONENT = 1.7;
 export const MIN_DOPANT_DELTA_Z = 10;
 /** A dopant level closer than this (in host-amplitude ratio) to a level already offered is not offered. */
 export const MIN_LEVEL_SEPARATION = 0.2;
+
+/** The probe width is searched within these factors of the single-column fits' median width. */
+export const PROBE_WIDTH_RANGE: readonly [number, number] = [0.7, 1.6];
+/** Spacing of the background's bilinear nodes in the amplitude fit, lattice constants. */
+export const BACKGROUND_SPACING_CELLS = 2;
+/** Side of the central window on which the probe width is searched, lattice constants (at least 96 px, at most the frame). */
+export const PROBE_WIDTH_WINDOW_CELLS = 10;
 
 /** A located atom as the site fit reads it. */
 export interface SiteAtom {
@@ -111,6 +120,8 @@ export interface LatticeSitesResult {
   hostAmplitude: { metal: number; chalcogen: number };
   /** The levels offered per sublattice. */
   levels: { metal: SiteLevel[]; chalcogen: SiteLevel[] };
+  /** The Z-contrast mixture fitted per sublattice (inference/siteOccupancy.ts); null when too few columns were read. */
+  mixtures: { metal: OccupancyMixture | null; chalcogen: OccupancyMixture | null };
 }
 
 const zc = (z: number) => z ** Z_CONTRAST_EXPONENT;
@@ -379,10 +390,25 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
     shifts.push(best.rx.length >= 6 ? [best.su * a0 + best.sv * b0 + med(best.rx), best.su * a1 + best.sv * b1 + med(best.ry)] : [0, 0]);
   }
   const shiftAt = (y: number) => shifts[Math.min(nStrips - 1, Math.max(0, Math.floor(y / stripH)))];
-  // every site inside the frame (and a margin, to match atoms on the edge)
+  // probe width, a first estimate: median of single-column Gaussian fits on the atoms
+  let sigma0 = opts.probeSigmaPx ?? NaN;
+  if (!(sigma0 > 0)) {
+    const widths: number[] = [];
+    const step = Math.max(1, Math.floor(atoms.length / 300));
+    for (let i = 0; i < atoms.length; i += step) {
+      const r = refineAtom(frame, height, width, xs[i], ys[i], Math.max(1.5, 0.5 * bondPx), Math.max(0.5, 0.25 * bondPx), 0.3 * bondPx);
+      if (r.refined) widths.push(r.width);
+    }
+    widths.sort((p, q) => p - q);
+    sigma0 = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
+  }
+  const sigmaRange: [number, number] = opts.probeSigmaPx ? [sigma0, sigma0] : [PROBE_WIDTH_RANGE[0] * sigma0, PROBE_WIDTH_RANGE[1] * sigma0];
+  // every site inside the frame, and a margin: atoms on the edge are matched, and the columns just
+  // outside the frame, whose tails reach into it, enter the amplitude fit
+  const margin = Math.max(bondPx, 3.5 * sigmaRange[1] + 1);
   const corners = [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]].map(([x, y]) => invertMap(map, x, y));
-  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3, imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3;
-  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3, jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3;
+  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3 - Math.ceil(margin / la), imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3 + Math.ceil(margin / la);
+  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3 - Math.ceil(margin / lb), jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3 + Math.ceil(margin / lb);
   if ((imax - imin + 1) * (jmax - jmin + 1) > 4_000_000) throw new AtomdynError('atoms', 'the fitted lattice is too fine for the frame (more than 8 million sites)');
   const all: LatticeSite[] = [];
   for (let j = jmin; j <= jmax; j++) {
@@ -391,7 +417,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
         const [x0, y0] = evalMap(map, i + (s ? delta[0] : 0), j + (s ? delta[1] : 0));
         const [tx, ty] = shiftAt(y0);
         const x = x0 + tx, y = y0 + ty;
-        if (!(x >= -bondPx && x <= width - 1 + bondPx && y >= -bondPx && y <= height - 1 + bondPx)) continue;
+        if (!(x >= -margin && x <= width - 1 + margin && y >= -margin && y <= height - 1 + margin)) continue;
         all.push({ site: -1, sublattice: s ? 'chalcogen' : 'metal', i, j, x, y, amplitude: NaN, ratio: NaN, occupancy: s ? 2 : 1, defect: null });
       }
     }
@@ -410,51 +436,40 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const rms = matched ? Math.sqrt(ss / matched) : NaN;
   const sites = all.filter((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
   sites.forEach((t, k) => { t.site = k; });
-  // probe width: median of single-column fits on matched atoms
-  let sigma = opts.probeSigmaPx ?? NaN;
-  if (!(sigma > 0)) {
-    const widths: number[] = [];
-    const step = Math.max(1, Math.floor(atoms.length / 300));
-    for (let i = 0; i < atoms.length; i += step) {
-      const r = refineAtom(frame, height, width, xs[i], ys[i], Math.max(1.5, 0.5 * bondPx), Math.max(0.5, 0.25 * bondPx), 0.3 * bondPx);
-      if (r.refined) widths.push(r.width);
-    }
-    widths.sort((p, q) => p - q);
-    sigma = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
-  }
   // measured where the column is: at the located atom on the site when there is one (scan noise moves
   // columns off the smooth lattice by a fraction of a pixel to a pixel), else at the fitted site
-  const at = sites.map((t) => ({ x: t.x, y: t.y }));
+  const at = all.map((t) => ({ x: t.x, y: t.y }));
   if (opts.measureAtAtoms !== false && atoms.length) {
     const g = new SpatialGrid(xs, ys, bondPx);
-    sites.forEach((t, k) => {
+    all.forEach((t, k) => {
       const i = g.nearest(t.x, t.y, 0.25 * bondPx);
       if (i >= 0) at[k] = { x: xs[i], y: ys[i] };
     });
   }
-  measureAmplitudes(frame, height, width, sites, sigma, Math.max(1.5, 0.5 * bondPx), at);
+  const backgroundSpacingPx = Math.max(2, BACKGROUND_SPACING_CELLS * (la + lb) / 2);
+  const sigma = sigmaRange[0] === sigmaRange[1] ? sigmaRange[0] : probeWidthOnCentre(frame, height, width, at, sigmaRange, backgroundSpacingPx, (la + lb) / 2);
+  const fit = fitColumnAmplitudes(frame, height, width, at, { sigmaPx: sigma, backgroundSpacingPx });
+  all.forEach((t, k) => { t.amplitude = fit.amplitudes[k]; });
   const levels = siteLevels(opts.material, opts.dopants);
   const host = { metal: NaN, chalcogen: NaN };
+  const mixtures: LatticeSitesResult['mixtures'] = { metal: null, chalcogen: null };
+  const edge = Math.max(1.5, 0.5 * bondPx);
+  const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge;
   for (const sub of ['metal', 'chalcogen'] as const) {
-    const amps = sites.filter((s) => s.sublattice === sub && Number.isFinite(s.amplitude)).map((s) => s.amplitude).sort((p, q) => p - q);
-    host[sub] = amps.length ? amps[amps.length >> 1] : NaN;
     const mine = sites.filter((s) => s.sublattice === sub);
-    for (const s of mine) s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
-    const dev = mine.map((s) => Math.abs(s.ratio - 1)).filter(Number.isFinite).sort((p, q) => p - q);
-    const spread = dev.length ? 1.4826 * dev[dev.length >> 1] : 0;
-    const edge = Math.max(1.5, 0.5 * bondPx);
+    // the mixture is fitted to the columns that are read: those not cut by the frame edge
+    const mix = fitOccupancyMixture(mine.filter((s) => !cut(s)).map((s) => s.amplitude), levels[sub], { priors: opts.priors });
+    mixtures[sub] = mix;
+    host[sub] = mix ? mix.scale : NaN;
     for (const s of mine) {
+      s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
       // a column cut by the frame edge is not read: occupancy and defect unknown
-      if (s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge) {
+      if (cut(s) || !mix || !Number.isFinite(s.ratio)) {
         s.occupancy = null;
         s.defect = null;
         continue;
       }
-      if (!Number.isFinite(s.ratio)) {
-        s.occupancy = null;
-        continue;
-      }
-      const l = likeliestLevel(levels[sub], s.ratio, spread, opts.priors);
+      const l = levels[sub][mostProbableLevel(mix, s.amplitude).index];
       s.occupancy = l.occupancy;
       s.defect = l.defect;
     }
@@ -466,7 +481,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const basisPx = affine
     ? { a: [affine.cx[1] / affine.scale, affine.cy[1] / affine.scale] as [number, number], b: [affine.cx[2] / affine.scale, affine.cy[2] / affine.scale] as [number, number] }
     : { a: basis.a, b: basis.b };
-  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels };
+  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures };
 }
 
 /**
@@ -517,6 +532,23 @@ export function measureAmplitudes(frame: Float32Array, height: number, width: nu
     for (let q = 0; q < k; q++) amp += inv[(centre + 1) * k + q] * b[q];
     site.amplitude = amp;
   });
+}
+
+/**
+ * The probe width of least residual of the amplitude fit ({@link fitProbeWidth}) on a central window
+ * of the frame ({@link PROBE_WIDTH_WINDOW_CELLS} lattice constants, at least 96 px, at most the frame),
+ * with the columns that reach it.
+ * @param range [lo, hi] px
+ */
+function probeWidthOnCentre(frame: Float32Array, height: number, width: number, columns: ReadonlyArray<{ x: number; y: number }>, range: [number, number], backgroundSpacingPx: number, latticePx: number): number {
+  const side = Math.max(96, Math.round(PROBE_WIDTH_WINDOW_CELLS * latticePx));
+  const w = Math.min(width, side), h = Math.min(height, side);
+  const x0 = Math.floor((width - w) / 2), y0 = Math.floor((height - h) / 2);
+  const crop = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  const reach = 3.5 * range[1] + 1;
+  const near = columns.map((c) => ({ x: c.x - x0, y: c.y - y0 })).filter((c) => c.x >= -reach && c.y >= -reach && c.x <= w - 1 + reach && c.y <= h - 1 + reach);
+  return fitProbeWidth(crop, h, w, near, range[0], range[1], backgroundSpacingPx).sigmaPx;
 }
 
 /** Columns of sites.csv in order (docs/schema.md). */

@@ -15,14 +15,24 @@
  *    field follows: per horizontal strip of 1.5 lattice constants the third-cell shift that puts most of
  *    its atoms on sites of their own sublattice is applied (the unshifted lattice unless another places
  *    20 % more), plus the strip's median remaining offset.
- * 4. Column amplitudes: at each site a joint linear least-squares fit, over the pixels within half a
- *    bond of it, of a constant background and Gaussians of the frame's probe width at the site and at
- *    its neighbours (the probe width is the median width of single-column Gaussian fits on matched
- *    atoms, inference/gaussianRefine.ts). The ratio to the frame's median amplitude on the same
- *    sublattice (the host) is compared with the level of each possible content, Σ Z^1.7 over its atoms
- *    (HAADF Z-contrast, e.g. Krivanek et al., Nature 464, 571 (2010)) over the host column's; the most
- *    probable level wins (Gaussian noise of the host ratios' robust spread, a small prior per defect:
- *    {@link likeliestLevel}).
+ * 4. Column amplitudes (inference/columnAmplitudes.ts): one linear least-squares fit of the whole frame
+ *    with a Gaussian at every site (those up to 3.5 probe widths outside the frame included, so the
+ *    tails that reach into it are modelled) over a smooth background (bilinear between nodes
+ *    {@link BACKGROUND_SPACING_CELLS} lattice constants apart). The probe width is the one of least
+ *    residual of that fit on a central window, searched within {@link PROBE_WIDTH_RANGE} of the median
+ *    width of single-column fits (inference/gaussianRefine.ts). Each column is measured at its fitted
+ *    site or at the located atom on it (the one of the two whose mixture, step 5, leaves less noise).
+ *    The earlier reading (a constant and Gaussians fitted in a half-bond aperture around each site, the
+ *    median single-column width) scattered 2-4 times more: the aperture cannot tell a wide Gaussian from
+ *    the constant, and the single-column widths came out 20 % narrow on MoS2 at 17.6 pm/px, which put the
+ *    one-of-two-S level at 0.35 instead of 0.5.
+ * 5. Occupancy (inference/siteOccupancy.ts): per frame and sublattice, a Gaussian mixture of the
+ *    amplitudes whose means are the Z-contrast levels of the possible contents times one host amplitude
+ *    (Σ Z^1.7 over the content's atoms over the host column's: HAADF Z-contrast, e.g. Krivanek et al.,
+ *    Nature 464, 571 (2010)), fitted by EM with one noise variance and the frame's abundances (Dirichlet
+ *    prior: 100 pseudo-sites spread as {@link DEFECT_PRIOR} or `priors`); each site gets the content of
+ *    highest posterior probability, i.e. a likelihood-ratio test against the host whose threshold is
+ *    the fitted prior odds. `ratio` is the amplitude over the fitted host amplitude.
  */
 import { AtomdynError } from '../data/errors.ts';
 import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
@@ -30,7 +40,7 @@ import { SpatialGrid } from '../numerics/spatialGrid.ts';
 import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
 import { invert, refineAtom } from './gaussianRefine.ts';
 import { fitColumnAmplitudes, fitProbeWidth } from './columnAmplitudes.ts';
-import { fitOccupancyMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
+import { DEFAULT_DEFECT_PRIOR, fitOccupancyMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
 
 /** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
 export const Z_CONTRAST_EXPONENT = 1.7;
@@ -72,13 +82,13 @@ export interface LatticeSiteOptions {
   material: Readonly<Material>;
   /** Pixel size, pm per px (used to check the fitted lattice constant and for the bond length). */
   pixelSizePm: number;
-  /** Probe Gaussian standard deviation, px; default measured on the frame. */
+  /** Probe Gaussian standard deviation, px; default the width of least residual of the amplitude fit (module comment). */
   probeSigmaPx?: number;
   /** Degree of the displacement polynomial; default 2 (1 under 40 matched atoms). */
   degree?: number;
   /** Prior probability per defect name where it is not {@link DEFECT_PRIOR} (locate `--defect-prior`). */
   priors?: Readonly<Record<string, number>>;
-  /** Measure each column at the located atom on its site (within a quarter bond) rather than at the fitted site; default true. */
+  /** true: measure each column at the located atom on its site (within a quarter bond); false: at the fitted site; default (undefined): both, keeping the one whose mixture leaves less noise. */
   measureAtAtoms?: boolean;
   /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
   dopants?: { metal?: readonly string[]; chalcogen?: readonly string[] };
@@ -122,6 +132,8 @@ export interface LatticeSitesResult {
   levels: { metal: SiteLevel[]; chalcogen: SiteLevel[] };
   /** The Z-contrast mixture fitted per sublattice (inference/siteOccupancy.ts); null when too few columns were read. */
   mixtures: { metal: OccupancyMixture | null; chalcogen: OccupancyMixture | null };
+  /** Where the columns were measured: at the fitted sites or at the located atoms on them. */
+  measuredAt: 'sites' | 'atoms';
 }
 
 const zc = (z: number) => z ** Z_CONTRAST_EXPONENT;
@@ -171,14 +183,16 @@ export function nearestLevel(levels: readonly SiteLevel[], ratio: number): SiteL
   return best;
 }
 
-/** Prior probability of each defect level at a site (the host takes the rest). */
-export const DEFECT_PRIOR = 0.02;
+/** Prior probability of each defect level at a site (the host takes the rest); inference/siteOccupancy.ts holds the value. */
+export const DEFECT_PRIOR = DEFAULT_DEFECT_PRIOR;
 
 /**
  * The most probable level of a measured ratio: Gaussian noise of standard deviation `spread` about
  * each level (the measured spread of the host columns' ratios), prior {@link DEFECT_PRIOR} per defect
  * level and the rest for the host. With a small spread this is {@link nearestLevel}; with a noisy frame
  * the boundaries move towards the defect levels, so the host's noise tail is not read as defects.
+ * (fitLatticeSites decides with the same rule, but with the noise and the abundances of the mixture
+ * fitted to the frame: inference/siteOccupancy.ts.)
  * @param levels sorted by level, at least one, exactly one with `defect` null (the host)
  * @param spread standard deviation of the host's ratios (>= 0; 0 gives the nearest level)
  * @param priors prior per defect name where it is not {@link DEFECT_PRIOR} (e.g. a V-doped sample:
@@ -436,32 +450,49 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const rms = matched ? Math.sqrt(ss / matched) : NaN;
   const sites = all.filter((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
   sites.forEach((t, k) => { t.site = k; });
-  // measured where the column is: at the located atom on the site when there is one (scan noise moves
-  // columns off the smooth lattice by a fraction of a pixel to a pixel), else at the fitted site
-  const at = all.map((t) => ({ x: t.x, y: t.y }));
+  // where each column is measured: at the fitted site, or at the located atom on the site when there
+  // is one (scan noise moves columns off the smooth lattice by a fraction of a pixel to a pixel, but
+  // the located atoms have their own position errors); by default both are tried and the one whose
+  // mixture leaves the smaller noise (relative to the host, summed over the sublattices) is kept
+  const atSites = all.map((t) => ({ x: t.x, y: t.y }));
+  let atAtoms: Array<{ x: number; y: number }> | null = null;
   if (opts.measureAtAtoms !== false && atoms.length) {
     const g = new SpatialGrid(xs, ys, bondPx);
-    all.forEach((t, k) => {
+    atAtoms = all.map((t) => {
       const i = g.nearest(t.x, t.y, 0.25 * bondPx);
-      if (i >= 0) at[k] = { x: xs[i], y: ys[i] };
+      return i >= 0 ? { x: xs[i], y: ys[i] } : { x: t.x, y: t.y };
     });
   }
+  const candidates: Array<['sites' | 'atoms', Array<{ x: number; y: number }>]> = [];
+  if (opts.measureAtAtoms !== true || !atAtoms) candidates.push(['sites', atSites]);
+  if (atAtoms) candidates.push(['atoms', atAtoms]);
   const backgroundSpacingPx = Math.max(2, BACKGROUND_SPACING_CELLS * (la + lb) / 2);
-  const sigma = sigmaRange[0] === sigmaRange[1] ? sigmaRange[0] : probeWidthOnCentre(frame, height, width, at, sigmaRange, backgroundSpacingPx, (la + lb) / 2);
-  const fit = fitColumnAmplitudes(frame, height, width, at, { sigmaPx: sigma, backgroundSpacingPx });
-  all.forEach((t, k) => { t.amplitude = fit.amplitudes[k]; });
+  const sigma = sigmaRange[0] === sigmaRange[1] ? sigmaRange[0] : probeWidthOnCentre(frame, height, width, candidates[0][1], sigmaRange, backgroundSpacingPx, (la + lb) / 2);
   const levels = siteLevels(opts.material, opts.dopants);
-  const host = { metal: NaN, chalcogen: NaN };
-  const mixtures: LatticeSitesResult['mixtures'] = { metal: null, chalcogen: null };
   const edge = Math.max(1.5, 0.5 * bondPx);
   const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge;
+  const inFrame = all.map((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
+  let chosen: { measuredAt: 'sites' | 'atoms'; amplitudes: Float64Array; mixtures: LatticeSitesResult['mixtures']; score: number } | null = null;
+  for (const [measuredAt, at] of candidates) {
+    const { amplitudes } = fitColumnAmplitudes(frame, height, width, at, { sigmaPx: sigma, backgroundSpacingPx });
+    const mixtures: LatticeSitesResult['mixtures'] = { metal: null, chalcogen: null };
+    let score = 0;
+    for (const sub of ['metal', 'chalcogen'] as const) {
+      // the mixture is fitted to the columns that are read: inside the frame, not cut by its edge
+      const read = all.map((t, k) => k).filter((k) => inFrame[k] && all[k].sublattice === sub && !cut(all[k]));
+      const mix = fitOccupancyMixture(read.map((k) => amplitudes[k]), levels[sub], { priors: opts.priors });
+      mixtures[sub] = mix;
+      score += mix ? mix.noise / mix.scale : Infinity;
+    }
+    if (!chosen || score < chosen.score) chosen = { measuredAt, amplitudes, mixtures, score };
+  }
+  const { mixtures, measuredAt } = chosen!;
+  all.forEach((t, k) => { t.amplitude = chosen!.amplitudes[k]; });
+  const host = { metal: mixtures.metal?.scale ?? NaN, chalcogen: mixtures.chalcogen?.scale ?? NaN };
   for (const sub of ['metal', 'chalcogen'] as const) {
-    const mine = sites.filter((s) => s.sublattice === sub);
-    // the mixture is fitted to the columns that are read: those not cut by the frame edge
-    const mix = fitOccupancyMixture(mine.filter((s) => !cut(s)).map((s) => s.amplitude), levels[sub], { priors: opts.priors });
-    mixtures[sub] = mix;
-    host[sub] = mix ? mix.scale : NaN;
-    for (const s of mine) {
+    const mix = mixtures[sub];
+    for (const s of sites) {
+      if (s.sublattice !== sub) continue;
       s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
       // a column cut by the frame edge is not read: occupancy and defect unknown
       if (cut(s) || !mix || !Number.isFinite(s.ratio)) {
@@ -481,57 +512,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const basisPx = affine
     ? { a: [affine.cx[1] / affine.scale, affine.cy[1] / affine.scale] as [number, number], b: [affine.cx[2] / affine.scale, affine.cy[2] / affine.scale] as [number, number] }
     : { a: basis.a, b: basis.b };
-  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures };
-}
-
-/**
- * Amplitude of the column at every site: per site, a linear least-squares fit over the pixels within
- * `radiusPx` of it of a constant background plus Gaussians of standard deviation `sigmaPx` at it and
- * at every site within `radiusPx + 2 sigmaPx` (their tails reach the window). Writes `amplitude`.
- * @param at where each site's column is measured (default the sites' x, y), aligned with `sites`
- * @param frame float32 `[height * width]`
- */
-export function measureAmplitudes(frame: Float32Array, height: number, width: number, sites: LatticeSite[], sigmaPx: number, radiusPx: number, at?: ReadonlyArray<{ x: number; y: number }>): void {
-  if (!sites.length) return;
-  const pos = at ?? sites;
-  const grid = new SpatialGrid(pos.map((s) => s.x), pos.map((s) => s.y), radiusPx + 2 * sigmaPx);
-  const inv2s2 = 1 / (2 * sigmaPx * sigmaPx);
-  sites.forEach((site, self) => {
-    const s = pos[self];
-    const near = grid.within(s.x, s.y, radiusPx + 2 * sigmaPx, -1).map((h) => h.index).sort((p, q) => p - q);
-    const centre = near.indexOf(self);
-    const k = near.length + 1;
-    const A = new Float64Array(k * k), b = new Float64Array(k), f = new Float64Array(k);
-    const ylo = Math.max(0, Math.ceil(s.y - radiusPx)), yhi = Math.min(height - 1, Math.floor(s.y + radiusPx));
-    const xlo = Math.max(0, Math.ceil(s.x - radiusPx)), xhi = Math.min(width - 1, Math.floor(s.x + radiusPx));
-    let n = 0;
-    for (let y = ylo; y <= yhi; y++) {
-      for (let x = xlo; x <= xhi; x++) {
-        if ((x - s.x) ** 2 + (y - s.y) ** 2 > radiusPx * radiusPx) continue;
-        f[0] = 1;
-        for (let q = 0; q < near.length; q++) {
-          const t = pos[near[q]];
-          f[q + 1] = Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) * inv2s2);
-        }
-        const v = frame[y * width + x];
-        for (let p = 0; p < k; p++) {
-          b[p] += f[p] * v;
-          for (let q = 0; q < k; q++) A[p * k + q] += f[p] * f[q];
-        }
-        n++;
-      }
-    }
-    if (n < k + 2 || centre < 0) return;
-    // a small ridge keeps neighbours whose tails barely reach the window from taking wild values
-    let tr = 0;
-    for (let p = 1; p < k; p++) tr += A[p * k + p];
-    for (let p = 1; p < k; p++) A[p * k + p] += 1e-3 * (tr / (k - 1));
-    const inv = invert(A, k);
-    if (!inv) return;
-    let amp = 0;
-    for (let q = 0; q < k; q++) amp += inv[(centre + 1) * k + q] * b[q];
-    site.amplitude = amp;
-  });
+  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures, measuredAt };
 }
 
 /**
@@ -588,6 +569,10 @@ export interface SiteFrameSummary {
   probeSigmaPx: number;
   basisPx: { a: [number, number]; b: [number, number] };
   defects: Record<string, number>;
+  /** Where the columns were measured (LatticeSitesResult.measuredAt). */
+  measuredAt: 'sites' | 'atoms';
+  /** Noise of each sublattice's ratios: the mixture's standard deviation over its host amplitude (null: no mixture). */
+  noise: { metal: number | null; chalcogen: number | null };
 }
 
 /** The run.json summary of one frame's fit (numbers rounded for the file). */
@@ -598,6 +583,8 @@ export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFram
   return {
     frame, sites: r.sites.length, matched: r.matched, rmsResidualPx: r3(r.rmsResidualPx), probeSigmaPx: r3(r.probeSigmaPx),
     basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
+    measuredAt: r.measuredAt,
+    noise: { metal: r.mixtures.metal ? r3(r.mixtures.metal.noise / r.mixtures.metal.scale) : null, chalcogen: r.mixtures.chalcogen ? r3(r.mixtures.chalcogen.noise / r.mixtures.chalcogen.scale) : null },
   };
 }
 

@@ -32,7 +32,11 @@
  *    Nature 464, 571 (2010)), fitted by EM with one noise variance and the frame's abundances (Dirichlet
  *    prior: 100 pseudo-sites spread as {@link DEFECT_PRIOR} or `priors`); each site gets the content of
  *    highest posterior probability, i.e. a likelihood-ratio test against the host whose threshold is
- *    the fitted prior odds. `ratio` is the amplitude over the fitted host amplitude.
+ *    the fitted prior odds. `ratio` is the amplitude over the fitted host amplitude. Not read (occupancy
+ *    null): columns within half a bond of the frame edge, and sites where fewer than
+ *    {@link MIN_ON_SITE_FRACTION} of the located atoms within a lattice constant sit on a site of their
+ *    own sublattice (the smooth lattice is not where the atoms are: a torn band, another grain); these
+ *    stay out of the mixture too.
  */
 import { AtomdynError } from '../data/errors.ts';
 import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
@@ -55,6 +59,9 @@ export const PROBE_WIDTH_RANGE: readonly [number, number] = [0.7, 1.6];
 export const BACKGROUND_SPACING_CELLS = 2;
 /** Side of the central window on which the probe width is searched, lattice constants (at least 96 px, at most the frame). */
 export const PROBE_WIDTH_WINDOW_CELLS = 10;
+
+/** A site is read only where at least this fraction of the located atoms within a lattice constant of it sit on sites of their own sublattice. */
+export const MIN_ON_SITE_FRACTION = 0.5;
 
 /** A located atom as the site fit reads it. */
 export interface SiteAtom {
@@ -109,7 +116,7 @@ export interface LatticeSite {
   amplitude: number;
   /** Amplitude / the frame's median amplitude on this sublattice. */
   ratio: number;
-  /** Atoms in the column; null when not read (a column within half a bond of the frame edge). */
+  /** Atoms in the column; null when not read (a column within half a bond of the frame edge, or where the located atoms are off the lattice). */
   occupancy: number | null;
   /** Defect name, or null for the host column (or a column not read). */
   defect: string | null;
@@ -438,6 +445,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   }
   // matched atoms and their residual
   let ss = 0, matched = 0;
+  const onSite = new Uint8Array(atoms.length);
   if (all.length) {
     const g = new SpatialGrid(all.map((t) => t.x), all.map((t) => t.y), bondPx);
     for (let i = 0; i < atoms.length; i++) {
@@ -445,6 +453,9 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
       if (k < 0) continue;
       ss += (all[k].x - xs[i]) ** 2 + (all[k].y - ys[i]) ** 2;
       matched++;
+      // on its own sublattice's site (an atom the model called neither counts wherever it sits)
+      const sp = atoms[i].species;
+      onSite[i] = sp !== 'metal' && sp !== 'chalcogen' ? 1 : sp === all[k].sublattice ? 1 : 0;
     }
   }
   const rms = matched ? Math.sqrt(ss / matched) : NaN;
@@ -470,7 +481,20 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const sigma = sigmaRange[0] === sigmaRange[1] ? sigmaRange[0] : probeWidthOnCentre(frame, height, width, candidates[0][1], sigmaRange, backgroundSpacingPx, (la + lb) / 2);
   const levels = siteLevels(opts.material, opts.dopants);
   const edge = Math.max(1.5, 0.5 * bondPx);
-  const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge;
+  // where the lattice is not where the atoms are (a region the smooth lattice does not follow: a torn
+  // band of rows, another grain), a site's amplitude says nothing about its column: of the located
+  // atoms within one lattice constant of the site, fewer than half sit on a site of their own
+  // sublattice (and at least 3 are there to tell) -> the site is not read
+  const offLattice = new Set<LatticeSite>();
+  if (atoms.length) {
+    const g = new SpatialGrid(xs, ys, la);
+    for (const t of sites) {
+      const near = g.within(t.x, t.y, (la + lb) / 2, -1);
+      const on = near.filter((h) => onSite[h.index]).length;
+      if (near.length >= 3 && on < MIN_ON_SITE_FRACTION * near.length) offLattice.add(t);
+    }
+  }
+  const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge || offLattice.has(s);
   const inFrame = all.map((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
   let chosen: { measuredAt: 'sites' | 'atoms'; amplitudes: Float64Array; mixtures: LatticeSitesResult['mixtures']; score: number } | null = null;
   for (const [measuredAt, at] of candidates) {
@@ -494,7 +518,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
     for (const s of sites) {
       if (s.sublattice !== sub) continue;
       s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
-      // a column cut by the frame edge is not read: occupancy and defect unknown
+      // a column cut by the frame edge, or off the lattice, is not read: occupancy and defect unknown
       if (cut(s) || !mix || !Number.isFinite(s.ratio)) {
         s.occupancy = null;
         s.defect = null;

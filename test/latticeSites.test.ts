@@ -127,6 +127,19 @@ describe('fitLatticeSites on a simulated V-doped MoS2 frame with vacancies', () 
     }
   });
 
+  it('where the located atoms are off the lattice (another grain, a torn band), the sites are not read', () => {
+    // the atoms of one corner moved by a bond: metal atoms onto chalcogen sites and vice versa
+    const b = MATERIALS.MoS2.bondPm / px;
+    const moved = atoms.map((a) => (a.x < 70 && a.y < 70 ? { ...a, x: a.x + b } : a));
+    const f = fitLatticeSites(img.image, img.height, img.width, moved, { material: MATERIALS.MoS2, pixelSizePm: px });
+    // (the strip x < b that the moved atoms left holds too few atoms to tell: left out)
+    const inCorner = f.sites.filter((t) => t.x > 1.5 * b && t.y > 0.5 * b && t.x < 70 - 2 * b && t.y < 70 - 2 * b);
+    const far = f.sites.filter((t) => t.x > 70 + 2 * b && t.y > 70 + 2 * b && t.x < img.width - b && t.y < img.height - b);
+    expect(inCorner.length).toBeGreaterThan(5);
+    expect(inCorner.filter((t) => t.occupancy !== null).length).toBe(0);
+    expect(far.filter((t) => t.occupancy === null).length).toBe(0);
+  });
+
   it('rows follow the sites.csv columns', () => {
     const rows = sitesRows(4, r.sites, px);
     expect(Object.keys(rows[0])).toEqual(sitesColumns(true));

@@ -213,7 +213,7 @@ export function fitProbeWidth(frame: Float32Array, height: number, width: number
   let a = lo, b = hi;
   let c = b - g * (b - a), d = a + g * (b - a);
   let fc = f(c), fd = f(d);
-  const stop = 0.01 * (lo + hi) / 2;
+  const stop = 0.02 * (lo + hi) / 2;
   while (b - a > stop) {
     if (fc < fd) { b = d; d = c; fd = fc; c = b - g * (b - a); fc = f(c); } else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d); }
   }

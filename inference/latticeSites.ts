@@ -58,7 +58,7 @@ export const PROBE_WIDTH_RANGE: readonly [number, number] = [0.7, 1.6];
 /** Spacing of the background's bilinear nodes in the amplitude fit, lattice constants. */
 export const BACKGROUND_SPACING_CELLS = 2;
 /** Side of the central window on which the probe width is searched, lattice constants (at least 96 px, at most the frame). */
-export const PROBE_WIDTH_WINDOW_CELLS = 10;
+export const PROBE_WIDTH_WINDOW_CELLS = 6;
 
 /** A site is read only where at least this fraction of the located atoms within a lattice constant of it sit on sites of their own sublattice. */
 export const MIN_ON_SITE_FRACTION = 0.5;

@@ -62,6 +62,8 @@ export const PROBE_WIDTH_WINDOW_CELLS = 6;
 
 /** A site is read only where at least this fraction of the located atoms within a lattice constant of it sit on sites of their own sublattice. */
 export const MIN_ON_SITE_FRACTION = 0.5;
+/** A column is measured at a located atom within this many bond lengths of its site (when measured at the atoms). */
+export const AT_ATOM_RADIUS_BONDS = 0.35;
 
 /** A located atom as the site fit reads it. */
 export interface SiteAtom {
@@ -95,7 +97,7 @@ export interface LatticeSiteOptions {
   degree?: number;
   /** Prior probability per defect name where it is not {@link DEFECT_PRIOR} (locate `--defect-prior`). */
   priors?: Readonly<Record<string, number>>;
-  /** true: measure each column at the located atom on its site (within a quarter bond); false: at the fitted site; default (undefined): both, keeping the one whose mixture leaves less noise. */
+  /** true: measure each column at the located atom on its site (within {@link AT_ATOM_RADIUS_BONDS} bond lengths); false: at the fitted site; default (undefined): both, keeping the one whose mixture leaves less noise. */
   measureAtAtoms?: boolean;
   /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
   dopants?: { metal?: readonly string[]; chalcogen?: readonly string[] };
@@ -470,7 +472,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   if (opts.measureAtAtoms !== false && atoms.length) {
     const g = new SpatialGrid(xs, ys, bondPx);
     atAtoms = all.map((t) => {
-      const i = g.nearest(t.x, t.y, 0.25 * bondPx);
+      const i = g.nearest(t.x, t.y, AT_ATOM_RADIUS_BONDS * bondPx);
       return i >= 0 ? { x: xs[i], y: ys[i] } : { x: t.x, y: t.y };
     });
   }

@@ -32,7 +32,8 @@
  *    Nature 464, 571 (2010)), fitted by EM with one noise variance and the frame's abundances (Dirichlet
  *    prior: 100 pseudo-sites spread as {@link DEFECT_PRIOR} or `priors`); each site gets the content of
  *    highest posterior probability, i.e. a likelihood-ratio test against the host whose threshold is
- *    the fitted prior odds. `ratio` is the amplitude over the fitted host amplitude. Not read (occupancy
+ *    the fitted prior odds. A defect level nearer the host than 3 noise standard deviations is not
+ *    offered in that frame (`notRead`). `ratio` is the amplitude over the fitted host amplitude. Not read (occupancy
  *    null): columns within half a bond of the frame edge, and sites where fewer than
  *    {@link MIN_ON_SITE_FRACTION} of the located atoms within a lattice constant sit on a site of their
  *    own sublattice (the smooth lattice is not where the atoms are: a torn band, another grain); these
@@ -44,7 +45,7 @@ import { SpatialGrid } from '../numerics/spatialGrid.ts';
 import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
 import { invert, refineAtom } from './gaussianRefine.ts';
 import { fitColumnAmplitudes, fitProbeWidth } from './columnAmplitudes.ts';
-import { DEFAULT_DEFECT_PRIOR, fitOccupancyMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
+import { DEFAULT_DEFECT_PRIOR, fitReadableMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
 
 /** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
 export const Z_CONTRAST_EXPONENT = 1.7;
@@ -143,6 +144,8 @@ export interface LatticeSitesResult {
   mixtures: { metal: OccupancyMixture | null; chalcogen: OccupancyMixture | null };
   /** Where the columns were measured: at the fitted sites or at the located atoms on them. */
   measuredAt: 'sites' | 'atoms';
+  /** Defect levels not read in this frame: closer to the host than its noise allows (siteOccupancy.ts fitReadableMixture). */
+  notRead: { metal: string[]; chalcogen: string[] };
 }
 
 const zc = (z: number) => z ** Z_CONTRAST_EXPONENT;
@@ -498,21 +501,24 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   }
   const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge || offLattice.has(s);
   const inFrame = all.map((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
-  let chosen: { measuredAt: 'sites' | 'atoms'; amplitudes: Float64Array; mixtures: LatticeSitesResult['mixtures']; score: number } | null = null;
+  let chosen: { measuredAt: 'sites' | 'atoms'; amplitudes: Float64Array; mixtures: LatticeSitesResult['mixtures']; notRead: LatticeSitesResult['notRead']; score: number } | null = null;
   for (const [measuredAt, at] of candidates) {
     const { amplitudes } = fitColumnAmplitudes(frame, height, width, at, { sigmaPx: sigma, backgroundSpacingPx });
     const mixtures: LatticeSitesResult['mixtures'] = { metal: null, chalcogen: null };
+    const notRead: LatticeSitesResult['notRead'] = { metal: [], chalcogen: [] };
     let score = 0;
     for (const sub of ['metal', 'chalcogen'] as const) {
       // the mixture is fitted to the columns that are read: inside the frame, not cut by its edge
       const read = all.map((t, k) => k).filter((k) => inFrame[k] && all[k].sublattice === sub && !cut(all[k]));
-      const mix = fitOccupancyMixture(read.map((k) => amplitudes[k]), levels[sub], { priors: opts.priors });
+      const fitted = fitReadableMixture(read.map((k) => amplitudes[k]), levels[sub], { priors: opts.priors });
+      const mix = fitted?.mixture ?? null;
       mixtures[sub] = mix;
+      notRead[sub] = fitted?.dropped ?? [];
       score += mix ? mix.noise / mix.scale : Infinity;
     }
-    if (!chosen || score < chosen.score) chosen = { measuredAt, amplitudes, mixtures, score };
+    if (!chosen || score < chosen.score) chosen = { measuredAt, amplitudes, mixtures, notRead, score };
   }
-  const { mixtures, measuredAt } = chosen!;
+  const { mixtures, measuredAt, notRead } = chosen!;
   all.forEach((t, k) => { t.amplitude = chosen!.amplitudes[k]; });
   const host = { metal: mixtures.metal?.scale ?? NaN, chalcogen: mixtures.chalcogen?.scale ?? NaN };
   for (const sub of ['metal', 'chalcogen'] as const) {
@@ -526,7 +532,8 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
         s.defect = null;
         continue;
       }
-      const l = levels[sub][mostProbableLevel(mix, s.amplitude).index];
+      const read = mix.levels[mostProbableLevel(mix, s.amplitude).index];
+      const l = levels[sub].find((v) => v.defect === read.defect)!;
       s.occupancy = l.occupancy;
       s.defect = l.defect;
     }
@@ -538,7 +545,7 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const basisPx = affine
     ? { a: [affine.cx[1] / affine.scale, affine.cy[1] / affine.scale] as [number, number], b: [affine.cx[2] / affine.scale, affine.cy[2] / affine.scale] as [number, number] }
     : { a: basis.a, b: basis.b };
-  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures, measuredAt };
+  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures, measuredAt, notRead };
 }
 
 /**
@@ -599,6 +606,8 @@ export interface SiteFrameSummary {
   measuredAt: 'sites' | 'atoms';
   /** Noise of each sublattice's ratios: the mixture's standard deviation over its host amplitude (null: no mixture). */
   noise: { metal: number | null; chalcogen: number | null };
+  /** Defect names not read in this frame (too close to the host for its noise). */
+  notRead: string[];
 }
 
 /** The run.json summary of one frame's fit (numbers rounded for the file). */
@@ -611,6 +620,7 @@ export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFram
     basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
     measuredAt: r.measuredAt,
     noise: { metal: r.mixtures.metal ? r3(r.mixtures.metal.noise / r.mixtures.metal.scale) : null, chalcogen: r.mixtures.chalcogen ? r3(r.mixtures.chalcogen.noise / r.mixtures.chalcogen.scale) : null },
+    notRead: [...r.notRead.metal, ...r.notRead.chalcogen],
   };
 }
 

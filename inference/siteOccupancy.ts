@@ -176,3 +176,29 @@ export function mostProbableLevel(m: OccupancyMixture, amplitude: number): { ind
   const ll = (k: number) => -((amplitude - m.scale * m.levels[k].level) ** 2) / v2;
   return { index: best, logLikelihoodRatio: ll(best) - ll(host) };
 }
+
+/** A defect level closer to the host level than this many noise standard deviations is not read (see {@link fitReadableMixture}). */
+export const MIN_LEVEL_SEPARATION_SD = 3;
+
+/**
+ * {@link fitOccupancyMixture}, then without the defect levels the frame's noise cannot tell from the
+ * host: a level L with |1 - L| mu < {@link MIN_LEVEL_SEPARATION_SD} x noise is dropped and the
+ * mixture refitted, until every remaining level is separable (at 3 standard deviations the host's
+ * tail beyond the midpoint is 7 % and a rare defect's calls would be mostly host columns: such a kind
+ * is not read rather than read badly).
+ * @returns the mixture (its `levels` are the ones read) and the defect names dropped; null as fitOccupancyMixture
+ */
+export function fitReadableMixture(amplitudes: readonly number[], levels: readonly OccupancyLevel[], opts: OccupancyMixtureOptions = {}): { mixture: OccupancyMixture; dropped: string[] } | null {
+  let offered = [...levels];
+  const dropped: string[] = [];
+  for (;;) {
+    const m = fitOccupancyMixture(amplitudes, offered, opts);
+    if (!m) return null;
+    const bad = offered.filter((l) => l.defect !== null && Math.abs(1 - l.level) * m.scale < MIN_LEVEL_SEPARATION_SD * m.noise);
+    if (!bad.length) return { mixture: m, dropped };
+    // drop the least separable one and refit (the noise shrinks when a spurious component goes)
+    const worst = bad.reduce((p, q) => (Math.abs(1 - q.level) < Math.abs(1 - p.level) ? q : p));
+    dropped.push(worst.defect!);
+    offered = offered.filter((l) => l !== worst);
+  }
+}

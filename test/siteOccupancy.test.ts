@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitColumnAmplitudes, fitProbeWidth } from '../inference/columnAmplitudes.ts';
-import { fitOccupancyMixture, likelihoodRatioThreshold, mostProbableLevel, type OccupancyLevel } from '../inference/siteOccupancy.ts';
+import { fitOccupancyMixture, fitReadableMixture, likelihoodRatioThreshold, mostProbableLevel, MIN_LEVEL_SEPARATION_SD, type OccupancyLevel } from '../inference/siteOccupancy.ts';
 import { Random } from '../data/random.ts';
 
 /** A honeycomb-like set of columns on a 9 px grid, some centres outside the frame. */
@@ -141,4 +141,17 @@ describe('fitOccupancyMixture: Z-contrast levels fixed, scale, noise and abundan
     const rare = fitOccupancyMixture(a, levels, { priors: { vac_S: 0.001, vac_S2: 0.001 } })!;
     expect(rare.weights[1]).toBeLessThan(m.weights[1] / 5);
   });
+
+  it('a level the noise cannot tell from the host is not read; separable levels are kept', () => {
+    // noise 0.25 of the host: one S of two lies 2 standard deviations from a full column, both S 4
+    const noisy = draw(2000, [0.03, 0.06, 0.91], 10, 2.5, 7).a;
+    const r = fitReadableMixture(noisy, levels)!;
+    expect(r.dropped).toEqual(['vac_S']);
+    expect(r.mixture.levels.map((l) => l.defect)).toEqual(['vac_S2', null]);
+    expect(r.mixture.scale * 1 / r.mixture.noise).toBeGreaterThanOrEqual(MIN_LEVEL_SEPARATION_SD);
+    const clean = fitReadableMixture(draw(2000, [0.03, 0.06, 0.91], 10, 1.2, 7).a, levels)!;
+    expect(clean.dropped).toEqual([]);
+    expect(clean.mixture.levels).toHaveLength(3);
+  });
 });
+

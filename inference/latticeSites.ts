@@ -15,20 +15,37 @@
  *    field follows: per horizontal strip of 1.5 lattice constants the third-cell shift that puts most of
  *    its atoms on sites of their own sublattice is applied (the unshifted lattice unless another places
  *    20 % more), plus the strip's median remaining offset.
- * 4. Column amplitudes: at each site a joint linear least-squares fit, over the pixels within half a
- *    bond of it, of a constant background and Gaussians of the frame's probe width at the site and at
- *    its neighbours (the probe width is the median width of single-column Gaussian fits on matched
- *    atoms, inference/gaussianRefine.ts). The ratio to the frame's median amplitude on the same
- *    sublattice (the host) is compared with the level of each possible content, Σ Z^1.7 over its atoms
- *    (HAADF Z-contrast, e.g. Krivanek et al., Nature 464, 571 (2010)) over the host column's; the most
- *    probable level wins (Gaussian noise of the host ratios' robust spread, a small prior per defect:
- *    {@link likeliestLevel}).
+ * 4. Column amplitudes (inference/columnAmplitudes.ts): one linear least-squares fit of the whole frame
+ *    with a Gaussian at every site (those up to 3.5 probe widths outside the frame included, so the
+ *    tails that reach into it are modelled) over a smooth background (bilinear between nodes
+ *    {@link BACKGROUND_SPACING_CELLS} lattice constants apart). The probe width is the one of least
+ *    residual of that fit on a central window, searched within {@link PROBE_WIDTH_RANGE} of the median
+ *    width of single-column fits (inference/gaussianRefine.ts). Each column is measured at its fitted
+ *    site or at the located atom on it (the one of the two whose mixture, step 5, leaves less noise).
+ *    The earlier reading (a constant and Gaussians fitted in a half-bond aperture around each site, the
+ *    median single-column width) scattered 2-4 times more: the aperture cannot tell a wide Gaussian from
+ *    the constant, and the single-column widths came out 20 % narrow on MoS2 at 17.6 pm/px, which put the
+ *    one-of-two-S level at 0.35 instead of 0.5.
+ * 5. Occupancy (inference/siteOccupancy.ts): per frame and sublattice, a Gaussian mixture of the
+ *    amplitudes whose means are the Z-contrast levels of the possible contents times one host amplitude
+ *    (Σ Z^1.7 over the content's atoms over the host column's: HAADF Z-contrast, e.g. Krivanek et al.,
+ *    Nature 464, 571 (2010)), fitted by EM with one noise variance and the frame's abundances (Dirichlet
+ *    prior: 100 pseudo-sites spread as {@link DEFECT_PRIOR} or `priors`); each site gets the content of
+ *    highest posterior probability, i.e. a likelihood-ratio test against the host whose threshold is
+ *    the fitted prior odds. A defect level nearer the host than 3 noise standard deviations is not
+ *    offered in that frame (`notRead`). `ratio` is the amplitude over the fitted host amplitude. Not read (occupancy
+ *    null): columns within half a bond of the frame edge, and sites where fewer than
+ *    {@link MIN_ON_SITE_FRACTION} of the located atoms within a lattice constant sit on a site of their
+ *    own sublattice (the smooth lattice is not where the atoms are: a torn band, another grain); these
+ *    stay out of the mixture too.
  */
 import { AtomdynError } from '../data/errors.ts';
 import { estimateLatticeBasis } from '../analytics/cells/latticeBasis.ts';
 import { SpatialGrid } from '../numerics/spatialGrid.ts';
 import { atomicNumberOf, materialByName, type Material } from '../models/materials.ts';
 import { invert, refineAtom } from './gaussianRefine.ts';
+import { fitColumnAmplitudes, fitProbeWidth } from './columnAmplitudes.ts';
+import { DEFAULT_DEFECT_PRIOR, fitReadableMixture, mostProbableLevel, type OccupancyMixture } from './siteOccupancy.ts';
 
 /** Exponent of the Z-contrast law: column intensity ∝ Σ Z^1.7. */
 export const Z_CONTRAST_EXPONENT = 1.7;
@@ -36,6 +53,18 @@ export const Z_CONTRAST_EXPONENT = 1.7;
 export const MIN_DOPANT_DELTA_Z = 10;
 /** A dopant level closer than this (in host-amplitude ratio) to a level already offered is not offered. */
 export const MIN_LEVEL_SEPARATION = 0.2;
+
+/** The probe width is searched within these factors of the single-column fits' median width. */
+export const PROBE_WIDTH_RANGE: readonly [number, number] = [0.7, 1.6];
+/** Spacing of the background's bilinear nodes in the amplitude fit, lattice constants. */
+export const BACKGROUND_SPACING_CELLS = 2;
+/** Side of the central window on which the probe width is searched, lattice constants (at least 96 px, at most the frame). */
+export const PROBE_WIDTH_WINDOW_CELLS = 6;
+
+/** A site is read only where at least this fraction of the located atoms within a lattice constant of it sit on sites of their own sublattice. */
+export const MIN_ON_SITE_FRACTION = 0.5;
+/** A column is measured at a located atom within this many bond lengths of its site (when measured at the atoms). */
+export const AT_ATOM_RADIUS_BONDS = 0.35;
 
 /** A located atom as the site fit reads it. */
 export interface SiteAtom {
@@ -63,13 +92,13 @@ export interface LatticeSiteOptions {
   material: Readonly<Material>;
   /** Pixel size, pm per px (used to check the fitted lattice constant and for the bond length). */
   pixelSizePm: number;
-  /** Probe Gaussian standard deviation, px; default measured on the frame. */
+  /** Probe Gaussian standard deviation, px; default the width of least residual of the amplitude fit (module comment). */
   probeSigmaPx?: number;
   /** Degree of the displacement polynomial; default 2 (1 under 40 matched atoms). */
   degree?: number;
   /** Prior probability per defect name where it is not {@link DEFECT_PRIOR} (locate `--defect-prior`). */
   priors?: Readonly<Record<string, number>>;
-  /** Measure each column at the located atom on its site (within a quarter bond) rather than at the fitted site; default true. */
+  /** true: measure each column at the located atom on its site (within {@link AT_ATOM_RADIUS_BONDS} bond lengths); false: at the fitted site; default (undefined): both, keeping the one whose mixture leaves less noise. */
   measureAtAtoms?: boolean;
   /** Substitutional dopants to offer per sublattice (element symbols); default the material's. */
   dopants?: { metal?: readonly string[]; chalcogen?: readonly string[] };
@@ -90,7 +119,7 @@ export interface LatticeSite {
   amplitude: number;
   /** Amplitude / the frame's median amplitude on this sublattice. */
   ratio: number;
-  /** Atoms in the column; null when not read (a column within half a bond of the frame edge). */
+  /** Atoms in the column; null when not read (a column within half a bond of the frame edge, or where the located atoms are off the lattice). */
   occupancy: number | null;
   /** Defect name, or null for the host column (or a column not read). */
   defect: string | null;
@@ -111,6 +140,12 @@ export interface LatticeSitesResult {
   hostAmplitude: { metal: number; chalcogen: number };
   /** The levels offered per sublattice. */
   levels: { metal: SiteLevel[]; chalcogen: SiteLevel[] };
+  /** The Z-contrast mixture fitted per sublattice (inference/siteOccupancy.ts); null when too few columns were read. */
+  mixtures: { metal: OccupancyMixture | null; chalcogen: OccupancyMixture | null };
+  /** Where the columns were measured: at the fitted sites or at the located atoms on them. */
+  measuredAt: 'sites' | 'atoms';
+  /** Defect levels not read in this frame: closer to the host than its noise allows (siteOccupancy.ts fitReadableMixture). */
+  notRead: { metal: string[]; chalcogen: string[] };
 }
 
 const zc = (z: number) => z ** Z_CONTRAST_EXPONENT;
@@ -160,14 +195,16 @@ export function nearestLevel(levels: readonly SiteLevel[], ratio: number): SiteL
   return best;
 }
 
-/** Prior probability of each defect level at a site (the host takes the rest). */
-export const DEFECT_PRIOR = 0.02;
+/** Prior probability of each defect level at a site (the host takes the rest); inference/siteOccupancy.ts holds the value. */
+export const DEFECT_PRIOR = DEFAULT_DEFECT_PRIOR;
 
 /**
  * The most probable level of a measured ratio: Gaussian noise of standard deviation `spread` about
  * each level (the measured spread of the host columns' ratios), prior {@link DEFECT_PRIOR} per defect
  * level and the rest for the host. With a small spread this is {@link nearestLevel}; with a noisy frame
  * the boundaries move towards the defect levels, so the host's noise tail is not read as defects.
+ * (fitLatticeSites decides with the same rule, but with the noise and the abundances of the mixture
+ * fitted to the frame: inference/siteOccupancy.ts.)
  * @param levels sorted by level, at least one, exactly one with `defect` null (the host)
  * @param spread standard deviation of the host's ratios (>= 0; 0 gives the nearest level)
  * @param priors prior per defect name where it is not {@link DEFECT_PRIOR} (e.g. a V-doped sample:
@@ -379,10 +416,25 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
     shifts.push(best.rx.length >= 6 ? [best.su * a0 + best.sv * b0 + med(best.rx), best.su * a1 + best.sv * b1 + med(best.ry)] : [0, 0]);
   }
   const shiftAt = (y: number) => shifts[Math.min(nStrips - 1, Math.max(0, Math.floor(y / stripH)))];
-  // every site inside the frame (and a margin, to match atoms on the edge)
+  // probe width, a first estimate: median of single-column Gaussian fits on the atoms
+  let sigma0 = opts.probeSigmaPx ?? NaN;
+  if (!(sigma0 > 0)) {
+    const widths: number[] = [];
+    const step = Math.max(1, Math.floor(atoms.length / 300));
+    for (let i = 0; i < atoms.length; i += step) {
+      const r = refineAtom(frame, height, width, xs[i], ys[i], Math.max(1.5, 0.5 * bondPx), Math.max(0.5, 0.25 * bondPx), 0.3 * bondPx);
+      if (r.refined) widths.push(r.width);
+    }
+    widths.sort((p, q) => p - q);
+    sigma0 = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
+  }
+  const sigmaRange: [number, number] = opts.probeSigmaPx ? [sigma0, sigma0] : [PROBE_WIDTH_RANGE[0] * sigma0, PROBE_WIDTH_RANGE[1] * sigma0];
+  // every site inside the frame, and a margin: atoms on the edge are matched, and the columns just
+  // outside the frame, whose tails reach into it, enter the amplitude fit
+  const margin = Math.max(bondPx, 3.5 * sigmaRange[1] + 1);
   const corners = [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]].map(([x, y]) => invertMap(map, x, y));
-  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3, imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3;
-  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3, jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3;
+  const imin = Math.floor(Math.min(...corners.map((c) => c[0]))) - 3 - Math.ceil(margin / la), imax = Math.ceil(Math.max(...corners.map((c) => c[0]))) + 3 + Math.ceil(margin / la);
+  const jmin = Math.floor(Math.min(...corners.map((c) => c[1]))) - 3 - Math.ceil(margin / lb), jmax = Math.ceil(Math.max(...corners.map((c) => c[1]))) + 3 + Math.ceil(margin / lb);
   if ((imax - imin + 1) * (jmax - jmin + 1) > 4_000_000) throw new AtomdynError('atoms', 'the fitted lattice is too fine for the frame (more than 8 million sites)');
   const all: LatticeSite[] = [];
   for (let j = jmin; j <= jmax; j++) {
@@ -391,13 +443,14 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
         const [x0, y0] = evalMap(map, i + (s ? delta[0] : 0), j + (s ? delta[1] : 0));
         const [tx, ty] = shiftAt(y0);
         const x = x0 + tx, y = y0 + ty;
-        if (!(x >= -bondPx && x <= width - 1 + bondPx && y >= -bondPx && y <= height - 1 + bondPx)) continue;
+        if (!(x >= -margin && x <= width - 1 + margin && y >= -margin && y <= height - 1 + margin)) continue;
         all.push({ site: -1, sublattice: s ? 'chalcogen' : 'metal', i, j, x, y, amplitude: NaN, ratio: NaN, occupancy: s ? 2 : 1, defect: null });
       }
     }
   }
   // matched atoms and their residual
   let ss = 0, matched = 0;
+  const onSite = new Uint8Array(atoms.length);
   if (all.length) {
     const g = new SpatialGrid(all.map((t) => t.x), all.map((t) => t.y), bondPx);
     for (let i = 0; i < atoms.length; i++) {
@@ -405,56 +458,82 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
       if (k < 0) continue;
       ss += (all[k].x - xs[i]) ** 2 + (all[k].y - ys[i]) ** 2;
       matched++;
+      // on its own sublattice's site (an atom the model called neither counts wherever it sits)
+      const sp = atoms[i].species;
+      onSite[i] = sp !== 'metal' && sp !== 'chalcogen' ? 1 : sp === all[k].sublattice ? 1 : 0;
     }
   }
   const rms = matched ? Math.sqrt(ss / matched) : NaN;
   const sites = all.filter((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
   sites.forEach((t, k) => { t.site = k; });
-  // probe width: median of single-column fits on matched atoms
-  let sigma = opts.probeSigmaPx ?? NaN;
-  if (!(sigma > 0)) {
-    const widths: number[] = [];
-    const step = Math.max(1, Math.floor(atoms.length / 300));
-    for (let i = 0; i < atoms.length; i += step) {
-      const r = refineAtom(frame, height, width, xs[i], ys[i], Math.max(1.5, 0.5 * bondPx), Math.max(0.5, 0.25 * bondPx), 0.3 * bondPx);
-      if (r.refined) widths.push(r.width);
-    }
-    widths.sort((p, q) => p - q);
-    sigma = widths.length >= 5 ? widths[widths.length >> 1] : Math.max(0.5, 0.25 * bondPx);
-  }
-  // measured where the column is: at the located atom on the site when there is one (scan noise moves
-  // columns off the smooth lattice by a fraction of a pixel to a pixel), else at the fitted site
-  const at = sites.map((t) => ({ x: t.x, y: t.y }));
+  // where each column is measured: at the fitted site, or at the located atom on the site when there
+  // is one (scan noise moves columns off the smooth lattice by a fraction of a pixel to a pixel, but
+  // the located atoms have their own position errors); by default both are tried and the one whose
+  // mixture leaves the smaller noise (relative to the host, summed over the sublattices) is kept
+  const atSites = all.map((t) => ({ x: t.x, y: t.y }));
+  let atAtoms: Array<{ x: number; y: number }> | null = null;
   if (opts.measureAtAtoms !== false && atoms.length) {
     const g = new SpatialGrid(xs, ys, bondPx);
-    sites.forEach((t, k) => {
-      const i = g.nearest(t.x, t.y, 0.25 * bondPx);
-      if (i >= 0) at[k] = { x: xs[i], y: ys[i] };
+    atAtoms = all.map((t) => {
+      const i = g.nearest(t.x, t.y, AT_ATOM_RADIUS_BONDS * bondPx);
+      return i >= 0 ? { x: xs[i], y: ys[i] } : { x: t.x, y: t.y };
     });
   }
-  measureAmplitudes(frame, height, width, sites, sigma, Math.max(1.5, 0.5 * bondPx), at);
+  const candidates: Array<['sites' | 'atoms', Array<{ x: number; y: number }>]> = [];
+  if (opts.measureAtAtoms !== true || !atAtoms) candidates.push(['sites', atSites]);
+  if (atAtoms) candidates.push(['atoms', atAtoms]);
+  const backgroundSpacingPx = Math.max(2, BACKGROUND_SPACING_CELLS * (la + lb) / 2);
+  const sigma = sigmaRange[0] === sigmaRange[1] ? sigmaRange[0] : probeWidthOnCentre(frame, height, width, candidates[0][1], sigmaRange, backgroundSpacingPx, (la + lb) / 2);
   const levels = siteLevels(opts.material, opts.dopants);
-  const host = { metal: NaN, chalcogen: NaN };
+  const edge = Math.max(1.5, 0.5 * bondPx);
+  // where the lattice is not where the atoms are (a region the smooth lattice does not follow: a torn
+  // band of rows, another grain), a site's amplitude says nothing about its column: of the located
+  // atoms within one lattice constant of the site, fewer than half sit on a site of their own
+  // sublattice (and at least 3 are there to tell) -> the site is not read
+  const offLattice = new Set<LatticeSite>();
+  if (atoms.length) {
+    const g = new SpatialGrid(xs, ys, la);
+    for (const t of sites) {
+      const near = g.within(t.x, t.y, (la + lb) / 2, -1);
+      const on = near.filter((h) => onSite[h.index]).length;
+      if (near.length >= 3 && on < MIN_ON_SITE_FRACTION * near.length) offLattice.add(t);
+    }
+  }
+  const cut = (s: LatticeSite) => s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge || offLattice.has(s);
+  const inFrame = all.map((t) => t.x >= 0 && t.x <= width - 1 && t.y >= 0 && t.y <= height - 1);
+  let chosen: { measuredAt: 'sites' | 'atoms'; amplitudes: Float64Array; mixtures: LatticeSitesResult['mixtures']; notRead: LatticeSitesResult['notRead']; score: number } | null = null;
+  for (const [measuredAt, at] of candidates) {
+    const { amplitudes } = fitColumnAmplitudes(frame, height, width, at, { sigmaPx: sigma, backgroundSpacingPx });
+    const mixtures: LatticeSitesResult['mixtures'] = { metal: null, chalcogen: null };
+    const notRead: LatticeSitesResult['notRead'] = { metal: [], chalcogen: [] };
+    let score = 0;
+    for (const sub of ['metal', 'chalcogen'] as const) {
+      // the mixture is fitted to the columns that are read: inside the frame, not cut by its edge
+      const read = all.map((t, k) => k).filter((k) => inFrame[k] && all[k].sublattice === sub && !cut(all[k]));
+      const fitted = fitReadableMixture(read.map((k) => amplitudes[k]), levels[sub], { priors: opts.priors });
+      const mix = fitted?.mixture ?? null;
+      mixtures[sub] = mix;
+      notRead[sub] = fitted?.dropped ?? [];
+      score += mix ? mix.noise / mix.scale : Infinity;
+    }
+    if (!chosen || score < chosen.score) chosen = { measuredAt, amplitudes, mixtures, notRead, score };
+  }
+  const { mixtures, measuredAt, notRead } = chosen!;
+  all.forEach((t, k) => { t.amplitude = chosen!.amplitudes[k]; });
+  const host = { metal: mixtures.metal?.scale ?? NaN, chalcogen: mixtures.chalcogen?.scale ?? NaN };
   for (const sub of ['metal', 'chalcogen'] as const) {
-    const amps = sites.filter((s) => s.sublattice === sub && Number.isFinite(s.amplitude)).map((s) => s.amplitude).sort((p, q) => p - q);
-    host[sub] = amps.length ? amps[amps.length >> 1] : NaN;
-    const mine = sites.filter((s) => s.sublattice === sub);
-    for (const s of mine) s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
-    const dev = mine.map((s) => Math.abs(s.ratio - 1)).filter(Number.isFinite).sort((p, q) => p - q);
-    const spread = dev.length ? 1.4826 * dev[dev.length >> 1] : 0;
-    const edge = Math.max(1.5, 0.5 * bondPx);
-    for (const s of mine) {
-      // a column cut by the frame edge is not read: occupancy and defect unknown
-      if (s.x < edge || s.y < edge || s.x > width - 1 - edge || s.y > height - 1 - edge) {
+    const mix = mixtures[sub];
+    for (const s of sites) {
+      if (s.sublattice !== sub) continue;
+      s.ratio = host[sub] > 0 ? s.amplitude / host[sub] : NaN;
+      // a column cut by the frame edge, or off the lattice, is not read: occupancy and defect unknown
+      if (cut(s) || !mix || !Number.isFinite(s.ratio)) {
         s.occupancy = null;
         s.defect = null;
         continue;
       }
-      if (!Number.isFinite(s.ratio)) {
-        s.occupancy = null;
-        continue;
-      }
-      const l = likeliestLevel(levels[sub], s.ratio, spread, opts.priors);
+      const read = mix.levels[mostProbableLevel(mix, s.amplitude).index];
+      const l = levels[sub].find((v) => v.defect === read.defect)!;
       s.occupancy = l.occupancy;
       s.defect = l.defect;
     }
@@ -466,57 +545,24 @@ export function fitLatticeSites(frame: Float32Array, height: number, width: numb
   const basisPx = affine
     ? { a: [affine.cx[1] / affine.scale, affine.cy[1] / affine.scale] as [number, number], b: [affine.cx[2] / affine.scale, affine.cy[2] / affine.scale] as [number, number] }
     : { a: basis.a, b: basis.b };
-  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels };
+  return { sites, basisPx, matched, rmsResidualPx: rms, probeSigmaPx: sigma, hostAmplitude: host, levels, mixtures, measuredAt, notRead };
 }
 
 /**
- * Amplitude of the column at every site: per site, a linear least-squares fit over the pixels within
- * `radiusPx` of it of a constant background plus Gaussians of standard deviation `sigmaPx` at it and
- * at every site within `radiusPx + 2 sigmaPx` (their tails reach the window). Writes `amplitude`.
- * @param at where each site's column is measured (default the sites' x, y), aligned with `sites`
- * @param frame float32 `[height * width]`
+ * The probe width of least residual of the amplitude fit ({@link fitProbeWidth}) on a central window
+ * of the frame ({@link PROBE_WIDTH_WINDOW_CELLS} lattice constants, at least 96 px, at most the frame),
+ * with the columns that reach it.
+ * @param range [lo, hi] px
  */
-export function measureAmplitudes(frame: Float32Array, height: number, width: number, sites: LatticeSite[], sigmaPx: number, radiusPx: number, at?: ReadonlyArray<{ x: number; y: number }>): void {
-  if (!sites.length) return;
-  const pos = at ?? sites;
-  const grid = new SpatialGrid(pos.map((s) => s.x), pos.map((s) => s.y), radiusPx + 2 * sigmaPx);
-  const inv2s2 = 1 / (2 * sigmaPx * sigmaPx);
-  sites.forEach((site, self) => {
-    const s = pos[self];
-    const near = grid.within(s.x, s.y, radiusPx + 2 * sigmaPx, -1).map((h) => h.index).sort((p, q) => p - q);
-    const centre = near.indexOf(self);
-    const k = near.length + 1;
-    const A = new Float64Array(k * k), b = new Float64Array(k), f = new Float64Array(k);
-    const ylo = Math.max(0, Math.ceil(s.y - radiusPx)), yhi = Math.min(height - 1, Math.floor(s.y + radiusPx));
-    const xlo = Math.max(0, Math.ceil(s.x - radiusPx)), xhi = Math.min(width - 1, Math.floor(s.x + radiusPx));
-    let n = 0;
-    for (let y = ylo; y <= yhi; y++) {
-      for (let x = xlo; x <= xhi; x++) {
-        if ((x - s.x) ** 2 + (y - s.y) ** 2 > radiusPx * radiusPx) continue;
-        f[0] = 1;
-        for (let q = 0; q < near.length; q++) {
-          const t = pos[near[q]];
-          f[q + 1] = Math.exp(-((x - t.x) ** 2 + (y - t.y) ** 2) * inv2s2);
-        }
-        const v = frame[y * width + x];
-        for (let p = 0; p < k; p++) {
-          b[p] += f[p] * v;
-          for (let q = 0; q < k; q++) A[p * k + q] += f[p] * f[q];
-        }
-        n++;
-      }
-    }
-    if (n < k + 2 || centre < 0) return;
-    // a small ridge keeps neighbours whose tails barely reach the window from taking wild values
-    let tr = 0;
-    for (let p = 1; p < k; p++) tr += A[p * k + p];
-    for (let p = 1; p < k; p++) A[p * k + p] += 1e-3 * (tr / (k - 1));
-    const inv = invert(A, k);
-    if (!inv) return;
-    let amp = 0;
-    for (let q = 0; q < k; q++) amp += inv[(centre + 1) * k + q] * b[q];
-    site.amplitude = amp;
-  });
+function probeWidthOnCentre(frame: Float32Array, height: number, width: number, columns: ReadonlyArray<{ x: number; y: number }>, range: [number, number], backgroundSpacingPx: number, latticePx: number): number {
+  const side = Math.max(96, Math.round(PROBE_WIDTH_WINDOW_CELLS * latticePx));
+  const w = Math.min(width, side), h = Math.min(height, side);
+  const x0 = Math.floor((width - w) / 2), y0 = Math.floor((height - h) / 2);
+  const crop = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) crop.set(frame.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
+  const reach = 3.5 * range[1] + 1;
+  const near = columns.map((c) => ({ x: c.x - x0, y: c.y - y0 })).filter((c) => c.x >= -reach && c.y >= -reach && c.x <= w - 1 + reach && c.y <= h - 1 + reach);
+  return fitProbeWidth(crop, h, w, near, range[0], range[1], backgroundSpacingPx).sigmaPx;
 }
 
 /** Columns of sites.csv in order (docs/schema.md). */
@@ -556,6 +602,12 @@ export interface SiteFrameSummary {
   probeSigmaPx: number;
   basisPx: { a: [number, number]; b: [number, number] };
   defects: Record<string, number>;
+  /** Where the columns were measured (LatticeSitesResult.measuredAt). */
+  measuredAt: 'sites' | 'atoms';
+  /** Noise of each sublattice's ratios: the mixture's standard deviation over its host amplitude (null: no mixture). */
+  noise: { metal: number | null; chalcogen: number | null };
+  /** Defect names not read in this frame (too close to the host for its noise). */
+  notRead: string[];
 }
 
 /** The run.json summary of one frame's fit (numbers rounded for the file). */
@@ -566,6 +618,9 @@ export function siteFrameSummary(frame: number, r: LatticeSitesResult): SiteFram
   return {
     frame, sites: r.sites.length, matched: r.matched, rmsResidualPx: r3(r.rmsResidualPx), probeSigmaPx: r3(r.probeSigmaPx),
     basisPx: { a: [r3(r.basisPx.a[0]), r3(r.basisPx.a[1])], b: [r3(r.basisPx.b[0]), r3(r.basisPx.b[1])] }, defects,
+    measuredAt: r.measuredAt,
+    noise: { metal: r.mixtures.metal ? r3(r.mixtures.metal.noise / r.mixtures.metal.scale) : null, chalcogen: r.mixtures.chalcogen ? r3(r.mixtures.chalcogen.noise / r.mixtures.chalcogen.scale) : null },
+    notRead: [...r.notRead.metal, ...r.notRead.chalcogen],
   };
 }
 

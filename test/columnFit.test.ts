@@ -187,7 +187,7 @@ describe('fitColumns', () => {
     expect(innerRemoved(old) / n).toBeGreaterThan(0.1);
   });
 
-  it('adds no column at the centre of a hexagon (six columns at a bond), but does add a missing lattice site', () => {
+  it('adds no column at the centre of a hexagon (six columns at a bond), where a heavy column leaves its tail', () => {
     const keep = truth.filter((t) => inner(t, size));
     const c0 = keep.reduce((b, t) => ((t.x - size / 2) ** 2 + (t.y - size / 2) ** 2 < (b.x - size / 2) ** 2 + (b.y - size / 2) ** 2 ? t : b));
     // the hexagon centre nearest the frame centre: a point 1 nn from six sites

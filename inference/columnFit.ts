@@ -3,8 +3,14 @@
  * fitted together in small clusters, with a presence test per column, added columns where the
  * residual holds one, and Cramér-Rao position uncertainties.
  *
- * Model (frame units): m(r) = B_c + sum_k A_k exp(-|r - r_k|^2 / (2 s^2)), with one probe width s for
+ * Model (frame units): m(r) = B_c + sum_k A_k exp(-|r - r_k|^2 / (2 s_k^2)), with one probe width s for
  * the whole frame, one amplitude A_k and position r_k per column and one background B_c per cluster.
+ * A heavy column (dopant) fits its own width s_k within [0.75, 1.5] s (`heavyWidth`); light columns
+ * have s_k = s. On the real LibraryNet crops (60 kV) a Si column is about 1.45 times as wide as a C
+ * column (radial profiles around the labelled atoms of the 7.81 pm/px crops: Gaussian sigma about 5.3
+ * against 3.7 px); with one shared width the Si's excess tail was taken up by its neighbours, which
+ * moved towards it (the C matched to labelled C of those crops, 8 pm nearer the Si than the labels on
+ * average; 3-4 pm with the own width, 1 pm with the network alone) or were added beside it.
  * Columns outside the cluster being fitted enter with their current parameters (a global model image
  * kept up to date), so overlapping tails are modelled, not absorbed (block Gauss-Seidel over clusters,
  * `sweeps` passes).
@@ -30,13 +36,25 @@
  * over the pixels per iteration), a fit stops when no column of a quarter of the cluster's median
  * amplitude moved more than 0.01 px, the dispersion is a selection, not a sort.
  *
- * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g), D the Poisson
- * deviance of the cluster refitted without column k. A column the network found is kept when
- * LLR_k >= `presenceThreshold` (default 2: 2 LLR = 4 for the 3 parameters of a column, p = 0.26 for
- * chi-square with 3 degrees of freedom: the network's detection is the prior evidence, the test removes
- * what the pixels contradict; set so that 99 % of the network's columns in G-Si-2nm.hdf5, the noisiest
- * real frame, are kept); a column the fit adds must reach `addThreshold` (default 12: 2 LLR = 24,
- * p < 3e-5). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 x 12 is not refitted:
+ * Dispersion per cluster (quasi-likelihood): after each fit, phi_c = max(1, Pearson chi-square of the
+ * cluster / ((pixels - parameters) g)); the cluster's likelihood is tempered by it (g phi_c in place of
+ * g for its presence LLRs, its amplitude variances and its sigma), so where the Gaussians do not
+ * describe the pixels (a column shape they miss, contamination) the pixels weigh less.
+ *
+ * Presence (log-likelihood ratio, counts): LLR_k = (D_without - D_with) / (2 g phi_c), D the Poisson
+ * deviance of the cluster refitted without column k. A column the network found is removed only when
+ * the pixels contradict it: its LLR is below `presenceThreshold` (default 2: 2 LLR = 4 for the 3
+ * parameters of a column, p = 0.26 for chi-square with 3 degrees of freedom; set so that 99 % of the
+ * network's columns in G-Si-2nm.hdf5, the noisiest real frame, are kept) or its amplitude is below the
+ * floor (below), *and* the fit favours no column over one light column there by at least
+ * `absenceThreshold` (default 2, the same evidence as the presence threshold, fixed before any
+ * measurement): A_L (A_L - 2 A_k) / (2 var A_k) >= 2, the Gaussian approximation around the fitted
+ * amplitude A_k of the log-likelihood ratio between amplitude 0 and the light-column amplitude A_L
+ * (var A_k from the cluster's Fisher matrix, or 1 / its diagonal where the matrix is singular, as for
+ * a column fitted at zero amplitude). The network's detection is the prior evidence: a column the
+ * pixels cannot confirm (a C at the real crops' counts, LLR 1-4) is not thereby absent; the old rule
+ * (LLR >= 2 alone) removed a third of the C columns of the 12 and 16 pm/px crops. A column the fit
+ * adds must reach `addThreshold` (default 12: 2 LLR = 24, p < 3e-5). A column whose Wald statistic z^2 / 2 = A^2 / (2 var A) exceeds 5 x 12 is not refitted:
  * its presence is that Wald approximation of the LLR. Columns are dropped weakest first, refitting
  * after each drop.
  *
@@ -52,14 +70,27 @@
  * (0.37 of the light amplitude; its 1 % quantile 0.47: amplitudes scatter more on real frames than
  * on simulated ones, where 99.9 % of C columns fit above 0.85). Open: in G-trimSi.hdf5 (contamination, a
  * faint lattice) 3 network columns fit below 0.3 (the faintest at 0.21) and are removed, which takes its
- * column density 11 % under graphene's (test/locateRealData.test.ts allows 10 %). Faintest first, refitting after each drop. Columns are added where the
- * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.6 nearest-neighbour
- * distances from every column and at a bond's distance (0.75-1.3 nn) from at least two columns (a
- * site of the lattice, not a contamination blob); an added column is kept by the same test.
+ * column density 11 % under graphene's (test/locateRealData.test.ts allows 10 %; with the absence
+ * rule it is 9 % under). Faintest first, refitting after each drop. Columns are added where the
+ * matched-filter map of the residual (Gaussian of width s) has a maximum at least 0.85 nearest-neighbour
+ * distances from every column (no projected bond of graphene is shorter: C-C 142 pm less 15 %) and at
+ * a bond's distance (0.75-1.3 nn) from two to four columns (a site of the lattice, not a contamination
+ * blob; not the centre of a hexagon, which has six, where a heavy column's tail is left); an added
+ * column is kept by the same test, and removed when the fit moves it closer than 0.85 nn to another.
  *
- * Uncertainty: the inverse Fisher information of the cluster's final fit, cov = g (sum_i J_i J_i^T / m_i)^-1
+ * Uncertainty: the inverse Fisher information of the cluster's final fit, cov = g phi_c (sum_i J_i J_i^T / m_i)^-1
  * (Cramér-Rao bound; for the Poisson likelihood this is the asymptotic covariance of the maximum-likelihood
  * estimate), per coordinate sqrt((var_x + var_y) / 2).
+ *
+ * Positions reported: a start column's fitted position is combined with its start (the network's) as
+ * two measurements, by inverse-variance weighting, with `startSigmaPx` (default 0.1 nn = 14 pm in
+ * graphene, fixed before any measurement from the network's Si-C bond errors on the out-of-distribution
+ * set, 5-15 pm RMS, graphene-si card) as the start's standard error; the sigma reported is that of the
+ * combination. Where the pixels determine a column well (sigma of a few pm) this changes nothing; where
+ * they hardly do (a C column at the 12 pm/px crops' counts, sigma 15-25 pm) the network's position,
+ * which the lattice around it informs, keeps most of the weight. (A Gaussian prior inside the fit was
+ * tried instead: with the block Gauss-Seidel over clusters it pulled positions towards their starts
+ * far more than the single-column arithmetic says, failing the Cramér-Rao test.)
  */
 import { invert } from './gaussianRefine.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
@@ -85,6 +116,8 @@ export interface FittedColumn {
   presence: number;
   /** Index into the start list, or -1 for a column the fit added. */
   start: number;
+  /** Gaussian width of the column, pixels: its own for a heavy column, else the frame's probe width. */
+  widthPx: number;
 }
 
 /** Settings of {@link fitColumns}. */
@@ -93,7 +126,7 @@ export interface ColumnFitOptions {
   nnPx: number;
   /** Starting probe width s, pixels (default 0.27 nnPx). */
   widthPx?: number;
-  /** Keep a start column when its LLR is at least this (default 2). */
+  /** A start column whose LLR is below this is removed where the pixels contradict it (`absenceThreshold`) (default 2). */
   presenceThreshold?: number;
   /** Keep an added column when its LLR is at least this (default 12). */
   addThreshold?: number;
@@ -105,6 +138,16 @@ export interface ColumnFitOptions {
   addColumns?: boolean;
   /** Where a column may be added (default everywhere), e.g. not inside contamination; pixels. */
   canAdd?: (x: number, y: number) => boolean;
+  /** Heavy columns fit their own width, within [0.75, 1.5] of the frame's (default true). */
+  heavyWidth?: boolean;
+  /** Remove a start column only when the pixels favour no column over one light column there by this LLR (counts; default 2). */
+  absenceThreshold?: number;
+  /**
+   * Standard error of a start column's position (the network's), pixels (default 0.1 nnPx): the fitted
+   * position of a start column is combined with its start by inverse-variance weighting; Infinity: the
+   * fitted position alone.
+   */
+  startSigmaPx?: number;
 }
 
 /** Result of {@link fitColumns}. */
@@ -124,6 +167,8 @@ export interface ColumnFitResult {
 interface Cluster {
   members: number[];
   background: number;
+  /** The cluster's overdispersion: Pearson chi-square of its last fit over (pixels - parameters) x gain, at least 1. */
+  dispersion: number;
 }
 
 const MAX_ITER = 8;
@@ -139,6 +184,23 @@ export const PRESENCE_THRESHOLD = 2;
 export const ADD_THRESHOLD = 12;
 /** Default fraction of the light-column amplitude a column must reach. */
 export const MIN_AMPLITUDE_FRACTION = 0.3;
+/** Default LLR of no column over one light column that a start column must reach to be removed. */
+export const ABSENCE_THRESHOLD = 2;
+/** Default standard error of a start column's position, nearest-neighbour distances (the network's Si-C bond error on the out-of-distribution set is 5-15 pm RMS: graphene-si card). */
+export const START_SIGMA_NN = 0.1;
+/** Iterations of a cluster with a heavy column's own width, in multiples of the others'. */
+const HEAVY_ITER_FACTOR = 5;
+/** A heavy column's pixels reach this far, nearest-neighbour distances (a light column's: 0.5). */
+const HEAVY_WINDOW_NN = 1;
+/** A heavy column's own width stays within these multiples of the shared width. */
+const HEAVY_WIDTH_MIN = 0.75, HEAVY_WIDTH_MAX = 1.5;
+/**
+ * An added column has at most this many columns at a bond's distance: a site of a 3-fold lattice has 3
+ * (a Si in graphene up to 4); the centre of a hexagon, where a heavy column's tail is left, has 6.
+ */
+const MAX_BONDED = 4;
+/** No two columns of the lattice are closer than this, nearest-neighbour distances (an added column must keep it). */
+const MIN_SEPARATION_NN = 0.85;
 /** Columns whose Wald LLR exceeds this many add thresholds are not refitted without them. */
 const WALD_FACTOR = 5;
 
@@ -160,13 +222,27 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const X: number[] = start.map((c) => c.x), Y: number[] = start.map((c) => c.y), A: number[] = new Array(n0).fill(0);
   const X0: number[] = [...X], Y0: number[] = [...Y];
   const alive: boolean[] = new Array(n0).fill(true);
+  // own width of a heavy column (NaN: the frame's shared width s)
+  const heavyWidth = opts.heavyWidth !== false;
+  const ownW: number[] = new Array(n0).fill(NaN);
+  const isHeavy: boolean[] = start.map((c) => c.heavy);
+  const absenceThreshold = opts.absenceThreshold ?? ABSENCE_THRESHOLD;
+  const startSigma = opts.startSigmaPx ?? START_SIGMA_NN * nn;
+  // variance of each column's amplitude from its cluster's last fit, per unit of gain (frame units^2 per frame unit)
+  const covA: number[] = new Array(n0).fill(NaN);
+  /** Record the amplitude variances of a fit's members. */
+  const keepCovA = (members: number[], r: { cov: Float64Array | null; params: number; ampVar: Float64Array }) => members.forEach((k, j) => {
+    const v = r.cov ? r.cov[(1 + 3 * j) * r.params + 1 + 3 * j] : NaN;
+    covA[k] = v > 0 ? v : r.ampVar[j];
+  });
   const sigma: number[] = new Array(n0).fill(NaN), presence: number[] = new Array(n0).fill(NaN), origin: number[] = start.map((_, i) => i);
   const M = new Float64Array(height * width); // sum of column contributions
   const bg = new Float64Array(height * width).fill(NaN); // background of the last cluster covering a pixel
-  const renderR = () => Math.ceil(3.5 * s);
   const stampX = new Float64Array(width + 1);
-  const stamp = (k: number, sign: number, sw: number) => {
+  const widthOf = (k: number) => (Number.isNaN(ownW[k]) ? s : ownW[k]);
+  const stamp = (k: number, sign: number) => {
     if (A[k] === 0) return;
+    const sw = widthOf(k);
     const R = Math.ceil(3.5 * sw);
     const x0 = Math.max(0, Math.floor(X[k] - R)), x1 = Math.min(width - 1, Math.ceil(X[k] + R));
     const y0 = Math.max(0, Math.floor(Y[k] - R)), y1 = Math.min(height - 1, Math.ceil(Y[k] + R));
@@ -184,10 +260,15 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const floorM = Math.max(1e-12, 1e-3 * Math.abs(sorted[sorted.length >> 1] || 1));
   const valueAt = (x: number, y: number) => frame[Math.min(height - 1, Math.max(0, Math.round(y))) * width + Math.min(width - 1, Math.max(0, Math.round(x)))];
   for (let k = 0; k < n0; k++) A[k] = Math.max(valueAt(X[k], Y[k]) - low, 1e-6);
-  for (let k = 0; k < n0; k++) stamp(k, 1, s);
+  for (let k = 0; k < n0; k++) stamp(k, 1);
+  // frame units per count: from the fit's dispersion once the sweeps are done
+  let gain = NaN;
 
   const clusters = buildClusters(start, nn);
-  for (const c of clusters) c.background = low;
+  for (const c of clusters) {
+    c.background = low;
+    c.dispersion = 1;
+  }
   const stampBuf = new Int32Array(height * width).fill(-1);
   let stampId = 0;
 
@@ -195,8 +276,9 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const windowOf = (members: number[]): Int32Array => {
     stampId++;
     const out: number[] = [];
-    const R = 0.5 * nn, R2 = R * R;
     for (const k of members) {
+      // a heavy column's own, wider profile is seen out to its neighbours (its width and the background are otherwise confounded)
+      const R = (heavyWidth && isHeavy[k] ? HEAVY_WINDOW_NN : 0.5) * nn, R2 = R * R;
       const x0 = Math.max(0, Math.floor(X0[k] - R)), x1 = Math.min(width - 1, Math.ceil(X0[k] + R));
       const y0 = Math.max(0, Math.floor(Y0[k] - R)), y1 = Math.min(height - 1, Math.ceil(Y0[k] + R));
       for (let y = y0; y <= y1; y++) {
@@ -216,12 +298,20 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
    * cluster background. Returns the deviance (frame units), the Fisher matrix inverse and the order of
    * parameters, or null when the problem is degenerate.
    */
-  const fitCluster = (cl: Cluster, members: number[], win: Int32Array, freeWidth: boolean, maxIter = MAX_ITER): { deviance: number; cov: Float64Array | null; width: number } => {
+  const fitCluster = (cl: Cluster, members: number[], win: Int32Array, freeWidth: boolean, maxIter = MAX_ITER): { deviance: number; cov: Float64Array | null; width: number; params: number; ampVar: Float64Array } => {
     const K = members.length;
-    const P = 1 + 3 * K + (freeWidth ? 1 : 0);
+    // parameters: background, (A, x, y) per member, the own width of each heavy member, the shared width
+    const wIdx = new Int32Array(K).fill(-1);
+    let P = 1 + 3 * K;
+    if (heavyWidth) members.forEach((k, j) => {
+      if (isHeavy[k]) wIdx[j] = P++;
+    });
+    if (freeWidth) P++;
+    // Pearson chi-square (frame units) of the last evaluated point and of the accepted one
+    let pearson = 0, pearsonP = 0;
     const npx = win.length;
     // the fixed part: M minus the members' own contributions
-    for (const k of members) stamp(k, -1, s);
+    for (const k of members) stamp(k, -1);
     const other = new Float64Array(npx);
     for (let i = 0; i < npx; i++) other[i] = M[win[i]];
     const px = new Int32Array(npx), py = new Int32Array(npx), v = new Float64Array(npx);
@@ -245,8 +335,11 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       p[2 + 3 * j] = X[k];
       p[3 + 3 * j] = Y[k];
     });
+    members.forEach((k, j) => {
+      if (wIdx[j] >= 0) p[wIdx[j]] = widthOf(k);
+    });
     if (freeWidth) p[P - 1] = s;
-    const R = Math.max(renderR(), 3) + 1;
+    const WJ = new Float64Array(K), RJ = new Float64Array(K);
     // the Fisher matrix and score at the current point (N, g) and at the trial point (N2, g2)
     let N = new Float64Array(P * P), g = new Float64Array(P), N2 = new Float64Array(P * P), g2 = new Float64Array(P);
     const J = new Float64Array(P);
@@ -255,14 +348,18 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     const evaluate = (q: Float64Array, normal: boolean): number => {
       const N = N2, g = g2;
       const sw = freeWidth ? q[P - 1] : s;
-      const inv = 1 / (2 * sw * sw), s2 = sw * sw;
+      const s2 = sw * sw;
       if (normal) {
         N.fill(0);
         g.fill(0);
       }
       let dev = 0;
+      pearson = 0;
       for (let j = 0; j < K; j++) {
         const cx = q[2 + 3 * j], cy = q[3 + 3 * j];
+        WJ[j] = wIdx[j] >= 0 ? q[wIdx[j]] : sw;
+        const inv = 1 / (2 * WJ[j] * WJ[j]), R = Math.max(Math.ceil(3.5 * WJ[j]), 3) + 1;
+        RJ[j] = WJ[j] * WJ[j];
         for (let x = 0; x < bw; x++) {
           const d = bx0 + x - cx;
           EX[j * bw + x] = Math.abs(d) > R ? 0 : Math.exp(-d * d * inv);
@@ -287,19 +384,24 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           const a = q[1 + 3 * j];
           m += a * e;
           if (normal) {
+            const w2 = RJ[j];
             J[1 + 3 * j] = e;
-            J[2 + 3 * j] = (a * e * dx) / s2;
-            J[3 + 3 * j] = (a * e * dy) / s2;
+            J[2 + 3 * j] = (a * e * dx) / w2;
+            J[3 + 3 * j] = (a * e * dy) / w2;
             idx[nz++] = 1 + 3 * j;
             idx[nz++] = 2 + 3 * j;
             idx[nz++] = 3 + 3 * j;
-            dS += (a * e * r2) / (s2 * sw);
+            if (wIdx[j] >= 0) {
+              J[wIdx[j]] = (a * e * r2) / (w2 * WJ[j]);
+              idx[nz++] = wIdx[j];
+            } else dS += (a * e * r2) / (s2 * sw);
           }
         }
         if (Number.isNaN(m)) return Infinity;
         if (m < floorM) m = floorM; // the Poisson mean stays positive (frames with an offset near zero)
         const vi = v[i];
         dev += 2 * ((vi > 0 ? vi * Math.log(vi / m) : 0) - (vi - m));
+        pearson += ((vi - m) * (vi - m)) / m;
         if (normal) {
           if (freeWidth) {
             J[P - 1] = dS;
@@ -325,10 +427,14 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       g2 = tg;
     };
     let dev = evaluate(p, true);
+    pearsonP = pearson;
     swap();
     let lambda = 1e-3;
     const Mx = new Float64Array(P * P), q = new Float64Array(P), ampBuf = new Float64Array(K);
-    for (let it = 0; it < maxIter && Number.isFinite(dev); it++) {
+    // a heavy column's own width is coupled to its neighbours' amplitudes and positions: Fisher scoring
+    // creeps there, so such a cluster gets more iterations
+    const iters = wIdx.some((w) => w >= 0) ? HEAVY_ITER_FACTOR * maxIter : maxIter;
+    for (let it = 0; it < iters && Number.isFinite(dev); it++) {
       let improved = false, moved = 0;
       for (let tries = 0; tries < 6; tries++) {
         Mx.set(N);
@@ -357,6 +463,11 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           }
           if (p[1 + 3 * j] >= ampFloor) moved = Math.max(moved, Math.hypot(q[2 + 3 * j] - p[2 + 3 * j], q[3 + 3 * j] - p[3 + 3 * j]));
         }
+        for (let j = 0; j < K; j++) {
+          if (wIdx[j] < 0) continue;
+          q[wIdx[j]] = Math.min(HEAVY_WIDTH_MAX * s, Math.max(HEAVY_WIDTH_MIN * s, q[wIdx[j]]));
+          moved = Math.max(moved, Math.abs(q[wIdx[j]] - p[wIdx[j]]));
+        }
         if (freeWidth) {
           q[P - 1] = Math.min(2 * s, Math.max(0.5 * s, q[P - 1]));
           moved = Math.max(moved, Math.abs(q[P - 1] - p[P - 1]));
@@ -367,6 +478,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         if (next < dev) {
           p.set(q);
           dev = next;
+          pearsonP = pearson;
           swap();
           lambda = Math.max(lambda / 10, 1e-9);
           improved = true;
@@ -378,18 +490,25 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     }
     if (!Number.isFinite(dev)) {
       // degenerate start: put the members back unchanged
-      for (const k of members) stamp(k, 1, s);
-      return { deviance: Infinity, cov: null, width: s };
+      for (const k of members) stamp(k, 1);
+      return { deviance: Infinity, cov: null, width: s, params: P, ampVar: new Float64Array(K).fill(NaN) };
     }
     cl.background = p[0];
+    // quasi-likelihood: where the model does not describe the cluster's pixels (a column shape the
+    // Gaussians miss, contamination), its likelihood is tempered by the excess dispersion
+    if (!freeWidth && npx > P && gain > 0) cl.dispersion = Math.max(1, pearsonP / ((npx - P) * gain));
     members.forEach((k, j) => {
       A[k] = p[1 + 3 * j];
       X[k] = p[2 + 3 * j];
       Y[k] = p[3 + 3 * j];
+      if (wIdx[j] >= 0) ownW[k] = p[wIdx[j]];
     });
-    for (const k of members) stamp(k, 1, s);
+    for (const k of members) stamp(k, 1);
     for (let i = 0; i < npx; i++) bg[win[i]] = p[0];
-    return { deviance: dev, cov: invert(N, P), width: freeWidth ? p[P - 1] : s };
+    // the amplitudes' variances with the other parameters held (1 / Fisher diagonal): defined where the
+    // full inverse is not, e.g. for a column fitted at zero amplitude, whose position is then undetermined
+    const ampVar = Float64Array.from(members, (_, j) => 1 / N[(1 + 3 * j) * (P + 1)]);
+    return { deviance: dev, cov: invert(N, P), width: freeWidth ? p[P - 1] : s, params: P, ampVar };
   };
 
   const windows = clusters.map((c) => windowOf(c.members));
@@ -397,7 +516,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   for (let sweep = 0; sweep < sweeps; sweep++) {
     clusters.forEach((cl, c) => {
       const mem = cl.members.filter((k) => alive[k]);
-      if (mem.length) fitCluster(cl, mem, windows[c], false);
+      if (mem.length) keepCovA(mem, fitCluster(cl, mem, windows[c], false));
     });
   }
   // the width: fitted free in up to WIDTH_CLUSTERS clusters of light columns spread over the start list
@@ -414,7 +533,9 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       // re-render everything at the new width
       M.fill(0);
       s = weightedMedian(widths);
-      for (let k = 0; k < X.length; k++) if (alive[k]) stamp(k, 1, s);
+      // the heavy columns' own widths stay within their bounds relative to the new width
+      for (let k = 0; k < X.length; k++) if (!Number.isNaN(ownW[k])) ownW[k] = Math.min(HEAVY_WIDTH_MAX * s, Math.max(HEAVY_WIDTH_MIN * s, ownW[k]));
+      for (let k = 0; k < X.length; k++) if (alive[k]) stamp(k, 1);
     }
   }
 
@@ -430,7 +551,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     if (n < 10) return 1;
     return selectInPlace(chi, 0, n, n >> 1) / MEDIAN_CHI2_1;
   };
-  let gain = dispersion();
+  gain = dispersion();
 
   // added columns: maxima of the residual's matched filter far from every column
   if (opts.addColumns !== false) {
@@ -446,7 +567,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
           best = k;
         }
       }
-      if (Math.sqrt(bd) < 0.6 * nn) continue; // an earlier addition took this place
+      if (Math.sqrt(bd) < MIN_SEPARATION_NN * nn) continue; // an earlier addition took this place
       // a column missing from a lattice has at least two columns at a bond's distance (0.75-1.3 nn);
       // diffuse contamination and noise do not
       let bonded = 0;
@@ -455,7 +576,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         const d = Math.hypot(X[q] - cx, Y[q] - cy);
         if (d >= 0.75 * nn && d <= 1.3 * nn) bonded++;
       }
-      if (bonded < 2 || (opts.canAdd && !opts.canAdd(cx, cy))) continue;
+      if (bonded < 2 || bonded > MAX_BONDED || (opts.canAdd && !opts.canAdd(cx, cy))) continue;
       const k = X.length;
       X.push(cx);
       Y.push(cy);
@@ -463,16 +584,19 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       Y0.push(cy);
       A.push(Math.max(frame[Math.round(cy) * width + Math.round(cx)] - (Number.isNaN(bg[Math.round(cy) * width + Math.round(cx)]) ? low : bg[Math.round(cy) * width + Math.round(cx)]) - M[Math.round(cy) * width + Math.round(cx)], 1e-6));
       alive.push(true);
+      ownW.push(NaN);
+      isHeavy.push(false);
+      covA.push(NaN);
       sigma.push(NaN);
       presence.push(NaN);
       origin.push(-1);
-      stamp(k, 1, s);
+      stamp(k, 1);
       const c = best >= 0 ? clusters.findIndex((cl) => cl.members.includes(best)) : -1;
       if (c >= 0) {
         clusters[c].members.push(k);
         windows[c] = windowOf(clusters[c].members);
       } else {
-        clusters.push({ members: [k], background: low });
+        clusters.push({ members: [k], background: low, dispersion: 1 });
         windows.push(windowOf([k]));
       }
     }
@@ -487,15 +611,22 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   const lightAmplitude = lightAmps.length ? lightAmps[lightAmps.length >> 1] : NaN;
   const minAmplitude = (opts.minAmplitudeFraction ?? MIN_AMPLITUDE_FRACTION) * lightAmplitude;
 
-  /** The member of lowest amplitude below the floor, or -1. */
-  const faintest = (mem: number[]): number => {
+  /**
+   * Whether the pixels contradict column k: always for a column the fit added (it must prove itself);
+   * for a start column, when the fit without it beats the fit with one light column there by
+   * `absenceThreshold` (log-likelihood ratio, counts), in the Gaussian approximation around the fitted
+   * amplitude: A_L (A_L - 2 A) / (2 var A). Unknown (no full fit yet): not contradicted.
+   */
+  const contradicted = (k: number, gainC: number): boolean => origin[k] < 0 || (covA[k] > 0 && (lightAmplitude * (lightAmplitude - 2 * A[k])) / (2 * gainC * covA[k]) >= absenceThreshold);
+  /** The member of lowest amplitude below the floor that the pixels contradict, or -1. */
+  const faintest = (mem: number[], gainC: number): number => {
     let faint = -1;
-    for (const k of mem) if (A[k] < minAmplitude && (faint < 0 || A[k] < A[faint])) faint = k;
+    for (const k of mem) if (A[k] < minAmplitude && contradicted(k, gainC) && (faint < 0 || A[k] < A[faint])) faint = k;
     return faint;
   };
   const drop = (k: number) => {
     presence[k] = NaN;
-    stamp(k, -1, s);
+    stamp(k, -1);
     alive[k] = false;
     A[k] = 0;
   };
@@ -506,7 +637,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       const mem = cl.members.filter((k) => alive[k]);
       if (!mem.length) return;
       // a column already below the amplitude floor after the sweeps goes before the cluster is refitted
-      const faint0 = faintest(mem);
+      const faint0 = faintest(mem, gain * cl.dispersion);
       if (faint0 >= 0) {
         drop(faint0);
         continue;
@@ -516,47 +647,59 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
         for (const k of mem) presence[k] = NaN;
         return;
       }
-      const saved = { X: mem.map((k) => X[k]), Y: mem.map((k) => Y[k]), A: mem.map((k) => A[k]), B: cl.background };
+      const P = full.params;
+      // the cluster's own units per count: the frame's, times the cluster's overdispersion
+      const gainC = gain * cl.dispersion;
+      keepCovA(mem, full);
+      const saved = { X: mem.map((k) => X[k]), Y: mem.map((k) => Y[k]), A: mem.map((k) => A[k]), W: mem.map((k) => ownW[k]), B: cl.background, D: cl.dispersion };
       const restore = () => {
-        for (const k of mem) stamp(k, -1, s);
+        for (const k of mem) stamp(k, -1);
         mem.forEach((k, j) => {
           X[k] = saved.X[j];
           Y[k] = saved.Y[j];
           A[k] = saved.A[j];
+          ownW[k] = saved.W[j];
         });
-        for (const k of mem) stamp(k, 1, s);
+        for (const k of mem) stamp(k, 1);
         cl.background = saved.B;
+        cl.dispersion = saved.D;
         for (const i of windows[c]) bg[i] = saved.B;
       };
+      // an added column that the fit moved closer than MIN_SEPARATION_NN to another column is no site of the lattice
+      const crowded = mem.find((k) => origin[k] < 0 && X.some((_, q) => q !== k && alive[q] && Math.hypot(X[q] - X[k], Y[q] - Y[k]) < MIN_SEPARATION_NN * nn));
+      if (crowded !== undefined) {
+        drop(crowded);
+        continue;
+      }
       // amplitude test first: the faintest column below the floor goes, and the cluster is refitted
-      const faint = faintest(mem);
+      const faint = faintest(mem, gainC);
       if (faint >= 0) {
         drop(faint);
         continue;
       }
       let worst = -1, worstL = Infinity;
-      const P = 1 + 3 * mem.length;
       for (let j = 0; j < mem.length; j++) {
         const k = mem[j];
         // a column far above the threshold by its Wald statistic z^2 = A^2 / var(A) is kept with
         // presence z^2 / 2 (the Wald approximation of the LLR); the others are refitted without it
-        const varA = full.cov ? gain * full.cov[(1 + 3 * j) * P + 1 + 3 * j] : NaN;
+        const varA = gainC * covA[k];
         const wald = varA > 0 ? (A[k] * A[k]) / varA / 2 : NaN;
         let L: number;
         if (wald > WALD_FACTOR * ADD_THRESHOLD && A[k] > 0) L = wald;
         else {
           const rest = mem.filter((q) => q !== k);
-          stamp(k, -1, s);
+          stamp(k, -1);
           const a = A[k];
           A[k] = 0;
           const without = fitCluster(cl, rest, windows[c], false, 4);
           A[k] = a;
-          stamp(k, 1, s);
+          stamp(k, 1);
           restore(); // the without-fit's changes undone
-          L = (without.deviance - full.deviance) / (2 * gain);
+          L = (without.deviance - full.deviance) / (2 * gainC);
         }
         presence[k] = L;
-        if (L - thresholdOf(k) < worstL) {
+        // a start column below the presence threshold goes only where the pixels contradict it
+        if (L - thresholdOf(k) < worstL && contradicted(k, gainC)) {
           worstL = L - thresholdOf(k);
           worst = k;
         }
@@ -565,13 +708,11 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       if (full.cov) {
         mem.forEach((k, j) => {
           const vx = full.cov![(2 + 3 * j) * P + 2 + 3 * j], vy = full.cov![(3 + 3 * j) * P + 3 + 3 * j];
-          sigma[k] = Math.sqrt(Math.max(0, (gain * (vx + vy)) / 2));
+          sigma[k] = Math.sqrt(Math.max(0, (gainC * (vx + vy)) / 2));
         });
       }
       if (worstL >= 0) return;
-      stamp(worst, -1, s);
-      alive[worst] = false;
-      A[worst] = 0;
+      drop(worst);
     }
   });
   // the fit's final state changed the residual a little: the dispersion again, and sigma rescaled
@@ -586,7 +727,15 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
       continue;
     }
     if (X[k] < -0.5 || Y[k] < -0.5 || X[k] > width - 0.5 || Y[k] > height - 0.5) continue;
-    columns.push({ x: X[k], y: Y[k], amplitude: A[k], sigmaPx: sigma[k] * rescale, presence: presence[k], start: origin[k] });
+    let x = X[k], y = Y[k], sig = sigma[k] * rescale;
+    if (origin[k] >= 0 && sig > 0 && startSigma > 0 && Number.isFinite(startSigma)) {
+      // two measurements of one position: the fit (sig) and the start (startSigma)
+      const wf = 1 / (sig * sig), w0 = 1 / (startSigma * startSigma);
+      x = (wf * X[k] + w0 * X0[k]) / (wf + w0);
+      y = (wf * Y[k] + w0 * Y0[k]) / (wf + w0);
+      sig = 1 / Math.sqrt(wf + w0);
+    }
+    columns.push({ x, y, amplitude: A[k], sigmaPx: sig, presence: presence[k], start: origin[k], widthPx: widthOf(k) });
   }
   return { columns, removed, probeSigmaPx: s, unitsPerCount: gain, lightAmplitude };
 }
@@ -638,7 +787,7 @@ function buildClusters(start: StartColumn[], nn: number): Cluster[] {
     const r = find(i);
     (groups.get(r) ?? groups.set(r, []).get(r)!).push(i);
   }
-  return [...groups.values()].map((members) => ({ members, background: NaN })).map((c) => c);
+  return [...groups.values()].map((members) => ({ members, background: NaN, dispersion: 1 })).map((c) => c);
 }
 
 /**
@@ -664,7 +813,7 @@ function residualPeaks(frame: Float32Array, M: Float64Array, bg: Float64Array, h
   for (let i = 0; i < score.length; i++) score[i] = b1[i] > 0 && b2[i] > 0 ? (2 * Math.PI * s * s * b1[i] * b1[i]) / b2[i] : 0;
   const edge = Math.ceil(0.5 * nn);
   const out: Array<[number, number, number]> = [];
-  const far2 = (0.6 * nn) ** 2;
+  const far2 = (MIN_SEPARATION_NN * nn) ** 2;
   const r = Math.max(1, Math.floor(0.5 * nn));
   for (let y = edge; y < height - edge; y++) {
     for (let x = edge; x < width - edge; x++) {
@@ -693,3 +842,4 @@ function residualPeaks(frame: Float32Array, M: Float64Array, bg: Float64Array, h
   }
   return out.sort((a, b) => b[2] - a[2]).map(([x, y]) => [x, y]);
 }
+

@@ -39,7 +39,7 @@ export interface LocateFrameOptions {
   inputPixelSizePm: number;
   /** Replace single-pixel outliers first (default true). */
   hotPixels?: boolean;
-  /** Joint column fit on the raw frame (inference/columnFit.ts: positions, amplitude and presence tests, added columns, sigma). Default off (opt-in, `locate --fit`): on the real labelled LibraryNet crops it lowers the formula accuracy of graphene-si 2.0.0 from 87 % to 43 % of labelled Si (bench/locate.ts, real-crops section), although it helps on the simulated out-of-distribution set; with `true` it runs for graphene-family models only; MX2 models are never fitted: a column there holds a metal or two chalcogens, whose amplitudes the single light-column floor of the amplitude test does not describe, and the fit has not been validated on them. */
+  /** Joint column fit on the raw frame (inference/columnFit.ts: positions, amplitude and presence tests, added columns, sigma). Default off (opt-in, `locate --fit`): on the real labelled LibraryNet crops it lowers the formula accuracy of graphene-si 2.0.0 from 87 % to 76 % of labelled Si (7.81 pm/px: 93 % to 79 %; 15.63 pm/px: 55 % to 64 %; bench/locate.ts, real-crops section; docs/real-crops.md), although it helps on the simulated out-of-distribution set; with `true` it runs for graphene-family models only; MX2 models are never fitted: a column there holds a metal or two chalcogens, whose amplitudes the single light-column floor of the amplitude test does not describe, and the fit has not been validated on them. */
   fit?: boolean;
   /** Presence threshold of the column fit, log-likelihood ratio (default: inference/columnFit.ts). */
   presenceThreshold?: number;

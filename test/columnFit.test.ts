@@ -138,4 +138,96 @@ describe('fitColumns', () => {
     expect(spurious / n).toBeLessThan(0.01);
     expect(lost / n).toBeLessThan(0.01);
   });
+  it('a heavy column fits its own width, so its wider tail does not pull its neighbours in (known answer; off, they move)', () => {
+    // a heavy column 1.45 times as wide as the light ones (as measured on the real 60 kV crops) at the centre
+    const centre = truth.filter((t) => inner(t, size)).reduce((b, t) => ((t.x - size / 2) ** 2 + (t.y - size / 2) ** 2 < (b.x - size / 2) ** 2 + (b.y - size / 2) ** 2 ? t : b));
+    const rng = new Random(11);
+    const img = new Float32Array(size * size);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        let m = 8;
+        for (const c of truth) {
+          const heavy = c === centre, w = heavy ? 1.45 * S : S;
+          m += (heavy ? 300 : 60) * Math.exp(-((x - c.x) ** 2 + (y - c.y) ** 2) / (2 * w * w));
+        }
+        img[y * size + x] = 1.9 * rng.poisson(m);
+      }
+    }
+    const start: StartColumn[] = truth.map((t) => ({ x: t.x, y: t.y, heavy: t === centre }));
+    const shell = truth.map((t, i) => ({ t, i })).filter(({ t }) => t !== centre && Math.hypot(t.x - centre.x, t.y - centre.y) < 1.2 * NN);
+    expect(shell.length).toBe(3);
+    /** Mean radial offset of the first shell from its true distance to the heavy column, px (negative: pulled in). */
+    const pull = (heavyWidth: boolean) => {
+      const r = fitColumns(img, size, size, start, { nnPx: NN, addColumns: false, heavyWidth, startSigmaPx: Infinity });
+      const h = r.columns.find((c) => c.start === truth.indexOf(centre))!;
+      const offs = shell.map(({ t, i }) => {
+        const c = r.columns.find((q) => q.start === i)!;
+        return Math.hypot(c.x - h.x, c.y - h.y) - Math.hypot(t.x - centre.x, t.y - centre.y);
+      });
+      return { pull: offs.reduce((a, v) => a + v, 0) / offs.length, width: h.widthPx, probe: r.probeSigmaPx };
+    };
+    const own = pull(true), shared = pull(false);
+    expect(Math.abs(own.width / (1.45 * S) - 1)).toBeLessThan(0.05);
+    expect(Math.abs(own.pull)).toBeLessThan(0.3);
+    expect(shared.width).toBe(shared.probe);
+    expect(shared.pull).toBeLessThan(-0.8);
+  });
+
+  it('keeps the columns the pixels cannot confirm at low counts (absence test); removing every unconfirmed column loses real ones', () => {
+    // 1.5 counts at a column's peak over 4 of background: most columns have LLR 1-6
+    const sites = truth.map((t) => ({ ...t, a: 1.5 }));
+    const img = frameOf(size, sites, 4, 1.3, 21);
+    const startCols = jittered(truth, 0.1 * NN, 22);
+    const innerRemoved = (r: { removed: number[] }) => r.removed.filter((i) => inner(truth[i], size)).length;
+    const n = truth.filter((t) => inner(t, size)).length;
+    const r = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false });
+    expect(innerRemoved(r) / n).toBeLessThan(0.02);
+    // the presence test alone (every unconfirmed column counts as contradicted) removes many real columns
+    const old = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, absenceThreshold: -Infinity });
+    expect(innerRemoved(old) / n).toBeGreaterThan(0.1);
+  });
+
+  it('adds no column at the centre of a hexagon (six columns at a bond), where a heavy column leaves its tail', () => {
+    const keep = truth.filter((t) => inner(t, size));
+    const c0 = keep.reduce((b, t) => ((t.x - size / 2) ** 2 + (t.y - size / 2) ** 2 < (b.x - size / 2) ** 2 + (b.y - size / 2) ** 2 ? t : b));
+    // the hexagon centre nearest the frame centre: a point 1 nn from six sites
+    let hex = { x: NaN, y: NaN }, best = Infinity;
+    for (const t of keep) {
+      for (const u of keep) {
+        const d = Math.hypot(t.x - u.x, t.y - u.y);
+        if (d < 1.9 * NN || d > 2.1 * NN) continue; // opposite corners of a hexagon are 2 nn apart
+        const m = { x: (t.x + u.x) / 2, y: (t.y + u.y) / 2 };
+        const six = truth.filter((v) => Math.abs(Math.hypot(v.x - m.x, v.y - m.y) - NN) < 0.05 * NN).length;
+        const dc = Math.hypot(m.x - c0.x, m.y - c0.y);
+        if (six === 6 && dc < best) {
+          best = dc;
+          hex = m;
+        }
+      }
+    }
+    expect(Number.isFinite(hex.x)).toBe(true);
+    // a column-sized blob at the hexagon centre (what a heavy column's tail or contamination leaves)
+    const img = frameOf(size, [...truth.map((t) => ({ ...t, a: 60 })), { ...hex, a: 60 }], 8, 1.9, 31);
+    const r = fitColumns(img, size, size, jittered(truth, 0.05 * NN, 32), { nnPx: NN });
+    expect(r.columns.filter((c) => c.start < 0)).toEqual([]);
+  });
+
+  it('combines a start column with its fit by inverse variance (startSigmaPx): 0 keeps the start, Infinity the fit', () => {
+    const sites = truth.map((t) => ({ ...t, a: 10 }));
+    const img = frameOf(size, sites, 4, 1, 41);
+    const startCols = jittered(truth, 0.1 * NN, 42);
+    const fitOnly = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, startSigmaPx: Infinity });
+    const startOnly = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, startSigmaPx: 1e-9 });
+    const both = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, startSigmaPx: 0.1 * NN });
+    for (const c of startOnly.columns) expect(Math.hypot(c.x - startCols[c.start].x, c.y - startCols[c.start].y)).toBeLessThan(1e-6);
+    let checked = 0;
+    for (const c of both.columns) {
+      const f = fitOnly.columns.find((q) => q.start === c.start)!;
+      const w = 1 / f.sigmaPx ** 2, w0 = 1 / (0.1 * NN) ** 2;
+      expect(c.x).toBeCloseTo((w * f.x + w0 * startCols[c.start].x) / (w + w0), 6);
+      expect(c.sigmaPx).toBeCloseTo(1 / Math.sqrt(w + w0), 6);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
 });

@@ -105,11 +105,12 @@ export function fitOccupancyMixture(amplitudes: readonly number[], levels: reado
     let sAL = 0, sLL = 0, sRR = 0;
     used = 0;
     const logW = w.map((x) => Math.log(Math.max(x, 1e-300)));
-    for (const x of a) {
+    // the responsibilities of amplitude x under the current parameters, normalised into resp; false for
+    // an outlier (further than zOut standard deviations from every level), which is left out
+    const responsibilities = (x: number): boolean => {
       let zMin = Infinity;
       for (let k = 0; k < K; k++) zMin = Math.min(zMin, Math.abs(x - mu * L[k]) / sd);
-      if (zMin > zOut) continue;
-      used++;
+      if (zMin > zOut) return false;
       let mx = -Infinity;
       for (let k = 0; k < K; k++) {
         resp[k] = logW[k] - (x - mu * L[k]) ** 2 / (2 * sd * sd);
@@ -117,8 +118,14 @@ export function fitOccupancyMixture(amplitudes: readonly number[], levels: reado
       }
       let t = 0;
       for (let k = 0; k < K; k++) t += (resp[k] = Math.exp(resp[k] - mx));
+      for (let k = 0; k < K; k++) resp[k] /= t;
+      return true;
+    };
+    for (const x of a) {
+      if (!responsibilities(x)) continue;
+      used++;
       for (let k = 0; k < K; k++) {
-        const r = resp[k] / t;
+        const r = resp[k];
         nk[k] += r;
         sAL += r * x * L[k];
         sLL += r * L[k] * L[k];
@@ -128,17 +135,8 @@ export function fitOccupancyMixture(amplitudes: readonly number[], levels: reado
     const muNew = sAL / sLL;
     // the variance with the new scale (second pass over the responsibilities)
     for (const x of a) {
-      let zMin = Infinity;
-      for (let k = 0; k < K; k++) zMin = Math.min(zMin, Math.abs(x - mu * L[k]) / sd);
-      if (zMin > zOut) continue;
-      let mx = -Infinity;
-      for (let k = 0; k < K; k++) {
-        resp[k] = logW[k] - (x - mu * L[k]) ** 2 / (2 * sd * sd);
-        mx = Math.max(mx, resp[k]);
-      }
-      let t = 0;
-      for (let k = 0; k < K; k++) t += (resp[k] = Math.exp(resp[k] - mx));
-      for (let k = 0; k < K; k++) sRR += (resp[k] / t) * (x - muNew * L[k]) ** 2;
+      if (!responsibilities(x)) continue;
+      for (let k = 0; k < K; k++) sRR += resp[k] * (x - muNew * L[k]) ** 2;
     }
     const sdNew = Math.sqrt(sRR / used);
     const wNew = Array.from(nk, (n, k) => (n + n0 * prior[k]) / (used + n0));

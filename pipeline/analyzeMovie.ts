@@ -30,7 +30,7 @@ import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.
 import { writeEventCrops } from '../report/eventCrops.ts';
 import { writeMeanFrame } from '../report/meanFrame.ts';
 import { buildReport } from '../report/buildReport.ts';
-import { locateStep, type LocateStepOptions } from './locateStep.ts';
+import { locateStep, type LocateStepOptions, type LocateStepResult } from './locateStep.ts';
 import { trackStep } from './trackStep.ts';
 import { classifyInputFromTable, classifyStep, CONFIGURATION_COLUMNS } from './classifyStep.ts';
 import { transitionsStep } from './transitionsStep.ts';
@@ -111,6 +111,11 @@ export function simulationTruth(movie: string): string | null {
   }
 }
 
+/** A locate step's result without its per-frame atom lists (analyze passes the table on; the lists would only hold memory). */
+function withoutFrames(r: LocateStepResult): Omit<LocateStepResult, 'frames'> {
+  return { table: r.table, run: r.run, sites: r.sites };
+}
+
 function copyInto(fromDir: string, toDir: string, names: string[]): string[] {
   const copied: string[] = [];
   for (const n of names) {
@@ -184,25 +189,24 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       source: movie,
       previous: readRunBeside(input),
       log: (l) => log(`locate: ${l}`),
-    });
+    }).then(withoutFrames); // the per-frame atom lists duplicate the table: let them go
     const pixel = loc.run.pixelSizePm.value;
-    const atoms = checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table;
 
     step(2, N, 'register drift and link trajectories');
     // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
     // MX2: the point defects of sites.csv are linked as particles too (docs/schema.md)
     const sitesFile = path.join(dirs.locate, 'sites.csv');
     const defectSites = loc.sites ? { table: checkTable(sitesFile, canonicalTable(loc.sites), { canonicalOrder: false }).table, source: sitesFile } : null;
-    const trk = await trackStep(atoms, { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites }, stack, {
+    const atoms = () => checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table; // made for the call only
+    const trk = await trackStep(atoms(), { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites }, stack, {
       out: dirs.track,
       inputs: [files.atoms, path.join(dirs.locate, 'run.json'), input, ...(defectSites ? [sitesFile] : [])],
       command: stepCommand('track', { input: files.atoms, out: dirs.track, movie }),
       source: files.atoms,
       previous: loc.run,
-    });
+    }).then((t) => ({ run: t.run, tracks: canonicalTable(t.result.tracks), drift: canonicalTable(t.result.drift) })); // the linking's working tables go
     for (const w of trk.run.warnings) log(`track: warning: ${w}`);
-    const tracks = canonicalTable(trk.result.tracks);
-    const drift = canonicalTable(trk.result.drift);
+    const { tracks, drift } = trk; // as tracks.csv and drift.csv hold them
 
     step(3, N, 'classify local configurations');
     const cls = await classifyStep(

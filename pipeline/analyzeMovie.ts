@@ -25,6 +25,7 @@ import { openFrames } from '../data/openFrames.ts';
 import { finalPath, finalPaths, withRunFolder } from '../data/runFolder.ts';
 import { newRun, readRunBeside, writeRun, type RunMetadata } from '../data/runMetadata.ts';
 import { checkTable } from '../data/tableChecks.ts';
+import { collectGarbage } from '../data/memory.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../report/eventCrops.ts';
@@ -192,6 +193,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     }).then(withoutFrames); // the per-frame atom lists duplicate the table: let them go
     const pixel = loc.run.pixelSizePm.value;
 
+    collectGarbage(); // what the last step left (data/memory.ts) goes before the next allocates
     step(2, N, 'register drift and link trajectories');
     // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
     // MX2: the point defects of sites.csv are linked as particles too (docs/schema.md)
@@ -208,6 +210,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     for (const w of trk.run.warnings) log(`track: warning: ${w}`);
     const { tracks, drift } = trk; // as tracks.csv and drift.csv hold them
 
+    collectGarbage();
     step(3, N, 'classify local configurations');
     const cls = await classifyStep(
       classifyInputFromTable(checkTable(files.tracks, tracks).table, files.tracks, trk.run, stack, movie),
@@ -224,6 +227,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     const configurations = canonicalTable({ columns: CONFIGURATION_COLUMNS, rows: cls.rows as Table['rows'] });
     const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
 
+    collectGarbage();
     step(4, N, 'estimate transition probabilities');
     let events: Table | null = null;
     let transitions: Record<string, unknown> | null = null;
@@ -242,6 +246,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       last = tr.run;
     }
 
+    collectGarbage();
     step(5, N, 'gather tables, results.h5 and event crops');
     const outputs: string[] = [];
     // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
@@ -291,8 +296,10 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     run.outputs = [...outputs, 'run.json', 'report.html'];
     await writeRun(out, finalPaths(run)); // read by the report; rewritten with complete: true by commit
 
+    collectGarbage();
     step(6, N, 'write report.html');
-    await buildReport(out);
+    // the tables as their files hold them (what the report would read back), so they are not parsed again
+    await buildReport(out, { tables: { atoms: canonicalTable(loc.table), tracks, drift, configurations, events } });
     await folder.commit(run);
     return {
       report: path.join(folder.target, 'report.html'),

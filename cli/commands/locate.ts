@@ -179,7 +179,7 @@ export function register(program: Command): void {
     .option('--fit', 'graphene models: joint column fit on the raw frame (positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm); opt-in: it helps on simulated frames but lowers formula accuracy on real labelled crops (bench/locate.ts)')
     .option('--refine', 'without --fit (or with an MX2 model): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
-    .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
+    .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default on wasm: one per core where the movie repays their start-up and ATOMDYN_WORKER_MEMORY_MB (default 256) holds them)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')

@@ -169,7 +169,7 @@ export function workerMemoryMb(modelPixelsPerFrame: number): number {
 
 /**
  * Memory the default worker count may give to locate's worker threads together, MB:
- * `ATOMDYN_WORKER_MEMORY_MB`, else 256 (so that `analyze` of 512 x 512 frames stays under 600 MB peak;
+ * `ATOMDYN_WORKER_MEMORY_MB`, else 256 (one worker for 512 x 512 frames at 10 pm/px, two for 256 x 256;
  * `workers` overrides the default count whatever it costs).
  * @throws AtomdynError naming ATOMDYN_WORKER_MEMORY_MB when it is not a number >= 0
  */
@@ -186,8 +186,9 @@ export function workerMemoryBudgetMb(env: NodeJS.ProcessEnv = process.env): numb
  * `tensorflow` backend (multi-threaded itself) or when the movie's work would not repay the start-up of
  * two workers ({@link WORKER_MIN_MODEL_PIXELS} each); else as many as the work repays, at most one per
  * core divided by the backend's threads (workers x threads <= cores: the wasm backend runs one thread in
- * Node), at most 4, and at most as many as `memoryBudgetMb` holds ({@link workerMemoryMb} each). A
- * single worker is never chosen: it would only add its start-up while the calling thread waits.
+ * Node) and at most 4, where that makes at least two (a single worker would only add its start-up
+ * while the calling thread waits); then at most as many as `memoryBudgetMb` holds ({@link workerMemoryMb}
+ * each), which may leave one (the network's memory goes with the worker when locate ends) or none.
  * @param backend the active backend's name and threads per instance
  * @param frames frames to locate
  * @param modelPixelsPerFrame pixels of one frame at the model's pixel size (what the network sees)
@@ -199,9 +200,11 @@ export function defaultLocateWorkers(backend: { name: string; threads: number },
   if (backend.name === 'tensorflow' || frames < 2) return 0;
   const byCores = Math.floor(cores / Math.max(1, backend.threads));
   const byWork = Math.floor((frames * modelPixelsPerFrame) / WORKER_MIN_MODEL_PIXELS);
-  const byMemory = Math.floor(memoryBudgetMb / workerMemoryMb(modelPixelsPerFrame));
-  const k = Math.min(byCores, byWork, byMemory, frames, 4);
-  return k >= 2 ? k : 0;
+  const k = Math.min(byCores, byWork, frames, 4);
+  if (k < 2) return 0;
+  // within the memory budget; where it holds only one worker, one: the network's heap (which never
+  // shrinks) is returned when the worker ends, where the calling thread would keep it for the rest of the run
+  return Math.min(k, Math.floor(memoryBudgetMb / workerMemoryMb(modelPixelsPerFrame)));
 }
 
 /**

@@ -120,6 +120,11 @@ interface Row {
   met: boolean | null;
 }
 const rows: Row[] = [];
+/** Keep a case's row and print it at once (the table follows at the end). */
+function record(r: Row): void {
+  rows.push(r);
+  process.stdout.write(`${r.what}: peak ${r.peakMb.toFixed(0)} MB, ${r.wallS.toFixed(0)} s\n`);
+}
 const want = (name: string) => !only || only.has(name);
 const runOut = (name: string) => path.join(dir, 'runs', name);
 
@@ -127,22 +132,22 @@ if (want('locate300') || want('analyze300')) {
   const m300 = simulated('graphene-300x256', 300, 256, 4, 1);
   if (want('locate300')) {
     const r = atomdyn(['locate', m300, '--out', runOut('locate300'), '--overwrite']);
-    rows.push({ name: 'locate300', what: 'locate, 300 frames of 256 x 256', ...r, goal: '<= 500 MB (issue 23)', met: r.peakMb <= 500 });
+    record({ name: 'locate300', what: 'locate, 300 frames of 256 x 256', ...r, goal: '<= 500 MB (issue 23)', met: r.peakMb <= 500 });
   }
   if (want('analyze300')) {
     const r = atomdyn(['analyze', m300, '--out', runOut('analyze300'), '--overwrite']);
-    rows.push({ name: 'analyze300', what: 'analyze, 300 frames of 256 x 256', ...r, goal: '<= 500 MB (issue 23)', met: r.peakMb <= 500 });
+    record({ name: 'analyze300', what: 'analyze, 300 frames of 256 x 256', ...r, goal: '<= 500 MB (issue 23)', met: r.peakMb <= 500 });
   }
 }
 if (want('analyze60') || want('analyzeRepeat')) {
   const m60 = simulated('graphene-60x512', 60, 512, 8, 2);
   const once = await repeatedNpy(m60, 1, path.join(dir, 'graphene-60x512-x1.npy'));
   const r60 = atomdyn(['analyze', once, '--out', runOut('analyze60'), '--overwrite']);
-  if (want('analyze60')) rows.push({ name: 'analyze60', what: 'analyze, 60 frames of 512 x 512', ...r60, goal: '<= 600 MB (issue 24)', met: r60.peakMb <= 600 });
+  if (want('analyze60')) record({ name: 'analyze60', what: 'analyze, 60 frames of 512 x 512', ...r60, goal: '<= 600 MB (issue 24)', met: r60.peakMb <= 600 });
   if (want('analyzeRepeat')) {
     const many = await repeatedNpy(m60, repeat, path.join(dir, `graphene-60x512-x${repeat}.npy`));
     const r = atomdyn(['analyze', many, '--out', runOut('analyzeRepeat'), '--overwrite']);
-    rows.push({ name: 'analyzeRepeat', what: `analyze, the 60 frames repeated to ${60 * repeat}`, ...r, goal: `<= 1.1 x 60 frames' ${r60.peakMb.toFixed(0)} MB (issue 24): ${(r.peakMb / r60.peakMb).toFixed(2)} x`, met: r.peakMb <= 1.1 * r60.peakMb });
+    record({ name: 'analyzeRepeat', what: `analyze, the 60 frames repeated to ${60 * repeat}`, ...r, goal: `<= 1.1 x 60 frames' ${r60.peakMb.toFixed(0)} MB (issue 24): ${(r.peakMb / r60.peakMb).toFixed(2)} x`, met: r.peakMb <= 1.1 * r60.peakMb });
   }
 }
 

@@ -206,7 +206,10 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       command: stepCommand('track', { input: files.atoms, out: dirs.track, movie }),
       source: files.atoms,
       previous: loc.run,
-    }).then((t) => ({ run: t.run, tracks: canonicalTable(t.result.tracks), drift: canonicalTable(t.result.drift) })); // the linking's working tables go
+    }).then((t) => {
+      collectGarbage(); // the registration's buffers and the CSV text go before the canonical copies are made
+      return { run: t.run, tracks: canonicalTable(t.result.tracks), drift: canonicalTable(t.result.drift) }; // the linking's working tables go
+    });
     for (const w of trk.run.warnings) log(`track: warning: ${w}`);
     const { tracks, drift } = trk; // as tracks.csv and drift.csv hold them
 

@@ -23,7 +23,7 @@ import { simulateMovie } from '../training/simulator/simulateMovie.ts';
 import { simulationOptions, type SimulateFlags } from '../cli/commands/simulate.ts';
 import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { openFrames } from '../data/openFrames.ts';
-import { defaultLocateWorkers, locateIter, planLocate, type LocateOptions } from '../inference/locate.ts';
+import { defaultLocateWorkers, locateIter, planLocate, workerMemoryBudgetMb, type LocateOptions } from '../inference/locate.ts';
 import { initBackend } from '../models/tensorBackend.ts';
 import { workerBootstrap } from '../data/packagePaths.ts';
 
@@ -55,7 +55,7 @@ try {
   const backend = await initBackend();
   const s = plan.card.pixelSizePm / plan.pixel.pixelSizePm.value!;
   const modelPx = Math.round(stack.height / s) * Math.round(stack.width / s);
-  const chosen = defaultLocateWorkers(backend, stack.count, modelPx);
+  const chosen = defaultLocateWorkers(backend, stack.count, modelPx, undefined, workerMemoryBudgetMb());
   const configs: Array<[string, number | undefined]> = [['0 (calling thread)', 0], ['1 worker', 1], ['2 workers', 2], [`default (${chosen})`, undefined]];
   const results = new Map<string, Array<{ wall: number; cpu: number; first: number }>>();
   for (let r = 0; r < ROUNDS; r++) {

@@ -28,11 +28,22 @@ function formatCell(v: Cell): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** Serialise a table to CSV text (header line, then rows; `\n` line ends). */
+/**
+ * Serialise a table to CSV text (header line, then rows; `\n` line ends). Rows are joined in blocks of
+ * 4 096 lines, so a long table's line strings die young instead of all living until the end.
+ */
 export function toCsv(table: Table): string {
-  const lines = [table.columns.map((c) => formatCell(c)).join(',')];
-  for (const r of table.rows) lines.push(table.columns.map((c) => formatCell(r[c] ?? null)).join(','));
-  return lines.join('\n') + '\n';
+  const blocks = [table.columns.map((c) => formatCell(c)).join(',') + '\n'];
+  let lines: string[] = [];
+  for (const r of table.rows) {
+    lines.push(table.columns.map((c) => formatCell(r[c] ?? null)).join(','));
+    if (lines.length === 4096) {
+      blocks.push(lines.join('\n') + '\n');
+      lines = [];
+    }
+  }
+  if (lines.length) blocks.push(lines.join('\n') + '\n');
+  return blocks.join('');
 }
 
 /**

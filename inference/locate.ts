@@ -45,7 +45,7 @@ export interface LocateOptions {
   speciesElements?: Record<string, string>;
   /** Material name for the lattice constant (e.g. 'WSe2'); derived from the elements when absent. */
   material?: string | null;
-  /** Worker threads; 0 runs in the calling thread. Default: {@link defaultLocateWorkers}. */
+  /** Worker threads; 0 runs in the calling thread. Default: {@link defaultLocateWorkers} within {@link workerMemoryBudgetMb}. */
   workers?: number;
   /** Per-frame settings (the column fit, opt-in `{ fit: true }` for graphene models; refinement, hot pixels, tiling). */
   frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
@@ -156,23 +156,55 @@ const workerModule = fileURLToPath(siblingModule(import.meta.url, 'locateWorker'
 export const WORKER_MIN_MODEL_PIXELS = 16 * 256 * 256;
 
 /**
+ * Resident memory of one locate worker thread, MB, for frames of `modelPixelsPerFrame` network input
+ * pixels: its own V8 heap, tfjs and the wasm backend's heap (which grows to the largest forward pass and
+ * never shrinks), the model, the frame's probability map and blobs. Measured with /usr/bin/time -v
+ * (peak RSS of `atomdyn locate` with 2 workers minus 1 worker, graphene-si, wasm backend): about 140 MB
+ * with 320 x 320 model frames (512 x 512 px at 10 pm/px), about 80 MB with 160 x 160; a straight line
+ * through both.
+ */
+export function workerMemoryMb(modelPixelsPerFrame: number): number {
+  return 60 + 0.8e-3 * modelPixelsPerFrame;
+}
+
+/**
+ * Memory the default worker count may give to locate's worker threads together, MB:
+ * `ATOMDYN_WORKER_MEMORY_MB`, else 256 (one worker for 512 x 512 frames at 10 pm/px, two for 256 x 256;
+ * `workers` overrides the default count whatever it costs).
+ * @throws AtomdynError naming ATOMDYN_WORKER_MEMORY_MB when it is not a number >= 0
+ */
+export function workerMemoryBudgetMb(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.ATOMDYN_WORKER_MEMORY_MB;
+  if (v === undefined || v === '') return 256;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new AtomdynError('ATOMDYN_WORKER_MEMORY_MB', `must be a number of MB >= 0, got '${v}'`);
+  return n;
+}
+
+/**
  * How many worker threads `locate` starts when not told: none (the calling thread) on the native
  * `tensorflow` backend (multi-threaded itself) or when the movie's work would not repay the start-up of
  * two workers ({@link WORKER_MIN_MODEL_PIXELS} each); else as many as the work repays, at most one per
  * core divided by the backend's threads (workers x threads <= cores: the wasm backend runs one thread in
- * Node) and at most 4. A single worker is never chosen: it would only add its start-up while the calling
- * thread waits.
+ * Node) and at most 4, where that makes at least two (a single worker would only add its start-up
+ * while the calling thread waits); then at most as many as `memoryBudgetMb` holds ({@link workerMemoryMb}
+ * each), which may leave one (the network's memory goes with the worker when locate ends) or none.
  * @param backend the active backend's name and threads per instance
  * @param frames frames to locate
  * @param modelPixelsPerFrame pixels of one frame at the model's pixel size (what the network sees)
  * @param cores cores this process may use (default os.availableParallelism())
+ * @param memoryBudgetMb memory the workers may take together, MB (default no limit; locate passes
+ *   {@link workerMemoryBudgetMb})
  */
-export function defaultLocateWorkers(backend: { name: string; threads: number }, frames: number, modelPixelsPerFrame: number, cores = os.availableParallelism()): number {
+export function defaultLocateWorkers(backend: { name: string; threads: number }, frames: number, modelPixelsPerFrame: number, cores = os.availableParallelism(), memoryBudgetMb = Infinity): number {
   if (backend.name === 'tensorflow' || frames < 2) return 0;
   const byCores = Math.floor(cores / Math.max(1, backend.threads));
   const byWork = Math.floor((frames * modelPixelsPerFrame) / WORKER_MIN_MODEL_PIXELS);
   const k = Math.min(byCores, byWork, frames, 4);
-  return k >= 2 ? k : 0;
+  if (k < 2) return 0;
+  // within the memory budget; where it holds only one worker, one: the network's heap (which never
+  // shrinks) is returned when the worker ends, where the calling thread would keep it for the rest of the run
+  return Math.min(k, Math.floor(memoryBudgetMb / workerMemoryMb(modelPixelsPerFrame)));
 }
 
 /**
@@ -189,7 +221,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
   const frameOpts: LocateFrameOptions = { ...(spots ? { latticeSpotsPerPx: spots } : {}), ...(opts.frame ?? {}), inputPixelSizePm: plan.pixel.pixelSizePm.value! };
   const progress = opts.progress ?? silentProgress;
   const s = plan.card.pixelSizePm / plan.pixel.pixelSizePm.value!; // input pixels per model pixel
-  const nWorkers = Math.max(0, opts.workers ?? defaultLocateWorkers(backend, stack.count, Math.round(stack.height / s) * Math.round(stack.width / s)));
+  const nWorkers = Math.max(0, opts.workers ?? defaultLocateWorkers(backend, stack.count, Math.round(stack.height / s) * Math.round(stack.width / s), undefined, workerMemoryBudgetMb()));
   progress.start('locate', stack.count);
   const started = Date.now();
   try {

@@ -25,12 +25,13 @@ import { openFrames } from '../data/openFrames.ts';
 import { finalPath, finalPaths, withRunFolder } from '../data/runFolder.ts';
 import { newRun, readRunBeside, writeRun, type RunMetadata } from '../data/runMetadata.ts';
 import { checkTable } from '../data/tableChecks.ts';
+import { collectGarbage } from '../data/memory.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../report/eventCrops.ts';
 import { writeMeanFrame } from '../report/meanFrame.ts';
 import { buildReport } from '../report/buildReport.ts';
-import { locateStep, type LocateStepOptions } from './locateStep.ts';
+import { locateStep, type LocateStepOptions, type LocateStepResult } from './locateStep.ts';
 import { trackStep } from './trackStep.ts';
 import { classifyInputFromTable, classifyStep, CONFIGURATION_COLUMNS } from './classifyStep.ts';
 import { transitionsStep } from './transitionsStep.ts';
@@ -111,6 +112,11 @@ export function simulationTruth(movie: string): string | null {
   }
 }
 
+/** A locate step's result without its per-frame atom lists (analyze passes the table on; the lists would only hold memory). */
+function withoutFrames(r: LocateStepResult): Omit<LocateStepResult, 'frames'> {
+  return { table: r.table, run: r.run, sites: r.sites };
+}
+
 function copyInto(fromDir: string, toDir: string, names: string[]): string[] {
   const copied: string[] = [];
   for (const n of names) {
@@ -184,26 +190,30 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       source: movie,
       previous: readRunBeside(input),
       log: (l) => log(`locate: ${l}`),
-    });
+    }).then(withoutFrames); // the per-frame atom lists duplicate the table: let them go
     const pixel = loc.run.pixelSizePm.value;
-    const atoms = checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table;
 
+    collectGarbage(); // what the last step left (data/memory.ts) goes before the next allocates
     step(2, N, 'register drift and link trajectories');
     // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
     // MX2: the point defects of sites.csv are linked as particles too (docs/schema.md)
     const sitesFile = path.join(dirs.locate, 'sites.csv');
     const defectSites = loc.sites ? { table: checkTable(sitesFile, canonicalTable(loc.sites), { canonicalOrder: false }).table, source: sitesFile } : null;
-    const trk = await trackStep(atoms, { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites }, stack, {
+    const atoms = () => checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table; // made for the call only
+    const trk = await trackStep(atoms(), { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites }, stack, {
       out: dirs.track,
       inputs: [files.atoms, path.join(dirs.locate, 'run.json'), input, ...(defectSites ? [sitesFile] : [])],
       command: stepCommand('track', { input: files.atoms, out: dirs.track, movie }),
       source: files.atoms,
       previous: loc.run,
+    }).then((t) => {
+      collectGarbage(); // the registration's buffers and the CSV text go before the canonical copies are made
+      return { run: t.run, tracks: canonicalTable(t.result.tracks), drift: canonicalTable(t.result.drift) }; // the linking's working tables go
     });
     for (const w of trk.run.warnings) log(`track: warning: ${w}`);
-    const tracks = canonicalTable(trk.result.tracks);
-    const drift = canonicalTable(trk.result.drift);
+    const { tracks, drift } = trk; // as tracks.csv and drift.csv hold them
 
+    collectGarbage();
     step(3, N, 'classify local configurations');
     const cls = await classifyStep(
       classifyInputFromTable(checkTable(files.tracks, tracks).table, files.tracks, trk.run, stack, movie),
@@ -220,6 +230,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     const configurations = canonicalTable({ columns: CONFIGURATION_COLUMNS, rows: cls.rows as Table['rows'] });
     const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
 
+    collectGarbage();
     step(4, N, 'estimate transition probabilities');
     let events: Table | null = null;
     let transitions: Record<string, unknown> | null = null;
@@ -238,6 +249,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       last = tr.run;
     }
 
+    collectGarbage();
     step(5, N, 'gather tables, results.h5 and event crops');
     const outputs: string[] = [];
     // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
@@ -287,8 +299,10 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     run.outputs = [...outputs, 'run.json', 'report.html'];
     await writeRun(out, finalPaths(run)); // read by the report; rewritten with complete: true by commit
 
+    collectGarbage();
     step(6, N, 'write report.html');
-    await buildReport(out);
+    // the tables as their files hold them (what the report would read back), so they are not parsed again
+    await buildReport(out, { tables: { atoms: canonicalTable(loc.table), tracks, drift, configurations, events } });
     await folder.commit(run);
     return {
       report: path.join(folder.target, 'report.html'),

@@ -21,12 +21,12 @@ export type { ReportOptions } from './reportContext.ts';
 /**
  * Build DIR/report.html from the files in DIR.
  * @param runDir run folder
- * @param opts output path and table limits
+ * @param opts output path, table limits and the tables already in memory
  * @returns the path of the written report
  * @throws AtomdynError when the folder does not exist or one of its files is malformed
  */
 export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<string> {
-  const f = readRunFolder(runDir);
+  const f = readRunFolder(runDir, opts.tables);
   const ctx = reportContext(f, opts);
   const sections: Section[] = [];
   for (const s of SECTIONS) {

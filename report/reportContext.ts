@@ -11,7 +11,7 @@
  * for lengths; images go through report/scaleBar.ts so that each carries a scale bar.
  */
 import type { RunMetadata } from '../data/runMetadata.ts';
-import type { RunFolder } from './runFolder.ts';
+import type { PreloadedTables, RunFolder } from './runFolder.ts';
 import type { Section } from './htmlPage.ts';
 
 /** Options of the report (`buildReport`). */
@@ -21,7 +21,14 @@ export interface ReportOptions {
   /** At most this many events get a table row (default 300) and particles a timeline (default 80). */
   maxEvents?: number;
   maxTimelines?: number;
+  /**
+   * Tables the caller already holds, exactly as the folder's CSV files hold them (data/csvTable.ts
+   * canonicalTable: what readCsv gives back); used instead of reading and parsing those files again
+   * (pipeline/analyzeMovie.ts passes its tables, so a long movie's atoms are not held twice).
+   */
+  tables?: PreloadedTables;
 }
+
 
 /** Times for display: seconds where the frame time is known, else frames. */
 export interface TimeAxis {

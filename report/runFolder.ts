@@ -43,7 +43,21 @@ export interface RunFolder {
   figures: RunFigures;
 }
 
-function table(dir: string, name: string): Table | null {
+/**
+ * Tables of a run folder already in memory, exactly as its CSV files hold them (data/csvTable.ts
+ * canonicalTable: what readCsv gives back); null where the file is absent. A table given here is not
+ * read from the folder.
+ */
+export interface PreloadedTables {
+  atoms?: Table | null;
+  tracks?: Table | null;
+  drift?: Table | null;
+  configurations?: Table | null;
+  events?: Table | null;
+}
+
+function table(dir: string, name: string, given?: Table | null): Table | null {
+  if (given !== undefined) return given;
   const f = path.join(dir, name);
   return existsSync(f) ? readCsv(f) : null;
 }
@@ -66,9 +80,10 @@ function pngsUnder(dir: string, sub: string): string[] {
 /**
  * Read everything the report can use from `dir`.
  * @param dir the run folder (output of `analyze`, or of any single step)
+ * @param tables tables the caller already holds (not read again); default none
  * @throws AtomdynError when `dir` is not a folder, or a present file cannot be parsed (naming it)
  */
-export function readRunFolder(dir: string): RunFolder {
+export function readRunFolder(dir: string, tables: PreloadedTables = {}): RunFolder {
   const abs = path.resolve(dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new AtomdynError(dir, 'not a folder (give the folder of a run)');
   const tj = path.join(abs, 'transitions.json');
@@ -91,12 +106,12 @@ export function readRunFolder(dir: string): RunFolder {
   return {
     dir: abs,
     run: readRunBeside(abs),
-    atoms: table(abs, 'atoms.csv'),
-    tracks: table(abs, 'tracks.csv'),
-    drift: table(abs, 'drift.csv'),
+    atoms: table(abs, 'atoms.csv', tables.atoms),
+    tracks: table(abs, 'tracks.csv', tables.tracks),
+    drift: table(abs, 'drift.csv', tables.drift),
     hops: table(abs, 'hops.csv'),
-    configurations: table(abs, 'configurations.csv'),
-    events: table(abs, 'events.csv'),
+    configurations: table(abs, 'configurations.csv', tables.configurations),
+    events: table(abs, 'events.csv', tables.events),
     transitions,
     model: json(path.join(abs, 'model.json')),
     figures: { overlays, gallery, drift, crops, meanFrame, other },

@@ -86,4 +86,13 @@ describe('analyze: one in-memory pipeline', () => {
       expect(JSON.parse(JSON.stringify(inPipeline).replaceAll(path.join(root, 'analyze'), root)), step).toEqual(JSON.parse(JSON.stringify(alone)));
     }
   });
+
+  it('writes the report that `atomdyn report` builds from the folder (the tables it passes in memory are the files)', async () => {
+    const { buildReport } = await import('../report/buildReport.ts');
+    const again = await buildReport(path.join(root, 'analyze'), { out: path.join(root, 'report-again.html') });
+    const strip = (html: string) => html.replace(/built \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, 'built');
+    const a = strip(text('analyze', 'report.html'));
+    expect(a.length).toBeGreaterThan(10_000);
+    expect(a).toBe(strip(readFileSync(again, 'utf8')));
+  });
 });

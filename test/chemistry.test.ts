@@ -3,7 +3,10 @@
  * patches with known configurations, cut-offs from model cards.
  */
 import { describe, expect, it } from 'vitest';
-import { analyseFrame, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, hostElement, type ChemAtom } from '../dynamics/configurations/chemistry.ts';
+import { UndirectedGraph } from 'graphology';
+import { connectedComponents } from 'graphology-components';
+import { analyseFrame, findBonds, frameComplexes, grapheneSiCutoffs, ringSizes, formulaOf, cutoffsFromCard, hostElement, type ChemAtom } from '../dynamics/configurations/chemistry.ts';
+import { Random } from '../data/random.ts';
 import { configurationPatch } from '../training/simulator/syntheticConfigurations.ts';
 
 function patch(kind: 'SiC3' | 'SiC4' | 'SiVac', r = 600): ChemAtom[] {
@@ -71,5 +74,38 @@ describe('chemistry', () => {
     expect(c.get('C-Si')).toBeCloseTo(214.5, 10);
     expect(c.get('Se2-W')).toBe(300);
     expect(cutoffsFromCard({ lattice: 'graphene' })).toBeNull();
+  });
+
+  it('frameComplexes (union-find) gives the complexes, ids and order of connected components of the bond graph', () => {
+    // reference: the components of the graph of non-host atoms and their bonds, sorted by smallest member
+    const reference = (atoms: ChemAtom[], hosts: string[]) => {
+      const sub = new UndirectedGraph();
+      atoms.forEach((a, i) => {
+        if (!hosts.includes(a.element)) sub.addNode(String(i));
+      });
+      for (const [i, j] of findBonds(atoms, grapheneSiCutoffs())) {
+        if (hosts.includes(atoms[i].element) && hosts.includes(atoms[j].element)) continue;
+        sub.mergeNode(String(i));
+        sub.mergeNode(String(j));
+        sub.mergeEdge(String(i), String(j));
+      }
+      return connectedComponents(sub).map((c) => c.map(Number).sort((a, b) => a - b)).sort((a, b) => a[0] - b[0]);
+    };
+    const rng = new Random(7);
+    let merged = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      // a patch with Si put on random sites, some next to each other, and a few atoms dropped
+      const atoms = patch('SiC4', 900).filter(() => rng.uniform() > 0.03).map((a) => ({ ...a, element: rng.uniform() < 0.06 ? 'Si' : a.element }));
+      const got = frameComplexes(atoms, grapheneSiCutoffs(), 'C');
+      const ref = reference(atoms, ['C']);
+      expect(got.complexes.map((c) => c.atoms)).toEqual(ref);
+      expect(got.complexes.map((c) => c.id)).toEqual(ref.map((_, k) => k));
+      const of = new Array(atoms.length).fill(-1);
+      ref.forEach((members, k) => members.forEach((i) => (of[i] = k)));
+      expect(Array.from(got.complexOf)).toEqual(of);
+      expect(got.complexes.map((c) => c.formula)).toEqual(analyseFrame(atoms, grapheneSiCutoffs(), 'C').complexes.map((c) => c.formula));
+      if (got.complexes.some((c) => c.atoms.filter((i) => atoms[i].element === 'Si').length > 1)) merged++;
+    }
+    expect(merged).toBeGreaterThan(5); // complexes of several Si were joined
   });
 });

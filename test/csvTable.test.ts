@@ -37,4 +37,13 @@ describe('csvTable', () => {
     await expect(writeCsv(f, { columns: ['a'], rows: [{ a: 2 }] })).rejects.toThrow(/refusing to overwrite an input/);
     expect(readFileSync(f, 'utf8')).toBe('a\n1\n');
   });
+
+  it('writes a long table (several blocks of 4 096 lines) as the plain line join, and reads it back', () => {
+    for (const n of [0, 1, 4095, 4096, 4097, 10_000]) {
+      const table = { columns: ['frame', 'x', 'species'], rows: Array.from({ length: n }, (_, i) => ({ frame: i, x: i / 7, species: i % 3 ? 'C' : 'a,b' })) };
+      const plain = [table.columns.join(','), ...table.rows.map((r) => `${r.frame},${Number((r.x).toPrecision(10))},${r.species === 'C' ? 'C' : '"a,b"'}`)].join('\n') + '\n';
+      expect(toCsv(table), String(n)).toBe(plain);
+      expect(parseCsv(toCsv(table)).rows.length).toBe(n);
+    }
+  });
 });

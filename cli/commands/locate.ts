@@ -186,7 +186,7 @@ export function register(program: Command): void {
     .option('--tta', 'test-time augmentation: average the network over the 8 rotations and mirrors of each patch (8x the network time). Default: on for graphene frames at >= 0.75 of the model\'s pixel size (e.g. 15.6 pm/px with the 16 pm/px graphene-si: formula accuracy on real crops 59 % -> 82 %), off otherwise')
     .option('--no-tta', 'never use test-time augmentation')
     .option('--no-lattice-other-check', "keep the network's contamination class ('other') where the frame's lattice fringes show; by default 'other' is not allowed inside the lattice area (inference/latticeMask.ts), since contamination is what hides the lattice")
-    .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default: cores, on wasm)')
+    .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default on wasm: one per core where the movie repays their start-up and ATOMDYN_WORKER_MEMORY_MB (default 256) holds them)')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
     .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')

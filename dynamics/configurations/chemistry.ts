@@ -13,7 +13,6 @@
  */
 import { UndirectedGraph } from 'graphology';
 type Graph = UndirectedGraph;
-import { connectedComponents } from 'graphology-components';
 import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 
 /** Maximum bonded distance (pm) per unordered element pair, keyed `A-B` with A <= B. */
@@ -153,7 +152,69 @@ export function formulaOf(composition: Record<string, number>, host: string | re
 }
 
 /**
- * Bond graph, coordination numbers and dopant complexes of one frame.
+ * The dopant complexes of one frame without the bond graph (what the classification needs; no
+ * graph objects, so a long movie's frames cost little memory): the non-host atoms and the host atoms
+ * bonded to them, joined by bonds that involve a non-host atom, as connected components (union-find).
+ * Components are numbered by their smallest atom index, members ascending: the same complexes, in the
+ * same order, as {@link analyseFrame}'s.
+ * @param atoms positions in pm with elements
+ * @param cutoffs bond cut-offs (pm) per element pair
+ * @param host as {@link analyseFrame}'s
+ * @param bonds the frame's bonds when already found (default {@link findBonds})
+ * @returns each atom's complex id (-1 outside any complex), the complexes and the (first) host element
+ */
+export function frameComplexes(
+  atoms: ChemAtom[],
+  cutoffs: BondCutoffs,
+  host?: string | readonly string[],
+  bonds: Array<[number, number, number]> = findBonds(atoms, cutoffs),
+): { complexOf: Int32Array; complexes: Complex[]; host: string } {
+  const hosts: readonly string[] = host === undefined ? [hostElement(atoms)] : typeof host === 'string' ? [host] : host;
+  const n = atoms.length;
+  const isHost = new Uint8Array(n);
+  for (let i = 0; i < n; i++) isHost[i] = hosts.includes(atoms[i].element) ? 1 : 0;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  const member = new Uint8Array(n); // in a complex: a non-host atom, or a host atom bonded to one
+  for (let i = 0; i < n; i++) if (!isHost[i]) member[i] = 1;
+  for (const [i, j] of bonds) {
+    if (isHost[i] && isHost[j]) continue;
+    member[i] = member[j] = 1;
+    const ri = find(i), rj = find(j);
+    if (ri !== rj) parent[Math.max(ri, rj)] = Math.min(ri, rj);
+  }
+  const complexOf = new Int32Array(n).fill(-1);
+  const idOfRoot = new Map<number, number>();
+  const groups: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    if (!member[i]) continue;
+    const r = find(i);
+    let id = idOfRoot.get(r);
+    if (id === undefined) {
+      id = groups.length;
+      idOfRoot.set(r, id);
+      groups.push([]);
+    }
+    groups[id].push(i);
+    complexOf[i] = id;
+  }
+  const complexes: Complex[] = groups.map((members, id) => {
+    const composition: Record<string, number> = {};
+    for (const i of members) composition[atoms[i].element] = (composition[atoms[i].element] ?? 0) + 1;
+    return { id, atoms: members, composition, formula: formulaOf(composition, hosts) };
+  });
+  return { complexOf, complexes, host: hosts[0] ?? '' };
+}
+
+/**
+ * Bond graph, coordination numbers and dopant complexes ({@link frameComplexes}) of one frame.
  * @param atoms positions in pm with elements
  * @param cutoffs bond cut-offs (pm) per element pair
  * @param host the host element; default: the most common element of the frame. When the frame
@@ -164,38 +225,13 @@ export function formulaOf(composition: Record<string, number>, host: string | re
 export function analyseFrame(atoms: ChemAtom[], cutoffs: BondCutoffs, host?: string | readonly string[]): FrameChemistry {
   const hosts: readonly string[] = host === undefined ? [hostElement(atoms)] : typeof host === 'string' ? [host] : host;
   const h = hosts[0] ?? '';
-  const isHost = (e: string) => hosts.includes(e);
   const graph = new UndirectedGraph({ allowSelfLoops: false });
   atoms.forEach((a, i) => graph.addNode(String(i), { element: a.element, xPm: a.xPm, yPm: a.yPm }));
   const bonds = findBonds(atoms, cutoffs);
   for (const [i, j, len] of bonds) graph.addEdge(String(i), String(j), { length: len });
   const coordination = new Int32Array(atoms.length);
   for (let i = 0; i < atoms.length; i++) coordination[i] = graph.degree(String(i));
-  // complexes: dopants and the host atoms bonded to them, joined by dopant-X bonds only
-  const sub = new UndirectedGraph();
-  atoms.forEach((a, i) => {
-    if (!isHost(a.element)) sub.addNode(String(i));
-  });
-  for (const [i, j] of bonds) {
-    const ei = atoms[i].element;
-    const ej = atoms[j].element;
-    if (isHost(ei) && isHost(ej)) continue;
-    if (!sub.hasNode(String(i))) sub.addNode(String(i));
-    if (!sub.hasNode(String(j))) sub.addNode(String(j));
-    sub.addEdge(String(i), String(j));
-  }
-  const comps = connectedComponents(sub)
-    .map((c) => c.map(Number).sort((a, b) => a - b))
-    .sort((a, b) => a[0] - b[0]);
-  const complexOf = new Int32Array(atoms.length).fill(-1);
-  const complexes: Complex[] = comps.map((members, id) => {
-    const composition: Record<string, number> = {};
-    for (const i of members) {
-      complexOf[i] = id;
-      composition[atoms[i].element] = (composition[atoms[i].element] ?? 0) + 1;
-    }
-    return { id, atoms: members, composition, formula: formulaOf(composition, hosts) };
-  });
+  const { complexOf, complexes } = frameComplexes(atoms, cutoffs, hosts, bonds);
   return { graph, coordination, complexOf, complexes, host: h };
 }
 

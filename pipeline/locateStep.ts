@@ -6,7 +6,6 @@
  * `atomdyn locate` (cli/commands/locate.ts) parses its flags into {@link LocateStepOptions} and calls
  * {@link locateStep}; {@link analyzeMovie} calls it on the movie it opened once.
  */
-import { ttaApplies } from '../inference/testTimeAugmentation.ts';
 import path from 'node:path';
 import { AtomdynError, ModelNotApplicableError } from '../data/errors.ts';
 import { finalPaths, withRunFolder } from '../data/runFolder.ts';
@@ -32,6 +31,7 @@ import {
   type LocateOptions,
   type LocatedFrame,
 } from '../inference/locate.ts';
+import { ttaApplies } from '../inference/testTimeAugmentation.ts';
 import { locateClassical } from '../inference/classicalLocate.ts';
 import { fitLatticeSites, siteFrameSummary, siteMaterial, sitesColumns, sitesRows, type SiteFrameSummary } from '../inference/latticeSites.ts';
 import { asWritten, type StepOutput } from './stepOutput.ts';

@@ -47,7 +47,7 @@ export interface LocateOptions {
   material?: string | null;
   /** Worker threads; 0 runs in the calling thread. Default: {@link defaultLocateWorkers} within {@link workerMemoryBudgetMb}. */
   workers?: number;
-  /** Per-frame settings (the column fit, opt-in `{ fit: true }` for graphene models; refinement, hot pixels, tiling). */
+  /** Per-frame settings (the column fit for graphene models, `fit: true | 'auto'`, library default off; refinement, hot pixels, tiling). */
   frame?: Omit<LocateFrameOptions, 'inputPixelSizePm'>;
   progress?: ProgressSink;
   /**
@@ -76,6 +76,8 @@ export interface LocatedFrame {
   atoms: LocatedAtom[];
   /** The probe width (Gaussian standard deviation) the column fit measured in this frame, input pixels; NaN without the fit. */
   probeSigmaPx: number;
+  /** The column fit's median light-column Wald LLR in this frame (inference/columnFit.ts); NaN where the fit did not run. */
+  fitLightLlr?: number;
 }
 
 /**
@@ -238,9 +240,9 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
         for (let i = 0; i < stack.count; i++) {
           const data = await stack.readFrame(i);
           opts.onFrame?.(i, data);
-          const { atoms, probeSigmaPx } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
+          const { atoms, probeSigmaPx, fitLightLlr } = await locateFrame(seg, data, stack.height, stack.width, frameOpts, `${stack.path} frame ${i}`);
           progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
-          yield { frame: i, atoms, probeSigmaPx };
+          yield { frame: i, atoms, probeSigmaPx, fitLightLlr };
         }
       } finally {
         seg.dispose?.();
@@ -271,7 +273,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
         }
         if (next < stack.count) await submit();
         progress.tick(1, { 'frames/s': ((i + 1) / ((Date.now() - started) / 1000)).toFixed(2) });
-        yield { frame: i, atoms: reply.atoms, probeSigmaPx: reply.probeSigmaPx };
+        yield { frame: i, atoms: reply.atoms, probeSigmaPx: reply.probeSigmaPx, fitLightLlr: reply.fitLightLlr };
       }
     } finally {
       await pool.close();

@@ -21,6 +21,8 @@ export interface LocateRequest {
 export interface LocateReply {
   atoms: LocatedAtom[];
   probeSigmaPx: number;
+  /** The column fit's median light-column Wald LLR (NaN where the fit did not run). */
+  fitLightLlr: number;
 }
 
 const init = workerInit<{ modelDir: string; backend: BackendChoice }>();
@@ -32,6 +34,6 @@ const ready = (async () => {
 
 serveWorkerRequests<LocateRequest, LocateReply>(async (req) => {
   const seg = await ready;
-  const { atoms, probeSigmaPx } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
-  return { result: { atoms, probeSigmaPx } };
+  const { atoms, probeSigmaPx, fitLightLlr } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
+  return { result: { atoms, probeSigmaPx, fitLightLlr } };
 });

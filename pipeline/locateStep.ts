@@ -32,6 +32,7 @@ import {
   type LocatedFrame,
 } from '../inference/locate.ts';
 import { ttaApplies } from '../inference/testTimeAugmentation.ts';
+import { AUTO_FIT_MIN_LIGHT_LLR } from '../inference/columnFit.ts';
 import { locateClassical } from '../inference/classicalLocate.ts';
 import { fitLatticeSites, siteFrameSummary, siteMaterial, sitesColumns, sitesRows, type SiteFrameSummary } from '../inference/latticeSites.ts';
 import { asWritten, type StepOutput } from './stepOutput.ts';
@@ -187,7 +188,7 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     for await (const f of locateIter(stack, plan, opts)) {
       // back to the full movie's frame numbers and pixels
       const roi = options.roi;
-      const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms, probeSigmaPx: f.probeSigmaPx };
+      const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms, probeSigmaPx: f.probeSigmaPx, fitLightLlr: f.fitLightLlr };
       frames.push(atFull);
       rows.push(...atomsRows(atFull, plan));
       let siteData: Float32Array | null = null;
@@ -236,7 +237,12 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     const table: Table = { columns: atomsColumns(calibrated), rows };
     const run = baseRun();
     run.backend = activeBackend()?.name ?? null;
-    run.parameters = { ...run.parameters, fit: frames.some((f) => Number.isFinite(f.probeSigmaPx)), probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value) };
+    const fitMode = options.frame?.fit ?? false;
+    const fitFrames = frames.filter((f) => Number.isFinite(f.probeSigmaPx)).length;
+    const llrs = frames.map((f) => f.fitLightLlr ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+    const fitLightLlr = llrs.length ? Math.round(100 * llrs[llrs.length >> 1]) / 100 : null;
+    if (fitMode === 'auto' && llrs.length > fitFrames) log(fitAutoLine(llrs.length - fitFrames, llrs.length, fitLightLlr!));
+    run.parameters = { ...run.parameters, fit: fitFrames > 0, fitMode, fitFrames, fitLightLlr, probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value) };
     const summary = summariseChecks(plan, opts.model, checks);
     run.applicability = summary;
     const lines: string[] = [];
@@ -320,6 +326,17 @@ async function classicalStep(stack: FrameStack, options: LocateStepOptions, outp
     await folder.commit(run);
     return { table, run: asWritten(finalPaths(run)), frames: res.frames.map((f) => ({ ...f, probeSigmaPx: NaN })) };
   });
+}
+
+/**
+ * The line `locate` prints when the automatic column fit (inference/columnFit.ts AUTO_FIT_MIN_LIGHT_LLR)
+ * left frames to the network: how many, the measured median light-column LLR, and how to force the fit.
+ * @param skipped frames left to the network
+ * @param tried frames where the fit ran its first sweep
+ * @param medianLlr median over those frames of their median light-column Wald LLR (counts)
+ */
+export function fitAutoLine(skipped: number, tried: number, medianLlr: number): string {
+  return `note: column fit left ${skipped} of ${tried} frames to the network: their C columns are not resolved one by one (median column LLR ${medianLlr.toFixed(1)} < ${AUTO_FIT_MIN_LIGHT_LLR}; on such real frames the fit lowers formula accuracy, README); sigma_pm and presence are empty there; --fit forces it`;
 }
 
 /**

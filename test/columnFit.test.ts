@@ -212,6 +212,49 @@ describe('fitColumns', () => {
     expect(r.columns.filter((c) => c.start < 0)).toEqual([]);
   });
 
+  it('measures how well single columns are resolved (median Wald LLR, known answer) and stops early below minMedianLightLlr', () => {
+    // Wald LLR of one isolated column of peak a counts over background b (gain 1): a^2 / (2 var A), with
+    // w = 1 / (b + a g) and g the unit Gaussian of width S. Upper bound: the background known,
+    // 1 / var A = sum g^2 w over the plane. Lower bound: a background fitted with the column from its own
+    // window only (radius NN / 2, as a cluster's pixels), var A = sum w / (sum g^2 w sum w - (sum g w)^2);
+    // a cluster's columns share their background, which lies between the two.
+    const bounds = (a: number, b: number) => {
+      let free = 0, sgg = 0, sg = 0, s1 = 0;
+      for (let dy = -20; dy <= 20; dy++) for (let dx = -20; dx <= 20; dx++) {
+        const g = Math.exp(-(dx * dx + dy * dy) / (2 * S * S)), w = 1 / (b + a * g);
+        free += g * g * w;
+        if (dx * dx + dy * dy <= (NN / 2) ** 2) {
+          sgg += g * g * w;
+          sg += g * w;
+          s1 += w;
+        }
+      }
+      return { low: (a * a * (sgg * s1 - sg * sg)) / s1 / 2, high: (a * a * free) / 2 };
+    };
+    const keep = (r: { columns: unknown[] }) => r.columns.length;
+    for (const [a, b, seed] of [[40, 10, 61], [1.5, 4, 62]] as const) {
+      const img = frameOf(size, truth.map((t) => ({ ...t, a })), b, 1, seed);
+      const startCols = jittered(truth, 0.1 * NN, seed + 1);
+      const full = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false });
+      expect(full.skipped).toBe(false);
+      const { low, high } = bounds(a, b);
+      expect(full.medianLightLlr).toBeGreaterThan(0.8 * low);
+      expect(full.medianLightLlr).toBeLessThan(1.1 * high);
+      const auto = fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, minMedianLightLlr: 60 });
+      expect(auto.medianLightLlr).toBe(full.medianLightLlr);
+      if (a === 40) {
+        // well resolved (LLR ~ 10^3): the same fit as without the option
+        expect(auto.skipped).toBe(false);
+        expect(keep(auto)).toBe(keep(full));
+        expect(auto.columns.map((c) => c.x)).toEqual(full.columns.map((c) => c.x));
+      } else {
+        // LLR ~ 2, as on the real frames: left to the network
+        expect(auto.skipped).toBe(true);
+        expect(keep(auto)).toBe(0);
+      }
+    }
+  });
+
   it('combines a start column with its fit by inverse variance (startSigmaPx): 0 keeps the start, Infinity the fit', () => {
     const sites = truth.map((t) => ({ ...t, a: 10 }));
     const img = frameOf(size, sites, 4, 1, 41);

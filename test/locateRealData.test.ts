@@ -16,6 +16,7 @@ import { readCsv } from '../data/csvTable.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 import { buildProgram } from '../cli/main.ts';
 import { sharedData } from './sharedData.ts';
+import { AUTO_FIT_MIN_LIGHT_LLR } from '../inference/columnFit.ts';
 
 let dir = '';
 beforeAll(() => {
@@ -73,6 +74,9 @@ describe('locate on real graphene frames (model graphene-si)', () => {
       expect(f.atoms.filter((a) => a.species === 'Si')).toHaveLength(nSi);
       // 7.8 pm/px is half the model's 16 pm/px: 'auto' leaves test-time augmentation off
       expect(run.parameters).toMatchObject({ tta: false, ttaMode: 'auto' });
+      // the column fit's automatic mode leaves real frames to the network: their C columns are not resolved one by one
+      expect(run.parameters).toMatchObject({ fit: false, fitMode: 'auto', fitFrames: 0 });
+      expect((run.parameters as { fitLightLlr: number }).fitLightLlr).toBeLessThan(AUTO_FIT_MIN_LIGHT_LLR);
       expect(Math.abs(f.density / GRAPHENE_DENSITY - 1)).toBeLessThan(0.1);
       expect(Math.abs(f.medianNnPm / 142 - 1)).toBeLessThan(0.07);
     });

@@ -207,6 +207,7 @@ function stepArgs(f: AnalyzeFlags): Record<AnalyzeStep, string[]> {
   if (f.material) a.push('--material', f.material);
   if (f.dataset) a.push('--dataset', f.dataset);
   if (f.fit === true) a.push('--fit');
+  if (f.fit === false) a.push('--no-fit');
   if (f.tta === true) a.push('--tta');
   if (f.tta === false) a.push('--no-tta');
   if (f.refine) a.push('--refine');
@@ -246,7 +247,8 @@ export function addMovieAnalysisOptions(command: Command): Command {
     .option('--lag <frames>', 'lag time of the transition matrix, frames', '1')
     .option('--memory <frames>', 'frames a track may be missed and still continue (track --memory)')
     .option('--seed <n>', 'seed of every random step', '0')
-    .option('--fit', 'graphene models: the joint column fit of locate (locate --fit; opt-in)')
+    .option('--fit', 'graphene models: the joint column fit of locate on every frame (locate --fit; default: automatic, only where the pixels resolve single C columns)')
+    .option('--no-fit', 'never run the column fit (locate --no-fit)')
     .option('--refine', 'without --fit: single-atom 2-D Gaussian refinement (locate --refine)')
     .option('--tta', 'test-time augmentation of the network over 8 rotations and mirrors (locate --tta; 8x the network time; default: on for graphene frames at about the model\'s pixel size)')
     .option('--no-tta', 'never use test-time augmentation (locate --no-tta)')

@@ -28,6 +28,7 @@ export interface LocateFlags {
   material?: string;
   dataset?: string;
   refine?: boolean;
+  /** `--fit` true, `--no-fit` false, neither: 'auto' (fit where the pixels resolve single light columns: inference/columnFit.ts AUTO_FIT_MIN_LIGHT_LLR). */
   fit?: boolean;
   hotPixels?: boolean;
   /** `--tta` true, `--no-tta` false, neither: 'auto' (inference/testTimeAugmentation.ts ttaApplies). */
@@ -114,7 +115,7 @@ export function locateOptionsFromFlags(flags: Omit<LocateFlags, 'out'>): LocateS
     speciesElements,
     material: flags.material ?? null,
     workers: nonNegativeInteger('--workers', flags.workers),
-    frame: { fit: flags.fit === true, refine: flags.refine === true, hotPixels: flags.hotPixels !== false, tta: flags.tta ?? 'auto', ...(flags.latticeOtherCheck === false ? { latticeSpotsPerPx: [] } : {}) },
+    frame: { fit: flags.fit ?? 'auto', refine: flags.refine === true, hotPixels: flags.hotPixels !== false, tta: flags.tta ?? 'auto', ...(flags.latticeOtherCheck === false ? { latticeSpotsPerPx: [] } : {}) },
     overlayEvery: every ? Math.round(every) : undefined,
     defectPriors: flags.defectPrior !== undefined ? parseDefectPriors(flags.defectPrior) : undefined,
     frameRange: flags.frameRange ? parseFrameRange(flags.frameRange, '--frame-range') : null,
@@ -180,8 +181,9 @@ export function register(program: Command): void {
     .option('--species <map>', 'elements of the species, e.g. metal=W,chalcogen=Se2 (also picks the lattice constant)')
     .option('--material <name>', 'material for the lattice-constant check: graphene, MoS2, WS2, MoSe2, WSe2')
     .option('--dataset <path>', 'dataset inside a container file (HDF5 path, ImageList/N, channel=K)')
-    .option('--fit', 'graphene models: joint column fit on the raw frame (positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm); opt-in: it helps on simulated frames but lowers formula accuracy on real labelled crops (bench/locate.ts)')
-    .option('--refine', 'without --fit (or with an MX2 model): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
+    .option('--fit', 'graphene models: joint column fit on the raw frame on every frame (positions from the fit, amplitude and presence tests, added columns, Cramér-Rao sigma_pm). Default: automatic, on a frame only where the pixels resolve single C columns (median column LLR >= 60: simulated frames yes; every real frame in ../shared no, where the forced fit lowers formula accuracy on real labelled crops from 95 % to 81 %; bench/locate.ts)')
+    .option('--no-fit', 'never run the column fit (positions from the network)')
+    .option('--refine', 'where the column fit does not run (--no-fit, frames the automatic fit leaves to the network, MX2 models): refine positions by single-atom 2-D Gaussian fits where they converge nearby (fills sigma_pm)')
     .option('--no-hot-pixels', 'skip the hot-pixel filter')
     .option('--tta', 'test-time augmentation: average the network over the 8 rotations and mirrors of each patch (8x the network time). Default: on for graphene frames at >= 0.75 of the model\'s pixel size (e.g. 15.6 pm/px with the 16 pm/px graphene-si: formula accuracy on real crops 59 % -> 82 %), off otherwise')
     .option('--no-tta', 'never use test-time augmentation')
@@ -198,7 +200,8 @@ export function register(program: Command): void {
     .option('--roi <x,y,w,h>', 'keep only the atoms in this region, in input pixels (first column, first row, width, height; found on whole frames, so they are those of a full run); x, y stay the full frame\'s')
     .option('--overwrite', 'replace the run already in --out (the whole folder; without it such a folder is refused)')
     .addHelpText('after', '\nCoordinates: x = column, y = row, pixel centres at integers (docs/schema.md).\n' +
-      'With --fit (graphene models) every column is fitted on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
+      'The column fit (graphene models; automatic: only on frames whose C columns the pixels resolve one by one, --fit on every frame)\n' +
+      'fits every column on the raw frame with its neighbours (shared probe width, Poisson noise):\n' +
       'positions come from the fit; a column is kept only when its amplitude is at least 0.3 of the frame\'s C-column amplitude\n' +
       'and the fit with it beats the fit without it (presence = log-likelihood ratio >= 2; an added column needs >= 12);\n' +
       'missed columns are added, and sigma_pm is the Cramér-Rao bound. MX2 models are not fitted.\n' +

@@ -50,7 +50,7 @@ export interface Mx2RandomGeometryRanges {
   displacementPm: [number, number];
 }
 
-/** Defaults of {@link Mx2RandomGeometryRanges} (the recipe of mx2 1.1). */
+/** Defaults of {@link Mx2RandomGeometryRanges} (the recipe of `atomdyn train --lattice mx2`; its 1.1.0 fine-tune was not shipped, docs/simulator.md). */
 export const MX2_RANDOM_GEOMETRY_DEFAULTS: Readonly<Mx2RandomGeometryRanges> = {
   chalcogenVacancy: [0, 0.08],
   chalcogenDivacancy: [0, 0.03],

@@ -17,7 +17,8 @@
  * reach on their own) and `U-Net` (the shipped `mx2` model, locateFrame without the column fit).
  * Usage: npm run bench -- mx2Sites   (ATOMDYN_BENCH_QUICK=1 for fewer frames; ATOMDYN_MX2_SEEDS=tuning for
  * the tuning seeds 90_000.., 90_100.., 90_200.., on which inference/latticeSites.ts and
- * inference/siteOccupancy.ts were developed, apart from the bench's own 22_100.., 22_200.., 22_300..)
+ * inference/siteOccupancy.ts were developed, apart from the bench's own 22_100.., 22_200.., 22_300..;
+ * ATOMDYN_MX2_MODEL=NAME|PATH scores another model than the shipped `mx2`, e.g. `mx2-v1`)
  */
 import { initBackend } from '../models/tensorBackend.ts';
 import { loadModelByName } from '../models/registry.ts';
@@ -31,7 +32,8 @@ import type { Mx2Defects } from '../training/simulator/lattices/mx2.ts';
 
 const quick = !!process.env.ATOMDYN_BENCH_QUICK;
 await initBackend();
-const { model, card } = await loadModelByName('mx2');
+const modelName = process.env.ATOMDYN_MX2_MODEL || 'mx2';
+const { model, card } = await loadModelByName(modelName);
 const seg = tfSegmenter(model, card);
 
 interface BenchSet {
@@ -118,4 +120,4 @@ for (const set of SETS) {
   }
 }
 model.dispose();
-process.stdout.write(`\nMX2 point defects from sites.csv (${n} frames per set, ${tuning ? 'tuning seeds 90_000..' : 'bench seeds 22_100..'}; bar of issue 22: precision and recall >= 0.95 per kind, columns >= 0.99)\n\n${lines.join('\n')}\n\n${colLines.join('\n')}\n`);
+process.stdout.write(`\nMX2 point defects from sites.csv (model ${modelName} ${card.version}, ${n} frames per set, ${tuning ? 'tuning seeds 90_000..' : 'bench seeds 22_100..'}; bar of issue 22: precision and recall >= 0.95 per kind, columns >= 0.99)\n\n${lines.join('\n')}\n\n${colLines.join('\n')}\n`);

@@ -27,7 +27,7 @@ export interface SimulatedSourceRequest {
   purpose: 'train' | 'validation';
   /** Label contamination as the extra class 'other' (else it is background). */
   otherClass?: boolean;
-  /** Graphene training geometry: 'randomised' or 'fixed' (validation streams are always 'fixed'). */
+  /** Training geometry: 'randomised' or 'fixed' (validation streams are always 'fixed'). */
   geometry?: 'fixed' | 'randomised';
 }
 
@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .option('--resume', 'continue from <out>/checkpoint when it exists')
     .option('--init <dir>', 'fine-tune: start from the weights of this model folder (same classes, pixel size and --filters), recorded in the card as training.initFrom')
     .option('--other-class', "add the class 'other' for bright contamination (else contamination is labelled background)")
-    .option('--geometry <mode>', "graphene training geometry: randomised (per-defect Si-C distances, strain, edges, displaced columns, LibraryNet clusters, acquisition pixel sizes 3.5-20 pm) or fixed (graphene-si 1.x); validation is always fixed", 'randomised')
+    .option('--geometry <mode>', "training geometry: randomised (graphene: per-defect Si-C distances, strain, edges, displaced columns, LibraryNet clusters, acquisition pixel sizes 3.5-20 pm; mx2: per-image vacancies and dopants, strain, slow distortion, displaced columns, torn rows, acquisition pixel sizes 8-40 pm, the shared files' imaging) or fixed (graphene-si 1.x, mx2 1.0); validation is always fixed", 'randomised')
     .option('--dose-range <low,high>', 'training dose range in e-/Å², drawn log-uniformly per image (default: 4e5,1e7 for graphene, 1.5e4,5e5 for mx2); recorded in the card', doseRange)
     .option('--model-version <semver>', "version written to the card (e.g. 2.1.0 for a fine-tuned model)", '1.0.0')
     .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
@@ -135,7 +135,7 @@ export function register(program: Command): void {
         ...(opts.init ? { initFrom: path.resolve(opts.init) } : {}),
         seed: opts.seed,
         command,
-        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass, geometry: lattice === 'graphene' ? geometry : 'fixed', validationGeometry: 'fixed', ...(opts.doseRange ? { doseRangeEPerA2: opts.doseRange } : {}) },
+        dataRecipe: { simulator: 'training/simulatedSource.ts createSimulatedSource', lattice, pixelSizePm, patch: opts.patch, otherClass: !!opts.otherClass, geometry, validationGeometry: 'fixed', ...(opts.doseRange ? { doseRangeEPerA2: opts.doseRange } : {}) },
         progress: terminalProgress(),
       });
       const fitted = await trainer.fit();

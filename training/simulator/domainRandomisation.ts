@@ -15,6 +15,7 @@ import { defaultMaskRadiusPm } from './labelMasks.ts';
 import { DEFAULT_IMAGING, deriveSeed, simulateImage, type ImagingParams } from './simulateImage.ts';
 import { latticeSpecies, type SpecimenOptions } from './specimen.ts';
 import { GRAPHENE_PRESET, WSE2_MOVIE_PRESET } from './imagingPresets.ts';
+import { drawMx2Defects } from './mx2RandomGeometry.ts';
 
 /** Lattices a training source can draw: a material, or 'mx2' for any of MoS2, WS2, WSe2. */
 export type SourceLattice = 'graphene' | 'MoS2' | 'WS2' | 'WSe2' | 'mx2';
@@ -60,15 +61,22 @@ export interface SimulatedSourceOptions {
   /** What the stream is for; 'validation' makes `physics` default to 'matched' and `geometry` to 'fixed'. */
   purpose?: 'train' | 'validation';
   /**
-   * Graphene specimen geometry. 'randomised' (default for training): per-defect Si-C distances
-   * 140-200 pm, strain, edges, displaced and inserted columns, the LibraryNet clusters
-   * (training/simulator/randomGeometry.ts) and acquisition pixel sizes 3.5-20 pm resampled to
-   * `pixelSizePm` as at inference (training/simulator/acquisitionResample.ts). 'fixed' (default for
-   * validation): one relaxed geometry per configuration, rendered at `pixelSizePm`, the seven
-   * configurations of graphene-si 1.x (its training data, reproducible).
+   * Specimen geometry. 'randomised' (default for graphene training; MX2 sources default to 'fixed',
+   * the recipe of mx2 1.0, and `atomdyn train` asks for 'randomised'):
+   * - graphene: per-defect Si-C distances 140-200 pm, strain, edges, displaced and inserted columns,
+   *   the LibraryNet clusters (training/simulator/randomGeometry.ts) and acquisition pixel sizes
+   *   3.5-20 pm resampled to `pixelSizePm` as at inference (training/simulator/acquisitionResample.ts);
+   * - MX2: per-image vacancy and dopant fractions (V or W in MoS2, Mo in WS2 and WSe2), strain, slow
+   *   distortion and displaced columns (training/simulator/mx2RandomGeometry.ts), scan glitches (torn
+   *   rows, 0-3 per frame), acquisition pixel sizes 8-40 pm resampled to `pixelSizePm`, and in 40 %
+   *   of the images the WSe2-movie preset's probe, background and detector (its dose or the MoS2
+   *   files' counting detector) with a dose log-uniform in 2e4-3e5 e-/Å².
+   * 'fixed' (default for validation): graphene, one relaxed geometry per configuration, rendered at
+   * `pixelSizePm`, the seven configurations of graphene-si 1.x; MX2, the ideal lattice with the point
+   * defects of mx2 1.0 (both their training data, reproducible).
    */
   geometry?: 'fixed' | 'randomised';
-  /** Randomised geometry: range of the acquisition pixel size, pm. Default [3.5, 20]. */
+  /** Randomised geometry: range of the acquisition pixel size, pm. Default [3.5, 20] for graphene, [8, 40] for MX2. */
   acquisitionPixelRange?: [number, number];
 }
 
@@ -108,10 +116,9 @@ export function validateSourceOptions(o: SimulatedSourceOptions): void {
   if (a && !(a.length === 2 && a[0] > 1 && a[1] >= a[0] && a[1] < 200)) throw new AtomdynError('acquisitionPixelRange', `expected [low, high] pm with 1 < low <= high < 200, got ${JSON.stringify(a)}`);
 }
 
-/** The geometry mode of a source (see {@link SimulatedSourceOptions.geometry}); MX2 sources are always 'fixed'. */
+/** The geometry mode of a source (see {@link SimulatedSourceOptions.geometry}). */
 export function geometryMode(o: SimulatedSourceOptions): 'fixed' | 'randomised' {
-  if (o.lattice !== 'graphene') return 'fixed';
-  return o.geometry ?? (o.purpose === 'validation' ? 'fixed' : 'randomised');
+  return o.geometry ?? (o.purpose === 'validation' || o.lattice !== 'graphene' ? 'fixed' : 'randomised');
 }
 
 /** The physics mode of a source (see {@link SimulatedSourceOptions.physics}). */
@@ -189,6 +196,8 @@ export function sampleParameters(
         minSeparationPm: rng.range(400, 700),
         ...(randomised ? { randomGeometry: {} } : {}),
       }
+    : randomised
+    ? { lattice: material!.name, mx2Defects: drawMx2Defects(material!, rng), mx2RandomGeometry: {} }
     : {
         lattice: material!.name,
         mx2Defects: {
@@ -204,8 +213,29 @@ export function sampleParameters(
   // randomised geometry: record at an acquisition pixel size (a quarter of the samples at the model's)
   let acquisitionScale = 1;
   if (randomised) {
-    const [a0, a1] = o.acquisitionPixelRange ?? [3.5, 20];
+    const [a0, a1] = o.acquisitionPixelRange ?? (graphene ? [3.5, 20] : [8, 40]);
     if (rng.uniform() >= 0.25) acquisitionScale = o.pixelSizePm / logUniform(rng, a0, a1);
+  }
+  if (randomised && !graphene) {
+    // torn rows as in the real WSe2 movie, and often
+    imaging.distortion.glitchesPerFrame = rng.range(0, 3);
+    imaging.distortion.glitchPx = rng.range(0.5, 3);
+    if (rng.uniform() < 0.4) {
+      // the shared files' imaging: the WSe2-movie preset's probe, background and detector (its scaled
+      // intensities, or the MoS2 files' counts), at a dose covering the preset's and the MoS2 files'
+      const preset = WSE2_MOVIE_PRESET.imaging;
+      const counting = rng.uniform() < 0.5;
+      const [p0, p1] = o.doseRange ?? [2e4, 3e5];
+      Object.assign(imaging, {
+        probe: { ...preset.probe, sourceFwhmPm: rng.range(80, 110) },
+        zExponent: preset.zExponent,
+        doseEPerA2: logUniform(rng, p0, p1),
+        backgroundFraction: preset.backgroundFraction * rng.range(0.5, 2),
+        backgroundVariation: preset.backgroundVariation,
+        backgroundCorrelationPm: preset.backgroundCorrelationPm,
+        detector: counting ? DEFAULT_IMAGING.detector : preset.detector,
+      });
+    }
   }
   if (physicsMode(o) === 'matched') {
     const preset = graphene ? GRAPHENE_PRESET : WSE2_MOVIE_PRESET;

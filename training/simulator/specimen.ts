@@ -8,6 +8,7 @@ import { atomicNumber, columnElement, type ModelAtom } from './atomModel.ts';
 import { GRAPHENE_A_PM, GRAPHENE_BOND_PM, grapheneSheet, type GrapheneSheet } from './lattices/graphene.ts';
 import type { Rect } from './lattices/honeycomb.ts';
 import { applyStrain, cutEdge, displaceColumns, drawDefectGeometry, drawStrain, RANDOM_GEOMETRY_DEFAULTS, type RandomGeometryRanges } from './randomGeometry.ts';
+import { MX2_RANDOM_GEOMETRY_DEFAULTS, randomiseMx2Columns, type Mx2RandomGeometryRanges } from './mx2RandomGeometry.ts';
 import { mx2Atoms, mx2Lattice, mx2Material, NO_MX2_DEFECTS, type Mx2Defects } from './lattices/mx2.ts';
 import {
   DEFAULT_DEFECT_GEOMETRY,
@@ -48,6 +49,13 @@ export interface SpecimenOptions {
    * sometimes has columns displaced or inserted. Absent: the fixed relaxed geometry.
    */
   randomGeometry?: Partial<RandomGeometryRanges>;
+  /**
+   * MX2: randomised geometry (training/simulator/mx2RandomGeometry.ts): after the point defects of
+   * `mx2Defects` are placed, the columns are strained, slowly distorted and sometimes displaced (only
+   * the ranges of strain, distortion and displacement are read here; draw the defect fractions with
+   * `drawMx2Defects`). Absent: the ideal lattice.
+   */
+  mx2RandomGeometry?: Partial<Mx2RandomGeometryRanges>;
 }
 
 /** A built specimen. */
@@ -133,6 +141,7 @@ export function buildSpecimen(opts: SpecimenOptions, rect: Rect, placement: Rect
   const origin = { x: rng.range(0, material.aPm), y: rng.range(0, material.aPm) };
   const lattice = mx2Lattice(material, rect, rotationDeg, origin);
   const atoms = mx2Atoms(material, lattice, rng, { ...NO_MX2_DEFECTS, ...(opts.mx2Defects ?? {}) });
+  if (opts.mx2RandomGeometry) randomiseMx2Columns(atoms, placement, rng, { ...MX2_RANDOM_GEOMETRY_DEFAULTS, ...opts.mx2RandomGeometry });
   return {
     lattice: opts.lattice,
     species,

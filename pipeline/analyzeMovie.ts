@@ -192,14 +192,14 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     // step would use, so the drift is the one `track --frames` registers
     const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})), steps: [] as DriftStep[] };
     const onFrame = registration ? (i: number, data: Float32Array) => void registration.steps.push(registration.est.push(data, i)) : undefined;
-    const loc = await locateStep(stack, { ...options.locate, progress, onFrame }, {
+    const loc = await locateStep(stack, { ...options.locate, progress, onFrame, keepFrames: false }, {
       out: dirs.locate,
       inputs,
       command: stepCommand('locate', { input: movie, out: finalPath(dirs.locate), movie }),
       source: movie,
       previous: readRunBeside(input),
       log: (l) => log(`locate: ${l}`),
-    }).then(withoutFrames); // the per-frame atom lists duplicate the table: let them go
+    }).then(withoutFrames); // the per-frame atom lists would duplicate the table: not kept
     const pixel = loc.run.pixelSizePm.value;
 
     collectGarbage(); // what the last step left (data/memory.ts) goes before the next allocates

@@ -12,6 +12,7 @@
  * the detections when another species has more than half of them.
  */
 import type { Table, Cell } from '../../data/csvTable.ts';
+import { ColumnTable, columnGetter } from '../../data/columnTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { jitterFromDrift } from '../registration/jitter.ts';
@@ -63,6 +64,7 @@ export interface TrackOptions {
 
 /** What {@link trackAtoms} returns. */
 export interface TrackResult {
+  /** tracks.csv (a {@link ColumnTable}: typed columns, rows read on demand). */
   tracks: Table;
   drift: Table;
   hops: Table;
@@ -98,7 +100,12 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const y = new Float64Array(n);
   const hasSpecies = atoms.columns.includes('species');
   const species: Array<string | null> = new Array(n).fill(null);
-  atoms.rows.forEach((r, i) => {
+  const getFrame = columnGetter(atoms, 'frame');
+  const getX = columnGetter(atoms, 'x');
+  const getY = columnGetter(atoms, 'y');
+  const getSpecies = columnGetter(atoms, 'species');
+  for (let i = 0; i < n; i++) {
+    const r = { frame: getFrame(i), x: getX(i), y: getY(i), species: hasSpecies ? getSpecies(i) : null };
     const f = r.frame;
     if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) throw new AtomdynError(source, `row ${i + 2}: frame must be an integer >= 0, found ${JSON.stringify(f)}`);
     if (typeof r.x !== 'number' || !Number.isFinite(r.x) || typeof r.y !== 'number' || !Number.isFinite(r.y)) {
@@ -108,7 +115,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
     x[i] = r.x;
     y[i] = r.y;
     if (hasSpecies && r.species !== null && r.species !== undefined) species[i] = String(r.species);
-  });
+  }
   const params: Record<string, unknown> = {};
   const warnings: string[] = [];
   const px = opts.pixelSizePm && opts.pixelSizePm > 0 ? opts.pixelSizePm : null;
@@ -223,9 +230,12 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const columns = atoms.columns.filter((c) => !SPECIAL.has(c));
   columns.push('particle', 'particle_species', 'x_corr', 'y_corr');
   if (px) columns.push('x_corr_pm', 'y_corr_pm');
-  const rows = atoms.rows.map((r, i) => {
-    const o: Record<string, Cell> = {};
-    for (const c of columns) o[c] = r[c] ?? null;
+  // typed columns (data/columnTable.ts): the tracks of a long movie stay small
+  const tracks = new ColumnTable(columns, n);
+  const carried = columns.slice(0, columns.length - (px ? 6 : 4)).map((c) => columnGetter(atoms, c));
+  const o: Record<string, Cell> = {};
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < carried.length; k++) o[columns[k]] = carried[k](i);
     o.particle = linked.particle[i];
     o.particle_species = linked.particleSpecies[i];
     o.x_corr = corr.xCorr[i];
@@ -234,9 +244,8 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
       o.x_corr_pm = corr.xCorr[i] * px;
       o.y_corr_pm = corr.yCorr[i] * px;
     }
-    return o;
-  });
-  const tracks: Table = { columns, rows };
+    tracks.append(o);
+  }
 
   // drift table
   // jitter: the registration's residuals from a smooth (polynomial) drift (dynamics/registration/jitter.ts)

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnTable, cellOf } from '../data/columnTable.ts';
+import { canonicalTable, toCsv, type Cell, type Table } from '../data/csvTable.ts';
+import { checkTable } from '../data/tableChecks.ts';
+
+const columns = ['frame', 'x', 'species', 'flag', 'mixed', 'empty'];
+function plainRows(n: number): Array<Record<string, Cell>> {
+  return Array.from({ length: n }, (_, i) => ({
+    frame: i % 7,
+    x: i * 0.125 - 3,
+    species: i % 5 === 0 ? 'Si' : i % 11 === 0 ? null : 'C',
+    flag: i % 3 === 0 ? null : i % 2 === 0,
+    mixed: i === 0 ? null : i < 40 ? i : `s${i}`,
+    empty: null,
+  }));
+}
+
+describe('ColumnTable', () => {
+  it('reads back every cell appended, as an array of rows', () => {
+    const rows = plainRows(100);
+    const t = ColumnTable.from({ columns, rows });
+    expect(t.rows.length).toBe(100);
+    expect(t.rows).toEqual(rows);
+    expect([...t.rows]).toEqual(rows);
+    expect(t.rows.map((r) => r.x)).toEqual(rows.map((r) => r.x));
+    expect(t.rows.filter((r) => r.species === 'Si').length).toBe(20);
+    let n = 0;
+    for (const r of t.rows) n += r.frame as number;
+    expect(n).toBe(rows.reduce((a, r) => a + (r.frame as number), 0));
+    expect(t.rows[100]).toBeUndefined();
+    expect(cellOf(t, 5, 'species')).toBe('Si');
+    expect(cellOf({ columns, rows }, 5, 'species')).toBe('Si');
+    expect(Array.isArray(t.rows)).toBe(true);
+    expect(toCsv(t)).toBe(toCsv({ columns, rows }));
+  });
+
+  it('empties NaN and undefined, keeps -0 and booleans, drops cells of unnamed columns', () => {
+    const t = new ColumnTable(['a', 'b']);
+    t.append({ a: NaN, b: true, c: 3 });
+    t.append({ a: -0 });
+    t.append({ a: 2.5, b: false });
+    expect(t.rows).toEqual([{ a: null, b: true }, { a: -0, b: null }, { a: 2.5, b: false }]);
+    expect(Object.is(t.rows[1].a, -0)).toBe(true);
+  });
+
+  it('push, assignment, sort and truncation change the table', () => {
+    const t = new ColumnTable(['k', 'v']);
+    t.rows.push({ k: 3, v: 'c' }, { k: 1, v: 'a' });
+    t.rows.push(...[{ k: 2, v: 'b' }]);
+    t.rows[0] = { k: 0, v: 'z' };
+    expect(t.rows).toEqual([{ k: 0, v: 'z' }, { k: 1, v: 'a' }, { k: 2, v: 'b' }]);
+    t.rows.sort((p, q) => (q.k as number) - (p.k as number));
+    expect(t.rows.map((r) => r.v)).toEqual(['b', 'a', 'z']);
+    t.rows.length = 1;
+    expect(t.rows).toEqual([{ k: 2, v: 'b' }]);
+    expect(() => {
+      t.rows[5] = { k: 1, v: 'x' };
+    }).toThrow();
+  });
+
+  it('select gathers rows and columns; mapCells maps every cell', () => {
+    const rows = plainRows(50);
+    const t = ColumnTable.from({ columns, rows });
+    const s = t.select([3, 1, 49], ['x', 'species', 'mixed']);
+    expect(s.rows).toEqual([3, 1, 49].map((i) => ({ x: rows[i].x, species: rows[i].species, mixed: rows[i].mixed })));
+    const m = t.mapCells((v) => (typeof v === 'number' ? v * 2 : v));
+    expect(m.rows[7]).toEqual({ ...rows[7], frame: 0, x: (rows[7].x as number) * 2, mixed: 14 });
+    expect(t.rows[7]).toEqual(rows[7]);
+  });
+
+  it('canonicalTable and checkTable of a ColumnTable equal those of the same rows as objects, and stay ColumnTables', () => {
+    const rows: Array<Record<string, Cell>> = Array.from({ length: 300 }, (_, i) => ({
+      frame: (i * 7) % 13,
+      x: Math.round(((i * 37) % 101) * 1.123456789 * 1e6) / 1e6,
+      y: (i * 13) % 17,
+      species: i % 9 === 0 ? 'Si' : 'C',
+      presence: i % 4 === 0 ? NaN : null,
+      note: i % 50 === 0 ? 'a,b' : '12',
+    }));
+    rows.push({ ...rows[10] }, { ...rows[20] }); // two exact duplicates
+    const plain: Table = { columns: ['frame', 'x', 'y', 'species', 'presence', 'note'], rows };
+    const col = ColumnTable.from(plain);
+    const cp = canonicalTable(plain);
+    const cc = canonicalTable(col);
+    expect(cc).toBeInstanceOf(ColumnTable);
+    expect(cc.rows).toEqual(cp.rows);
+    for (const order of [true, false]) {
+      const kp = checkTable('t.csv', cp, { canonicalOrder: order });
+      const kc = checkTable('t.csv', cc, { canonicalOrder: order });
+      expect(kc.table).toBeInstanceOf(ColumnTable);
+      expect(kc.table.rows).toEqual(kp.table.rows);
+      expect(kc.warnings).toEqual(kp.warnings);
+      expect(kp.warnings[0]).toMatch(/2 exact duplicate rows dropped/);
+    }
+  });
+});

@@ -96,9 +96,14 @@ function shown(v: Cell): string {
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}...` : clean);
 }
 
+/** The text of a cell, for the duplicate test and the last sort key. */
+function cellText(v: Cell | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
 /** The text of a row, for the duplicate test and the last sort key. */
 function rowKey(columns: string[], r: Record<string, Cell>): string {
-  return columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))).join('\u0000');
+  return columns.map((c) => cellText(r[c])).join('\u0000');
 }
 
 /** Compare two numeric cells, empty (null) last. */
@@ -128,7 +133,7 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   const columnar = table instanceof ColumnTable;
   // a ColumnTable's cells are read by column, without making its rows
   const get = new Map(table.columns.map((c) => [c, columnGetter(table, c)]));
-  const rowAt = (i: number): Record<string, Cell> => (columnar ? Object.fromEntries(table.columns.map((c) => [c, get.get(c)!(i)])) : table.rows[i]);
+  const getters = table.columns.map((c) => get.get(c)!);
   const checkedGet = checked.map((c) => get.get(c)!);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < checked.length; k++) {
@@ -145,25 +150,27 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   }
   // exact duplicates: rows with the same text; the texts are hashed, not kept (a long table's keys
   // would take more memory than its cells), and compared in full only within a hash
-  const key = (i: number) => rowKey(table.columns, rowAt(i));
-  const seen = new Map<number, number[]>();
+  const key = columnar ? (i: number) => getters.map((g) => cellText(g(i))).join('\u0000') : (i: number) => rowKey(table.columns, table.rows[i]);
+  const first = new Map<number, number>(); // hash -> the first kept row with it
+  const more = new Map<number, number[]>(); // hash -> further kept rows with it (rare)
   const kept: number[] = [];
   let duplicates = 0;
   let firstDuplicate = -1;
   for (let i = 0; i < n; i++) {
     const k = key(i);
     const h = textHash(k);
-    const same = seen.get(h);
-    if (same && same.some((j) => key(j) === k)) {
+    const j0 = first.get(h);
+    if (j0 !== undefined && (key(j0) === k || (more.get(h) ?? []).some((j) => key(j) === k))) {
       duplicates++;
       if (firstDuplicate < 0) firstDuplicate = i + 2;
       continue;
     }
-    if (same) same.push(i);
-    else seen.set(h, [i]);
+    if (j0 === undefined) first.set(h, i);
+    else more.set(h, [...(more.get(h) ?? []), i]);
     kept.push(i);
   }
-  seen.clear();
+  first.clear();
+  more.clear();
   const order = Int32Array.from(kept);
   const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c)).map((c) => get.get(c)!);
   if (opts.canonicalOrder !== false) {

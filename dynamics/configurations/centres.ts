@@ -6,6 +6,7 @@
  * docs/schema.md: frame, x, y (px), species, element, and particle for tracks.
  */
 import type { Table } from '../../data/csvTable.ts';
+import { columnGetter } from '../../data/columnTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 
 /** One detected atom (column) in one frame. */
@@ -43,7 +44,10 @@ export function atomsFromTable(t: Table, file: string): AtomRecord[] {
   }
   const hasElement = t.columns.includes('element');
   const hasParticle = t.columns.includes('particle');
-  return t.rows.map((r, i) => {
+  // the cells by column: a ColumnTable's rows are not made (data/columnTable.ts)
+  const [gFrame, gX, gY, gSpecies, gElement, gParticle] = ['frame', 'x', 'y', 'species', 'element', 'particle'].map((c) => columnGetter(t, c));
+  return Array.from({ length: t.rows.length }, (_, i) => {
+    const r = { frame: gFrame(i), x: gX(i), y: gY(i), species: gSpecies(i), element: hasElement ? gElement(i) : null, particle: hasParticle ? gParticle(i) : null };
     const frame = r.frame;
     const x = r.x;
     const y = r.y;

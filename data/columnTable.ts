@@ -56,11 +56,10 @@ class Column {
     }
   }
 
-  /** Make room for `n` rows (the capacity doubles). */
+  /** Make room for `n` rows (exactly n; the table decides how far ahead to reserve). */
   reserve(n: number): void {
     if (n <= this.capacity) return;
-    let cap = Math.max(16, this.capacity);
-    while (cap < n) cap *= 2;
+    const cap = n;
     const s = this.store;
     if (s.kind === 'num') {
       const d = new Float64Array(cap).fill(NaN);
@@ -117,6 +116,16 @@ class Column {
       this.store = { kind: 'any', data: plain };
       plain[i] = v as Cell;
     }
+  }
+
+  /** Give back the room past the first n rows (n >= the rows in use). */
+  shrink(n: number): void {
+    const s = this.store;
+    if (n >= this.capacity) return;
+    if (s.kind === 'num') s.data = s.data.slice(0, n);
+    else if (s.kind === 'str') s.codes = s.codes.slice(0, n);
+    else if (s.kind === 'bool') s.data = s.data.slice(0, n);
+    this.capacity = n;
   }
 
   /** Keep the first n rows only. */
@@ -240,13 +249,19 @@ export class ColumnTable implements Table {
   append(r: Readonly<Record<string, Cell | undefined>>): void {
     const i = this.n;
     if (i >= this.capacity) {
-      this.capacity = Math.max(16, 2 * this.capacity, i + 1);
+      this.capacity = Math.max(16, Math.ceil(1.5 * this.capacity), i + 1); // x1.5: less room left unused than doubling
       for (const c of this.cols) c.reserve(this.capacity);
     }
     this.n = i + 1;
     const cols = this.cols;
     const names = this.columns;
     for (let k = 0; k < cols.length; k++) cols[k].set(i, r[names[k]], this.n);
+  }
+
+  /** Give back the room reserved past the last row (after the last append). */
+  trim(): void {
+    for (const c of this.cols) c.shrink(this.n);
+    this.capacity = this.n;
   }
 
   /** Replace row i (i < length) by `r`. */

@@ -244,6 +244,8 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
         outputs.push(name);
       }
     }
+    table.trim(); // the room the table reserved as it grew
+    siteRows.trim();
     const run = baseRun();
     run.backend = activeBackend()?.name ?? null;
     run.parameters = { ...run.parameters, fit: probes.some((f) => Number.isFinite(f.probeSigmaPx)), probeWidth: probeWidthOfRun(probes, plan.pixel.pixelSizePm.value) };

@@ -53,6 +53,9 @@ describe('ColumnTable', () => {
     expect(t.rows.map((r) => r.v)).toEqual(['b', 'a', 'z']);
     t.rows.length = 1;
     expect(t.rows).toEqual([{ k: 2, v: 'b' }]);
+    t.trim();
+    t.append({ k: 4, v: 'd' });
+    expect(t.rows).toEqual([{ k: 2, v: 'b' }, { k: 4, v: 'd' }]);
     expect(() => {
       t.rows[5] = { k: 1, v: 'x' };
     }).toThrow();

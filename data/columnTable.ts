@@ -30,8 +30,31 @@ function isEmpty(v: Cell | undefined): boolean {
 /** One growable typed column (see the module comment). */
 class Column {
   store: Store = { kind: 'null' };
+  /** Held by more than one table: a table copies it before changing it (copy on write). */
+  shared = false;
 
   constructor(private capacity: number) {}
+
+  /** An unshared copy of the first `length` rows, with room for `capacity` rows. */
+  clone(length: number, capacity: number): Column {
+    const out = new Column(capacity);
+    const s = this.store;
+    const cap = Math.max(capacity, length);
+    if (s.kind === 'num') {
+      const d = new Float64Array(cap).fill(NaN);
+      d.set(s.data.subarray(0, length));
+      out.store = { kind: 'num', data: d };
+    } else if (s.kind === 'str') {
+      const d = new Uint32Array(cap);
+      d.set(s.codes.subarray(0, length));
+      out.store = { kind: 'str', codes: d, dict: [...s.dict], index: new Map(s.index) };
+    } else if (s.kind === 'bool') {
+      const d = new Int8Array(cap).fill(-1);
+      d.set(s.data.subarray(0, length));
+      out.store = { kind: 'bool', data: d };
+    } else if (s.kind === 'any') out.store = { kind: 'any', data: s.data.slice(0, length) };
+    return out;
+  }
 
   /** The cell at row i (i < the table's length). */
   get(i: number): Cell {
@@ -162,8 +185,17 @@ class Column {
     return out;
   }
 
-  /** A copy of the first `length` rows with every cell mapped by `f` (the kinds follow the new cells). */
+  /**
+   * A copy of the first `length` rows with every cell mapped by `f` (the kinds follow the new cells);
+   * this column itself when `f` changes no cell (Object.is).
+   */
   mapped(length: number, f: (v: Cell) => Cell): Column {
+    let same = true;
+    for (let i = 0; i < length && same; i++) {
+      const v = this.get(i);
+      same = Object.is(f(v), v);
+    }
+    if (same) return this;
     const out = new Column(length);
     for (let i = 0; i < length; i++) out.set(i, f(this.get(i)), length);
     return out;
@@ -245,8 +277,37 @@ export class ColumnTable implements Table {
     return o;
   }
 
+  /** Copy the columns this table shares with another before changing them (copy on write). */
+  private own(): void {
+    this.cols.forEach((c, k) => {
+      if (!c.shared) return;
+      this.cols[k] = c.clone(this.n, this.capacity);
+      this.byName.set(this.columns[k], this.cols[k]);
+    });
+  }
+
+  /** A column to hold in another table too: marked shared, so neither table changes it in place. */
+  private lend(c: Column): Column {
+    c.shared = true;
+    return c;
+  }
+
+  /**
+   * Add a column at the end, its cell i being `value(i)` for every row.
+   * @throws Error when the table already has a column of that name
+   */
+  addColumn(name: string, value: (i: number) => Cell): void {
+    if (this.byName.has(name)) throw new Error(`ColumnTable.addColumn: the table already has a column '${name}'`);
+    const c = new Column(this.capacity);
+    for (let i = 0; i < this.n; i++) c.set(i, value(i), this.n);
+    this.columns.push(name);
+    this.cols.push(c);
+    this.byName.set(name, c);
+  }
+
   /** Append one row (its cells keyed by column name; absent ones are empty). */
   append(r: Readonly<Record<string, Cell | undefined>>): void {
+    this.own();
     const i = this.n;
     if (i >= this.capacity) {
       this.capacity = Math.max(16, Math.ceil(1.5 * this.capacity), i + 1); // x1.5: less room left unused than doubling
@@ -260,18 +321,21 @@ export class ColumnTable implements Table {
 
   /** Give back the room reserved past the last row (after the last append). */
   trim(): void {
+    this.own();
     for (const c of this.cols) c.shrink(this.n);
     this.capacity = this.n;
   }
 
   /** Replace row i (i < length) by `r`. */
   setRow(i: number, r: Readonly<Record<string, Cell | undefined>>): void {
+    this.own();
     for (let k = 0; k < this.cols.length; k++) this.cols[k].set(i, r[this.columns[k]], this.n);
   }
 
   /** Keep the first n rows (n <= length). */
   truncate(n: number): void {
     if (n >= this.n) return;
+    this.own();
     for (const c of this.cols) c.truncate(n);
     this.n = n;
   }
@@ -281,6 +345,9 @@ export class ColumnTable implements Table {
    * columns `columns` (default all; each must be one of this table's).
    */
   select(order: ArrayLike<number>, columns: string[] = this.columns): ColumnTable {
+    let identity = order.length === this.n;
+    for (let k = 0; k < order.length && identity; k++) identity = order[k] === k;
+    if (identity) return this.project(columns);
     const t = new ColumnTable(columns, 0);
     columns.forEach((name, k) => {
       const c = this.byName.get(name);
@@ -294,11 +361,32 @@ export class ColumnTable implements Table {
     return t;
   }
 
-  /** A new table with every cell mapped by `f` (same columns and rows). */
+  /**
+   * A new table of the same rows with the columns `columns` (each one of this table's), which the two
+   * tables share until either changes (copy on write): no cells are copied.
+   */
+  project(columns: string[] = this.columns): ColumnTable {
+    const t = new ColumnTable(columns, 0);
+    columns.forEach((name, k) => {
+      const c = this.byName.get(name);
+      if (!c) throw new Error(`ColumnTable.project: no column '${name}'`);
+      t.cols[k] = this.lend(c);
+      t.byName.set(name, c);
+    });
+    t.n = this.n;
+    t.capacity = this.capacity;
+    return t;
+  }
+
+  /**
+   * A new table with every cell mapped by `f` (same columns and rows); a column `f` leaves unchanged is
+   * shared with this table until either changes (copy on write).
+   */
   mapCells(f: (v: Cell) => Cell): ColumnTable {
     const t = new ColumnTable(this.columns, 0);
     this.cols.forEach((c, k) => {
-      t.cols[k] = c.mapped(this.n, f);
+      const m = c.mapped(this.n, f);
+      t.cols[k] = m === c ? this.lend(c) : m;
       t.byName.set(this.columns[k], t.cols[k]);
     });
     t.n = this.n;

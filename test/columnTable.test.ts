@@ -71,6 +71,30 @@ describe('ColumnTable', () => {
     expect(t.rows[7]).toEqual(rows[7]);
   });
 
+  it('tables that share columns (project, identity select, unchanged mapCells) stay independent when either changes', () => {
+    const rows = plainRows(40);
+    const t = ColumnTable.from({ columns, rows });
+    const p = t.project(['x', 'species']);
+    const s = t.select(Array.from({ length: 40 }, (_, i) => i));
+    const m = t.mapCells((v) => (v === 'Si' ? 'Si' : v)); // changes nothing: every column shared
+    p.append({ x: 99, species: 'N' });
+    p.rows[0] = { x: -1, species: 'B' };
+    s.truncate(3);
+    m.addColumn('twice', (i) => 2 * (m.cell(i, 'frame') as number));
+    m.rows[1] = { ...m.rows[1], x: 1234 };
+    expect(t.rows).toEqual(rows);
+    expect(p.rows.length).toBe(41);
+    expect(p.rows[0]).toEqual({ x: -1, species: 'B' });
+    expect(p.rows[40]).toEqual({ x: 99, species: 'N' });
+    expect(s.rows).toEqual(rows.slice(0, 3));
+    expect(m.columns).toEqual([...columns, 'twice']);
+    expect(m.rows[1]).toEqual({ ...rows[1], x: 1234, twice: 2 * (rows[1].frame as number) });
+    t.append(rows[0]);
+    expect(t.rows.length).toBe(41);
+    expect(m.rows.length).toBe(40);
+    expect(() => m.addColumn('x', () => 0)).toThrow(/already has a column 'x'/);
+  });
+
   it('canonicalTable and checkTable of a ColumnTable equal those of the same rows as objects, and stay ColumnTables', () => {
     const rows: Array<Record<string, Cell>> = Array.from({ length: 300 }, (_, i) => ({
       frame: (i * 7) % 13,

@@ -227,24 +227,17 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   warnings.push(...drift.warnings);
 
   // tracks table: input columns (minus ones we recompute) + ours
-  const columns = atoms.columns.filter((c) => !SPECIAL.has(c));
-  columns.push('particle', 'particle_species', 'x_corr', 'y_corr');
-  if (px) columns.push('x_corr_pm', 'y_corr_pm');
-  // typed columns (data/columnTable.ts): the tracks of a long movie stay small
-  const tracks = new ColumnTable(columns, n);
-  const carried = columns.slice(0, columns.length - (px ? 6 : 4)).map((c) => columnGetter(atoms, c));
-  const o: Record<string, Cell> = {};
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < carried.length; k++) o[columns[k]] = carried[k](i);
-    o.particle = linked.particle[i];
-    o.particle_species = linked.particleSpecies[i];
-    o.x_corr = corr.xCorr[i];
-    o.y_corr = corr.yCorr[i];
-    if (px) {
-      o.x_corr_pm = corr.xCorr[i] * px;
-      o.y_corr_pm = corr.yCorr[i] * px;
-    }
-    tracks.append(o);
+  // typed columns (data/columnTable.ts): the tracks of a long movie stay small; the atoms' columns
+  // are shared with a ColumnTable input, not copied (copy on write)
+  const carried = atoms.columns.filter((c) => !SPECIAL.has(c));
+  const tracks = atoms instanceof ColumnTable ? atoms.project(carried) : ColumnTable.from({ columns: carried, rows: atoms.rows });
+  tracks.addColumn('particle', (i) => linked.particle[i]);
+  tracks.addColumn('particle_species', (i) => linked.particleSpecies[i]);
+  tracks.addColumn('x_corr', (i) => corr.xCorr[i]);
+  tracks.addColumn('y_corr', (i) => corr.yCorr[i]);
+  if (px) {
+    tracks.addColumn('x_corr_pm', (i) => corr.xCorr[i] * px);
+    tracks.addColumn('y_corr_pm', (i) => corr.yCorr[i] * px);
   }
 
   // drift table

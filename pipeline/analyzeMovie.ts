@@ -237,7 +237,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
         source: files.tracks,
         previous: trk.run,
       },
-    );
+    ).then((c) => ({ run: c.run, rows: c.rows })); // the classification's instances and sub-images (which grow with the movie) go
     for (const w of cls.run.warnings) log(`classify: warning: ${w}`);
     const configurations = canonicalTable({ columns: CONFIGURATION_COLUMNS, rows: cls.rows as Table['rows'] });
     const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;

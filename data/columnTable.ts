@@ -3,9 +3,12 @@
  * JavaScript object per row, about 300 bytes for an atoms.csv row of ten cells (a property slot and a
  * boxed number per cell, the object and its property store); the atoms and tracks of a 600-frame
  * 512 x 512 movie (600 000 rows each) then take about half a gigabyte. {@link ColumnTable} is a
- * `Table` whose cells live in typed columns: numbers in a Float64Array (8 bytes per cell; an empty
- * cell as NaN), strings as 32-bit codes into the column's dictionary, booleans as one byte; a column
- * that mixes kinds keeps plain cells. Its `rows` is an array-like view (a Proxy over an empty array):
+ * `Table` whose cells live in typed columns: numbers as float64 (8 bytes per cell; an empty cell as
+ * NaN), strings as 32-bit codes into the column's dictionary, booleans as one byte; a column that mixes
+ * kinds keeps plain cells. A long column is held in chunks of 65 536 cells, so it grows without copying
+ * itself (no transient second copy while a long movie's table fills). Tables made from others (`project`,
+ * an identity `select`, the columns `mapCells` leaves unchanged) share those columns until either
+ * changes (copy on write). Its `rows` is an array-like view (a Proxy over an empty array):
  * `rows[i]`, `rows.length`, iteration, `map`, `filter`, `forEach`, `push`, `sort`, ... work as on an
  * array, and each row read is a fresh object made on demand (it dies young), so code written for
  * `Table` reads a ColumnTable unchanged. Two differences: a row object read from `rows` is a copy
@@ -15,12 +18,93 @@
  */
 import type { Cell, Table } from './csvTable.ts';
 
+/** Rows per chunk of a long column (2^16): a column grows by whole chunks, never by copying its cells. */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+type TypedArray = Float64Array | Uint32Array | Int8Array;
+type TypedArrayOf = { new (n: number): TypedArray };
+
+/**
+ * A growable typed array held in chunks of {@link CHUNK} values (a short one in a single chunk sized to
+ * it): growing adds a chunk, so a long column is never copied whole and holds at most one chunk unused.
+ */
+class Chunked {
+  chunks: TypedArray[] = [];
+  /** Values the chunks hold room for. */
+  capacity = 0;
+
+  constructor(private readonly type: TypedArrayOf, private readonly empty: number, capacity = 0) {
+    this.reserve(capacity);
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK];
+  }
+
+  set(i: number, v: number): void {
+    this.chunks[i >>> CHUNK_BITS][i & CHUNK_MASK] = v;
+  }
+
+  private fresh(n: number): TypedArray {
+    const a = new this.type(n);
+    if (this.empty !== 0) a.fill(this.empty);
+    return a;
+  }
+
+  /** Make room for n values (a single chunk grows by x1.5 up to a full chunk; beyond, whole chunks are added). */
+  reserve(n: number): void {
+    if (n <= this.capacity) return;
+    if (this.chunks.length <= 1 && this.capacity < CHUNK) {
+      const size = Math.min(CHUNK, Math.max(n, Math.ceil(1.5 * this.capacity), 16));
+      const a = this.fresh(size);
+      if (this.chunks.length) a.set(this.chunks[0] as never);
+      this.chunks = [a];
+      this.capacity = size;
+    }
+    while (this.capacity < n) {
+      this.chunks.push(this.fresh(CHUNK));
+      this.capacity += CHUNK;
+    }
+  }
+
+  /** Empty every value from index n on. */
+  clearFrom(n: number): void {
+    for (let i = n; i < this.capacity && (i & CHUNK_MASK) !== 0; i++) this.set(i, this.empty);
+    for (let k = Math.ceil(n / CHUNK); k < this.chunks.length; k++) this.chunks[k].fill(this.empty);
+  }
+
+  /** Drop whole chunks past the first n values. */
+  shrink(n: number): void {
+    const keep = Math.max(1, Math.ceil(n / CHUNK));
+    if (this.chunks.length > keep) {
+      this.chunks.length = keep;
+      this.capacity = this.chunks.length === 1 ? this.chunks[0].length : keep * CHUNK;
+    }
+  }
+
+  /** A copy of the first `length` values with room for `capacity`. */
+  copy(length: number, capacity = length): Chunked {
+    const out = new Chunked(this.type, this.empty, Math.max(length, capacity));
+    for (let i = 0; i < length; i++) out.set(i, this.get(i));
+    return out;
+  }
+
+  /** A new array of the values at `order[k]`, k = 0..order.length-1. */
+  gather(order: ArrayLike<number>): Chunked {
+    const out = new Chunked(this.type, this.empty, order.length);
+    for (let k = 0; k < order.length; k++) out.set(k, this.get(order[k]));
+    return out;
+  }
+}
+
 /** How one column stores its cells. */
 type Store =
   | { kind: 'null' } // every cell so far is empty
-  | { kind: 'num'; data: Float64Array } // NaN: empty
-  | { kind: 'str'; codes: Uint32Array; dict: string[]; index: Map<string, number> } // code 0: empty; dict[code - 1]
-  | { kind: 'bool'; data: Int8Array } // -1: empty
+  | { kind: 'num'; data: Chunked } // NaN: empty
+  | { kind: 'str'; codes: Chunked; dict: string[]; index: Map<string, number> } // code 0: empty; dict[code - 1]
+  | { kind: 'bool'; data: Chunked } // -1: empty
   | { kind: 'any'; data: Cell[] };
 
 function isEmpty(v: Cell | undefined): boolean {
@@ -37,22 +121,12 @@ class Column {
 
   /** An unshared copy of the first `length` rows, with room for `capacity` rows. */
   clone(length: number, capacity: number): Column {
-    const out = new Column(capacity);
+    const out = new Column(Math.max(capacity, length));
     const s = this.store;
-    const cap = Math.max(capacity, length);
-    if (s.kind === 'num') {
-      const d = new Float64Array(cap).fill(NaN);
-      d.set(s.data.subarray(0, length));
-      out.store = { kind: 'num', data: d };
-    } else if (s.kind === 'str') {
-      const d = new Uint32Array(cap);
-      d.set(s.codes.subarray(0, length));
-      out.store = { kind: 'str', codes: d, dict: [...s.dict], index: new Map(s.index) };
-    } else if (s.kind === 'bool') {
-      const d = new Int8Array(cap).fill(-1);
-      d.set(s.data.subarray(0, length));
-      out.store = { kind: 'bool', data: d };
-    } else if (s.kind === 'any') out.store = { kind: 'any', data: s.data.slice(0, length) };
+    if (s.kind === 'num') out.store = { kind: 'num', data: s.data.copy(length, capacity) };
+    else if (s.kind === 'str') out.store = { kind: 'str', codes: s.codes.copy(length, capacity), dict: [...s.dict], index: new Map(s.index) };
+    else if (s.kind === 'bool') out.store = { kind: 'bool', data: s.data.copy(length, capacity) };
+    else if (s.kind === 'any') out.store = { kind: 'any', data: s.data.slice(0, length) };
     return out;
   }
 
@@ -63,15 +137,15 @@ class Column {
       case 'null':
         return null;
       case 'num': {
-        const v = s.data[i];
+        const v = s.data.get(i);
         return v !== v ? null : v; // NaN: empty
       }
       case 'str': {
-        const c = s.codes[i];
+        const c = s.codes.get(i);
         return c === 0 ? null : s.dict[c - 1];
       }
       case 'bool': {
-        const b = s.data[i];
+        const b = s.data.get(i);
         return b < 0 ? null : b === 1;
       }
       case 'any':
@@ -79,25 +153,13 @@ class Column {
     }
   }
 
-  /** Make room for `n` rows (exactly n; the table decides how far ahead to reserve). */
+  /** Make room for `n` rows. */
   reserve(n: number): void {
     if (n <= this.capacity) return;
-    const cap = n;
     const s = this.store;
-    if (s.kind === 'num') {
-      const d = new Float64Array(cap).fill(NaN);
-      d.set(s.data);
-      s.data = d;
-    } else if (s.kind === 'str') {
-      const d = new Uint32Array(cap);
-      d.set(s.codes);
-      s.codes = d;
-    } else if (s.kind === 'bool') {
-      const d = new Int8Array(cap).fill(-1);
-      d.set(s.data);
-      s.data = d;
-    }
-    this.capacity = cap;
+    if (s.kind === 'num' || s.kind === 'bool') s.data.reserve(n);
+    else if (s.kind === 'str') s.codes.reserve(n);
+    this.capacity = n;
   }
 
   /**
@@ -107,14 +169,14 @@ class Column {
   set(i: number, v: Cell | undefined, length: number): void {
     const s = this.store;
     if (isEmpty(v)) {
-      if (s.kind === 'num') s.data[i] = NaN;
-      else if (s.kind === 'str') s.codes[i] = 0;
-      else if (s.kind === 'bool') s.data[i] = -1;
+      if (s.kind === 'num') s.data.set(i, NaN);
+      else if (s.kind === 'str') s.codes.set(i, 0);
+      else if (s.kind === 'bool') s.data.set(i, -1);
       else if (s.kind === 'any') s.data[i] = null;
       return;
     }
     const t = typeof v;
-    if (s.kind === 'num' && t === 'number') s.data[i] = v as number;
+    if (s.kind === 'num' && t === 'number') s.data.set(i, v as number);
     else if (s.kind === 'str' && t === 'string') {
       let c = s.index.get(v as string);
       if (c === undefined) {
@@ -122,15 +184,15 @@ class Column {
         c = s.dict.length;
         s.index.set(v as string, c);
       }
-      s.codes[i] = c;
-    } else if (s.kind === 'bool' && t === 'boolean') s.data[i] = v ? 1 : 0;
+      s.codes.set(i, c);
+    } else if (s.kind === 'bool' && t === 'boolean') s.data.set(i, v ? 1 : 0);
     else if (s.kind === 'any') s.data[i] = v as Cell;
     else if (s.kind === 'null') {
-      const cap = this.capacity;
+      const cap = Math.max(this.capacity, length);
       this.store =
-        t === 'number' ? { kind: 'num', data: new Float64Array(cap).fill(NaN) }
-        : t === 'string' ? { kind: 'str', codes: new Uint32Array(cap), dict: [], index: new Map() }
-        : t === 'boolean' ? { kind: 'bool', data: new Int8Array(cap).fill(-1) }
+        t === 'number' ? { kind: 'num', data: new Chunked(Float64Array, NaN, cap) }
+        : t === 'string' ? { kind: 'str', codes: new Chunked(Uint32Array, 0, cap), dict: [], index: new Map() }
+        : t === 'boolean' ? { kind: 'bool', data: new Chunked(Int8Array, -1, cap) }
         : { kind: 'any', data: new Array<Cell>(length).fill(null) };
       this.set(i, v, length);
     } else {
@@ -141,23 +203,20 @@ class Column {
     }
   }
 
-  /** Give back the room past the first n rows (n >= the rows in use). */
+  /** Give back the whole chunks past the first n rows (n >= the rows in use). */
   shrink(n: number): void {
     const s = this.store;
-    if (n >= this.capacity) return;
-    if (s.kind === 'num') s.data = s.data.slice(0, n);
-    else if (s.kind === 'str') s.codes = s.codes.slice(0, n);
-    else if (s.kind === 'bool') s.data = s.data.slice(0, n);
-    this.capacity = n;
+    if (s.kind === 'num' || s.kind === 'bool') s.data.shrink(n);
+    else if (s.kind === 'str') s.codes.shrink(n);
+    this.capacity = s.kind === 'num' || s.kind === 'bool' ? s.data.capacity : s.kind === 'str' ? s.codes.capacity : n;
   }
 
   /** Keep the first n rows only. */
   truncate(n: number): void {
     const s = this.store;
     if (s.kind === 'any') s.data.length = Math.min(s.data.length, n);
-    else if (s.kind === 'num') s.data.fill(NaN, n);
-    else if (s.kind === 'str') s.codes.fill(0, n);
-    else if (s.kind === 'bool') s.data.fill(-1, n);
+    else if (s.kind === 'num' || s.kind === 'bool') s.data.clearFrom(n);
+    else if (s.kind === 'str') s.codes.clearFrom(n);
   }
 
   /** A copy holding rows `order[k]` of this column, k = 0..order.length-1. */
@@ -165,19 +224,10 @@ class Column {
     const n = order.length;
     const out = new Column(n);
     const s = this.store;
-    if (s.kind === 'num') {
-      const d = new Float64Array(n);
-      for (let k = 0; k < n; k++) d[k] = s.data[order[k]];
-      out.store = { kind: 'num', data: d };
-    } else if (s.kind === 'str') {
-      const d = new Uint32Array(n);
-      for (let k = 0; k < n; k++) d[k] = s.codes[order[k]];
-      out.store = { kind: 'str', codes: d, dict: [...s.dict], index: new Map(s.index) };
-    } else if (s.kind === 'bool') {
-      const d = new Int8Array(n);
-      for (let k = 0; k < n; k++) d[k] = s.data[order[k]];
-      out.store = { kind: 'bool', data: d };
-    } else if (s.kind === 'any') {
+    if (s.kind === 'num') out.store = { kind: 'num', data: s.data.gather(order) };
+    else if (s.kind === 'str') out.store = { kind: 'str', codes: s.codes.gather(order), dict: [...s.dict], index: new Map(s.index) };
+    else if (s.kind === 'bool') out.store = { kind: 'bool', data: s.data.gather(order) };
+    else if (s.kind === 'any') {
       const d = new Array<Cell>(n);
       for (let k = 0; k < n; k++) d[k] = s.data[order[k]] ?? null;
       out.store = { kind: 'any', data: d };

@@ -147,3 +147,28 @@ describe('tables held by column through the track step', () => {
     expect(b.hops.rows.length).toBeGreaterThan(0); // the dopant's hop (and its exchange partner)
   });
 });
+
+describe('ColumnTable past one chunk (65 536 rows)', () => {
+  it('appends, reads, selects, truncates and copies long columns', () => {
+    const n = 150_000;
+    const t = new ColumnTable(['i', 'half', 's', 'b']);
+    for (let i = 0; i < n; i++) t.append({ i, half: i % 7 === 0 ? null : i / 2, s: i % 3 === 0 ? 'a' : 'b', b: i % 5 === 0 });
+    expect(t.length).toBe(n);
+    for (const i of [0, 1, 65_535, 65_536, 65_537, 131_071, 131_072, n - 1]) {
+      expect(t.rows[i]).toEqual({ i, half: i % 7 === 0 ? null : i / 2, s: i % 3 === 0 ? 'a' : 'b', b: i % 5 === 0 });
+    }
+    const rev = t.select(Array.from({ length: n }, (_, k) => n - 1 - k), ['i', 's']);
+    expect(rev.cell(0, 'i')).toBe(n - 1);
+    expect(rev.cell(n - 1, 's')).toBe('a');
+    const copy = t.project();
+    t.truncate(70_000);
+    t.trim();
+    t.append({ i: -1, half: 0, s: 'c', b: null });
+    expect(t.length).toBe(70_001);
+    expect(t.rows[70_000]).toEqual({ i: -1, half: 0, s: 'c', b: null });
+    expect(t.rows[69_999].i).toBe(69_999);
+    expect(copy.length).toBe(n);
+    expect(copy.cell(100_000, 'i')).toBe(100_000);
+    expect(toCsv(copy).split('\n').length).toBe(n + 2);
+  });
+});

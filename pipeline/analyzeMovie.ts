@@ -23,6 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { AtomdynError } from '../data/errors.ts';
 import { assertNotInput } from '../data/atomicWrite.ts';
 import { canonicalTable, type Table } from '../data/csvTable.ts';
+import { ColumnTable } from '../data/columnTable.ts';
 import { selectFrames } from '../data/frameSelection.ts';
 import type { FrameStack } from '../data/frameStack.ts';
 import { openFrames } from '../data/openFrames.ts';
@@ -42,6 +43,9 @@ import { frameRegistrationOptions } from '../dynamics/tracking/trackAtoms.ts';
 import { classifyInputFromTable, classifyStep, CONFIGURATION_COLUMNS } from './classifyStep.ts';
 import { transitionsStep } from './transitionsStep.ts';
 import { asWritten } from './stepOutput.ts';
+
+/** The tracks columns classify reads (dynamics/configurations/centres.ts atomsFromTable). */
+const CLASSIFY_READS = ['frame', 'x', 'y', 'species', 'element', 'particle'];
 
 /** The steps of {@link analyzeMovie} that write a run folder of their own. */
 export type AnalyzeStep = 'locate' | 'track' | 'classify' | 'transitions';
@@ -228,7 +232,9 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     collectGarbage();
     step(3, N, 'classify local configurations');
     const cls = await classifyStep(
-      classifyInputFromTable(checkTable(files.tracks, tracks).table, files.tracks, trk.run, stack, movie),
+      // classify reads only these columns; each tracks row is one detection of one particle (no two rows
+      // share frame and particle), so the check orders and keeps the same rows either way
+      classifyInputFromTable(checkTable(files.tracks, tracks instanceof ColumnTable ? tracks.project(CLASSIFY_READS.filter((c) => tracks.columns.includes(c))) : tracks).table, files.tracks, trk.run, stack, movie),
       { centre: options.centre, classes, seed, progress },
       {
         out: dirs.classify,

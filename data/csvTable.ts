@@ -6,7 +6,9 @@
  */
 import { AtomdynError } from './errors.ts';
 import { readTextInput } from './regularFile.ts';
-import { writeFileAtomic } from './atomicWrite.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeViaTempFile } from './atomicWrite.ts';
+import { ColumnTable } from './columnTable.ts';
 
 /** A cell value. Empty cells read as null. */
 export type Cell = number | string | boolean | null;
@@ -33,25 +35,51 @@ function formatCell(v: Cell): string {
  * 4 096 lines, so a long table's line strings die young instead of all living until the end.
  */
 export function toCsv(table: Table): string {
-  const blocks = [table.columns.map((c) => formatCell(c)).join(',') + '\n'];
-  let lines: string[] = [];
-  for (const r of table.rows) {
-    lines.push(table.columns.map((c) => formatCell(r[c] ?? null)).join(','));
-    if (lines.length === 4096) {
-      blocks.push(lines.join('\n') + '\n');
-      lines = [];
-    }
-  }
-  if (lines.length) blocks.push(lines.join('\n') + '\n');
+  const blocks: string[] = [];
+  csvBlocks(table, (b) => blocks.push(b));
   return blocks.join('');
 }
 
 /**
- * Write a table atomically.
+ * The CSV text of `table` in pieces, in order: the header line, then blocks of up to 4 096 rows (each
+ * piece ends with `\n`). Rows of a {@link ColumnTable} are read by column, without making them.
+ */
+function csvBlocks(table: Table, emit: (text: string) => void): void {
+  const cols = table.columns;
+  emit(cols.map((c) => formatCell(c)).join(',') + '\n');
+  const get = table instanceof ColumnTable ? cols.map((c) => table.getter(c)) : null;
+  const n = table.rows.length;
+  let lines: string[] = [];
+  const cells: string[] = new Array<string>(cols.length);
+  for (let i = 0; i < n; i++) {
+    if (get) for (let k = 0; k < cols.length; k++) cells[k] = formatCell(get[k](i));
+    else {
+      const r = table.rows[i];
+      for (let k = 0; k < cols.length; k++) cells[k] = formatCell(r[cols[k]] ?? null);
+    }
+    lines.push(cells.join(','));
+    if (lines.length === 4096) {
+      emit(lines.join('\n') + '\n');
+      lines = [];
+    }
+  }
+  if (lines.length) emit(lines.join('\n') + '\n');
+}
+
+/**
+ * Write a table atomically (data/atomicWrite.ts). The text goes to the file block by block (see
+ * {@link toCsv}), so a long table's whole text is never held in memory at once.
  * @throws AtomdynError when the target is an input or cannot be written
  */
 export async function writeCsv(file: string, table: Table): Promise<void> {
-  await writeFileAtomic(file, toCsv(table));
+  await writeViaTempFile(file, (tmp) => {
+    const fd = openSync(tmp, 'w');
+    try {
+      csvBlocks(table, (text) => writeSync(fd, text));
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 function splitRecords(text: string, file: string): string[][] {
@@ -103,10 +131,11 @@ function parseCell(s: string): Cell {
  * {@link parseCsv} reads it back (numbers to 10 significant digits, NaN and undefined as null,
  * numeric-looking and boolean-looking strings as numbers and booleans). Steps that pass tables in
  * memory (pipeline/analyzeMovie.ts) hand the next step exactly what it would read from the file.
- * @returns a new table (same columns, new row objects)
+ * @returns a new table (same columns, new row objects); a {@link ColumnTable} for a ColumnTable
  */
 export function canonicalTable(table: Table): Table {
   const cell = (v: Cell): Cell => (typeof v === 'string' && /[",\n\r]/.test(v) ? v : parseCell(formatCell(v)));
+  if (table instanceof ColumnTable) return table.mapCells(cell);
   return {
     columns: [...table.columns],
     rows: table.rows.map((r) => {

@@ -12,6 +12,7 @@
  */
 import { AtomdynError } from './errors.ts';
 import { readCsv, type Cell, type Table } from './csvTable.ts';
+import { ColumnTable, columnGetter } from './columnTable.ts';
 
 /** Largest frame number accepted (10^7 frames: 116 days at one frame per second). */
 export const MAX_FRAME = 1e7;
@@ -95,9 +96,14 @@ function shown(v: Cell): string {
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}...` : clean);
 }
 
+/** The text of a cell, for the duplicate test and the last sort key. */
+function cellText(v: Cell | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
 /** The text of a row, for the duplicate test and the last sort key. */
 function rowKey(columns: string[], r: Record<string, Cell>): string {
-  return columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))).join('\u0000');
+  return columns.map((c) => cellText(r[c])).join('\u0000');
 }
 
 /** Compare two numeric cells, empty (null) last. */
@@ -123,9 +129,16 @@ function compareCells(a: Cell, b: Cell): number {
 export function checkTable(file: string, table: Table, opts: TableCheckOptions = {}): CheckedTable {
   const emptyOk = new Set(opts.emptyAllowed ?? EMPTY_ALLOWED);
   const checked = table.columns.filter((c) => c in KNOWN);
-  table.rows.forEach((r, i) => {
-    for (const c of checked) {
-      const v = r[c];
+  const n = table.rows.length;
+  const columnar = table instanceof ColumnTable;
+  // a ColumnTable's cells are read by column, without making its rows
+  const get = new Map(table.columns.map((c) => [c, columnGetter(table, c)]));
+  const getters = table.columns.map((c) => get.get(c)!);
+  const checkedGet = checked.map((c) => get.get(c)!);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < checked.length; k++) {
+      const c = checked[k];
+      const v = columnar ? checkedGet[k](i) : table.rows[i][c];
       if (v === null || v === undefined) {
         if (emptyOk.has(c)) continue;
         throw new AtomdynError(file, `line ${i + 2}: column '${c}' is empty; it must be ${describe(KNOWN[c])}`);
@@ -134,39 +147,62 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
         throw new AtomdynError(file, `line ${i + 2}: column '${c}' must be ${describe(KNOWN[c])}, found ${shown(v)}`);
       }
     }
-  });
-  const seen = new Map<string, number>();
-  const rows: Array<Record<string, Cell>> = [];
-  const keys: string[] = [];
+  }
+  // exact duplicates: rows with the same text; the texts are hashed, not kept (a long table's keys
+  // would take more memory than its cells), and compared in full only within a hash
+  const key = columnar ? (i: number) => getters.map((g) => cellText(g(i))).join('\u0000') : (i: number) => rowKey(table.columns, table.rows[i]);
+  const first = new Map<number, number>(); // hash -> the first kept row with it
+  const more = new Map<number, number[]>(); // hash -> further kept rows with it (rare)
+  const kept: number[] = [];
   let duplicates = 0;
   let firstDuplicate = -1;
-  table.rows.forEach((r, i) => {
-    const k = rowKey(table.columns, r);
-    if (seen.has(k)) {
+  for (let i = 0; i < n; i++) {
+    const k = key(i);
+    const h = textHash(k);
+    const j0 = first.get(h);
+    if (j0 !== undefined && (key(j0) === k || (more.get(h) ?? []).some((j) => key(j) === k))) {
       duplicates++;
       if (firstDuplicate < 0) firstDuplicate = i + 2;
-      return;
+      continue;
     }
-    seen.set(k, i);
-    rows.push(r);
-    keys.push(k);
-  });
-  const order = rows.map((_, i) => i);
-  const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c));
+    if (j0 === undefined) first.set(h, i);
+    else more.set(h, [...(more.get(h) ?? []), i]);
+    kept.push(i);
+  }
+  first.clear();
+  more.clear();
+  const order = Int32Array.from(kept);
+  const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c)).map((c) => get.get(c)!);
   if (opts.canonicalOrder !== false) {
-    order.sort((a, b) => {
-      for (const c of sortBy) {
-        const d = compareCells(rows[a][c], rows[b][c]);
+    const sorted = Array.from(order).sort((a, b) => {
+      for (const g of sortBy) {
+        const d = compareCells(g(a), g(b));
         if (d !== 0) return d;
       }
-      return keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
+      const ka = key(a);
+      const kb = key(b);
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
     });
+    order.set(sorted);
   }
   const warnings: string[] = [];
   if (duplicates) {
     warnings.push(`${file}: ${duplicates} exact duplicate row${duplicates === 1 ? '' : 's'} dropped (the first at line ${firstDuplicate})`);
   }
-  return { table: { columns: [...table.columns], rows: order.map((i) => rows[i]) }, warnings };
+  if (table instanceof ColumnTable) return { table: table.select(order), warnings };
+  return { table: { columns: [...table.columns], rows: Array.from(order, (i) => table.rows[i]) }, warnings };
+}
+
+/** A 52-bit hash of a string (two 32-bit FNV-1a lanes), to find candidate duplicates. */
+function textHash(s: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
 
 /**

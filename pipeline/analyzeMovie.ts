@@ -8,7 +8,9 @@
  * same handle. Tables pass from step to step
  * as typed data, exactly as each step's file holds them (data/csvTable.ts canonicalTable, then the
  * same checks as the file readers, data/tableChecks.ts), so the result is the same as running the
- * steps one after another on each other's files.
+ * steps one after another on each other's files. The long tables (atoms, tracks) are held by column
+ * (data/columnTable.ts) and locate keeps no per-frame atom lists, so memory after locate grows by
+ * about 0.2 kB per atom detection rather than by several copies of a JavaScript object per row.
  *
  * Each step writes its files as it ends, into its own run folder (DIR/locate, DIR/track,
  * DIR/classify, DIR/transitions, each with its run.json, so any step can be re-run alone on the
@@ -21,6 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { AtomdynError } from '../data/errors.ts';
 import { assertNotInput } from '../data/atomicWrite.ts';
 import { canonicalTable, type Table } from '../data/csvTable.ts';
+import { ColumnTable } from '../data/columnTable.ts';
 import { selectFrames } from '../data/frameSelection.ts';
 import type { FrameStack } from '../data/frameStack.ts';
 import { openFrames } from '../data/openFrames.ts';
@@ -40,6 +43,9 @@ import { frameRegistrationOptions } from '../dynamics/tracking/trackAtoms.ts';
 import { classifyInputFromTable, classifyStep, CONFIGURATION_COLUMNS } from './classifyStep.ts';
 import { transitionsStep } from './transitionsStep.ts';
 import { asWritten } from './stepOutput.ts';
+
+/** The tracks columns classify reads (dynamics/configurations/centres.ts atomsFromTable). */
+const CLASSIFY_READS = ['frame', 'x', 'y', 'species', 'element', 'particle'];
 
 /** The steps of {@link analyzeMovie} that write a run folder of their own. */
 export type AnalyzeStep = 'locate' | 'track' | 'classify' | 'transitions';
@@ -192,14 +198,14 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     // step would use, so the drift is the one `track --frames` registers
     const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})), steps: [] as DriftStep[] };
     const onFrame = registration ? (i: number, data: Float32Array) => void registration.steps.push(registration.est.push(data, i)) : undefined;
-    const loc = await locateStep(stack, { ...options.locate, progress, onFrame }, {
+    const loc = await locateStep(stack, { ...options.locate, progress, onFrame, keepFrames: false }, {
       out: dirs.locate,
       inputs,
       command: stepCommand('locate', { input: movie, out: finalPath(dirs.locate), movie }),
       source: movie,
       previous: readRunBeside(input),
       log: (l) => log(`locate: ${l}`),
-    }).then(withoutFrames); // the per-frame atom lists duplicate the table: let them go
+    }).then(withoutFrames); // the per-frame atom lists would duplicate the table: not kept
     const pixel = loc.run.pixelSizePm.value;
 
     collectGarbage(); // what the last step left (data/memory.ts) goes before the next allocates
@@ -226,7 +232,9 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     collectGarbage();
     step(3, N, 'classify local configurations');
     const cls = await classifyStep(
-      classifyInputFromTable(checkTable(files.tracks, tracks).table, files.tracks, trk.run, stack, movie),
+      // classify reads only these columns; each tracks row is one detection of one particle (no two rows
+      // share frame and particle), so the check orders and keeps the same rows either way
+      classifyInputFromTable(checkTable(files.tracks, tracks instanceof ColumnTable ? tracks.project(CLASSIFY_READS.filter((c) => tracks.columns.includes(c))) : tracks).table, files.tracks, trk.run, stack, movie),
       { centre: options.centre, classes, seed, progress },
       {
         out: dirs.classify,
@@ -235,7 +243,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
         source: files.tracks,
         previous: trk.run,
       },
-    );
+    ).then((c) => ({ run: c.run, rows: c.rows })); // the classification's instances and sub-images (which grow with the movie) go
     for (const w of cls.run.warnings) log(`classify: warning: ${w}`);
     const configurations = canonicalTable({ columns: CONFIGURATION_COLUMNS, rows: cls.rows as Table['rows'] });
     const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;

@@ -11,6 +11,7 @@ import { AtomdynError, ModelNotApplicableError } from '../data/errors.ts';
 import { finalPaths, withRunFolder } from '../data/runFolder.ts';
 import { inRegion, selectFrames, type FrameRange, type Region } from '../data/frameSelection.ts';
 import { writeCsv, type Cell, type Table } from '../data/csvTable.ts';
+import { ColumnTable } from '../data/columnTable.ts';
 import type { FrameStack } from '../data/frameStack.ts';
 import { newRun, type RunMetadata } from '../data/runMetadata.ts';
 import { silentProgress } from '../data/progress.ts';
@@ -66,15 +67,21 @@ export interface LocateStepOptions extends LocateOptions {
    * (e.g. `{ vac_Mo: 0.002, V_Mo: 0.02 }`); absent names keep 0.02. Only with an MX2 material.
    */
   defectPriors?: Readonly<Record<string, number>>;
+  /**
+   * Return the located frames' atom lists in {@link LocateStepResult.frames} (default true). Without
+   * them (false: `frames` is empty) the step's memory does not grow with the movie's length beyond
+   * its tables (analyze passes the table on and does not need the lists).
+   */
+  keepFrames?: boolean;
 }
 
 /** What {@link locateStep} returns. */
 export interface LocateStepResult {
-  /** atoms.csv as written. */
+  /** atoms.csv as written (a {@link ColumnTable}: typed columns, rows read on demand). */
   table: Table;
   /** run.json as written (paths final, `complete: true`). */
   run: RunMetadata;
-  /** The located frames (movie frame numbers; atoms in the region only). */
+  /** The located frames (movie frame numbers; atoms in the region only); empty with `keepFrames: false`. */
   frames: LocatedFrame[];
   /** sites.csv as written (MX2 materials: every lattice site with occupancy and defect), else null. */
   sites?: Table | null;
@@ -175,13 +182,17 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     }
     const overlays = overlayFrames(stack.count, options.overlayEvery);
     const checkFrames = applicabilityFrames(stack.count);
-    const rows: Array<Record<string, Cell>> = [];
+    const calibrated = plan.pixel.pixelSizePm.value != null;
+    // typed columns, not one object per row: the table of a long movie stays small (data/columnTable.ts)
+    const table = new ColumnTable(atomsColumns(calibrated));
     const frames: LocatedFrame[] = [];
+    const probes: LocatedFrame[] = []; // each frame's probe width only, for run.json
+    const keepFrames = options.keepFrames ?? true;
     const checks: FrameCheck[] = [];
     const outputs = ['atoms.csv', 'results.h5'];
     // MX2: the lattice sites of every frame, their occupancy and defects (inference/latticeSites.ts)
     const sitesOf = siteMaterial(plan.material);
-    const siteRows: Array<Record<string, Cell>> = [];
+    const siteRows = new ColumnTable(sitesColumns(calibrated));
     const siteFrames: SiteFrameSummary[] = [];
     const siteWarnings: string[] = [];
     let sitesTable: Table | null = null;
@@ -189,8 +200,9 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
       // back to the full movie's frame numbers and pixels
       const roi = options.roi;
       const atFull: LocatedFrame = { frame: selection.frames[f.frame], atoms: roi ? f.atoms.filter((a) => inRegion(roi, a.x, a.y)) : f.atoms, probeSigmaPx: f.probeSigmaPx, fitLightLlr: f.fitLightLlr };
-      frames.push(atFull);
-      rows.push(...atomsRows(atFull, plan));
+      if (keepFrames) frames.push(atFull);
+      probes.push({ frame: atFull.frame, atoms: [], probeSigmaPx: f.probeSigmaPx, fitLightLlr: f.fitLightLlr });
+      for (const r of atomsRows(atFull, plan)) table.append(r);
       let siteData: Float32Array | null = null;
       let defectsDrawn: Array<{ x: number; y: number; species: string }> | null = null;
       let siteRadius = 2;
@@ -199,7 +211,7 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
         try {
           const fit = fitLatticeSites(siteData, stack.height, stack.width, f.atoms, { material: sitesOf, pixelSizePm: plan.pixel.pixelSizePm.value!, priors: options.defectPriors });
           const kept = roi ? fit.sites.filter((s) => inRegion(roi, s.x, s.y)) : fit.sites;
-          siteRows.push(...sitesRows(atFull.frame, kept, plan.pixel.pixelSizePm.value));
+          for (const r of sitesRows(atFull.frame, kept, plan.pixel.pixelSizePm.value)) siteRows.append(r);
           siteFrames.push(siteFrameSummary(atFull.frame, { ...fit, sites: kept }));
           defectsDrawn = kept.filter((s) => s.defect).map((s) => ({ x: s.x, y: s.y, species: s.defect! }));
           siteRadius = (0.45 * Math.hypot(...fit.basisPx.a)) / Math.sqrt(3);
@@ -233,16 +245,16 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
         outputs.push(name);
       }
     }
-    const calibrated = plan.pixel.pixelSizePm.value != null;
-    const table: Table = { columns: atomsColumns(calibrated), rows };
+    table.trim(); // the room the table reserved as it grew
+    siteRows.trim();
     const run = baseRun();
     run.backend = activeBackend()?.name ?? null;
     const fitMode = options.frame?.fit ?? false;
-    const fitFrames = frames.filter((f) => Number.isFinite(f.probeSigmaPx)).length;
-    const llrs = frames.map((f) => f.fitLightLlr ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+    const fitFrames = probes.filter((f) => Number.isFinite(f.probeSigmaPx)).length;
+    const llrs = probes.map((f) => f.fitLightLlr ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
     const fitLightLlr = llrs.length ? Math.round(100 * llrs[llrs.length >> 1]) / 100 : null;
     if (fitMode === 'auto' && llrs.length > fitFrames) log(fitAutoLine(llrs.length - fitFrames, llrs.length, fitLightLlr!));
-    run.parameters = { ...run.parameters, fit: fitFrames > 0, fitMode, fitFrames, fitLightLlr, probeWidth: probeWidthOfRun(frames, plan.pixel.pixelSizePm.value) };
+    run.parameters = { ...run.parameters, fit: fitFrames > 0, fitMode, fitFrames, fitLightLlr, probeWidth: probeWidthOfRun(probes, plan.pixel.pixelSizePm.value) };
     const summary = summariseChecks(plan, opts.model, checks);
     run.applicability = summary;
     const lines: string[] = [];
@@ -259,7 +271,7 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
       const defects: Record<string, number> = {};
       for (const fr of siteFrames) for (const [k, n] of Object.entries(fr.defects)) defects[k] = (defects[k] ?? 0) + n;
       run.parameters = { ...run.parameters, sites: { material: sitesOf.name, frames: siteFrames, defects } };
-      sitesTable = { columns: sitesColumns(plan.pixel.pixelSizePm.value != null), rows: siteRows };
+      sitesTable = siteRows;
       await writeCsv(path.join(outDir, 'sites.csv'), sitesTable);
       outputs.push('sites.csv');
       for (const w of siteWarnings.slice(0, 5)) log(`warning: ${w}`);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { FrameStack } from '../data/frameStack.ts';
 import type { Table } from '../data/csvTable.ts';
+import { columnGetter } from '../data/columnTable.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { materialByName } from '../models/materials.ts';
 import { scaleBarSvg } from './scaleBar.ts';
@@ -64,14 +65,22 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
   const r = Math.max(4, Math.round(4 * bondPx));
   const side = 2 * r + 1;
   const scale = Math.max(1, Math.min(8, Math.round(240 / side)));
+  // the atoms of the frames the crops show only (a long movie's whole table would hold memory)
+  const shownEvents = events.rows.slice(0, opts.max ?? 60);
+  const wanted = new Set(shownEvents.flatMap((e) => [Number(e.frame) - 1, Number(e.frame)]));
   const byFrame = new Map<number, Array<{ x: number; y: number }>>();
-  for (const a of opts.atoms?.rows ?? []) {
-    const f = Number(a.frame), x = Number(a.x), y = Number(a.y);
-    if (Number.isFinite(x) && Number.isFinite(y)) (byFrame.get(f) ?? byFrame.set(f, []).get(f)!).push({ x, y });
+  if (opts.atoms) {
+    const [gf, gx, gy] = ['frame', 'x', 'y'].map((c) => columnGetter(opts.atoms!, c));
+    for (let i = 0; i < opts.atoms.rows.length; i++) {
+      const f = Number(gf(i));
+      if (!wanted.has(f)) continue;
+      const x = Number(gx(i)), y = Number(gy(i));
+      if (Number.isFinite(x) && Number.isFinite(y)) (byFrame.get(f) ?? byFrame.set(f, []).get(f)!).push({ x, y });
+    }
   }
   const gap = 2, strip = 22;
   const W = (2 * side + gap) * scale, Hc = side * scale, H = Hc + strip;
-  for (const e of events.rows.slice(0, opts.max ?? 60)) {
+  for (const e of shownEvents) {
     const frame = Number(e.frame), ex = Number(e.x), ey = Number(e.y);
     const x0 = Math.round(ex), y0 = Math.round(ey);
     if (!(frame >= 1 && frame < stack.count) || !Number.isFinite(x0) || !Number.isFinite(y0)) continue;

@@ -21,6 +21,7 @@ import type { Dataset, File as H5File, Group } from 'h5wasm';
 import { AtomdynError } from '../errors.ts';
 import { writeViaTempFile } from '../atomicWrite.ts';
 import type { Cell, Table } from '../csvTable.ts';
+import { columnGetter } from '../columnTable.ts';
 import { h5wasm, hdf5Message } from '../readers/h5wasmNode.ts';
 
 /** A table with the units of its columns (docs/schema.md). */
@@ -134,7 +135,8 @@ export async function writeResultsHdf5(file: string, contents: ResultsContents):
             validName(col, 'column', file);
             if (seen.has(col)) throw new AtomdynError(file, `table '${name}' has column '${col}' twice`);
             seen.add(col);
-            writeColumn(g, col, t.table.rows.map((r) => r[col] ?? null), t.units?.[col] ?? '');
+            const get = columnGetter(t.table, col); // a ColumnTable's cells without making its rows
+            writeColumn(g, col, Array.from({ length: t.table.rows.length }, (_, i) => get(i)), t.units?.[col] ?? '');
           }
         }
       }

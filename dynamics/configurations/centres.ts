@@ -6,6 +6,7 @@
  * docs/schema.md: frame, x, y (px), species, element, and particle for tracks.
  */
 import type { Table } from '../../data/csvTable.ts';
+import { columnGetter } from '../../data/columnTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 
 /** One detected atom (column) in one frame. */
@@ -32,8 +33,53 @@ export interface FrameAtoms {
   atoms: AtomRecord[];
 }
 
+/** The typed columns behind the records of {@link atomsFromTable}. */
+interface AtomColumns {
+  frame: Float64Array;
+  x: Float64Array;
+  y: Float64Array;
+  /** Trajectory id, NaN for none. */
+  particle: Float64Array;
+  /** Codes into `names`. */
+  species: Uint32Array;
+  element: Uint32Array;
+  names: string[];
+}
+
 /**
- * Read atom records from a table with at least frame, x, y, species.
+ * One atom of {@link atomsFromTable}: its row number and the columns it reads its values from (one
+ * small object per atom instead of seven fields and two boxed numbers; the values are the same).
+ */
+class PackedAtom implements AtomRecord {
+  constructor(private readonly cols: AtomColumns, readonly row: number) {}
+  get frame(): number {
+    return this.cols.frame[this.row];
+  }
+  get x(): number {
+    return this.cols.x[this.row];
+  }
+  get y(): number {
+    return this.cols.y[this.row];
+  }
+  get species(): string {
+    return this.cols.names[this.cols.species[this.row]];
+  }
+  get element(): string {
+    return this.cols.names[this.cols.element[this.row]];
+  }
+  get particle(): number | null {
+    const p = this.cols.particle[this.row];
+    return p !== p ? null : p;
+  }
+  /** The record as a plain object (JSON, logs). */
+  toJSON(): AtomRecord {
+    return { row: this.row, frame: this.frame, x: this.x, y: this.y, species: this.species, element: this.element, particle: this.particle };
+  }
+}
+
+/**
+ * Read atom records from a table with at least frame, x, y, species. The records read their values
+ * from typed columns (a long movie's atoms stay small); they are read-only.
  * @param file used in error messages
  * @throws AtomdynError naming the file for missing columns or non-numeric coordinates
  */
@@ -43,7 +89,31 @@ export function atomsFromTable(t: Table, file: string): AtomRecord[] {
   }
   const hasElement = t.columns.includes('element');
   const hasParticle = t.columns.includes('particle');
-  return t.rows.map((r, i) => {
+  // the cells by column: a ColumnTable's rows are not made (data/columnTable.ts)
+  const [gFrame, gX, gY, gSpecies, gElement, gParticle] = ['frame', 'x', 'y', 'species', 'element', 'particle'].map((c) => columnGetter(t, c));
+  const n = t.rows.length;
+  const cols: AtomColumns = {
+    frame: new Float64Array(n),
+    x: new Float64Array(n),
+    y: new Float64Array(n),
+    particle: new Float64Array(n).fill(NaN),
+    species: new Uint32Array(n),
+    element: new Uint32Array(n),
+    names: [],
+  };
+  const codes = new Map<string, number>();
+  const code = (s: string): number => {
+    let c = codes.get(s);
+    if (c === undefined) {
+      c = cols.names.length;
+      cols.names.push(s);
+      codes.set(s, c);
+    }
+    return c;
+  };
+  const out: AtomRecord[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = { frame: gFrame(i), x: gX(i), y: gY(i), species: gSpecies(i), element: hasElement ? gElement(i) : null, particle: hasParticle ? gParticle(i) : null };
     const frame = r.frame;
     const x = r.x;
     const y = r.y;
@@ -54,13 +124,18 @@ export function atomsFromTable(t: Table, file: string): AtomRecord[] {
     const species = r.species === null ? '' : String(r.species);
     if (!species) throw new AtomdynError(file, `line ${i + 2}: empty species`);
     const element = hasElement && r.element !== null && r.element !== '' ? String(r.element) : species;
-    let particle: number | null = null;
     if (hasParticle && r.particle !== null) {
       if (typeof r.particle !== 'number' || !Number.isInteger(r.particle)) throw new AtomdynError(file, `line ${i + 2}: particle must be an integer, found ${JSON.stringify(r.particle)}`);
-      particle = r.particle;
+      cols.particle[i] = r.particle;
     }
-    return { row: i, frame, x, y, species, element, particle };
-  });
+    cols.frame[i] = frame;
+    cols.x[i] = x;
+    cols.y[i] = y;
+    cols.species[i] = code(species);
+    cols.element[i] = code(element);
+    out[i] = new PackedAtom(cols, i);
+  }
+  return out;
 }
 
 /** Group atoms by frame, frames ascending. */

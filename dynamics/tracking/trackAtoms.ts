@@ -12,6 +12,7 @@
  * the detections when another species has more than half of them.
  */
 import type { Table, Cell } from '../../data/csvTable.ts';
+import { ColumnTable, columnGetter } from '../../data/columnTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { silentProgress, type ProgressSink } from '../../data/progress.ts';
 import { jitterFromDrift } from '../registration/jitter.ts';
@@ -63,6 +64,7 @@ export interface TrackOptions {
 
 /** What {@link trackAtoms} returns. */
 export interface TrackResult {
+  /** tracks.csv (a {@link ColumnTable}: typed columns, rows read on demand). */
   tracks: Table;
   drift: Table;
   hops: Table;
@@ -98,7 +100,12 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const y = new Float64Array(n);
   const hasSpecies = atoms.columns.includes('species');
   const species: Array<string | null> = new Array(n).fill(null);
-  atoms.rows.forEach((r, i) => {
+  const getFrame = columnGetter(atoms, 'frame');
+  const getX = columnGetter(atoms, 'x');
+  const getY = columnGetter(atoms, 'y');
+  const getSpecies = columnGetter(atoms, 'species');
+  for (let i = 0; i < n; i++) {
+    const r = { frame: getFrame(i), x: getX(i), y: getY(i), species: hasSpecies ? getSpecies(i) : null };
     const f = r.frame;
     if (typeof f !== 'number' || !Number.isInteger(f) || f < 0) throw new AtomdynError(source, `row ${i + 2}: frame must be an integer >= 0, found ${JSON.stringify(f)}`);
     if (typeof r.x !== 'number' || !Number.isFinite(r.x) || typeof r.y !== 'number' || !Number.isFinite(r.y)) {
@@ -108,7 +115,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
     x[i] = r.x;
     y[i] = r.y;
     if (hasSpecies && r.species !== null && r.species !== undefined) species[i] = String(r.species);
-  });
+  }
   const params: Record<string, unknown> = {};
   const warnings: string[] = [];
   const px = opts.pixelSizePm && opts.pixelSizePm > 0 ? opts.pixelSizePm : null;
@@ -220,23 +227,18 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   warnings.push(...drift.warnings);
 
   // tracks table: input columns (minus ones we recompute) + ours
-  const columns = atoms.columns.filter((c) => !SPECIAL.has(c));
-  columns.push('particle', 'particle_species', 'x_corr', 'y_corr');
-  if (px) columns.push('x_corr_pm', 'y_corr_pm');
-  const rows = atoms.rows.map((r, i) => {
-    const o: Record<string, Cell> = {};
-    for (const c of columns) o[c] = r[c] ?? null;
-    o.particle = linked.particle[i];
-    o.particle_species = linked.particleSpecies[i];
-    o.x_corr = corr.xCorr[i];
-    o.y_corr = corr.yCorr[i];
-    if (px) {
-      o.x_corr_pm = corr.xCorr[i] * px;
-      o.y_corr_pm = corr.yCorr[i] * px;
-    }
-    return o;
-  });
-  const tracks: Table = { columns, rows };
+  // typed columns (data/columnTable.ts): the tracks of a long movie stay small; the atoms' columns
+  // are shared with a ColumnTable input, not copied (copy on write)
+  const carried = atoms.columns.filter((c) => !SPECIAL.has(c));
+  const tracks = atoms instanceof ColumnTable ? atoms.project(carried) : ColumnTable.from({ columns: carried, rows: atoms.rows });
+  tracks.addColumn('particle', (i) => linked.particle[i]);
+  tracks.addColumn('particle_species', (i) => linked.particleSpecies[i]);
+  tracks.addColumn('x_corr', (i) => corr.xCorr[i]);
+  tracks.addColumn('y_corr', (i) => corr.yCorr[i]);
+  if (px) {
+    tracks.addColumn('x_corr_pm', (i) => corr.xCorr[i] * px);
+    tracks.addColumn('y_corr_pm', (i) => corr.yCorr[i] * px);
+  }
 
   // drift table
   // jitter: the registration's residuals from a smooth (polynomial) drift (dynamics/registration/jitter.ts)

@@ -4,6 +4,7 @@
  * tables (report/frameDrawing.ts).
  */
 import path from 'node:path';
+import { columnGetter } from '../../data/columnTable.ts';
 import { esc, fmt, pngSize } from '../htmlPage.ts';
 import { drawFrameSvg } from '../frameDrawing.ts';
 import { imageWithScaleBar } from '../scaleBar.ts';
@@ -34,14 +35,26 @@ export const atomsSection: SectionBuilder = {
     const parts: string[] = [];
     const src = f.atoms ?? f.tracks;
     if (src) {
-      const frames = new Set(src.rows.map((r) => r.frame));
+      // by column: a long table's rows are not made (data/columnTable.ts)
+      const [frameOf, speciesOf] = ['frame', 'species'].map((c) => columnGetter(src, c));
+      const hasFrame = src.columns.includes('frame');
+      const frames = new Set<unknown>();
       const bySpecies = new Map<string, number>();
-      for (const r of src.rows) bySpecies.set(String(r.species ?? '?'), (bySpecies.get(String(r.species ?? '?')) ?? 0) + 1);
+      for (let i = 0; i < src.rows.length; i++) {
+        frames.add(hasFrame ? frameOf(i) : undefined);
+        const sp = String(speciesOf(i) ?? '?');
+        bySpecies.set(sp, (bySpecies.get(sp) ?? 0) + 1);
+      }
       parts.push(`<p>${src.rows.length} detections in ${frames.size} frame(s), ${fmt(src.rows.length / Math.max(1, frames.size), 1)} per frame; by species: ${[...bySpecies].map(([s, n]) => `${esc(s)} ${n}`).join(', ')}.</p>`);
     }
     if (f.tracks && ctx.frameCount > 1) {
       const lengths = new Map<unknown, number>();
-      for (const r of f.tracks.rows) lengths.set(r.particle, (lengths.get(r.particle) ?? 0) + 1);
+      const particleOf = columnGetter(f.tracks, 'particle');
+      const hasParticle = f.tracks.columns.includes('particle');
+      for (let i = 0; i < f.tracks.rows.length; i++) {
+        const p = hasParticle ? particleOf(i) : undefined;
+        lengths.set(p, (lengths.get(p) ?? 0) + 1);
+      }
       const L = [...lengths.values()].sort((a, b) => a - b);
       parts.push(`<p>${L.length} trajectories; length (frames) median ${L[Math.floor(L.length / 2)] ?? 0}, longest ${L[L.length - 1] ?? 0}.</p>`);
     }

@@ -1,5 +1,6 @@
 /** Report section "Input and calibration": source, frames, pixel size and frame time with their origins, steps, warnings. */
 import { finalPath } from '../../data/runFolder.ts';
+import { columnGetter } from '../../data/columnTable.ts';
 import { esc, fmt, keyValues } from '../htmlPage.ts';
 import type { SectionBuilder } from '../reportContext.ts';
 
@@ -34,7 +35,12 @@ export const summarySection: SectionBuilder = {
     } else rows.push(['run.json', '<span class="note">absent: calibration unknown</span>']);
     const counts: string[] = [];
     if (f.atoms) counts.push(`${f.atoms.rows.length} atom detections`);
-    if (f.tracks && frameCount > 1) counts.push(`${new Set(f.tracks.rows.map((r) => r.particle)).size} trajectories`);
+    if (f.tracks && frameCount > 1) {
+      const particle = columnGetter(f.tracks, 'particle'); // by column: a long table's rows are not made
+      const ids = new Set<unknown>();
+      for (let i = 0; i < f.tracks.rows.length; i++) ids.add(particle(i));
+      counts.push(`${ids.size} trajectories`);
+    }
     if (f.configurations) counts.push(`${f.configurations.rows.length} classified configurations`);
     if (f.events) counts.push(`${f.events.rows.length} transition events`);
     if (counts.length) rows.push(['found', esc(counts.join(', '))]);

@@ -151,7 +151,9 @@ export interface ColumnFitOptions {
   /**
    * Fit only where the pixels resolve single light columns: after the first sweep, when the median
    * Wald log-likelihood ratio of the light start columns ({@link ColumnFitResult.medianLightLlr}, measured
-   * on a sample of clusters before the fit) is below this, return no columns with `skipped: true` (default 0: always fit).
+   * on a sample of clusters before the fit) is below this, return no columns with `skipped: true`; also when
+   * more than 10 % of the start columns lie closer than 0.85 nnPx to another (they do not form the lattice;
+   * `medianLightLlr` NaN) (default 0: always fit).
    */
   minMedianLightLlr?: number;
 }
@@ -230,6 +232,8 @@ const HEAVY_WIDTH_MIN = 0.75, HEAVY_WIDTH_MAX = 1.5;
 const MAX_BONDED = 4;
 /** No two columns of the lattice are closer than this, nearest-neighbour distances (an added column must keep it). */
 const MIN_SEPARATION_NN = 0.85;
+/** With `minMedianLightLlr`, a frame whose start columns have more than this share closer than {@link MIN_SEPARATION_NN} to another is not fitted. */
+const CROWDED_SHARE = 0.1;
 /** Columns whose Wald LLR exceeds this many add thresholds are not refitted without them. */
 const WALD_FACTOR = 5;
 
@@ -557,6 +561,16 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   // over the start list, fitted at the starting width; their columns' Wald LLR A^2 / (2 g var A), g from
   // those clusters' pixels. The state is then restored, so the fit that follows does not depend on it.
   let medianLightLlr = NaN;
+  if ((opts.minMedianLightLlr ?? 0) > 0) {
+    // start columns that do not form the lattice (an untrained or misapplied network: more than
+    // CROWDED_SHARE of them closer than MIN_SEPARATION_NN to another of their cluster) are not fitted:
+    // no fit of them means anything, and its cost grows with the cube of a cluster's size
+    let crowded = 0;
+    for (const cl of clusters) {
+      for (const k of cl.members) if (cl.members.some((q) => q !== k && Math.hypot(X[q] - X[k], Y[q] - Y[k]) < MIN_SEPARATION_NN * nn)) crowded++;
+    }
+    if (crowded > CROWDED_SHARE * n0) return { columns: [], removed: [], probeSigmaPx: s, unitsPerCount: NaN, lightAmplitude: NaN, medianLightLlr: NaN, skipped: true };
+  }
   {
     const light = clusters.map((_, c) => c).filter((c) => clusters[c].members.every((k) => !start[k].heavy));
     const pick = light.length > WIDTH_CLUSTERS ? Array.from({ length: WIDTH_CLUSTERS }, (_, i) => light[Math.floor(((i + 0.5) * light.length) / WIDTH_CLUSTERS)]) : light;

@@ -255,6 +255,18 @@ describe('fitColumns', () => {
     }
   });
 
+  it('with minMedianLightLlr, does not fit start columns that do not form the lattice (a fifth doubled 0.3 nn away)', () => {
+    const img = frameOf(size, truth.map((t) => ({ ...t, a: 40 })), 10, 1, 71);
+    const startCols = jittered(truth, 0.05 * NN, 72);
+    const doubled = [...startCols, ...startCols.filter((_, i) => i % 5 === 0).map((c) => ({ ...c, x: c.x + 0.3 * NN }))];
+    const r = fitColumns(img, size, size, doubled, { nnPx: NN, addColumns: false, minMedianLightLlr: 60 });
+    expect(r.skipped).toBe(true);
+    expect(r.columns).toEqual([]);
+    expect(r.medianLightLlr).toBeNaN();
+    // the lattice alone is fitted
+    expect(fitColumns(img, size, size, startCols, { nnPx: NN, addColumns: false, minMedianLightLlr: 60 }).skipped).toBe(false);
+  });
+
   it('combines a start column with its fit by inverse variance (startSigmaPx): 0 keeps the start, Infinity the fit', () => {
     const sites = truth.map((t) => ({ ...t, a: 10 }));
     const img = frameOf(size, sites, 4, 1, 41);

@@ -96,14 +96,9 @@ function shown(v: Cell): string {
   return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 40)}...` : clean);
 }
 
-/** The text of a cell, for the duplicate test and the last sort key. */
+/** The text of a cell; a row's cells joined by NUL are its text, for the duplicate test and the last sort key. */
 function cellText(v: Cell | undefined): string {
   return v === null || v === undefined ? '' : String(v);
-}
-
-/** The text of a row, for the duplicate test and the last sort key. */
-function rowKey(columns: string[], r: Record<string, Cell>): string {
-  return columns.map((c) => cellText(r[c])).join('\u0000');
 }
 
 /** Compare two numeric cells, empty (null) last. */
@@ -130,15 +125,14 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   const emptyOk = new Set(opts.emptyAllowed ?? EMPTY_ALLOWED);
   const checked = table.columns.filter((c) => c in KNOWN);
   const n = table.rows.length;
-  const columnar = table instanceof ColumnTable;
-  // a ColumnTable's cells are read by column, without making its rows
+  // cells read by column (a ColumnTable's rows are not made; data/columnTable.ts columnGetter)
   const get = new Map(table.columns.map((c) => [c, columnGetter(table, c)]));
   const getters = table.columns.map((c) => get.get(c)!);
   const checkedGet = checked.map((c) => get.get(c)!);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < checked.length; k++) {
       const c = checked[k];
-      const v = columnar ? checkedGet[k](i) : table.rows[i][c];
+      const v = checkedGet[k](i);
       if (v === null || v === undefined) {
         if (emptyOk.has(c)) continue;
         throw new AtomdynError(file, `line ${i + 2}: column '${c}' is empty; it must be ${describe(KNOWN[c])}`);
@@ -150,7 +144,7 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   }
   // exact duplicates: rows with the same text; the texts are hashed, not kept (a long table's keys
   // would take more memory than its cells), and compared in full only within a hash
-  const key = columnar ? (i: number) => getters.map((g) => cellText(g(i))).join('\u0000') : (i: number) => rowKey(table.columns, table.rows[i]);
+  const key = (i: number) => getters.map((g) => cellText(g(i))).join('\u0000');
   const first = new Map<number, number>(); // hash -> the first kept row with it
   const more = new Map<number, number[]>(); // hash -> further kept rows with it (rare)
   const kept: number[] = [];

@@ -149,8 +149,7 @@ export interface ColumnFitOptions {
    */
   startSigmaPx?: number;
   /**
-   * Fit only where the pixels resolve single light columns: after the first sweep, when the median
-   * Wald log-likelihood ratio of the light start columns ({@link ColumnFitResult.medianLightLlr}, measured
+   * Fit only where the pixels resolve single light columns: when the median Wald log-likelihood ratio of the light start columns ({@link ColumnFitResult.medianLightLlr}, measured
    * on a sample of clusters before the fit) is below this, return no columns with `skipped: true`; also when
    * more than 10 % of the start columns lie closer than 0.85 nnPx to another (they do not form the lattice;
    * `medianLightLlr` NaN) (default 0: always fit).
@@ -574,7 +573,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   }
   {
     const light = clusters.map((_, c) => c).filter((c) => clusters[c].members.every((k) => !start[k].heavy));
-    const pick = light.length > WIDTH_CLUSTERS ? Array.from({ length: WIDTH_CLUSTERS }, (_, i) => light[Math.floor(((i + 0.5) * light.length) / WIDTH_CLUSTERS)]) : light;
+    const pick = spreadOver(light, WIDTH_CLUSTERS);
     if (pick.length) {
       const saved = { X: [...X], Y: [...Y], A: [...A], W: [...ownW], M: M.slice(), bg: bg.slice(), cl: clusters.map((c) => [c.background, c.dispersion]) };
       for (const c of pick) keepCovA(clusters[c].members, fitCluster(clusters[c], clusters[c].members, windows[c], false));
@@ -611,7 +610,7 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   // the width: fitted free in up to WIDTH_CLUSTERS clusters of light columns spread over the start list
   if (opts.widthPx === undefined) {
     const light = clusters.map((cl, c) => c).filter((c) => clusters[c].members.length >= 2 && clusters[c].members.every((k) => !start[k].heavy));
-    const pick = light.length > WIDTH_CLUSTERS ? Array.from({ length: WIDTH_CLUSTERS }, (_, i) => light[Math.floor(((i + 0.5) * light.length) / WIDTH_CLUSTERS)]) : light.length ? light : clusters.map((_, c) => c);
+    const pick = light.length ? spreadOver(light, WIDTH_CLUSTERS) : clusters.map((_, c) => c);
     const widths: Array<[number, number]> = [];
     for (const c of pick) {
       const mem = clusters[c].members;
@@ -815,6 +814,11 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     columns.push({ x, y, amplitude: A[k], sigmaPx: sig, presence: presence[k], start: origin[k], widthPx: widthOf(k) });
   }
   return { columns, removed, probeSigmaPx: s, unitsPerCount: gain, lightAmplitude, medianLightLlr, skipped: false };
+}
+
+/** At most `n` entries of `list`, evenly spread over it (all of it when it is no longer). */
+function spreadOver<T>(list: T[], n: number): T[] {
+  return list.length > n ? Array.from({ length: n }, (_, i) => list[Math.floor(((i + 0.5) * list.length) / n)]) : list;
 }
 
 /** Weighted median of [value, weight] pairs. */

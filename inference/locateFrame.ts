@@ -267,7 +267,6 @@ export async function locateFrame(
     for (let k = 1; k < classes; k++) if (probs[base + k] > probs[base + best]) best = k;
     return best !== o;
   });
-  if (fitted.skipped) return { atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: NaN, fitLightLlr: fitted.medianLightLlr };
   return { atoms: fitted.atoms, probabilities: probs, modelHeight: r.height, modelWidth: r.width, scale, probeSigmaPx: fitted.probeSigmaPx, fitLightLlr: fitted.medianLightLlr };
 }
 
@@ -282,6 +281,7 @@ export async function locateFrame(
 function fitAtoms(raw: Float32Array, height: number, width: number, atoms: LocatedAtom[], heavy: string | null, nnPx: number, fitOpts: { presenceThreshold?: number; addColumns?: boolean; minMedianLightLlr?: number }, probabilityAt: (x: number, y: number, species: string) => number, canAdd: (x: number, y: number) => boolean): { atoms: LocatedAtom[]; probeSigmaPx: number; medianLightLlr: number; skipped: boolean } {
   const start: StartColumn[] = atoms.map((a) => ({ x: a.x, y: a.y, heavy: a.species === heavy }));
   const f = fitColumns(raw, height, width, start, { nnPx, ...fitOpts, canAdd: (x, y) => canAdd(x, y) });
+  // left to the network (automatic mode): its atoms as they are, no probe width
   if (f.skipped) return { atoms, probeSigmaPx: NaN, medianLightLlr: f.medianLightLlr, skipped: true };
   const counts = new Map<string, number>();
   for (const a of atoms) counts.set(a.species, (counts.get(a.species) ?? 0) + 1);

@@ -251,9 +251,14 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     run.backend = activeBackend()?.name ?? null;
     const fitMode = options.frame?.fit ?? false;
     const fitFrames = probes.filter((f) => Number.isFinite(f.probeSigmaPx)).length;
-    const llrs = probes.map((f) => f.fitLightLlr ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
-    const fitLightLlr = llrs.length ? Math.round(100 * llrs[llrs.length >> 1]) / 100 : null;
-    if (fitMode === 'auto' && llrs.length > fitFrames) log(fitAutoLine(llrs.length - fitFrames, llrs.length, fitLightLlr!));
+    const medianLlr = (l: LocatedFrame[]) => {
+      const v = l.map((f) => f.fitLightLlr ?? NaN).filter(Number.isFinite).sort((a, b) => a - b);
+      return v.length ? Math.round(100 * v[v.length >> 1]) / 100 : null;
+    };
+    const fitLightLlr = medianLlr(probes);
+    // frames the automatic mode measured and left to the network
+    const left = probes.filter((f) => Number.isFinite(f.fitLightLlr ?? NaN) && !Number.isFinite(f.probeSigmaPx));
+    if (fitMode === 'auto' && left.length) log(fitAutoLine(left.length, left.length + fitFrames, medianLlr(left)!));
     run.parameters = { ...run.parameters, fit: fitFrames > 0, fitMode, fitFrames, fitLightLlr, probeWidth: probeWidthOfRun(probes, plan.pixel.pixelSizePm.value) };
     const summary = summariseChecks(plan, opts.model, checks);
     run.applicability = summary;
@@ -344,8 +349,8 @@ async function classicalStep(stack: FrameStack, options: LocateStepOptions, outp
  * The line `locate` prints when the automatic column fit (inference/columnFit.ts AUTO_FIT_MIN_LIGHT_LLR)
  * left frames to the network: how many, the measured median light-column LLR, and how to force the fit.
  * @param skipped frames left to the network
- * @param tried frames where the fit ran its first sweep
- * @param medianLlr median over those frames of their median light-column Wald LLR (counts)
+ * @param tried frames where the automatic mode measured the LLR (those left and those fitted)
+ * @param medianLlr median over the frames left to the network of their median light-column Wald LLR (counts)
  */
 export function fitAutoLine(skipped: number, tried: number, medianLlr: number): string {
   return `note: column fit left ${skipped} of ${tried} frames to the network: their C columns are not resolved one by one (median column LLR ${medianLlr.toFixed(1)} < ${AUTO_FIT_MIN_LIGHT_LLR}; on such real frames the fit lowers formula accuracy, README); sigma_pm and presence are empty there; --fit forces it`;

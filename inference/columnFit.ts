@@ -172,8 +172,9 @@ export interface ColumnFitResult {
   /**
    * How well the pixels resolve single light columns: the median Wald log-likelihood ratio A^2 / (2 g var A)
    * (counts; the presence a column would have by its amplitude alone) of the columns of up to 48 clusters of
-   * light start columns spread over the frame, fitted at the starting width, g from their pixels. NaN with
-   * no cluster of light columns.
+   * light start columns spread over the frame, fitted at the starting width, g from their pixels; with
+   * `minMedianLightLlr`, of 12 of those clusters where their median is below half of it (the screen,
+   * {@link SCREEN_CLUSTERS}). NaN with no cluster of light columns.
    */
   medianLightLlr: number;
   /** True when the fit did not run because `medianLightLlr` was below `minMedianLightLlr` (`columns` is then empty). */
@@ -218,6 +219,16 @@ export const START_SIGMA_NN = 0.1;
  * dose is itself a finding: the generator's dose is not the real frames' counts.
  */
 export const AUTO_FIT_MIN_LIGHT_LLR = 60;
+/**
+ * The automatic check's screen (issue 24): with `minMedianLightLlr`, the Wald LLR is first measured on this
+ * many of the sampled clusters; a frame whose median there is below {@link SCREEN_FRACTION} of the threshold
+ * is left to the network without the full sample. Real frames lie at 3-21 and the simulated
+ * out-of-distribution frames at 250-2 700 (see {@link AUTO_FIT_MIN_LIGHT_LLR}), so the screen's coarser
+ * median decides none of them differently; it cuts the check's cost on a 512 x 512 graphene frame about 3x.
+ */
+const SCREEN_CLUSTERS = 12;
+/** See {@link SCREEN_CLUSTERS}. */
+const SCREEN_FRACTION = 0.5;
 /** Iterations of a cluster with a heavy column's own width, in multiples of the others'. */
 const HEAVY_ITER_FACTOR = 5;
 /** A heavy column's pixels reach this far, nearest-neighbour distances (a light column's: 0.5). */
@@ -545,18 +556,36 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   };
 
   const chi = new Float64Array(height * width);
+  const chiAt = (i: number, n: number): number => {
+    const m = bg[i] + M[i];
+    if (!(m > floorM)) return n;
+    chi[n] = (frame[i] - m) ** 2 / m;
+    return n + 1;
+  };
+  /** Frame units per count: the median Pearson residual^2 of the fitted pixels (those with a background) over chi2(1)'s median. */
   const dispersion = () => {
     let n = 0;
-    for (let i = 0; i < M.length; i++) {
-      if (Number.isNaN(bg[i])) continue;
-      const m = bg[i] + M[i];
-      if (!(m > floorM)) continue;
-      chi[n++] = (frame[i] - m) ** 2 / m;
+    for (let i = 0; i < M.length; i++) if (!Number.isNaN(bg[i])) n = chiAt(i, n);
+    if (n < 10) return 1;
+    return selectInPlace(chi, 0, n, n >> 1) / MEDIAN_CHI2_1;
+  };
+  /** {@link dispersion} where only the clusters `pick` have been fitted: the same pixels (each once), without a pass over the frame. */
+  const dispersionOver = (pick: number[]) => {
+    stampId++;
+    let n = 0;
+    for (const c of pick) {
+      for (const i of windows[c]) {
+        if (stampBuf[i] === stampId || Number.isNaN(bg[i])) continue;
+        stampBuf[i] = stampId;
+        n = chiAt(i, n);
+      }
     }
     if (n < 10) return 1;
     return selectInPlace(chi, 0, n, n >> 1) / MEDIAN_CHI2_1;
   };
-  const windows = clusters.map((c) => windowOf(c.members));
+  // each cluster's pixels, made when first needed (the automatic check fits a few clusters and may stop there)
+  const windows: Int32Array[] = new Array(clusters.length);
+  const windowAt = (c: number) => (windows[c] ??= windowOf(clusters[c].members));
   // how well the pixels resolve single light columns: up to WIDTH_CLUSTERS clusters of light columns, spread
   // over the start list, fitted at the starting width; their columns' Wald LLR A^2 / (2 g var A), g from
   // those clusters' pixels. The state is then restored, so the fit that follows does not depend on it.
@@ -576,30 +605,49 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
     const pick = spreadOver(light, WIDTH_CLUSTERS);
     if (pick.length) {
       const saved = { X: [...X], Y: [...Y], A: [...A], W: [...ownW], M: M.slice(), bg: bg.slice(), cl: clusters.map((c) => [c.background, c.dispersion]) };
-      for (const c of pick) keepCovA(clusters[c].members, fitCluster(clusters[c], clusters[c].members, windows[c], false));
-      const g0 = dispersion();
-      const wald: number[] = [];
-      for (const c of pick) for (const k of clusters[c].members) if (covA[k] > 0) wald.push((A[k] * A[k]) / (2 * g0 * covA[k]));
-      wald.sort((a, b) => a - b);
-      medianLightLlr = wald.length ? wald[wald.length >> 1] : NaN;
-      if ((opts.minMedianLightLlr ?? 0) > 0 && !(medianLightLlr >= opts.minMedianLightLlr!)) {
-        return { columns: [], removed: [], probeSigmaPx: s, unitsPerCount: g0, lightAmplitude: NaN, medianLightLlr, skipped: true };
+      const restore = () => {
+        for (let k = 0; k < n0; k++) {
+          X[k] = saved.X[k];
+          Y[k] = saved.Y[k];
+          A[k] = saved.A[k];
+          ownW[k] = saved.W[k];
+          covA[k] = NaN;
+        }
+        M.set(saved.M);
+        bg.set(saved.bg);
+        clusters.forEach((c, q) => {
+          c.background = saved.cl[q][0];
+          c.dispersion = saved.cl[q][1];
+        });
+      };
+      /** The median Wald LLR of the columns of the clusters `sample`, fitted at the starting width from the saved state. */
+      const measure = (sample: number[]): { median: number; g0: number } => {
+        for (const c of sample) keepCovA(clusters[c].members, fitCluster(clusters[c], clusters[c].members, windowAt(c), false));
+        const g0 = dispersionOver(sample);
+        const wald: number[] = [];
+        for (const c of sample) for (const k of clusters[c].members) if (covA[k] > 0) wald.push((A[k] * A[k]) / (2 * g0 * covA[k]));
+        wald.sort((a, b) => a - b);
+        return { median: wald.length ? wald[wald.length >> 1] : NaN, g0 };
+      };
+      const minLlr = opts.minMedianLightLlr ?? 0;
+      // a screen on fewer clusters first: a frame far below the threshold is left there (issue 24: the
+      // full measure cost about as much as the network's forward pass on a 512 x 512 graphene frame)
+      const screen = minLlr > 0 && pick.length > SCREEN_CLUSTERS ? spreadOver(pick, SCREEN_CLUSTERS) : null;
+      let m = screen ? measure(screen) : null;
+      if (m && minLlr > 0 && !(m.median >= SCREEN_FRACTION * minLlr)) {
+        medianLightLlr = m.median;
+        return { columns: [], removed: [], probeSigmaPx: s, unitsPerCount: m.g0, lightAmplitude: NaN, medianLightLlr, skipped: true };
       }
-      for (let k = 0; k < n0; k++) {
-        X[k] = saved.X[k];
-        Y[k] = saved.Y[k];
-        A[k] = saved.A[k];
-        ownW[k] = saved.W[k];
-        covA[k] = NaN;
+      if (m) restore();
+      m = measure(pick);
+      medianLightLlr = m.median;
+      if (minLlr > 0 && !(medianLightLlr >= minLlr)) {
+        return { columns: [], removed: [], probeSigmaPx: s, unitsPerCount: m.g0, lightAmplitude: NaN, medianLightLlr, skipped: true };
       }
-      M.set(saved.M);
-      bg.set(saved.bg);
-      clusters.forEach((c, q) => {
-        c.background = saved.cl[q][0];
-        c.dispersion = saved.cl[q][1];
-      });
+      restore();
     }
   }
+  for (let c = 0; c < clusters.length; c++) windowAt(c);
   // a sweep at the starting width (positions and amplitudes near their optimum), then the width
   for (let sweep = 0; sweep < sweeps; sweep++) {
     clusters.forEach((cl, c) => {

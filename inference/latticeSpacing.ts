@@ -12,7 +12,7 @@
  * For a hexagonal lattice of constant a (graphene 246 pm, WSe2 328 pm) the first-order spacing is
  * d100 = a·√3/2 (inference/latticeScale.ts turns a spacing into a pixel size).
  */
-import { fft2d } from '../numerics/fft.ts';
+import { realFft2d } from '../numerics/fft.ts';
 
 /** Result of {@link measureLatticeSpacing}. */
 export interface LatticeSpacing {
@@ -24,10 +24,11 @@ export interface LatticeSpacing {
   orientationDeg: number;
 }
 
-function fft2Power(data: Float64Array, n: number): Float64Array {
+/** Power |X|^2 of the 2-D DFT of a real `[n, n]` image whose rows at and after `rows` are zero (the zero padding). */
+function fft2Power(data: Float64Array, n: number, rows = n): Float64Array {
   const re = Float64Array.from(data);
   const im = new Float64Array(n * n);
-  fft2d(re, im, n, n);
+  realFft2d(re, im, n, n, rows);
   const power = new Float64Array(n * n);
   for (let i = 0; i < power.length; i++) power[i] = re[i] * re[i] + im[i] * im[i];
   return power;
@@ -79,20 +80,24 @@ export function welchPowerSpectrum(frame: Float32Array, height: number, width: n
       mean /= n * n;
       data.fill(0);
       for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) data[y * N + x] = (frame[(y0 + y) * width + x0 + x] - mean) * hann[x] * hann[y];
-      const p = fft2Power(data, N);
+      const p = fft2Power(data, N, n);
       for (let i = 0; i < p.length; i++) power[i] += p[i];
     }
   }
   // mean log power per radius (bins of one frequency pixel of the padded transform): the ring background
   const rmax = N / 2;
   const prof = new Float64Array(rmax + 2), cnt = new Float64Array(rmax + 2);
+  // the log power once per bin: the ring profile and every template lookup below read it
+  const logPower = new Float64Array(N * N);
+  for (let i = 0; i < logPower.length; i++) logPower[i] = Math.log(power[i] + 1e-30);
   for (let ky = 0; ky < N; ky++) {
     const fy = ky <= N / 2 ? ky : ky - N;
     for (let kx = 0; kx < N; kx++) {
       const fx = kx <= N / 2 ? kx : kx - N;
-      const r = Math.round(Math.hypot(fx, fy));
+      // integer frequencies: sqrt of the exact sum of squares is never within rounding of a half
+      const r = Math.round(Math.sqrt(fx * fx + fy * fy));
       if (r <= rmax) {
-        prof[r] += Math.log(power[ky * N + kx] + 1e-30);
+        prof[r] += logPower[ky * N + kx];
         cnt[r]++;
       }
     }
@@ -105,7 +110,7 @@ export function welchPowerSpectrum(frame: Float32Array, height: number, width: n
   const logp = (fx: number, fy: number) => {
     const x0 = Math.floor(fx), y0 = Math.floor(fy);
     const tx = fx - x0, ty = fy - y0;
-    const g = (kx: number, ky: number) => Math.log(power[(((ky % N) + N) % N) * N + (((kx % N) + N) % N)] + 1e-30);
+    const g = (kx: number, ky: number) => logPower[(((ky % N) + N) % N) * N + (((kx % N) + N) % N)];
     return (1 - ty) * ((1 - tx) * g(x0, y0) + tx * g(x0 + 1, y0)) + ty * ((1 - tx) * g(x0, y0 + 1) + tx * g(x0 + 1, y0 + 1));
   };
   return { N, n, power, ringMean, logp };

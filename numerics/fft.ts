@@ -288,15 +288,21 @@ function fillHermitianColumns(re: Float64Array, im: Float64Array, width: number,
  *
  * @param re the image, row-major `[height, width]` on entry; the spectrum's real parts on return
  * @param im any content on entry (ignored); the spectrum's imaginary parts on return
+ * @param rows rows at and after this index are read as zero whatever they hold (a zero-padded image):
+ *   their row transforms, zero, are not computed (default height)
  * @throws RangeError when the arrays do not hold width*height values
  */
-export function realFft2d(re: Float64Array, im: Float64Array, width: number, height: number): void {
+export function realFft2d(re: Float64Array, im: Float64Array, width: number, height: number, rows = height): void {
   checkSize('realFft2d', re, im, width, height);
   const zr = new Float64Array(width);
   const zi = new Float64Array(width);
-  for (let y = 0; y < height; y += 2) {
+  const filled = Math.max(0, Math.min(height, rows));
+  // the zero rows' transforms are zero
+  re.fill(0, filled * width);
+  im.fill(0, filled * width);
+  for (let y = 0; y < filled; y += 2) {
     const a = y * width;
-    if (y + 1 === height) {
+    if (y + 1 === filled) {
       // odd row count: the last row alone
       im.fill(0, a, a + width);
       fft(re.subarray(a, a + width), im.subarray(a, a + width));

@@ -80,12 +80,25 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
   }
   const gap = 2, strip = 22;
   const W = (2 * side + gap) * scale, Hc = side * scale, H = Hc + strip;
+  // events come in frame order: the last few frames read are kept (a long movie's events share frames)
+  const cache = new Map<number, Promise<Float32Array>>();
+  const frameAt = (f: number) => {
+    let p = cache.get(f);
+    if (!p) {
+      p = stack.readFrame(f);
+      cache.set(f, p);
+      if (cache.size > FRAME_CACHE) cache.delete(cache.keys().next().value!);
+    }
+    return p;
+  };
+  // PNG encoding runs in sharp's threads: up to ENCODE_AHEAD crops are encoded and written while the next are drawn
+  const pending: Array<Promise<void>> = [];
   for (const e of shownEvents) {
     const frame = Number(e.frame), ex = Number(e.x), ey = Number(e.y);
     const x0 = Math.round(ex), y0 = Math.round(ey);
     if (!(frame >= 1 && frame < stack.count) || !Number.isFinite(x0) || !Number.isFinite(y0)) continue;
     const frames = [frame - 1, frame];
-    const crops = await Promise.all(frames.map(async (f) => cropMasked(await stack.readFrame(f), stack.width, stack.height, x0, y0, r)));
+    const crops = await Promise.all(frames.map(async (f) => cropMasked(await frameAt(f), stack.width, stack.height, x0, y0, r)));
     const all = [...crops[0], ...crops[1]].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
     const lo = all[Math.floor(0.01 * (all.length - 1))] ?? 0, hi = all[Math.floor(0.995 * (all.length - 1))] ?? 1;
     const rgb = Buffer.alloc(W * H * 3, 255);
@@ -94,7 +107,7 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
         const v = c[Math.floor(y / scale) * side + Math.floor(x / scale)];
         const px = 3 * ((y + strip) * W + k * (side + gap) * scale + x);
         if (Number.isNaN(v)) rgb.set(maskGrey(x, y), px);
-        else rgb.fill(Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo || 1)))), px, px + 3);
+        else rgb[px] = rgb[px + 1] = rgb[px + 2] = Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo || 1))));
       }
     });
     // centre ring, bonds, labels and scale bar
@@ -122,10 +135,22 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
       svg.push(`<text x="${ox + 4}" y="15" font-family="DejaVu Sans, sans-serif" font-size="13" fill="#1d232a">${xml(`frame ${f}: ${String((k ? e.to : e.from) ?? '')}`)}</text>`);
     });
     svg.push(`<g transform="translate(0 ${strip})">${scaleBarSvg(side * scale, Hc, { inputPxPerImagePx: 1 / scale, pixelSizePm: opts.pixelSizePm })}</g></svg>`);
-    const png = await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).composite([{ input: Buffer.from(svg.join('')), top: 0, left: 0 }]).png().toBuffer();
     const name = `crops/event_${frame}_${e.particle}.png`;
-    await writeFileAtomic(path.join(dir, name), png);
     out.push(name);
+    const written = sharp(rgb, { raw: { width: W, height: H, channels: 3 } })
+      .composite([{ input: Buffer.from(svg.join('')), top: 0, left: 0 }])
+      .png()
+      .toBuffer()
+      .then((png) => writeFileAtomic(path.join(dir, name), png));
+    written.catch(() => {}); // awaited below: a failure is thrown there, not left unhandled meanwhile
+    pending.push(written);
+    if (pending.length >= ENCODE_AHEAD) await pending.shift();
   }
+  await Promise.all(pending);
   return out;
 }
+
+/** Frames {@link writeEventCrops} keeps read (an event shows two; consecutive events often share them). */
+const FRAME_CACHE = 4;
+/** Crops {@link writeEventCrops} lets sharp encode at once while it draws the next. */
+const ENCODE_AHEAD = 4;

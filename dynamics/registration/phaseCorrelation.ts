@@ -427,8 +427,19 @@ export function registerImages(
 export const UNBIAS_WINDOW_PX = 0.4;
 
 /**
+ * Default re-registrations of {@link refineShiftUnbiased}. One: the first removes the window bias to a
+ * few thousandths of a pixel (the fixed-point iteration contracts by about 4x per step); measured
+ * (2026-12-02) on 16-frame simulated 512 x 512 movies, one iteration instead of two changed the steps by
+ * at most 3.4e-3 px (graphene, 7.8 pm/px) and 5e-5 px (WSe2), their error against the true drift not at
+ * all (RMS 1.069 and 0.082 px either way), at one FFT, cross-power spectrum and refinement less per frame
+ * (issue 24).
+ */
+export const UNBIAS_ITERATIONS = 1;
+
+/**
  * Remove the window bias of a registration: re-register `b` with its window moved by the current
- * estimate (see {@link windowedSpectrum}) and refine again, `iterations` times.
+ * estimate (see {@link windowedSpectrum}) and refine again, `iterations` times (default
+ * {@link UNBIAS_ITERATIONS}).
  * @param aSpectrum windowedSpectrum(a) with the unshifted window
  * @param start the estimate to improve (px)
  * @returns the improved shift and the cross-power spectrum of the last iteration
@@ -441,7 +452,7 @@ export function refineShiftUnbiased(
 ): { dx: number; dy: number; spectrum: Spectrum2D } {
   let { dx, dy } = start;
   let spectrum = aSpectrum;
-  for (let it = 0; it < (opts.iterations ?? 2); it++) {
+  for (let it = 0; it < (opts.iterations ?? UNBIAS_ITERATIONS); it++) {
     const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy]);
     spectrum = crossPowerSpectrum(aSpectrum, sb, opts);
     // the window bias moves the peak by hundredths of a pixel: a 0.4 px window around the estimate holds

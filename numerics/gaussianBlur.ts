@@ -32,22 +32,35 @@ export function gaussianBlur(frame: Float32Array, height: number, width: number,
   };
   const colIdx = new Int32Array(width + 2 * radius);
   for (let i = 0; i < colIdx.length; i++) colIdx[i] = reflect(i - radius, width);
+  const K = k.length;
+  // columns whose window lies inside the row read it directly (the reflected index is the plain one)
+  const inner0 = radius, inner1 = width - radius; // x in [inner0, inner1)
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      for (let j = 0; j < k.length; j++) acc += k[j] * frame[row + colIdx[x + j]];
+      if (x >= inner0 && x < inner1) {
+        const o = row + x - radius;
+        for (let j = 0; j < K; j++) acc += k[j] * frame[o + j];
+      } else {
+        for (let j = 0; j < K; j++) acc += k[j] * frame[row + colIdx[x + j]];
+      }
       tmp[row + x] = acc;
     }
   }
   const rowIdx = new Int32Array(height + 2 * radius);
   for (let i = 0; i < rowIdx.length; i++) rowIdx[i] = reflect(i - radius, height);
+  // the column pass a row at a time: each pixel's sum is taken in the same order (j = 0, 1, ...) as a
+  // per-pixel loop would, in float64, so the result is the same to the bit, with rows read contiguously
+  const acc = new Float64Array(width);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let j = 0; j < k.length; j++) acc += k[j] * tmp[rowIdx[y + j] * width + x];
-      out[y * width + x] = acc;
+    acc.fill(0);
+    for (let j = 0; j < K; j++) {
+      const kj = k[j], src = rowIdx[y + j] * width;
+      for (let x = 0; x < width; x++) acc[x] += kj * tmp[src + x];
     }
+    const o = y * width;
+    for (let x = 0; x < width; x++) out[o + x] = acc[x];
   }
   return out;
 }

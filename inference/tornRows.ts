@@ -9,7 +9,10 @@
  * by Gauss-Newton on the row's sum of squares (m between pixels by linear interpolation; start 0,
  * {@link ROW_SHIFT_ITERATIONS} steps, each clipped to a pixel). Its standard error is
  * σ / sqrt(Σ_x m'(x - s_y)^2), σ the residual standard deviation per pixel (the median over the rows of
- * each row's root-mean-square residual against the model: robust to the torn rows themselves). A row
+ * each row's root-mean-square residual against the model: robust to the torn rows themselves), times the
+ * shifts' overdispersion when above 1: 1.4826 x the median absolute deviation of s_y over its standard
+ * error across the rows (a real frame's line jitter, or a model that misses the probe's shape, scatters
+ * every row's shift more than pixel noise does; a tear must stand out of that scatter). A row
  * is torn when |s_y| >= `minShiftPx` and |s_y| / its standard error >= `minZ`: the shift must matter to
  * the reading and stand out of the noise; gaps of at most `fillGapRows` rows between torn rows shifted
  * the same way are torn too (a row between two rows of columns carries little of the shift). (Slow scan wobble, a fraction of a pixel over tens of rows,
@@ -40,7 +43,14 @@ export interface TornRows {
   torn: Uint8Array;
   /** Residual standard deviation per pixel against the model (median of the rows'). */
   noise: number;
+  /** Overdispersion of the shifts (>= 1), by which `shiftSePx` was scaled (module comment). */
+  dispersion: number;
 }
+
+const median = (v: number[]) => {
+  const s = [...v].sort((p, q) => p - q);
+  return s.length ? (s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
 
 /**
  * Per-row x shifts of a frame against its model, and the torn rows (module comment).
@@ -88,10 +98,16 @@ export function tornRows(frame: ArrayLike<number>, model: ArrayLike<number>, hei
     rms[y] = Math.sqrt(ss / width);
     gradSq[y] = gg;
   }
-  const sorted = Array.from(rms).sort((p, q) => p - q);
-  const noise = sorted.length ? sorted[sorted.length >> 1] : NaN;
+  const noise = median(Array.from(rms));
+  for (let y = 0; y < height; y++) if (gradSq[y] > 0) shiftSePx[y] = noise / Math.sqrt(gradSq[y]);
+  // overdispersion: the robust spread of the shifts over their standard errors, over all rows (1 when
+  // the rows scatter as white pixel noise predicts; more on a real frame with line jitter or a model
+  // that misses the probe's shape), scales the standard errors when above 1
+  const u = Array.from(shiftPx, (v, y) => v / shiftSePx[y]).filter(Number.isFinite);
+  const medU = median(u);
+  const dispersion = u.length >= 8 ? Math.max(1, 1.4826 * median(u.map((v) => Math.abs(v - medU)))) : 1;
   for (let y = 0; y < height; y++) {
-    if (gradSq[y] > 0) shiftSePx[y] = noise / Math.sqrt(gradSq[y]);
+    shiftSePx[y] *= dispersion;
     if (Math.abs(shiftPx[y]) >= opts.minShiftPx && Math.abs(shiftPx[y]) >= minZ * shiftSePx[y]) torn[y] = 1;
   }
   // a tear is a block of rows: a row that lies between columns carries little of the shift and can miss
@@ -103,7 +119,7 @@ export function tornRows(frame: ArrayLike<number>, model: ArrayLike<number>, hei
     if (last >= 0 && y - last > 1 && y - last - 1 <= gap && Math.sign(shiftPx[y]) === Math.sign(shiftPx[last])) for (let r = last + 1; r < y; r++) torn[r] = 1;
     last = y;
   }
-  return { shiftPx, shiftSePx, torn, noise };
+  return { shiftPx, shiftSePx, torn, noise, dispersion };
 }
 
 /**

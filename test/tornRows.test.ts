@@ -11,13 +11,13 @@ import { simulateImage, DEFAULT_IMAGING } from '../training/simulator/simulateIm
 import { MATERIALS } from '../models/materials.ts';
 import { Random } from '../data/random.ts';
 
-/** Gaussian columns on a triangular grid, rows `tornFrom..tornTo` drawn shifted by `shift` px in x. */
-function frameOf(width: number, height: number, sigma: number, shift: number, tornFrom: number, tornTo: number) {
+/** Gaussian columns on a triangular grid, rows `tornFrom..tornTo` drawn shifted by `shift` px in x (and every row by `jitter(y)`). */
+function frameOf(width: number, height: number, sigma: number, shift: number, tornFrom: number, tornTo: number, jitter: (y: number) => number = () => 0) {
   const cols: Array<{ x: number; y: number }> = [];
   for (let j = -1; j * 6.9 < height + 6; j++) for (let i = -1; i * 8 < width + 6; i++) cols.push({ x: i * 8 + (j % 2 ? 4 : 0) + 0.4, y: j * 6.9 + 0.3 });
   const img = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
-    const s = y >= tornFrom && y <= tornTo ? shift : 0;
+    const s = (y >= tornFrom && y <= tornTo ? shift : 0) + jitter(y);
     for (let x = 0; x < width; x++) {
       let v = 30;
       for (const c of cols) v += 40 * Math.exp(-((x - s - c.x) ** 2 + (y - c.y) ** 2) / (2 * sigma * sigma));
@@ -50,6 +50,19 @@ describe('tornRows: rows shifted in x against the model', () => {
     expect(tornRows(noisy(model, 2), model, H, W, { minShiftPx: 0.5 * sigma }).torn.every((v) => v === 0)).toBe(true);
     const small = tornRows(noisy(frameOf(W, H, sigma, 0.4, 30, 35).img, 3), model, H, W, { minShiftPx: 0.5 * sigma });
     expect(small.torn.every((v) => v === 0)).toBe(true);
+  });
+
+  it('line jitter on every row (overdispersion) is not a tear; a tear of 3 px still is', () => {
+    const rng = new Random(5);
+    const jit = Array.from({ length: H }, () => 0.4 * rng.normal());
+    const data = noisy(frameOf(W, H, sigma, 3, 30, 35, (y) => jit[y]).img, 6);
+    const t = tornRows(data, model, H, W, { minShiftPx: 0.5 * sigma });
+    expect(t.dispersion).toBeGreaterThan(1.5);
+    const found = [...t.torn].map((v, y) => (v ? y : -1)).filter((y) => y >= 0);
+    expect(found).toEqual([30, 31, 32, 33, 34, 35]);
+    // without the overdispersion some jittered rows would pass the test: 0.75 px or more at 4 white-noise standard errors
+    const white = Array.from(t.shiftPx, (v, y) => (y < 30 || y > 35) && Math.abs(v) >= 0.75 && Math.abs(v) >= 4 * t.shiftSePx[y] / t.dispersion).filter(Boolean).length;
+    expect(white).toBeGreaterThanOrEqual(2);
   });
 
   it('tornFraction: the share of a column image on torn rows', () => {

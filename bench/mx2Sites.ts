@@ -20,8 +20,9 @@
  * reach on their own) and `U-Net` (the shipped `mx2` model, locateFrame without the column fit).
  * Usage: npm run bench -- mx2Sites   (ATOMDYN_BENCH_QUICK=1 for fewer frames; ATOMDYN_MX2_FRAMES=N for N frames
  * per set, seeds base..base+N-1 (default 6); ATOMDYN_MX2_SEEDS=tuning for
- * the tuning seeds 90_000.., 90_100.., 90_200.., on which inference/latticeSites.ts and
- * inference/siteOccupancy.ts were developed, apart from the bench's own 22_100.., 22_200.., 22_300..;
+ * the tuning seeds 90_000.., 90_100.., 90_200.., on which inference/latticeSites.ts,
+ * inference/siteOccupancy.ts and inference/tornRows.ts were developed, apart from the bench's own
+ * 22_100.., 22_200.., 22_300.., which are run only to report;
  * ATOMDYN_MX2_MODEL=NAME|PATH scores another model than the shipped `mx2`, e.g. `mx2-v1`)
  */
 import { AtomdynError } from '../data/errors.ts';

@@ -39,6 +39,10 @@ export interface ColumnAmplitudeOptions {
   maxIterations?: number;
   /** Stop when the preconditioned residual norm has fallen by this factor; default 1e-7. */
   tolerance?: number;
+  /** Per-pixel weights `[height * width]` (>= 0; the inverse noise variance, up to a factor), for a weighted least-squares fit; default all 1. */
+  weights?: ArrayLike<number>;
+  /** true: also return the fitted model image (`model`); default false. */
+  keepModel?: boolean;
 }
 
 /** Result of {@link fitColumnAmplitudes}. */
@@ -53,6 +57,8 @@ export interface ColumnAmplitudeFit {
   rss: number;
   /** Conjugate-gradient iterations used. */
   iterations: number;
+  /** The fitted model image (background plus every column), float32 `[height * width]`; only with `keepModel`. */
+  model?: Float32Array;
 }
 
 /**
@@ -135,30 +141,47 @@ export function fitColumnAmplitudes(frame: Float32Array, height: number, width: 
       }
     }
   };
-  // diagonal of A^T A + D (Jacobi preconditioner)
+  const wts = opts.weights;
+  if (wts && wts.length !== width * height) throw AtomdynError.forOption('weights', `expected ${width * height} pixel weights, got ${wts.length}`);
+  let wMean = 1;
+  if (wts) {
+    wMean = 0;
+    for (let k = 0; k < wts.length; k++) {
+      if (!(wts[k] >= 0 && Number.isFinite(wts[k]))) throw AtomdynError.forOption('weights', `pixel weight ${k} is ${wts[k]}, not a finite number >= 0`);
+      wMean += wts[k] / wts.length;
+    }
+    if (!(wMean > 0)) throw AtomdynError.forOption('weights', 'every pixel weight is 0');
+  }
+  const wAt = (k: number) => (wts ? wts[k] : 1);
+  // diagonal of A^T W A + D (Jacobi preconditioner); the ridge scales with the mean weight
   const diag = new Float64Array(m), ridge = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    let t = 0;
-    for (let q = start[k]; q < start[k + 1]; q++) t += val[q] * val[q];
-    ridge[k] = RIDGE * Math.max(0, full - t) + 1e-12 * full;
-    diag[k] = t + ridge[k];
+    let t = 0, tw = 0;
+    for (let q = start[k]; q < start[k + 1]; q++) { t += val[q] * val[q]; tw += wAt(pix[q]) * val[q] * val[q]; }
+    ridge[k] = wMean * (RIDGE * Math.max(0, full - t) + 1e-12 * full);
+    diag[k] = tw + ridge[k];
   }
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const b = n + by0[y] * nx + bx0[x], fx = bfx[x], fy = bfy[y];
-    diag[b] += ((1 - fy) * (1 - fx)) ** 2;
-    diag[b + 1] += ((1 - fy) * fx) ** 2;
-    diag[b + nx] += (fy * (1 - fx)) ** 2;
-    diag[b + nx + 1] += (fy * fx) ** 2;
+    const b = n + by0[y] * nx + bx0[x], fx = bfx[x], fy = bfy[y], w = wAt(y * width + x);
+    diag[b] += w * ((1 - fy) * (1 - fx)) ** 2;
+    diag[b + 1] += w * ((1 - fy) * fx) ** 2;
+    diag[b + nx] += w * (fy * (1 - fx)) ** 2;
+    diag[b + nx + 1] += w * (fy * fx) ** 2;
   }
   for (let k = 0; k < m; k++) if (!(diag[k] > 0)) diag[k] = 1;
   const normal = (v: Float64Array, out: Float64Array) => {
     apply(v);
+    if (wts) for (let k = 0; k < img.length; k++) img[k] *= wts[k];
     applyT(img, out);
     for (let k = 0; k < n; k++) out[k] += ridge[k] * v[k];
   };
   // preconditioned conjugate gradients from x = 0
   const xs = new Float64Array(m), r = new Float64Array(m), z = new Float64Array(m), p = new Float64Array(m), q = new Float64Array(m);
-  applyT(frame, r);
+  if (wts) {
+    const wf = new Float64Array(width * height);
+    for (let k = 0; k < wf.length; k++) wf[k] = frame[k] * wts[k];
+    applyT(wf, r);
+  } else applyT(frame, r);
   for (let k = 0; k < m; k++) { z[k] = r[k] / diag[k]; p[k] = z[k]; }
   let rz = 0;
   for (let k = 0; k < m; k++) rz += r[k] * z[k];
@@ -192,7 +215,7 @@ export function fitColumnAmplitudes(frame: Float32Array, height: number, width: 
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) bgSum += bgAt(x, y);
   const backgroundAt = new Float64Array(n);
   for (let k = 0; k < n; k++) backgroundAt[k] = bgAt(columns[k].x, columns[k].y);
-  return { amplitudes: xs.slice(0, n), backgroundAt, backgroundMean: bgSum / (width * height), rss, iterations: it };
+  return { amplitudes: xs.slice(0, n), backgroundAt, backgroundMean: bgSum / (width * height), rss, iterations: it, ...(opts.keepModel ? { model: Float32Array.from(img) } : {}) };
 }
 
 /**

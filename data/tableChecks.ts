@@ -122,6 +122,27 @@ function compareCells(a: Cell, b: Cell): number {
  *   of range, not a number, or empty where a value is required
  */
 export function checkTable(file: string, table: Table, opts: TableCheckOptions = {}): CheckedTable {
+  const { order, warnings } = checkedRows(file, table, opts);
+  if (table instanceof ColumnTable) return { table: table.select(order), warnings };
+  return { table: { columns: [...table.columns], rows: Array.from(order, (i) => table.rows[i]) }, warnings };
+}
+
+/** What {@link checkedRows} returns. */
+export interface CheckedRows {
+  /** The rows {@link checkTable} keeps, as row indices of the input table, in the checked table's order. */
+  order: Int32Array;
+  /** What the user should know (dropped duplicates). */
+  warnings: string[];
+}
+
+/**
+ * {@link checkTable} without making the checked table: the same checks and errors, and the input's row
+ * indices the checked table holds, in its order (row k of `checkTable(file, table, opts).table` is row
+ * `order[k]` of `table`). For a caller that reads the rows once (e.g. into typed columns of its own),
+ * so that a long table's checked copy is never made.
+ * @throws AtomdynError as {@link checkTable}
+ */
+export function checkedRows(file: string, table: Table, opts: TableCheckOptions = {}): CheckedRows {
   const emptyOk = new Set(opts.emptyAllowed ?? EMPTY_ALLOWED);
   const checked = table.columns.filter((c) => c in KNOWN);
   const n = table.rows.length;
@@ -193,8 +214,7 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   if (duplicates) {
     warnings.push(`${file}: ${duplicates} exact duplicate row${duplicates === 1 ? '' : 's'} dropped (the first at line ${firstDuplicate})`);
   }
-  if (table instanceof ColumnTable) return { table: table.select(order), warnings };
-  return { table: { columns: [...table.columns], rows: Array.from(order, (i) => table.rows[i]) }, warnings };
+  return { order, warnings };
 }
 
 /** A 52-bit hash of a string (two 32-bit FNV-1a lanes), to find candidate duplicates. */

@@ -42,6 +42,7 @@
 import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 import { solveSparseAssignment, SubnetOversizeError } from '../../numerics/linearAssignment.ts';
 import { AtomdynError } from '../../data/errors.ts';
+import { collectGarbage } from '../../data/memory.ts';
 
 /** One frame's detections. */
 export interface FrameDetections {
@@ -499,6 +500,10 @@ export function link(table: DetectionColumns, opts: LinkTableOptions): LinkResul
     const p = linker.next({ frame: f, x, y, species });
     for (let k = 0; k < m; k++) particle[row(a + k)] = p[k];
     opts.onFrame?.(++done, nFrames);
+    // each frame leaves a few dozen small typed arrays (the frame's copy, the linker's and the
+    // assignment's working arrays), held outside the JavaScript heap until a scavenge: one every
+    // 16 frames keeps them from piling up over a long movie (data/memory.ts)
+    if (done % 16 === 0) collectGarbage({ young: true });
     a = b;
   }
   const speciesOfParticle = majorityOfParticles(particle, linker.particleCount, codes, names, order);

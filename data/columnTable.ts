@@ -3,9 +3,12 @@
  * JavaScript object per row, about 300 bytes for an atoms.csv row of ten cells (a property slot and a
  * boxed number per cell, the object and its property store); the atoms and tracks of a 600-frame
  * 512 x 512 movie (600 000 rows each) then take about half a gigabyte. {@link ColumnTable} is a
- * `Table` whose cells live in typed columns: numbers as float64 (8 bytes per cell; an empty cell as
- * NaN), strings as 32-bit codes into the column's dictionary, booleans as one byte; a column that mixes
- * kinds keeps plain cells. A long column is held in chunks of 65 536 cells, so it grows without copying
+ * `Table` whose cells live in typed columns: numbers that are all k / 10^d for an int32 k and d <= 6
+ * (frames, particle ids, coordinates rounded to a few decimals, as the tables hold them) as those
+ * integers (4 bytes per cell, read back bit for bit: IEEE division rounds k / 10^d to the very double
+ * that was stored), other numbers as float64 (8 bytes per cell; an empty cell as NaN), strings as
+ * 32-bit codes into the column's dictionary, booleans as one byte; a column that mixes kinds keeps
+ * plain cells. A long column is held in chunks of 65 536 cells, so it grows without copying
  * itself (no transient second copy while a long movie's table fills). Tables made from others (`project`,
  * an identity `select`, the columns `mapCells` leaves unchanged) share those columns until either
  * changes (copy on write). Its `rows` is an array-like view (a Proxy over an empty array):
@@ -23,7 +26,7 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
-type TypedArray = Float64Array | Uint32Array | Int8Array;
+type TypedArray = Float64Array | Uint32Array | Int32Array | Int8Array;
 type TypedArrayOf = { new (n: number): TypedArray };
 
 /**
@@ -99,10 +102,28 @@ class Chunked {
   }
 }
 
+/** An empty cell of a decimal column (the smallest int32, never a stored value). */
+const DEC_EMPTY = -(2 ** 31);
+/** Decimal digits a decimal column keeps at most (10^DEC_MAX_DIGITS scales its integers). */
+const DEC_MAX_DIGITS = 6;
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+
+/**
+ * The integer that `v` is `k / 10^d` of, exactly (k / 10^d === v, as IEEE division rounds, so reading it
+ * back gives v's bits), with |k| < 2^31; null when there is none (or v is -0, whose sign k / 10^d loses).
+ */
+function decimalOf(v: number, d: number): number | null {
+  const k = Math.round(v * POW10[d]);
+  return k > DEC_EMPTY && k < 2 ** 31 && k / POW10[d] === v && !Object.is(v, -0) ? k : null;
+}
+
 /** How one column stores its cells. */
 type Store =
   | { kind: 'null' } // every cell so far is empty
   | { kind: 'num'; data: Chunked } // NaN: empty
+  // numbers that are all k / 10^digits for an int32 k (frame and particle ids, coordinates rounded to a
+  // few decimals, as the tables hold them): 4 bytes a cell instead of 8, read back bit for bit; DEC_EMPTY: empty
+  | { kind: 'dec'; data: Chunked; digits: number }
   | { kind: 'str'; codes: Chunked; dict: string[]; index: Map<string, number> } // code 0: empty; dict[code - 1]
   | { kind: 'bool'; data: Chunked } // -1: empty
   | { kind: 'any'; data: Cell[] };
@@ -124,6 +145,7 @@ class Column {
     const out = new Column(Math.max(capacity, length));
     const s = this.store;
     if (s.kind === 'num') out.store = { kind: 'num', data: s.data.copy(length, capacity) };
+    else if (s.kind === 'dec') out.store = { kind: 'dec', data: s.data.copy(length, capacity), digits: s.digits };
     else if (s.kind === 'str') out.store = { kind: 'str', codes: s.codes.copy(length, capacity), dict: [...s.dict], index: new Map(s.index) };
     else if (s.kind === 'bool') out.store = { kind: 'bool', data: s.data.copy(length, capacity) };
     else if (s.kind === 'any') out.store = { kind: 'any', data: s.data.slice(0, length) };
@@ -139,6 +161,10 @@ class Column {
       case 'num': {
         const v = s.data.get(i);
         return v !== v ? null : v; // NaN: empty
+      }
+      case 'dec': {
+        const k = s.data.get(i);
+        return k === DEC_EMPTY ? null : k / POW10[s.digits];
       }
       case 'str': {
         const c = s.codes.get(i);
@@ -157,7 +183,7 @@ class Column {
   reserve(n: number): void {
     if (n <= this.capacity) return;
     const s = this.store;
-    if (s.kind === 'num' || s.kind === 'bool') s.data.reserve(n);
+    if (s.kind === 'num' || s.kind === 'dec' || s.kind === 'bool') s.data.reserve(n);
     else if (s.kind === 'str') s.codes.reserve(n);
     this.capacity = n;
   }
@@ -170,6 +196,7 @@ class Column {
     const s = this.store;
     if (isEmpty(v)) {
       if (s.kind === 'num') s.data.set(i, NaN);
+      else if (s.kind === 'dec') s.data.set(i, DEC_EMPTY);
       else if (s.kind === 'str') s.codes.set(i, 0);
       else if (s.kind === 'bool') s.data.set(i, -1);
       else if (s.kind === 'any') s.data[i] = null;
@@ -177,6 +204,7 @@ class Column {
     }
     const t = typeof v;
     if (s.kind === 'num' && t === 'number') s.data.set(i, v as number);
+    else if (s.kind === 'dec' && t === 'number') this.setDecimal(s, i, v as number, length);
     else if (s.kind === 'str' && t === 'string') {
       let c = s.index.get(v as string);
       if (c === undefined) {
@@ -190,7 +218,7 @@ class Column {
     else if (s.kind === 'null') {
       const cap = Math.max(this.capacity, length);
       this.store =
-        t === 'number' ? { kind: 'num', data: new Chunked(Float64Array, NaN, cap) }
+        t === 'number' ? { kind: 'dec', data: new Chunked(Int32Array, DEC_EMPTY, cap), digits: 0 }
         : t === 'string' ? { kind: 'str', codes: new Chunked(Uint32Array, 0, cap), dict: [], index: new Map() }
         : t === 'boolean' ? { kind: 'bool', data: new Chunked(Int8Array, -1, cap) }
         : { kind: 'any', data: new Array<Cell>(length).fill(null) };
@@ -203,19 +231,59 @@ class Column {
     }
   }
 
+  /**
+   * Set a number in a decimal column: as it is when it fits the column's digits; else the column takes
+   * more digits when its other cells still fit (rescaled in place, at most {@link DEC_MAX_DIGITS} times
+   * over the column's life), else it turns into float64 cells (copied once).
+   */
+  private setDecimal(s: Extract<Store, { kind: 'dec' }>, i: number, v: number, length: number): void {
+    const k = decimalOf(v, s.digits);
+    if (k !== null) {
+      s.data.set(i, k);
+      return;
+    }
+    let d = s.digits + 1;
+    while (d <= DEC_MAX_DIGITS && decimalOf(v, d) === null) d++;
+    if (d <= DEC_MAX_DIGITS) {
+      // the other cells at d digits: k * 10^(d - digits) must stay an int32
+      const f = POW10[d - s.digits];
+      let fits = true;
+      for (let r = 0; r < length && fits; r++) {
+        const c = s.data.get(r);
+        fits = c === DEC_EMPTY || Math.abs(c * f) < 2 ** 31 - 1;
+      }
+      if (fits) {
+        for (let r = 0; r < length; r++) {
+          const c = s.data.get(r);
+          if (c !== DEC_EMPTY) s.data.set(r, c * f);
+        }
+        s.digits = d;
+        s.data.set(i, decimalOf(v, d)!);
+        return;
+      }
+    }
+    const num = new Chunked(Float64Array, NaN, Math.max(this.capacity, length, s.data.capacity));
+    for (let r = 0; r < length; r++) {
+      const c = s.data.get(r);
+      if (c !== DEC_EMPTY) num.set(r, c / POW10[s.digits]);
+    }
+    num.set(i, v);
+    this.store = { kind: 'num', data: num };
+  }
+
   /** Give back the whole chunks past the first n rows (n >= the rows in use). */
   shrink(n: number): void {
     const s = this.store;
-    if (s.kind === 'num' || s.kind === 'bool') s.data.shrink(n);
+    if (s.kind === 'num' || s.kind === 'dec' || s.kind === 'bool') s.data.shrink(n);
     else if (s.kind === 'str') s.codes.shrink(n);
-    this.capacity = s.kind === 'num' || s.kind === 'bool' ? s.data.capacity : s.kind === 'str' ? s.codes.capacity : n;
+    this.capacity = s.kind === 'num' || s.kind === 'dec' || s.kind === 'bool' ? s.data.capacity : s.kind === 'str' ? s.codes.capacity : n;
   }
 
   /** Keep the first n rows only. */
   truncate(n: number): void {
     const s = this.store;
     if (s.kind === 'any') s.data.length = Math.min(s.data.length, n);
-    else if (s.kind === 'num' || s.kind === 'bool') s.data.clearFrom(n);
+    else if (s.kind === 'num' || s.kind === 'dec' || s.kind === 'bool') s.data.clearFrom(n);
     else if (s.kind === 'str') s.codes.clearFrom(n);
   }
 
@@ -225,6 +293,7 @@ class Column {
     const out = new Column(n);
     const s = this.store;
     if (s.kind === 'num') out.store = { kind: 'num', data: s.data.gather(order) };
+    else if (s.kind === 'dec') out.store = { kind: 'dec', data: s.data.gather(order), digits: s.digits };
     else if (s.kind === 'str') out.store = { kind: 'str', codes: s.codes.gather(order), dict: [...s.dict], index: new Map(s.index) };
     else if (s.kind === 'bool') out.store = { kind: 'bool', data: s.data.gather(order) };
     else if (s.kind === 'any') {

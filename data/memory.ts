@@ -26,12 +26,18 @@ function findGc(): (() => void) | null {
 }
 
 /**
- * Run a full garbage collection now (see the module comment).
+ * Run a garbage collection now (see the module comment): a full one, or with `young` only the young
+ * generation's (a scavenge, a few milliseconds), which frees the backing stores of short-lived typed
+ * arrays. Those live outside the JavaScript heap, so a loop that makes a few small typed arrays per
+ * iteration (one frame's working arrays) can hold tens of megabytes of them before the young generation
+ * fills and V8 scavenges on its own.
+ * @param opts `young`: the young generation only
  * @returns true when one ran, false where the runtime offers none
  */
-export function collectGarbage(): boolean {
+export function collectGarbage(opts: { young?: boolean } = {}): boolean {
   if (gcFunction === undefined) gcFunction = findGc();
   if (!gcFunction) return false;
-  gcFunction();
+  if (opts.young) (gcFunction as (o: { type: string }) => void)({ type: 'minor' });
+  else gcFunction();
   return true;
 }

@@ -122,6 +122,27 @@ function compareCells(a: Cell, b: Cell): number {
  *   of range, not a number, or empty where a value is required
  */
 export function checkTable(file: string, table: Table, opts: TableCheckOptions = {}): CheckedTable {
+  const { order, warnings } = checkedRows(file, table, opts);
+  if (table instanceof ColumnTable) return { table: table.select(order), warnings };
+  return { table: { columns: [...table.columns], rows: Array.from(order, (i) => table.rows[i]) }, warnings };
+}
+
+/** What {@link checkedRows} returns. */
+export interface CheckedRows {
+  /** The rows {@link checkTable} keeps, as row indices of the input table, in the checked table's order. */
+  order: Int32Array;
+  /** What the user should know (dropped duplicates). */
+  warnings: string[];
+}
+
+/**
+ * {@link checkTable} without making the checked table: the same checks and errors, and the input's row
+ * indices the checked table holds, in its order (row k of `checkTable(file, table, opts).table` is row
+ * `order[k]` of `table`). For a caller that reads the rows once (e.g. into typed columns of its own),
+ * so that a long table's checked copy is never made.
+ * @throws AtomdynError as {@link checkTable}
+ */
+export function checkedRows(file: string, table: Table, opts: TableCheckOptions = {}): CheckedRows {
   const emptyOk = new Set(opts.emptyAllowed ?? EMPTY_ALLOWED);
   const checked = table.columns.filter((c) => c in KNOWN);
   const n = table.rows.length;
@@ -142,30 +163,40 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
       }
     }
   }
-  // exact duplicates: rows with the same text; the texts are hashed, not kept (a long table's keys
-  // would take more memory than its cells), and compared in full only within a hash
+  // exact duplicates: rows with the same text. The texts are hashed, not kept (a long table's keys
+  // would take more memory than its cells), into an open-addressing table of row numbers (typed
+  // arrays, about 16 bytes per row where a Map of boxed hashes took some 50), and compared in full
+  // only when two hashes agree
   const key = (i: number) => getters.map((g) => cellText(g(i))).join('\u0000');
-  const first = new Map<number, number>(); // hash -> the first kept row with it
-  const more = new Map<number, number[]>(); // hash -> further kept rows with it (rare)
-  const kept: number[] = [];
+  const kept = new Int32Array(n);
+  let nKept = 0;
   let duplicates = 0;
   let firstDuplicate = -1;
+  const hashes = new Float64Array(n); // row -> its text's hash (kept rows)
+  const bits = Math.max(4, Math.ceil(Math.log2(2 * n + 1)));
+  const slots = new Int32Array(1 << bits); // row + 1 of a kept row; 0: empty (load <= 1/2, linear probing)
+  const mask = (1 << bits) - 1;
   for (let i = 0; i < n; i++) {
     const k = key(i);
     const h = textHash(k);
-    const j0 = first.get(h);
-    if (j0 !== undefined && (key(j0) === k || (more.get(h) ?? []).some((j) => key(j) === k))) {
+    let slot = (h % 4294967296) & mask; // the hash's low 32 bits (FNV-1a's second lane mixed in)
+    let duplicate = false;
+    for (let j = slots[slot]; j !== 0; slot = (slot + 1) & mask, j = slots[slot]) {
+      if (hashes[j - 1] === h && key(j - 1) === k) {
+        duplicate = true;
+        break;
+      }
+    }
+    if (duplicate) {
       duplicates++;
       if (firstDuplicate < 0) firstDuplicate = i + 2;
       continue;
     }
-    if (j0 === undefined) first.set(h, i);
-    else more.set(h, [...(more.get(h) ?? []), i]);
-    kept.push(i);
+    slots[slot] = i + 1;
+    hashes[i] = h;
+    kept[nKept++] = i;
   }
-  first.clear();
-  more.clear();
-  const order = Int32Array.from(kept);
+  const order = kept.slice(0, nKept);
   const sortBy = ['frame', 'particle', 'y', 'x'].filter((c) => table.columns.includes(c)).map((c) => get.get(c)!);
   if (opts.canonicalOrder !== false) {
     const sorted = Array.from(order).sort((a, b) => {
@@ -183,8 +214,7 @@ export function checkTable(file: string, table: Table, opts: TableCheckOptions =
   if (duplicates) {
     warnings.push(`${file}: ${duplicates} exact duplicate row${duplicates === 1 ? '' : 's'} dropped (the first at line ${firstDuplicate})`);
   }
-  if (table instanceof ColumnTable) return { table: table.select(order), warnings };
-  return { table: { columns: [...table.columns], rows: Array.from(order, (i) => table.rows[i]) }, warnings };
+  return { order, warnings };
 }
 
 /** A 52-bit hash of a string (two 32-bit FNV-1a lanes), to find candidate duplicates. */

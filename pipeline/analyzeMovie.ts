@@ -29,7 +29,7 @@ import type { FrameStack } from '../data/frameStack.ts';
 import { openFrames } from '../data/openFrames.ts';
 import { finalPath, finalPaths, withRunFolder } from '../data/runFolder.ts';
 import { newRun, readRunBeside, writeRun, type RunMetadata } from '../data/runMetadata.ts';
-import { checkTable } from '../data/tableChecks.ts';
+import { checkedRows, checkTable } from '../data/tableChecks.ts';
 import { collectGarbage } from '../data/memory.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.ts';
@@ -231,10 +231,12 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
 
     collectGarbage();
     step(3, N, 'classify local configurations');
+    // classify reads only these columns; each tracks row is one detection of one particle (no two rows
+    // share frame and particle), so the check orders and keeps the same rows either way; the checked
+    // rows are read straight into classify's atoms (no checked copy of the table)
+    const classifyReads = tracks instanceof ColumnTable ? tracks.project(CLASSIFY_READS.filter((c) => tracks.columns.includes(c))) : tracks;
     const cls = await classifyStep(
-      // classify reads only these columns; each tracks row is one detection of one particle (no two rows
-      // share frame and particle), so the check orders and keeps the same rows either way
-      classifyInputFromTable(checkTable(files.tracks, tracks instanceof ColumnTable ? tracks.project(CLASSIFY_READS.filter((c) => tracks.columns.includes(c))) : tracks).table, files.tracks, trk.run, stack, movie),
+      classifyInputFromTable(classifyReads, files.tracks, trk.run, stack, movie, checkedRows(files.tracks, classifyReads).order),
       { centre: options.centre, classes, seed, progress },
       {
         out: dirs.classify,

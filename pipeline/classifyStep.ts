@@ -78,10 +78,11 @@ export interface ClassifyStepResult {
  * @param table the table (checked, data/tableChecks.ts)
  * @param file its name, for messages
  * @param previous the run.json beside it, or null
+ * @param order the rows to read, in this order (data/tableChecks.ts checkedRows: the checked table without its copy); default all
  * @throws AtomdynError naming `file` for a missing column or a bad cell
  */
-export function classifyInputFromTable(table: Table, file: string, previous: RunMetadata | null, frames: FrameStack | null, framesPath?: string | null): ClassifyStepInput {
-  const atoms = atomsFromTable(table, file);
+export function classifyInputFromTable(table: Table, file: string, previous: RunMetadata | null, frames: FrameStack | null, framesPath?: string | null, order?: ArrayLike<number>): ClassifyStepInput {
+  const atoms = atomsFromTable(table, file, order);
   const species: Record<string, string> = { ...(previous?.species ?? {}) };
   for (const a of atoms) species[a.species] ??= a.element;
   return { atoms, species, filePixelSize: null, frames, framesPath: framesPath ?? null };

@@ -172,3 +172,46 @@ describe('ColumnTable past one chunk (65 536 rows)', () => {
     expect(toCsv(copy).split('\n').length).toBe(n + 2);
   });
 });
+
+describe('ColumnTable numbers held as decimals (int32 k / 10^d)', () => {
+  it('reads back every number bit for bit through digit changes, -0, large and tiny values and the turn to float64', () => {
+    const rnd = (i: number) => Math.sin(i * 12.9898) * 43758.5453 - Math.floor(Math.sin(i * 12.9898) * 43758.5453);
+    const cases: Record<string, number[]> = {
+      ints: Array.from({ length: 70_000 }, (_, i) => i % 1000), // stays at 0 digits
+      // 0, then 1, 2, 4 decimals: the column rescales its cells as it takes more digits
+      coordinates: Array.from({ length: 70_000 }, (_, i) => (i < 10 ? i : i < 20 ? i / 10 : i < 30 ? Number((i * 0.37).toFixed(2)) : Number((rnd(i) * 512).toFixed(4)))),
+      // decimals that fit, then a value of 10 significant digits: the column turns to float64 past one chunk
+      toFloat: Array.from({ length: 70_000 }, (_, i) => (i === 69_000 ? 123.4567891 : Number((rnd(i) * 100).toFixed(3)))),
+      // too large for an int32 at the digits the others need: float64
+      large: [1.5, 2.25, 3e9, -7],
+      signs: [-0.5, 0, -0, 2 ** 31 - 1, -(2 ** 31) + 1, 1e-7, Infinity, -1.125],
+    };
+    for (const [name, values] of Object.entries(cases)) {
+      const t = new ColumnTable(['v', 'w']);
+      values.forEach((v, i) => t.append({ v, w: i % 9 === 0 ? null : v }));
+      const wrong: string[] = [];
+      for (let i = 0; i < values.length; i++) {
+        if (!Object.is(t.cell(i, 'v'), values[i])) wrong.push(`${name} row ${i}: v ${t.cell(i, 'v')} for ${values[i]}`);
+        if (t.cell(i, 'w') !== (i % 9 === 0 ? null : values[i])) wrong.push(`${name} row ${i}: w ${t.cell(i, 'w')} for ${values[i]}`);
+      }
+      expect(wrong.slice(0, 5)).toEqual([]);
+      const back = t.select(Array.from(values, (_, i) => values.length - 1 - i));
+      expect(back.cell(0, 'v')).toBe(values[values.length - 1]);
+      expect(toCsv(t)).toBe(toCsv({ columns: ['v', 'w'], rows: values.map((v, i) => ({ v, w: i % 9 === 0 ? null : v })) }));
+    }
+  });
+
+  it('setting a cell of a decimal column that needs more digits keeps the other cells (copy on write too)', () => {
+    const t = new ColumnTable(['x']);
+    for (let i = 0; i < 100; i++) t.append({ x: i });
+    const shared = t.project();
+    t.rows[50] = { x: 0.125 };
+    expect(t.cell(50, 'x')).toBe(0.125);
+    expect(t.cell(99, 'x')).toBe(99);
+    expect(shared.cell(50, 'x')).toBe(50);
+    t.rows[51] = { x: 1e300 };
+    expect(t.cell(51, 'x')).toBe(1e300);
+    expect(t.cell(50, 'x')).toBe(0.125);
+    expect(t.cell(98, 'x')).toBe(98);
+  });
+});

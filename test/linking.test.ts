@@ -229,6 +229,42 @@ describe('linking: species (dopants)', () => {
     const r = link({ frame: [0, 1], x: [0, 0], y: [0, 0], species: ['C', 'Si'] }, { searchRange: 1 });
     expect(r.particleSpecies).toEqual(['C', 'C']);
   });
+
+  it('breaks ties by the frame seen first when the rows are not in frame order, and gives each particle its species', () => {
+    // rows listed last frame first: frame 0's C is seen first along the track
+    const r = link({ frame: [1, 0], x: [0, 0], y: [0, 0], species: ['Si', 'C'] }, { searchRange: 1 });
+    expect(r.particleSpecies).toEqual(['C', 'C']);
+    expect(r.speciesOfParticle).toEqual(['C']);
+  });
+
+  it('links rows in any order to the same particles as the rows in frame order (one frame copied at a time)', () => {
+    const rng = new Random(4);
+    const frame: number[] = [];
+    const x: number[] = [];
+    const y: number[] = [];
+    const species: string[] = [];
+    for (let f = 0; f < 8; f++) {
+      for (let k = 0; k < 25; k++) {
+        frame.push(f);
+        x.push((k % 5) * 3 + 0.2 * rng.normal());
+        y.push(Math.floor(k / 5) * 3 + 0.2 * rng.normal());
+        species.push(k === 12 && f % 3 !== 1 ? 'Si' : 'C');
+      }
+    }
+    const opts = { searchRange: 1.2, dopantSearchRange: 2, memory: 1, dopants: ['Si'] };
+    const sorted = link({ frame, x, y, species }, opts);
+    // a fixed shuffle of the rows
+    const perm = Array.from(frame, (_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.uniform() * (i + 1));
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    const shuffled = link({ frame: perm.map((i) => frame[i]), x: perm.map((i) => x[i]), y: perm.map((i) => y[i]), species: perm.map((i) => species[i]) }, opts);
+    expect(samePartition(Array.from(perm, (i) => sorted.particle[i]), shuffled.particle)).toBe(true);
+    expect(perm.map((i) => sorted.particleSpecies[i])).toEqual(shuffled.particleSpecies);
+    for (let i = 0; i < frame.length; i++) expect(sorted.particleSpecies[i]).toBe(sorted.speciesOfParticle[sorted.particle[i]]);
+    expect(sorted.particleSpecies.filter((s) => s === 'Si').length).toBe(8); // the Si track: majority Si, every frame
+  });
 });
 
 describe('linking: streaming core and errors', () => {

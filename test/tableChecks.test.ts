@@ -36,6 +36,19 @@ describe('table values are checked before they size anything', () => {
     expect(t.rows).toHaveLength(5); // input not modified
   });
 
+  it('drops exactly the rows whose text an earlier row has, in a long table with many repeats (the hash table against a set of texts)', () => {
+    const rnd = new Random(3);
+    const lines = ['frame,particle,x,y,species'];
+    // few distinct values, so that many rows repeat and many hash slots collide in their low bits
+    for (let i = 0; i < 5000; i++) lines.push(`${Math.floor(rnd.uniform() * 8)},${Math.floor(rnd.uniform() * 6)},${Math.floor(rnd.uniform() * 5)},1,${rnd.uniform() < 0.5 ? 'C' : 'Si'}`);
+    const seen = new Set<string>();
+    const expected: string[] = [];
+    for (const l of lines.slice(1)) if (!seen.has(l)) seen.add(l), expected.push(l);
+    const r = checkTable('t.csv', csv(lines), { canonicalOrder: false });
+    expect(toCsv(r.table).trim().split('\n').slice(1)).toEqual(expected);
+    expect(r.warnings).toEqual([`t.csv: ${5000 - expected.length} exact duplicate rows dropped (the first at line ${lines.findIndex((l, i) => i > 0 && lines.indexOf(l) < i) + 1})`]);
+  });
+
   it('the checked table does not depend on the order of the rows (20 shuffles)', () => {
     const lines = ['frame,particle,x,y,species'];
     const rnd = new Random(7);

@@ -53,11 +53,13 @@ export interface ResultsContents {
 
 type Kind = 'float' | 'int' | 'bool' | 'string';
 
-function columnKind(values: Cell[]): Kind {
+/** The kind of the column whose cell i is `get(i)`, i < n (read once, no array of the cells made). */
+function columnKind(get: (i: number) => Cell, n: number): Kind {
   let sawNull = false;
   let allInt = true;
   let kind: Kind | null = null;
-  for (const v of values) {
+  for (let i = 0; i < n; i++) {
+    const v = get(i);
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
       sawNull = true;
       continue;
@@ -76,24 +78,62 @@ function validName(name: string, what: string, file: string): void {
   if (!name || name.includes('/') || name === '.' || name === '..') throw new AtomdynError(file, `invalid ${what} name '${name}' for an HDF5 results file`);
 }
 
-function writeColumn(g: Group, name: string, values: Cell[], unit: string): void {
-  const kind = columnKind(values);
+/**
+ * Buffers for the columns of one file, reused from column to column (h5wasm copies a dataset's data into
+ * its own heap), so that a long table's columns do not each leave a buffer for the garbage collector.
+ */
+class ColumnBuffers {
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+  private i8 = new Int8Array(0);
+  /** A float64 buffer of n values (its contents are overwritten by the caller). */
+  float(n: number): Float64Array {
+    if (this.f64.length < n) this.f64 = new Float64Array(n);
+    return this.f64.subarray(0, n);
+  }
+  /** An int32 buffer of n values. */
+  int(n: number): Int32Array {
+    if (this.i32.length < n) this.i32 = new Int32Array(n);
+    return this.i32.subarray(0, n);
+  }
+  /** An int8 buffer of n values. */
+  byte(n: number): Int8Array {
+    if (this.i8.length < n) this.i8 = new Int8Array(n);
+    return this.i8.subarray(0, n);
+  }
+}
+
+/**
+ * Write the column whose cell i is `get(i)`, i < n, as a dataset of its kind. The cells go straight into
+ * a typed buffer (a long table's column is not first copied into an array of cells).
+ */
+function writeColumn(g: Group, name: string, get: (i: number) => Cell, n: number, unit: string, buffers: ColumnBuffers): void {
+  const kind = columnKind(get, n);
   let ds: Dataset;
-  const n = values.length;
   if (kind === 'float') {
-    const a = new Float64Array(n);
-    values.forEach((v, i) => (a[i] = typeof v === 'number' ? v : NaN));
+    const a = buffers.float(n);
+    for (let i = 0; i < n; i++) {
+      const v = get(i);
+      a[i] = typeof v === 'number' ? v : NaN;
+    }
     ds = g.create_dataset({ name, data: a, shape: [n], dtype: '<d' });
   } else if (kind === 'int') {
-    const a = new Int32Array(n);
-    values.forEach((v, i) => (a[i] = v as number));
+    const a = buffers.int(n);
+    for (let i = 0; i < n; i++) a[i] = get(i) as number;
     ds = g.create_dataset({ name, data: a, shape: [n], dtype: '<i' });
   } else if (kind === 'bool') {
-    const a = new Int8Array(n);
-    values.forEach((v, i) => (a[i] = v === true ? 1 : v === false ? 0 : -1));
+    const a = buffers.byte(n);
+    for (let i = 0; i < n; i++) {
+      const v = get(i);
+      a[i] = v === true ? 1 : v === false ? 0 : -1;
+    }
     ds = g.create_dataset({ name, data: a as unknown as Int32Array, shape: [n], dtype: '<b' });
   } else {
-    const s = values.map((v) => (v === null || v === undefined ? '' : String(v)));
+    const s = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const v = get(i);
+      s[i] = v === null || v === undefined ? '' : String(v);
+    }
     ds = n === 0 ? g.create_dataset({ name, data: new Float64Array(0), shape: [0], dtype: '<d' }) : g.create_dataset({ name, data: s });
   }
   ds.create_attribute('units', unit);
@@ -122,6 +162,7 @@ export async function writeResultsHdf5(file: string, contents: ResultsContents):
         f.create_attribute(k, typeof v === 'number' ? new Float64Array([v]) : v, typeof v === 'number' ? [] : null);
       }
       const tables = Object.entries(contents.tables ?? {});
+      const buffers = new ColumnBuffers();
       if (tables.length) {
         const tg = f.create_group('tables', true);
         for (const [name, t] of tables) {
@@ -135,8 +176,7 @@ export async function writeResultsHdf5(file: string, contents: ResultsContents):
             validName(col, 'column', file);
             if (seen.has(col)) throw new AtomdynError(file, `table '${name}' has column '${col}' twice`);
             seen.add(col);
-            const get = columnGetter(t.table, col); // a ColumnTable's cells without making its rows
-            writeColumn(g, col, Array.from({ length: t.table.rows.length }, (_, i) => get(i)), t.units?.[col] ?? '');
+            writeColumn(g, col, columnGetter(t.table, col), t.table.rows.length, t.units?.[col] ?? '', buffers); // a ColumnTable's cells without making its rows
           }
         }
       }

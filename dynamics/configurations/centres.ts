@@ -81,17 +81,22 @@ class PackedAtom implements AtomRecord {
  * Read atom records from a table with at least frame, x, y, species. The records read their values
  * from typed columns (a long movie's atoms stay small); they are read-only.
  * @param file used in error messages
+ * @param order the rows to read, in this order (record k is row order[k]; its `row` and the line in
+ *   messages are k's, as if the table held those rows only: data/tableChecks.ts checkedRows); default all rows
  * @throws AtomdynError naming the file for missing columns or non-numeric coordinates
  */
-export function atomsFromTable(t: Table, file: string): AtomRecord[] {
+export function atomsFromTable(t: Table, file: string, order?: ArrayLike<number>): AtomRecord[] {
   for (const c of ['frame', 'x', 'y', 'species']) {
     if (!t.columns.includes(c)) throw new AtomdynError(file, `missing column '${c}' (has ${t.columns.join(', ')})`);
   }
   const hasElement = t.columns.includes('element');
   const hasParticle = t.columns.includes('particle');
   // the cells by column: a ColumnTable's rows are not made (data/columnTable.ts)
-  const [gFrame, gX, gY, gSpecies, gElement, gParticle] = ['frame', 'x', 'y', 'species', 'element', 'particle'].map((c) => columnGetter(t, c));
-  const n = t.rows.length;
+  const [gFrame, gX, gY, gSpecies, gElement, gParticle] = ['frame', 'x', 'y', 'species', 'element', 'particle'].map((c) => {
+    const g = columnGetter(t, c);
+    return order ? (k: number) => g(order[k]) : g;
+  });
+  const n = order ? order.length : t.rows.length;
   const cols: AtomColumns = {
     frame: new Float64Array(n),
     x: new Float64Array(n),

@@ -124,8 +124,8 @@ export function findBonds(atoms: ChemAtom[], cutoffs: BondCutoffs): Array<[numbe
   return out;
 }
 
-/** The most common element (ties broken by name), or '' for no atoms. */
-export function hostElement(atoms: ChemAtom[]): string {
+/** The most common element (ties broken by name), or '' for no atoms; reads only each atom's `element`. */
+export function hostElement<A extends Pick<ChemAtom, 'element'>>(atoms: Iterable<A>): string {
   const counts = new Map<string, number>();
   for (const a of atoms) counts.set(a.element, (counts.get(a.element) ?? 0) + 1);
   let best = '';

@@ -251,8 +251,8 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
 
   // --- centres, host, cut-offs, scale
   const centres = chooseCentres(input.atoms, options.centre, input.card);
-  const elementsAll = input.atoms.map((a) => ({ xPm: 0, yPm: 0, element: a.element }));
-  const host = hostElement(elementsAll);
+  // loops over the atoms rather than arrays of one entry per atom: a long movie's atoms are many (issue 24)
+  const host = hostElement(input.atoms);
   // a compound lattice (MX2, point group 3m / -6m2): every element of at least 10 % of the atoms is a
   // host element, so that a complex (and its formula) never spans the whole lattice
   const compound = /^(3m|-6m2)$/.test(options.pointGroup ?? '') || /^(3m|-6m2)$/.test(applied?.pointGroup ?? '');
@@ -260,8 +260,13 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   for (const a of input.atoms) elementCounts.set(a.element, (elementCounts.get(a.element) ?? 0) + 1);
   const hostElements = compound ? [host, ...[...elementCounts].filter(([e, n]) => e !== host && n >= DOPANT_MAX_FRACTION * input.atoms.length).map(([e]) => e).sort()] : undefined;
   const cutoffs = options.cutoffs ?? grapheneSiCutoffs();
-  const hostSpecies = new Set(input.atoms.filter((a) => a.element === host).map((a) => a.species));
-  const speciesChannels = applied ? [...applied.speciesChannels] : [...new Set(input.atoms.map((a) => a.species))].filter((s) => !hostSpecies.has(s)).sort();
+  const hostSpecies = new Set<string>();
+  const speciesSeen = new Set<string>();
+  for (const a of input.atoms) {
+    speciesSeen.add(a.species);
+    if (a.element === host) hostSpecies.add(a.species);
+  }
+  const speciesChannels = applied ? [...applied.speciesChannels] : [...speciesSeen].filter((s) => !hostSpecies.has(s)).sort();
   const frames = groupByFrame(input.atoms);
   let scale: number;
   let scaleOrigin: 'given' | 'lattice';
@@ -283,7 +288,8 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   const toUnits = units === 'pm' ? scale : scale / pxOfFit; // multiply px by this to get descriptor units
   const pmToUnits = units === 'pm' ? 1 : 1 / pxOfFit;
   if (centres.note) warnings.push(`${centres.note} (give --centre to choose centre atoms)`);
-  const centreElements = new Set(input.atoms.filter((a) => isCentre(a, centres)).map((a) => a.element));
+  const centreElements = new Set<string>();
+  for (const a of input.atoms) if (isCentre(a, centres)) centreElements.add(a.element);
   if (centreElements.size === 0 && !centres.note) throw AtomdynError.forOption('centre', `no centre atoms (${centres.all ? 'all' : centres.names.join(', ')}) in the table`);
   let rMaxPm = options.neighbourRadiusPm ?? 0;
   if (!rMaxPm) {
@@ -297,7 +303,8 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   let radiusBySpecies: Record<string, number> | undefined;
   if (!options.neighbourRadiusPm) {
     radiusBySpecies = {};
-    const elementOf = new Map(input.atoms.map((a) => [a.species, a.element]));
+    const elementOf = new Map<string, string>();
+    for (const a of input.atoms) elementOf.set(a.species, a.element);
     for (const [sp, el] of elementOf) {
       let r = 0;
       for (const ce of centreElements) r = Math.max(r, cutoffs.get(pairKey(ce, el)) ?? 0);

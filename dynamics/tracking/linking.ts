@@ -42,6 +42,7 @@
 import { SpatialGrid } from '../../numerics/spatialGrid.ts';
 import { solveSparseAssignment, SubnetOversizeError } from '../../numerics/linearAssignment.ts';
 import { AtomdynError } from '../../data/errors.ts';
+import { collectGarbage } from '../../data/memory.ts';
 
 /** One frame's detections. */
 export interface FrameDetections {
@@ -416,15 +417,38 @@ export interface LinkTableOptions extends Omit<LinkOptions, 'dopantSpecies'> {
 export interface LinkResult {
   /** Particle id per input row. */
   particle: Int32Array;
-  /** Majority species of each row's particle (null when the table has no species). */
-  particleSpecies: Array<string | null>;
+  /**
+   * Majority species of each row's particle (null when the table has no species): an array of one
+   * cell per row, made when first read (`speciesOfParticle[particle[i]]` gives the same without it).
+   */
+  readonly particleSpecies: Array<string | null>;
+  /** Majority species of each particle, indexed by particle id (null: none known). */
+  speciesOfParticle: Array<string | null>;
   /** Number of particles. */
   particleCount: number;
 }
 
 /**
- * Link a whole detection table (trackpy's link): rows are grouped by frame and fed to
- * {@link linkIter} in frame order; results come back aligned with the input rows.
+ * The rows 0..n-1 in frame order, ties in row order (a stable order by frame); null when the rows are
+ * already in that order (atoms.csv is: locate writes frame by frame), so no index array is made.
+ */
+function frameOrder(frame: ArrayLike<number>): Int32Array | null {
+  const n = frame.length;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = frame[i - 1] <= frame[i];
+  if (sorted) return null;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  // a typed array's sort is not guaranteed stable: ties are broken by the row index
+  return order.sort((a, b) => frame[a] - frame[b] || a - b);
+}
+
+/**
+ * Link a whole detection table (trackpy's link): rows are grouped by frame and fed to a
+ * {@link Linker} in frame order; results come back aligned with the input rows. Only the frame being
+ * linked is copied out of the table (as trackpy's link_iter holds only its memory window): the working
+ * memory is the table's row order (none when the rows are in frame order already), the species codes and
+ * one frame's detections.
  * @throws AtomdynError on a non-integer or negative frame, or as {@link Linker.next}
  */
 export function link(table: DetectionColumns, opts: LinkTableOptions): LinkResult {
@@ -434,12 +458,13 @@ export function link(table: DetectionColumns, opts: LinkTableOptions): LinkResul
     const f = table.frame[i];
     if (!Number.isInteger(f) || f < 0) throw new AtomdynError('frame', `row ${i + 1}: frame must be an integer >= 0, got ${f}`);
   }
-  const order = Array.from({ length: nRows }, (_, i) => i).sort((a, b) => table.frame[a] - table.frame[b] || a - b);
+  const order = frameOrder(table.frame);
+  const row = order ? (k: number) => order[k] : (k: number) => k;
   // species codes
   const names: string[] = [];
   const codeOf = new Map<string, number>();
-  const codes = new Int32Array(nRows).fill(-1);
-  if (table.species) {
+  const codes = table.species ? new Int32Array(nRows).fill(-1) : null;
+  if (table.species && codes) {
     for (let i = 0; i < nRows; i++) {
       const s = table.species[i];
       if (s === null || s === undefined || s === '') continue;
@@ -453,32 +478,78 @@ export function link(table: DetectionColumns, opts: LinkTableOptions): LinkResul
     }
   }
   const dopantCodes = (opts.dopants ?? []).map((d) => codeOf.get(d)).filter((c): c is number => c !== undefined);
-  const frames: FrameDetections[] = [];
-  for (let a = 0; a < nRows; ) {
-    let b = a;
-    const f = table.frame[order[a]];
-    while (b < nRows && table.frame[order[b]] === f) b++;
-    const rows = order.slice(a, b);
-    frames.push({
-      frame: f,
-      x: Float64Array.from(rows, (r) => table.x[r]),
-      y: Float64Array.from(rows, (r) => table.y[r]),
-      species: table.species ? Int32Array.from(rows, (r) => codes[r]) : undefined,
-      rowsOf: rows,
-    } as FrameDetections & { rowsOf: number[] });
-    a = b;
-  }
+  let nFrames = 0;
+  for (let k = 0; k < nRows; k++) if (k === 0 || table.frame[row(k)] !== table.frame[row(k - 1)]) nFrames++;
   const particle = new Int32Array(nRows);
   let done = 0;
   const linker = new Linker({ ...opts, dopantSpecies: dopantCodes });
-  for (const f of frames) {
-    const p = linker.next(f);
-    const rows = (f as FrameDetections & { rowsOf: number[] }).rowsOf;
-    for (let k = 0; k < rows.length; k++) particle[rows[k]] = p[k];
-    opts.onFrame?.(++done, frames.length);
+  for (let a = 0; a < nRows; ) {
+    let b = a;
+    const f = table.frame[row(a)];
+    while (b < nRows && table.frame[row(b)] === f) b++;
+    const m = b - a;
+    const x = new Float64Array(m);
+    const y = new Float64Array(m);
+    const species = codes ? new Int32Array(m) : undefined;
+    for (let k = 0; k < m; k++) {
+      const r = row(a + k);
+      x[k] = table.x[r];
+      y[k] = table.y[r];
+      if (species) species[k] = codes![r];
+    }
+    const p = linker.next({ frame: f, x, y, species });
+    for (let k = 0; k < m; k++) particle[row(a + k)] = p[k];
+    opts.onFrame?.(++done, nFrames);
+    // each frame leaves a few dozen small typed arrays (the frame's copy, the linker's and the
+    // assignment's working arrays), held outside the JavaScript heap until a scavenge: one every
+    // 16 frames keeps them from piling up over a long movie (data/memory.ts)
+    if (done % 16 === 0) collectGarbage({ young: true });
+    a = b;
   }
-  const particleSpecies = majoritySpecies(particle, table.species, order);
-  return { particle, particleSpecies, particleCount: linker.particleCount };
+  const speciesOfParticle = majorityOfParticles(particle, linker.particleCount, codes, names, order);
+  let perRow: Array<string | null> | null = null;
+  return {
+    particle,
+    get particleSpecies(): Array<string | null> {
+      perRow ??= Array.from(particle, (p) => speciesOfParticle[p]);
+      return perRow;
+    },
+    speciesOfParticle,
+    particleCount: linker.particleCount,
+  };
+}
+
+/**
+ * Majority species of each particle 0..count-1 from species codes per row (-1: unknown); ties go to
+ * the species seen first along the track (rows taken in `order`, default row order). All null without codes.
+ */
+function majorityOfParticles(particle: Int32Array, count: number, codes: Int32Array | null, names: string[], order: Int32Array | null): Array<string | null> {
+  const out: Array<string | null> = new Array(count).fill(null);
+  if (!codes) return out;
+  const n = particle.length;
+  const k = names.length;
+  if (k === 0) return out;
+  // counts per particle and species, and the rank at which each species was first seen on the particle
+  const counts = new Int32Array(count * k);
+  const first = new Int32Array(count * k).fill(-1);
+  let seen = 0;
+  for (let q = 0; q < n; q++) {
+    const r = order ? order[q] : q;
+    const c = codes[r];
+    if (c < 0) continue;
+    const cell = particle[r] * k + c;
+    if (counts[cell]++ === 0) first[cell] = seen++;
+  }
+  for (let p = 0; p < count; p++) {
+    let best = -1;
+    for (let c = 0; c < k; c++) {
+      const cell = p * k + c;
+      if (counts[cell] === 0) continue;
+      if (best < 0 || counts[cell] > counts[p * k + best] || (counts[cell] === counts[p * k + best] && first[cell] < first[p * k + best])) best = c;
+    }
+    if (best >= 0) out[p] = names[best];
+  }
+  return out;
 }
 
 /**

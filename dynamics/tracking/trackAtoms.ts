@@ -122,15 +122,20 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
 
   // spacing from the first frame with >= 2 atoms
   const frameSet = Array.from(new Set(frame)).sort((a, b) => a - b);
-  const rowsOf = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    let l = rowsOf.get(frame[i]);
-    if (!l) rowsOf.set(frame[i], (l = []));
-    l.push(i);
+  // the rows of each frame, in row order: byFrame[start[k]..start[k+1]) for frameSet[k] (typed, not a list per frame)
+  const slot = new Map<number, number>(frameSet.map((f, k) => [f, k]));
+  const start = new Int32Array(frameSet.length + 1);
+  for (let i = 0; i < n; i++) start[slot.get(frame[i])! + 1]++;
+  for (let k = 0; k < frameSet.length; k++) start[k + 1] += start[k];
+  const byFrame = new Int32Array(n);
+  {
+    const fill = start.slice(0, frameSet.length);
+    for (let i = 0; i < n; i++) byFrame[fill[slot.get(frame[i])!]++] = i;
   }
+  const rowsOf = (k: number) => byFrame.subarray(start[k], start[k + 1]);
   let spacing = NaN;
-  for (const f of frameSet) {
-    const rows = rowsOf.get(f)!;
+  for (let k = 0; k < frameSet.length; k++) {
+    const rows = rowsOf(k);
     if (rows.length < 2) continue;
     spacing = medianNearestNeighbourDistance(Float64Array.from(rows, (r) => x[r]), Float64Array.from(rows, (r) => y[r]));
     if (spacing > 0) break;
@@ -187,13 +192,13 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
       drift = await estimateDriftFromFrames(frames, frameRegistrationOptions(opts), progress);
     }
   } else if (method === 'coordinates') {
-    const pf: PointFrame[] = frameSet.map((f) => {
-      const rows = rowsOf.get(f)!;
+    const pf: PointFrame[] = frameSet.map((f, k) => {
+      const rows = rowsOf(k);
       return {
         frame: f,
         x: Float64Array.from(rows, (r) => x[r]),
         y: Float64Array.from(rows, (r) => y[r]),
-        dopant: rows.map((r) => (species[r] && dopants.includes(species[r]!) ? 1 : 0)),
+        dopant: Array.from(rows, (r) => (species[r] && dopants.includes(species[r]!) ? 1 : 0)),
       };
     });
     progress.start('registering coordinates', pf.length);
@@ -232,7 +237,7 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   const carried = atoms.columns.filter((c) => !SPECIAL.has(c));
   const tracks = atoms instanceof ColumnTable ? atoms.project(carried) : ColumnTable.from({ columns: carried, rows: atoms.rows });
   tracks.addColumn('particle', (i) => linked.particle[i]);
-  tracks.addColumn('particle_species', (i) => linked.particleSpecies[i]);
+  tracks.addColumn('particle_species', (i) => linked.speciesOfParticle[linked.particle[i]]);
   tracks.addColumn('x_corr', (i) => corr.xCorr[i]);
   tracks.addColumn('y_corr', (i) => corr.yCorr[i]);
   if (px) {
@@ -263,7 +268,8 @@ export async function trackAtoms(atoms: Table, opts: TrackOptions = {}, source =
   }
 
   // quantities
-  const trs = groupTrajectories({ frame, x: corr.xCorr, y: corr.yCorr, particle: linked.particle, species: linked.particleSpecies });
+  const trs = groupTrajectories({ frame, x: corr.xCorr, y: corr.yCorr, particle: linked.particle });
+  for (const tr of trs) tr.species = linked.speciesOfParticle[tr.particle]; // the particle's majority species
   const hops: HopEvent[] = [];
   for (const tr of trs) hops.push(...findHops(tr, hopThreshold));
   hops.sort((a, b) => a.frame - b.frame || a.particle - b.particle);

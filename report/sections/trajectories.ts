@@ -11,6 +11,7 @@ import { esc, fmt, pngSize, dataUri } from '../htmlPage.ts';
 import { scaleBarSvg, svgWithScaleBar } from '../scaleBar.ts';
 import { frameWidth } from './atoms.ts';
 import type { ReportContext, SectionBuilder } from '../reportContext.ts';
+import { columnGetter } from '../../data/columnTable.ts';
 
 /** Viridis at 0, 0.25, 0.5, 0.75, 1 (van der Walt & Smith 2015), linearly interpolated. */
 const VIRIDIS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
@@ -33,7 +34,12 @@ export function dopantParticles(ctx: ReportContext): Set<number> {
   for (const r of f.configurations?.rows ?? []) if (typeof r.particle === 'number' && typeof r.state === 'number') classified.add(r.particle);
   if (classified.size || !f.tracks) return classified;
   const species = new Map<number, string>();
-  for (const r of f.tracks.rows) if (typeof r.particle === 'number') species.set(r.particle, String(r.particle_species ?? r.species ?? ''));
+  // by column: a long table's rows are not made (data/columnTable.ts)
+  const [particleOf, particleSpeciesOf, speciesOf] = ['particle', 'particle_species', 'species'].map((c) => columnGetter(f.tracks!, c));
+  for (let i = 0; i < f.tracks.rows.length; i++) {
+    const p = particleOf(i);
+    if (typeof p === 'number') species.set(p, String(particleSpeciesOf(i) ?? speciesOf(i) ?? ''));
+  }
   const count = new Map<string, number>();
   for (const s of species.values()) count.set(s, (count.get(s) ?? 0) + 1);
   const rare = [...count].sort((a, b) => a[1] - b[1])[0];
@@ -50,16 +56,25 @@ export const trajectoriesSection: SectionBuilder = {
     let dopants = dopantParticles(ctx);
     const everyTrack = !dopants.size;
     // no dopants (a pristine lattice): every trajectory, to show how the atoms move after drift correction
-    if (everyTrack) dopants = new Set(f.tracks.rows.map((r) => r.particle).filter((p): p is number => typeof p === 'number'));
-    if (!dopants.size) return null;
+    // by column: a long table's rows are not made (data/columnTable.ts)
     const corr = f.tracks.columns.includes('x_corr');
+    const [particleOf, frameOf, xOf, yOf] = ['particle', 'frame', corr ? 'x_corr' : 'x', corr ? 'y_corr' : 'y'].map((c) => columnGetter(f.tracks!, c));
+    const n = f.tracks.rows.length;
+    if (everyTrack) {
+      dopants = new Set();
+      for (let i = 0; i < n; i++) {
+        const p = particleOf(i);
+        if (typeof p === 'number') dopants.add(p);
+      }
+    }
+    if (!dopants.size) return null;
     const pts = new Map<number, Array<{ frame: number; x: number; y: number }>>();
-    for (const r of f.tracks.rows) {
-      const p = r.particle as number;
+    for (let i = 0; i < n; i++) {
+      const p = particleOf(i) as number;
       if (!dopants.has(p)) continue;
-      const x = Number(corr ? r.x_corr : r.x), y = Number(corr ? r.y_corr : r.y);
+      const x = Number(xOf(i) ?? NaN), y = Number(yOf(i) ?? NaN); // an empty cell: not drawn (as a row's missing cell)
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      (pts.get(p) ?? pts.set(p, []).get(p)!).push({ frame: Number(r.frame), x, y });
+      (pts.get(p) ?? pts.set(p, []).get(p)!).push({ frame: Number(frameOf(i) ?? NaN), x, y });
     }
     // background and its scale: image px per input px
     const W = frameWidth(ctx);

@@ -552,34 +552,3 @@ function majorityOfParticles(particle: Int32Array, count: number, codes: Int32Ar
   return out;
 }
 
-/**
- * Majority species of each row's particle; ties go to the species seen first along the track.
- * @param order row indices in frame order (for "seen first")
- */
-export function majoritySpecies(particle: ArrayLike<number>, species: ArrayLike<string | null> | undefined, order?: ArrayLike<number>): Array<string | null> {
-  const n = particle.length;
-  if (!species) return new Array(n).fill(null);
-  const counts = new Map<number, Map<string, number>>();
-  const rows = order ?? Array.from({ length: n }, (_, i) => i);
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k];
-    const s = species[r];
-    if (s === null || s === undefined || s === '') continue;
-    let m = counts.get(particle[r]);
-    if (!m) counts.set(particle[r], (m = new Map()));
-    m.set(s, (m.get(s) ?? 0) + 1);
-  }
-  const best = new Map<number, string>();
-  for (const [p, m] of counts) {
-    let bs = '';
-    let bc = -1;
-    for (const [s, c] of m) {
-      if (c > bc) {
-        bc = c;
-        bs = s;
-      }
-    }
-    best.set(p, bs);
-  }
-  return Array.from({ length: n }, (_, i) => best.get(particle[i]) ?? null);
-}

@@ -11,6 +11,10 @@
  * (b) the shipped `graphene-si` card frozen as it is: a 512 x 512 frame at 7.8 pm/px is resampled to
  *     the card's 16 pm/px, so the network sees 256 x 256 (padded) at its 12 filters.
  *
+ * Each on tfjs wasm as trained and frozen, and the frozen graph exported to ONNX (models/onnxExport.ts)
+ * on onnxruntime-node's CPU build (the `onnxruntime` backend; 1 intra-op thread, and as many as the
+ * peer's threads) when that package is installed.
+ *
  * Environment: BENCH_ROUNDS (default 3), BENCH_REPEATS (best of, per round; default 3).
  * Writes .bench/inference.json as well as the table.
  */
@@ -21,8 +25,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf, initBackend } from '../models/tensorBackend.ts';
 import { buildUNet } from '../models/unet.ts';
-import { freezeUNet } from '../models/inferenceGraph.ts';
+import { freezeUNet, type FrozenUNet } from '../models/inferenceGraph.ts';
 import { loadModelByName } from '../models/registry.ts';
+import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../models/onnxExport.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -53,6 +58,31 @@ function peerMs(): number | string {
   return 'skipped: PyTorch is not installed (apt-get install python3-torch; run with /usr/bin/python3)';
 }
 
+/** Best-of-`repeats` ms of the frozen graph on onnxruntime with `threads` intra-op threads, or null without onnxruntime-node. */
+async function onnxTimer(frozen: FrozenUNet, x: tf.Tensor4D, threads: number): Promise<(() => Promise<number>) | null> {
+  let ort: typeof import('onnxruntime-node');
+  try {
+    const mod = (await import('onnxruntime-node')) as typeof import('onnxruntime-node') & { default?: typeof import('onnxruntime-node') };
+    ort = mod.default ?? mod;
+  } catch {
+    return null;
+  }
+  const session = await ort.InferenceSession.create(exportOnnx(frozen.graph), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const [n, h, w] = x.shape;
+  const input = new ort.Tensor('float32', x.dataSync() as Float32Array, [n, 1, h, w]);
+  return async () => {
+    await session.run({ [ONNX_INPUT]: input }); // warm-up
+    let m = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      const out = await session.run({ [ONNX_INPUT]: input });
+      if (!(out[ONNX_OUTPUT].data as Float32Array).length) throw new Error('empty output');
+      m = Math.min(m, performance.now() - t0);
+    }
+    return m;
+  };
+}
+
 const median = (v: number[]) => { const s = [...v].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 const backend = await initBackend();
@@ -63,30 +93,43 @@ const { model: shipped, card } = await loadModelByName('graphene-si');
 const shippedFrozen = freezeUNet(shipped);
 const x256 = tf.randomNormal([1, 256, 256, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
 
-const r: Record<string, number[]> = { a_trained: [], a_frozen: [], b_trained: [], b_frozen: [], peer: [] };
+const onnx = {
+  a1: await onnxTimer(atomaiFrozen, x512, 1), aP: await onnxTimer(atomaiFrozen, x512, peerThreads),
+  b1: await onnxTimer(shippedFrozen, x256, 1), bP: await onnxTimer(shippedFrozen, x256, peerThreads),
+};
+const r: Record<string, number[]> = { a_trained: [], a_frozen: [], a_onnx1: [], a_onnxP: [], b_trained: [], b_frozen: [], b_onnx1: [], b_onnxP: [], peer: [] };
 let peerNote = '';
 for (let k = 0; k < rounds; k++) {
   r.a_trained.push(bestMs(() => atomai.predict(x512) as tf.Tensor));
   r.a_frozen.push(bestMs(() => atomaiFrozen.predict(x512)));
+  if (onnx.a1 && onnx.aP) {
+    r.a_onnx1.push(await onnx.a1());
+    r.a_onnxP.push(await onnx.aP());
+  }
   const p = peerMs();
   if (typeof p === 'number') r.peer.push(p);
   else peerNote = p;
   r.b_trained.push(bestMs(() => shipped.predict(x256) as tf.Tensor));
   r.b_frozen.push(bestMs(() => shippedFrozen.predict(x256)));
+  if (onnx.b1 && onnx.bP) {
+    r.b_onnx1.push(await onnx.b1());
+    r.b_onnxP.push(await onnx.bP());
+  }
 }
 const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.length ? median(v) : NaN]));
 // per-round ratios against the peer of the same round
-const ratio = (key: string) => (r.peer.length ? median(r.peer.map((p, i) => r[key][i] / p)) : NaN);
+const ratio = (key: string) => (r.peer.length && r[key].length ? median(r.peer.map((p, i) => r[key][i] / p)) : NaN);
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
 const q = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const lines = [
-  `machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; ours on ${backend.name} (1 thread), peer on ${peerThreads} thread(s); median over ${rounds} interleaved rounds of best-of-${repeats}`,
+  `machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; tfjs on ${backend.tensors} (1 thread), onnxruntime on 1 and ${peerThreads} thread(s), peer on ${peerThreads} thread(s); median over ${rounds} interleaved rounds of best-of-${repeats}`,
   '',
-  '| network, input | as trained ms | frozen (BN folded) ms | frozen / trained | PyTorch peer ms | trained / peer | frozen / peer |',
-  '|---|---|---|---|---|---|---|',
-  `| (a) AtomAI default U-Net, 16 filters, 512x512 | ${f(m.a_trained)} | ${f(m.a_frozen)} | ${q(m.a_frozen / m.a_trained)} | ${f(m.peer)} | ${q(ratio('a_trained'))} | ${q(ratio('a_frozen'))} |`,
-  `| (b) shipped ${card.name}, ${card.architecture.options.baseFilters} filters, 256x256 (a 512x512 frame at 7.8 pm/px seen at ${card.pixelSizePm} pm/px) | ${f(m.b_trained)} | ${f(m.b_frozen)} | ${q(m.b_frozen / m.b_trained)} | ${f(m.peer)} (512x512 raw) | ${q(ratio('b_trained'))} | ${q(ratio('b_frozen'))} |`,
+  `| network, input | tfjs as trained ms | tfjs frozen (BN folded) ms | onnxruntime 1 thread ms | onnxruntime ${peerThreads} thread(s) ms | PyTorch peer ms | trained / peer | frozen / peer | onnxruntime 1 / peer | onnxruntime ${peerThreads} / peer |`,
+  '|---|---|---|---|---|---|---|---|---|---|',
+  `| (a) AtomAI default U-Net, 16 filters, 512x512 | ${f(m.a_trained)} | ${f(m.a_frozen)} | ${f(m.a_onnx1)} | ${f(m.a_onnxP)} | ${f(m.peer)} | ${q(ratio('a_trained'))} | ${q(ratio('a_frozen'))} | ${q(ratio('a_onnx1'))} | ${q(ratio('a_onnxP'))} |`,
+  `| (b) shipped ${card.name}, ${card.architecture.options.baseFilters} filters, 256x256 (a 512x512 frame at 7.8 pm/px seen at ${card.pixelSizePm} pm/px) | ${f(m.b_trained)} | ${f(m.b_frozen)} | ${f(m.b_onnx1)} | ${f(m.b_onnxP)} | ${f(m.peer)} (512x512 raw) | ${q(ratio('b_trained'))} | ${q(ratio('b_frozen'))} | ${q(ratio('b_onnx1'))} | ${q(ratio('b_onnxP'))} |`,
 ];
+if (!onnx.a1) lines.push('', 'onnxruntime: onnxruntime-node is not installed (an optional dependency)');
 if (peerNote) lines.push('', `peer: ${peerNote}`);
 process.stdout.write(lines.join('\n') + '\n');
 mkdirSync(path.join(root, '.bench'), { recursive: true });

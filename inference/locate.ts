@@ -21,7 +21,7 @@ import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
 import { LATTICE_CONSTANT_PM, materialFromElements } from '../models/materials.ts';
 import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
 import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
-import { tfSegmenter } from './segmenter.ts';
+import { createSegmenter } from './segmenter.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateReply, LocateRequest } from './locateWorker.ts';
 import { siblingModule } from '../data/packagePaths.ts';
@@ -123,7 +123,7 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
     await initBackend(opts.backend ?? 'auto');
     const { model } = await loadModel(modelDir);
     try {
-      const seg = tfSegmenter(model, card);
+      const seg = createSegmenter(model, card, { threads: os.availableParallelism() });
       const s = await scaleFromAtoms(seg, first, stack.height, stack.width).finally(() => seg.dispose?.());
       if (s) {
         const note = `from the bond lengths of the network's atoms (${(100 * s.agreement).toFixed(0)} % of ${s.atoms} atoms at the model's bond length); the Fourier lattice peak was too faint`;
@@ -235,7 +235,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
   try {
     if (nWorkers === 0) {
       const { model, card } = await loadModel(plan.modelDir);
-      const seg = tfSegmenter(model, card);
+      const seg = createSegmenter(model, card, { threads: os.availableParallelism() });
       try {
         for (let i = 0; i < stack.count; i++) {
           const data = await stack.readFrame(i);
@@ -250,7 +250,12 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       }
       return;
     }
-    const pool = new WorkerPool<LocateRequest, LocateReply>(workerModule, nWorkers, { modelDir: plan.modelDir, backend: backend.name });
+    const pool = new WorkerPool<LocateRequest, LocateReply>(workerModule, nWorkers, {
+      modelDir: plan.modelDir,
+      backend: backend.name,
+      // onnxruntime's threads per worker: the cores shared out (each worker also does its frames' other work)
+      threads: Math.max(1, Math.floor(os.availableParallelism() / nWorkers)),
+    });
     try {
       const inFlight: Array<Promise<LocateReply>> = [];
       let next = 0;

@@ -5,7 +5,7 @@
 import { serveWorkerRequests, workerInit } from '../data/workerPool.ts';
 import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
 import { loadModel } from '../models/modelIO.ts';
-import { tfSegmenter } from './segmenter.ts';
+import { createSegmenter } from './segmenter.ts';
 import { locateFrame, type LocateFrameOptions, type LocatedAtom } from './locateFrame.ts';
 
 /** A frame to locate. */
@@ -25,11 +25,11 @@ export interface LocateReply {
   fitLightLlr: number;
 }
 
-const init = workerInit<{ modelDir: string; backend: BackendChoice }>();
+const init = workerInit<{ modelDir: string; backend: BackendChoice; threads?: number }>();
 const ready = (async () => {
   await initBackend(init.backend);
   const { model, card } = await loadModel(init.modelDir);
-  return tfSegmenter(model, card);
+  return createSegmenter(model, card, { threads: init.threads ?? 1 });
 })();
 
 serveWorkerRequests<LocateRequest, LocateReply>(async (req) => {

@@ -36,12 +36,87 @@ export interface FrozenUNet {
   predict(x: tf.Tensor4D): tf.Tensor4D;
   /** Layers folded away: batch norms merged into convs, activations fused, 1x1 convs moved before their upsampling. */
   folded: { batchNorms: number; activations: number; swappedUpsamplings: number };
+  /** The frozen graph itself, in execution order (what models/onnxExport.ts writes out). */
+  graph: FrozenGraph;
   /** Frees the folded weights (the source model is not touched). */
   dispose(): void;
 }
 
-type Op = (inputs: tf.Tensor4D[]) => tf.Tensor4D;
-interface GraphNode { name: string; inputs: string[]; run: Op }
+/**
+ * A convolution of the frozen graph (channels last): `y = f(conv(x, kernel) + bias) * scale + shift`
+ * with `f` the identity or LeakyReLU(alpha); `scale` (a batch norm's scale with a channel <= 0) and
+ * `shift` (a batch norm's shift) are float32 `[outChannels]` or null.
+ */
+export interface FrozenConv {
+  op: 'conv';
+  /** float32 `[kh, kw, inChannels, outChannels]` (tfjs layout) */
+  kernel: tf.Tensor4D;
+  /** float32 `[outChannels]` */
+  bias: tf.Tensor1D;
+  strides: [number, number];
+  pad: 'same' | 'valid';
+  dilations: [number, number];
+  activation: 'linear' | 'leakyrelu';
+  alpha: number;
+  scale: tf.Tensor1D | null;
+  shift: tf.Tensor1D | null;
+}
+
+/**
+ * One operation of a {@link FrozenGraph}. `upsample` resizes by `size` (bilinear: half-pixel centres,
+ * edges replicated, PyTorch's `align_corners=False`; nearest: source pixel floor(y / size)), after
+ * running `before` (a 1x1 linear conv moved in front of it) when set.
+ */
+export type FrozenOp =
+  | FrozenConv
+  | { op: 'leakyRelu'; alpha: number }
+  | { op: 'maxPool'; poolSize: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }
+  | { op: 'upsample'; mode: 'bilinear' | 'nearest'; size: [number, number]; before: FrozenConv | null }
+  | { op: 'concat' }
+  | { op: 'softmax' };
+
+/** A node of a {@link FrozenGraph}: its operation on the outputs of the nodes (or the input) it names. */
+export interface FrozenNode { name: string; inputs: string[]; spec: FrozenOp }
+
+/**
+ * The frozen U-Net as data: one input float32 `[n, h, w, 1]`, nodes in execution order (each reads
+ * earlier nodes' outputs or the input, channels last, concatenation and softmax over the channels),
+ * one output float32 `[n, h, w, classes]`. The weights are tfjs tensors owned by the {@link FrozenUNet}.
+ */
+export interface FrozenGraph { input: string; output: string; nodes: FrozenNode[] }
+
+type GraphNode = FrozenNode;
+
+/** Run one frozen operation on tfjs tensors (channels last). */
+function runOp(spec: FrozenOp, xs: tf.Tensor4D[]): tf.Tensor4D {
+  switch (spec.op) {
+    case 'conv': {
+      const { kernel, bias, strides, pad, dilations, activation, alpha, scale, shift } = spec;
+      let y: tf.Tensor4D = tf.fused.conv2d({ x: xs[0], filter: kernel, strides, pad, dilations, bias, activation, leakyreluAlpha: alpha });
+      if (scale) y = swap(y, y.mul(scale));
+      if (shift) y = swap(y, y.add(shift));
+      return y;
+    }
+    case 'leakyRelu':
+      return tf.leakyRelu(xs[0], spec.alpha);
+    case 'maxPool':
+      return tf.maxPool(xs[0], spec.poolSize, spec.strides, spec.pad);
+    case 'upsample': {
+      const x = spec.before ? runOp(spec.before, xs) : xs[0];
+      const size: [number, number] = [x.shape[1] * spec.size[0], x.shape[2] * spec.size[1]];
+      // the backend's resize kernel with half-pixel centres is the same map as upsampleBilinear2x (edges
+      // replicated) in one pass; the slice-based form (exact gradients for training) costs as much as all
+      // the convolutions on wasm
+      const y = spec.mode === 'bilinear' ? tf.image.resizeBilinear(x, size, false, true) : tf.image.resizeNearestNeighbor(x, size);
+      if (spec.before) x.dispose();
+      return y;
+    }
+    case 'concat':
+      return tf.concat(xs, 3);
+    case 'softmax':
+      return tf.softmax(xs[0], -1);
+  }
+}
 
 // tfjs-layers keeps a layer's connections in `inboundNodes`; its typings mark them protected.
 interface Connected { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }
@@ -96,7 +171,7 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
     const cls = l.getClassName();
     const cfg = l.getConfig() as Record<string, unknown>;
     const inputs = resolve(inboundOf(l));
-    const add = (run: Op) => nodes.push({ name: l.name, inputs, run });
+    const add = (spec: FrozenOp) => nodes.push({ name: l.name, inputs, spec });
     if (cls === 'InputLayer') {
       inputName = l.name;
     } else if (cls === 'Conv2D') {
@@ -154,11 +229,9 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
       keep(bias);
       if (scale) keep(scale);
       if (shift) keep(shift);
-      const convOp: Op = ([x]) => {
-        let y: tf.Tensor4D = tf.fused.conv2d({ x, filter: kernel, strides, pad, dilations: dilation, bias, activation, leakyreluAlpha: alpha });
-        if (scale) y = swap(y, y.mul(scale));
-        if (shift) y = swap(y, y.add(shift));
-        return y;
+      const conv: FrozenConv = {
+        op: 'conv', kernel, bias, strides, pad, dilations: dilation, activation, alpha,
+        scale: scale as tf.Tensor1D | null, shift: shift as tf.Tensor1D | null,
       };
       // A linear 1x1 conv straight after a 2x upsampling (the U-Net's decoder) commutes with it: both are
       // linear and the interpolation weights sum to 1, so the bias passes through. Running the conv first
@@ -166,42 +239,38 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
       const up = inputs.length === 1 && upsamplings.has(inputs[0]) && (consumers.get(inputs[0]) ?? []).length === 1
         ? nodes.find((n) => n.name === inputs[0]) : undefined;
       const pointwise = kernel.shape[0] === 1 && kernel.shape[1] === 1 && strides.every((v) => v === 1) && activation === 'linear' && !scale && !shift;
-      if (up && pointwise) {
-        const upsample = up.run;
-        up.run = ([x]) => { const c = convOp([x]); return swap(c, upsample([c])); };
+      if (up && up.spec.op === 'upsample' && pointwise) {
+        up.spec.before = conv;
         alias.set(l.name, up.name);
         folded.swappedUpsamplings++;
-      } else add(convOp);
+      } else add(conv);
     } else if (cls === 'LeakyReLU') {
       const alpha = (cfg as { alpha: number }).alpha;
-      add(([x]) => tf.leakyRelu(x, alpha));
+      add({ op: 'leakyRelu', alpha });
     } else if (cls === 'BatchNormalization') {
       bad(`${l.name}: a batch norm that does not follow a conv layer`);
     } else if (cls === 'MaxPooling2D') {
       const c = cfg as { poolSize: [number, number]; strides: [number, number]; padding: 'same' | 'valid'; dataFormat: string };
       if (c.dataFormat !== 'channelsLast') bad(`${l.name}: only channels-last pooling`);
-      add(([x]) => tf.maxPool(x, c.poolSize, c.strides, c.padding));
+      add({ op: 'maxPool', poolSize: c.poolSize, strides: c.strides, pad: c.padding });
     } else if (cls === BilinearUpsampling2D.className) {
-      // the backend's resize kernel with half-pixel centres is the same map as upsampleBilinear2x (edges
-      // replicated) in one pass; the slice-based form (exact gradients for training) costs as much as all
-      // the convolutions on wasm
-      add(([x]) => tf.image.resizeBilinear(x, [2 * x.shape[1], 2 * x.shape[2]], false, true));
+      add({ op: 'upsample', mode: 'bilinear', size: [2, 2], before: null });
       upsamplings.add(l.name);
     } else if (cls === 'UpSampling2D') {
       const c = cfg as { size: [number, number]; interpolation: string };
       if (c.interpolation !== 'nearest') bad(`${l.name}: upsampling '${c.interpolation}'`);
-      add(([x]) => tf.image.resizeNearestNeighbor(x, [x.shape[1] * c.size[0], x.shape[2] * c.size[1]]));
+      add({ op: 'upsample', mode: 'nearest', size: c.size, before: null });
       upsamplings.add(l.name);
     } else if (cls === 'Concatenate') {
       const axis = (cfg as { axis: number }).axis;
       if (axis !== -1 && axis !== 3) bad(`${l.name}: concatenation along axis ${axis}`);
-      add((xs) => tf.concat(xs, 3));
+      add({ op: 'concat' });
     } else if (cls === 'Dropout') {
       alias.set(l.name, inputs[0]); // identity at inference
     } else if (cls === 'Softmax') {
       const axis = (cfg as { axis: number }).axis;
       if (axis !== -1 && axis !== 3) bad(`${l.name}: softmax along axis ${axis}`);
-      add(([x]) => tf.softmax(x, -1));
+      add({ op: 'softmax' });
     } else {
       bad(`layer ${l.name} of type ${cls} is not supported`);
     }
@@ -211,6 +280,7 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
 
   return {
     folded,
+    graph: { input: inputName, output: outputName, nodes },
     predict(x: tf.Tensor4D): tf.Tensor4D {
       return tf.tidy(() => {
         const values = new Map<string, tf.Tensor4D>([[inputName, x]]);
@@ -218,7 +288,7 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
         for (const n of nodes) for (const i of n.inputs) remaining.set(i, (remaining.get(i) ?? 0) + 1);
         for (const n of nodes) {
           const ins = n.inputs.map((i) => values.get(i)!);
-          values.set(n.name, n.run(ins));
+          values.set(n.name, runOp(n.spec, ins));
           // free each activation as soon as its last consumer has run (peak memory of one level)
           for (const i of n.inputs) {
             const left = remaining.get(i)! - 1;

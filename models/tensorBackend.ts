@@ -4,9 +4,16 @@
  *
  * Order tried with `auto`: `tensorflow` through @tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node
  * (native libtensorflow; optional dependencies that only install where libtensorflow can be
- * downloaded), then `wasm` (@tensorflow/tfjs-backend-wasm, XNNPACK, with the training kernels of
- * ./wasmKernels.ts registered), then `cpu` (pure JavaScript, slow). Each candidate is probed with a
- * real operation before it is accepted. See ../shared/notes/tensor-backend.md for the measurements.
+ * downloaded), then `onnxruntime` (the network's forward passes in inference on onnxruntime-node's CPU
+ * build, an optional dependency that ships its library in the npm package; everything else on wasm),
+ * then `wasm` (@tensorflow/tfjs-backend-wasm, XNNPACK, with the training kernels of ./wasmKernels.ts
+ * registered), then `cpu` (pure JavaScript, slow). Each candidate is probed with a real operation
+ * before it is accepted. See ../shared/notes/tensor-backend.md for the measurements.
+ *
+ * `onnxruntime` runs the frozen U-Net (models/inferenceGraph.ts) exported to ONNX
+ * (models/onnxExport.ts) through inference/segmenter.ts `onnxSegmenter`; training, and everything
+ * else done with tensors, stays on tfjs (`BackendInfo.tensors`). On the 512 x 512 forward pass of
+ * AtomAI's default U-Net it is 3-5x faster than wasm on this machine (`npm run bench -- inference`).
  *
  * Call {@link initBackend} in every worker thread that uses tensors: each thread has its own backend.
  */
@@ -19,12 +26,22 @@ import { registerWasmTrainingKernels } from './wasmKernels.ts';
 export { tf };
 
 /** A backend a user can ask for; `auto` tries them in the order above. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm' | 'cpu';
+
+/** The backends a user can name (`--backend`), `auto` first. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm', 'cpu'];
+
+/** The onnxruntime-node module (its `InferenceSession` and `Tensor`), typed as far as atomdyn uses it. */
+export type OnnxRuntimeModule = typeof import('onnxruntime-node');
 
 /** What {@link initBackend} settled on. */
 export interface BackendInfo {
-  /** tfjs backend name: 'tensorflow' (native), 'wasm' or 'cpu'. */
+  /** The backend: 'tensorflow' (native), 'onnxruntime' (forward passes native, tensors on wasm), 'wasm' or 'cpu'. */
   name: string;
+  /** The tfjs backend every tensor operation (training included) runs on: 'tensorflow', 'wasm' or 'cpu'. */
+  tensors: string;
+  /** What runs the network's forward passes in inference: 'onnxruntime' or 'tfjs'. */
+  inference: 'onnxruntime' | 'tfjs';
   /** The npm package that provided it. */
   package: string;
   /** Threads the backend uses (wasm in Node runs 1 per thread). */
@@ -35,6 +52,7 @@ export interface BackendInfo {
 
 const require = createRequire(import.meta.url);
 let active: BackendInfo | null = null;
+let onnx: OnnxRuntimeModule | null = null;
 
 async function probe(): Promise<void> {
   const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
@@ -60,6 +78,31 @@ async function tryWasm(): Promise<void> {
   await probe();
 }
 
+async function tryOnnxRuntime(): Promise<void> {
+  const mod = (await import('onnxruntime-node')) as OnnxRuntimeModule & { default?: OnnxRuntimeModule };
+  const ort = (mod.default ?? mod) as OnnxRuntimeModule;
+  // probe: a one-node graph (2 x 2 max pooling) written by our own exporter
+  const { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } = await import('./onnxExport.ts');
+  const bytes = exportOnnx({ input: 'in', output: 'p', nodes: [{ name: 'p', inputs: ['in'], spec: { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], pad: 'valid' } }] });
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  try {
+    const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.of(1, 5, 3, 2), [1, 1, 2, 2]) });
+    const v = out[ONNX_OUTPUT].data as Float32Array;
+    if (v.length !== 1 || v[0] !== 5) throw new Error(`probe gave wrong result ${Array.from(v)}`);
+  } finally {
+    await session.release();
+  }
+  onnx = ort;
+}
+
+/**
+ * The onnxruntime-node module when the active backend is `onnxruntime` (after {@link initBackend}
+ * chose it in this thread), else null.
+ */
+export function onnxRuntime(): OnnxRuntimeModule | null {
+  return active?.inference === 'onnxruntime' ? onnx : null;
+}
+
 /**
  * Select and initialise the tensor backend (once per thread; later calls return the same info
  * unless `choice` names a different backend).
@@ -70,13 +113,18 @@ async function tryWasm(): Promise<void> {
  */
 export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_BACKEND as BackendChoice) || 'auto'): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.name)) return active;
-  const valid: BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
-  if (!valid.includes(choice)) throw AtomdynError.forOption('backend', `unknown backend '${choice}'; use one of ${valid.join(', ')}`);
+  if (!BACKEND_CHOICES.includes(choice)) throw AtomdynError.forOption('backend', `unknown backend '${choice}'; use one of ${BACKEND_CHOICES.join(', ')}`);
   const rejected: string[] = [];
   const candidates: Array<[string, string, () => Promise<void>]> = [];
   if (choice === 'auto' || choice === 'tensorflow') {
     candidates.push(['tensorflow', '@tensorflow/tfjs-node-gpu', () => tryNative('@tensorflow/tfjs-node-gpu')]);
     candidates.push(['tensorflow', '@tensorflow/tfjs-node', () => tryNative('@tensorflow/tfjs-node')]);
+  }
+  if (choice === 'auto' || choice === 'onnxruntime') {
+    candidates.push(['onnxruntime', 'onnxruntime-node', async () => {
+      await tryOnnxRuntime();
+      await tryWasm();
+    }]);
   }
   if (choice === 'auto' || choice === 'wasm') candidates.push(['wasm', '@tensorflow/tfjs-backend-wasm', tryWasm]);
   if (choice === 'auto' || choice === 'cpu') {
@@ -88,7 +136,7 @@ export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_B
   for (const [name, pkg, attempt] of candidates) {
     try {
       await attempt();
-      active = { name, package: pkg, threads: 1, rejected };
+      active = { name, tensors: tf.getBackend(), inference: name === 'onnxruntime' ? 'onnxruntime' : 'tfjs', package: pkg, threads: 1, rejected };
       return active;
     } catch (e) {
       const msg = (e as Error).message?.split('\n')[0] ?? String(e);

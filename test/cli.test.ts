@@ -11,9 +11,12 @@ describe('atomdyn CLI', () => {
     expect(out).toMatch(/info/);
   });
 
-  it('reports the active backend (wasm here, where tfjs-node cannot install)', () => {
+  it('reports the active backend (onnxruntime here: tfjs-node cannot install, onnxruntime-node can; --backend wasm forces wasm)', () => {
     const out = execFileSync('node', [bin, 'info', '--backend'], { encoding: 'utf8' });
-    expect(out).toMatch(/^backend: (wasm|tensorflow) /m);
+    expect(out).toMatch(/^backend: (onnxruntime|tensorflow) /m);
+    expect(out).toMatch(/^backend: onnxruntime \(onnxruntime-node\), tensors on wasm, forward passes on onnxruntime|^backend: tensorflow /m);
+    const forced = execFileSync('node', [bin, 'info', '--backend', 'wasm'], { encoding: 'utf8' });
+    expect(forced).toMatch(/^backend: wasm \(@tensorflow\/tfjs-backend-wasm\), tensors on wasm, forward passes on tfjs/m);
   });
 
   it('rejects an unknown backend with a one-line error and exit code 2', () => {

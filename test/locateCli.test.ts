@@ -49,7 +49,7 @@ describe('atomdyn locate (files and calibration)', () => {
     expect(run.pixelSizePm.value).toBeCloseTo(12, 5); // a TIFF rational
     expect(run.frames).toEqual({ count: 3, height: 128, width: 136 });
     expect(run.species).toEqual({ C: 'C', Si: 'Si' });
-    expect(['wasm', 'tensorflow', 'cpu']).toContain(run.backend);
+    expect(['onnxruntime', 'wasm', 'tensorflow', 'cpu']).toContain(run.backend);
     const h5 = await readResultsHdf5(path.join(dir, 'a', 'results.h5'));
     expect(h5.tables!.atoms.table.rows.length).toBe(csv.rows.length);
   });

@@ -163,7 +163,7 @@ describe('run folders through the commands', () => {
       [['--lattice', 'perovskite'], /--lattice: no default model for lattice 'perovskite'/],
       [['--model', path.join(root, 'no-model')], /--model: no model named/],
       [['--material', 'unobtainium'], /--material: unknown material 'unobtainium'/],
-      [['--backend', 'cuda'], /--backend: expected one of auto, tensorflow, wasm, cpu/],
+      [['--backend', 'cuda'], /--backend: expected one of auto, tensorflow, onnxruntime, wasm, cpu/],
       [['--pixel-size', '-3'], /--pixel-size: expected a positive number/],
       [['--frame-range', '0:9'], /--frame-range: STOP 9 is past the end of .*movie\.npy, which has 2 frame\(s\)/],
       [['--frame-range', '0:2:2', '--lag', '1'], /--lag: is counted in movie frames; with --frame-range step 2 it must be a multiple of 2/],

@@ -379,7 +379,7 @@ export class SegmenterTrainer {
           optimizer: { name: 'adam', learningRate: o.learningRate },
           ...(init ? { initFrom: init.info } : {}),
           loss: { name: 'weighted cross-entropy + soft Dice', ...lossOptions },
-          backend: activeBackend()?.name ?? tf.getBackend(),
+          backend: activeBackend()?.tensors ?? tf.getBackend(), // training runs on tfjs whatever runs inference
           seed: o.seed,
           command: o.command,
           trainingTimeS: Math.round(trainingTimeS * 10) / 10,

@@ -10,7 +10,7 @@ import { AtomdynError } from '../../data/errors.ts';
 import { parseFrameRange, parseRegion } from '../../data/frameSelection.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { readRunBeside } from '../../data/runMetadata.ts';
-import type { BackendChoice } from '../../models/tensorBackend.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../../models/tensorBackend.ts';
 import { PRETRAINED_MODELS, resolveModelPath } from '../../models/registry.ts';
 import { MATERIALS, materialByName, parseSpeciesElements } from '../../models/materials.ts';
 import { locateStep, type LocateStepOptions, type LocateStepResult } from '../../pipeline/locateStep.ts';
@@ -78,7 +78,7 @@ function nonNegativeInteger(flag: string, v: string | undefined): number | undef
   return x;
 }
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly string[] = BACKEND_CHOICES;
 
 /**
  * Parse and check every option of `locate` without reading a frame: numbers, species, material,
@@ -189,7 +189,7 @@ export function register(program: Command): void {
     .option('--no-tta', 'never use test-time augmentation')
     .option('--no-lattice-other-check', "keep the network's contamination class ('other') where the frame's lattice fringes show; by default 'other' is not allowed inside the lattice area (inference/latticeMask.ts), since contamination is what hides the lattice")
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default on wasm: one per core where the movie repays their start-up and ATOMDYN_WORKER_MEMORY_MB (default 256) holds them)')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow, wasm, cpu', 'auto')
+    .option('--backend <name>', 'tensor backend: auto, tensorflow, onnxruntime (forward passes on onnxruntime-node, the rest on wasm), wasm, cpu', 'auto')
     .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
     .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')

@@ -84,6 +84,18 @@ describe('input normalisation', () => {
     expect(maxd).toBeLessThan(1e-3);
   });
 
+  it('takes the background percentile by selection: the value a full sort of the smoothed frame gives, ties included', () => {
+    const rng = new Random(9);
+    for (const quantised of [false, true]) {
+      const h = 37, w = 53;
+      const img = new Float32Array(h * w).map(() => (quantised ? Math.round(4 * rng.normal()) : 100 + 7 * rng.normal()));
+      const sorted = Float32Array.from(gaussianBlur(img, h, w, 1)).sort();
+      const pos = 0.05 * (sorted.length - 1), lo = Math.floor(pos);
+      const expected = sorted[lo] + (sorted[lo + 1] - sorted[lo]) * (pos - lo);
+      expect(normalisationLevels(img, h, w, { smoothSigmaPx: 1, backgroundPercentile: 5 }).background).toBe(expected);
+    }
+  });
+
   it('is deterministic and falls back on a flat frame', () => {
     const f = frame(4);
     expect(normalisationLevels(f.image, size, size)).toEqual(normalisationLevels(f.image, size, size));

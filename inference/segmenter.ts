@@ -92,7 +92,9 @@ export function onnxSegmenter(model: tf.LayersModel, card: ModelCard, ort: OnnxR
       frozen.dispose();
     }
     const threads = Math.max(1, Math.floor(options.threads ?? 1));
-    return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' })
+    // without onnxruntime's memory arena and memory pattern: the same speed here, about 40 MB less peak RSS
+    // for locate with two workers (measured 2026-12-02 on 60 frames of 512 x 512 at 7.8 pm/px)
+    return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false })
       .catch((e: Error) => { throw new AtomdynError('model', `onnxruntime cannot run the network: ${e.message.split('\n')[0]}`); });
   };
   return {

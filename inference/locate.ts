@@ -21,7 +21,7 @@ import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
 import { LATTICE_CONSTANT_PM, materialFromElements } from '../models/materials.ts';
 import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
 import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
-import { createSegmenter } from './segmenter.ts';
+import { createSegmenter, onnxBytes } from './segmenter.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateReply, LocateRequest } from './locateWorker.ts';
 import { siblingModule } from '../data/packagePaths.ts';
@@ -250,9 +250,21 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
       }
       return;
     }
+    // on onnxruntime the network is exported here once and its bytes given to the workers, which then
+    // load neither tfjs nor the model (inference/locateWorker.ts): less start-up and memory per worker
+    let onnx: { bytes: Uint8Array; card: ModelCard } | null = null;
+    if (backend.inference === 'onnxruntime') {
+      const { model, card } = await loadModel(plan.modelDir);
+      try {
+        onnx = { bytes: onnxBytes(model, card), card };
+      } finally {
+        model.dispose();
+      }
+    }
     const pool = new WorkerPool<LocateRequest, LocateReply>(workerModule, nWorkers, {
       modelDir: plan.modelDir,
       backend: backend.name,
+      ...(onnx ? { onnx: onnx.bytes, card: onnx.card } : {}),
       // onnxruntime's threads per worker: the cores shared out (each worker also does its frames' other work)
       threads: Math.max(1, Math.floor(os.availableParallelism() / nWorkers)),
     });

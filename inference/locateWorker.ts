@@ -1,11 +1,13 @@
 /**
- * Worker thread of inference/locate.ts: initialises its own tensor backend (with the wasm kernels),
- * loads the model once, then answers one frame per request with its atoms.
+ * Worker thread of inference/locate.ts: answers one frame per request with its atoms. Given the
+ * network's ONNX bytes and card (the onnxruntime backend: inference/locate.ts exports the network once),
+ * it runs them on onnxruntime-node and never loads tfjs or the model; else it initialises its own tensor
+ * backend (with the wasm kernels) and loads the model once.
  */
 import { serveWorkerRequests, workerInit } from '../data/workerPool.ts';
-import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
-import { loadModel } from '../models/modelIO.ts';
-import { createSegmenter } from './segmenter.ts';
+import type { BackendChoice } from '../models/tensorBackend.ts';
+import type { ModelCard } from '../models/modelCard.ts';
+import type { Segmenter } from './segmenter.ts';
 import { locateFrame, type LocateFrameOptions, type LocatedAtom } from './locateFrame.ts';
 
 /** A frame to locate. */
@@ -25,8 +27,13 @@ export interface LocateReply {
   fitLightLlr: number;
 }
 
-const init = workerInit<{ modelDir: string; backend: BackendChoice; threads?: number }>();
-const ready = (async () => {
+const init = workerInit<{ modelDir: string; backend: BackendChoice; threads?: number; onnx?: Uint8Array; card?: ModelCard }>();
+const ready = (async (): Promise<Segmenter> => {
+  if (init.onnx && init.card) {
+    const { loadOnnxRuntime, onnxSegmenterFromBytes } = await import('./onnxSession.ts');
+    return onnxSegmenterFromBytes(init.onnx, init.card, await loadOnnxRuntime(), { threads: init.threads ?? 1 });
+  }
+  const [{ initBackend }, { loadModel }, { createSegmenter }] = await Promise.all([import('../models/tensorBackend.ts'), import('../models/modelIO.ts'), import('./segmenter.ts')]);
   await initBackend(init.backend);
   const { model, card } = await loadModel(init.modelDir);
   return createSegmenter(model, card, { threads: init.threads ?? 1 });

@@ -8,7 +8,8 @@
 import { tf, onnxRuntime, type OnnxRuntimeModule } from '../models/tensorBackend.ts';
 import type { ModelCard } from '../models/modelCard.ts';
 import { freezeUNet, type FrozenUNet } from '../models/inferenceGraph.ts';
-import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../models/onnxExport.ts';
+import { exportOnnx } from '../models/onnxExport.ts';
+import { onnxSegmenterFromBytes, type OnnxSessionOptions } from './onnxSession.ts';
 import { AtomdynError } from '../data/errors.ts';
 
 /** The network seen from inference. */
@@ -64,54 +65,34 @@ export function tfSegmenter(model: tf.LayersModel, card: ModelCard, options: TfS
 }
 
 /** Settings of {@link onnxSegmenter} and {@link createSegmenter}. */
-export interface OnnxSegmenterOptions {
-  /** Threads of the forward pass (onnxruntime's intra-op threads). Default 1: locate runs one segmenter per worker thread. */
-  threads?: number;
-}
+export type OnnxSegmenterOptions = OnnxSessionOptions;
 
-type OnnxSession = Awaited<ReturnType<OnnxRuntimeModule['InferenceSession']['create']>>;
+/**
+ * The ONNX bytes of a U-Net: frozen (models/inferenceGraph.ts: batch norm folded) and exported
+ * (models/onnxExport.ts; input `x` float32 [n, 1, h, w], output `probabilities` float32 [n, h, w, classes]).
+ * @throws Error from the exporter when the network holds a layer it does not know
+ */
+export function onnxBytes(model: tf.LayersModel, card: ModelCard): Uint8Array {
+  const frozen = freezeUNet(model);
+  try {
+    return exportOnnx(frozen.graph, card.version);
+  } finally {
+    frozen.dispose();
+  }
+}
 
 /**
  * Wrap a tfjs LayersModel (models/unet.ts) as a {@link Segmenter} whose forward passes run on
- * onnxruntime-node: the model is frozen (models/inferenceGraph.ts: batch norm folded) and exported to
- * ONNX (models/onnxExport.ts) on the first call, and an onnxruntime session (all graph optimisations,
- * `threads` intra-op threads) runs it. Class probabilities equal those of {@link tfSegmenter} to float32
- * rounding (within 1e-4; test/onnxSegmenter.test.ts). The model must not be changed while in use.
+ * onnxruntime-node: the model is exported ({@link onnxBytes}) on the first call and run by
+ * inference/onnxSession.ts (all graph optimisations, `threads` intra-op threads). Class probabilities
+ * equal those of {@link tfSegmenter} to float32 rounding (within 1e-4; test/onnxSegmenter.test.ts). The
+ * model must not be changed while in use.
  *
  * @param ort the onnxruntime-node module ({@link onnxRuntime} after `initBackend` chose 'onnxruntime')
  * @throws AtomdynError('model', ...) from `predict` when the network cannot be exported or the session fails
  */
 export function onnxSegmenter(model: tf.LayersModel, card: ModelCard, ort: OnnxRuntimeModule, options: OnnxSegmenterOptions = {}): Segmenter {
-  let session: Promise<OnnxSession> | null = null;
-  const open = (): Promise<OnnxSession> => {
-    const frozen = freezeUNet(model);
-    let bytes: Uint8Array;
-    try {
-      bytes = exportOnnx(frozen.graph, card.version);
-    } finally {
-      frozen.dispose();
-    }
-    const threads = Math.max(1, Math.floor(options.threads ?? 1));
-    // without onnxruntime's memory arena and memory pattern: the same speed here, about 40 MB less peak RSS
-    // for locate with two workers (measured 2026-12-02 on 60 frames of 512 x 512 at 7.8 pm/px)
-    return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false })
-      .catch((e: Error) => { throw new AtomdynError('model', `onnxruntime cannot run the network: ${e.message.split('\n')[0]}`); });
-  };
-  return {
-    card,
-    async predict(patches, k, ph, pw) {
-      session ??= open();
-      const s = await session;
-      const out = await s.run({ [ONNX_INPUT]: new ort.Tensor('float32', patches, [k, 1, ph, pw]) });
-      return out[ONNX_OUTPUT].data as Float32Array;
-    },
-    dispose() {
-      const s = session;
-      session = null;
-      // release() is asynchronous; nothing waits on it and a failure to free is not the caller's error
-      s?.then((x) => x.release()).catch(() => undefined);
-    },
-  };
+  return onnxSegmenterFromBytes(() => onnxBytes(model, card), card, ort, options);
 }
 
 /**

@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AtomdynError } from '../data/errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
+import { loadOnnxRuntime } from '../inference/onnxSession.ts';
 
 export { tf };
 
@@ -79,8 +80,7 @@ async function tryWasm(): Promise<void> {
 }
 
 async function tryOnnxRuntime(): Promise<void> {
-  const mod = (await import('onnxruntime-node')) as OnnxRuntimeModule & { default?: OnnxRuntimeModule };
-  const ort = (mod.default ?? mod) as OnnxRuntimeModule;
+  const ort = await loadOnnxRuntime();
   // probe: a one-node graph (2 x 2 max pooling) written by our own exporter
   const { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } = await import('./onnxExport.ts');
   const bytes = exportOnnx({ input: 'in', output: 'p', nodes: [{ name: 'p', inputs: ['in'], spec: { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], pad: 'valid' } }] });

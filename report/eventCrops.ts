@@ -31,11 +31,6 @@ export interface EventCropOptions {
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Mask colour of pixels beyond the frame edge: dark blue-grey hatching. */
-function maskGrey(x: number, y: number): [number, number, number] {
-  return (x + y) % 6 < 3 ? [70, 78, 96] : [48, 54, 68];
-}
-
 /**
  * Cut one side x side crop centred on (x0, y0); pixels outside the frame are NaN.
  * @returns float32 [side * side]
@@ -50,6 +45,51 @@ export function cropMasked(frame: Float32Array, width: number, height: number, x
     }
   }
   return c;
+}
+
+/**
+ * The contrast stretch of a crop pair: the 1st and 99.5th percentiles of its finite values (0 and 1 when
+ * it has none).
+ */
+export function pairStretch(crops: Float32Array[]): { lo: number; hi: number } {
+  let n = 0;
+  for (const c of crops) for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i])) n++;
+  const all = new Float32Array(n);
+  n = 0;
+  for (const c of crops) for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i])) all[n++] = c[i];
+  all.sort(); // numeric (typed array)
+  return { lo: all.length ? all[Math.floor(0.01 * (all.length - 1))] : 0, hi: all.length ? all[Math.floor(0.995 * (all.length - 1))] : 1 };
+}
+
+/**
+ * Draw one crop into an RGB buffer, each crop pixel a scale x scale block, grey from the stretch
+ * [lo, hi] (clamped to 0..255), NaN pixels (beyond the frame edge) as the mask hatching: dark blue-grey
+ * diagonal stripes, (70, 78, 96) where (x + y) mod 6 < 3 and (48, 54, 68) elsewhere (panel px).
+ * @param rgb 8-bit RGB buffer of width W, modified
+ * @param top first row of the panel in rgb; left its first column
+ * @param crop float32 [side * side]
+ */
+export function drawPanel(rgb: Buffer, W: number, top: number, left: number, crop: Float32Array, side: number, scale: number, lo: number, hi: number): void {
+  const span = hi - lo || 1;
+  const grey = new Int16Array(crop.length); // -1: masked
+  for (let i = 0; i < crop.length; i++) {
+    const v = crop[i];
+    grey[i] = Number.isNaN(v) ? -1 : Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / span)));
+  }
+  const Wc = side * scale;
+  for (let y = 0; y < side * scale; y++) {
+    const src = Math.floor(y / scale) * side;
+    let px = 3 * ((y + top) * W + left);
+    for (let x = 0; x < Wc; x++, px += 3) {
+      const g = grey[src + Math.floor(x / scale)];
+      if (g < 0) {
+        const dark = (x + y) % 6 >= 3;
+        rgb[px] = dark ? 48 : 70;
+        rgb[px + 1] = dark ? 54 : 78;
+        rgb[px + 2] = dark ? 68 : 96;
+      } else rgb[px] = rgb[px + 1] = rgb[px + 2] = g;
+    }
+  }
 }
 
 /**
@@ -99,17 +139,9 @@ export async function writeEventCrops(dir: string, stack: FrameStack, events: Ta
     if (!(frame >= 1 && frame < stack.count) || !Number.isFinite(x0) || !Number.isFinite(y0)) continue;
     const frames = [frame - 1, frame];
     const crops = await Promise.all(frames.map(async (f) => cropMasked(await frameAt(f), stack.width, stack.height, x0, y0, r)));
-    const all = [...crops[0], ...crops[1]].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-    const lo = all[Math.floor(0.01 * (all.length - 1))] ?? 0, hi = all[Math.floor(0.995 * (all.length - 1))] ?? 1;
+    const { lo, hi } = pairStretch(crops);
     const rgb = Buffer.alloc(W * H * 3, 255);
-    crops.forEach((c, k) => {
-      for (let y = 0; y < Hc; y++) for (let x = 0; x < side * scale; x++) {
-        const v = c[Math.floor(y / scale) * side + Math.floor(x / scale)];
-        const px = 3 * ((y + strip) * W + k * (side + gap) * scale + x);
-        if (Number.isNaN(v)) rgb.set(maskGrey(x, y), px);
-        else rgb[px] = rgb[px + 1] = rgb[px + 2] = Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo || 1))));
-      }
-    });
+    crops.forEach((c, k) => drawPanel(rgb, W, strip, k * (side + gap) * scale, c, side, scale, lo, hi));
     // centre ring, bonds, labels and scale bar
     const svg: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">`];
     frames.forEach((f, k) => {

@@ -1,7 +1,9 @@
 /** Phase correlation building blocks: window, peaks (signed, wrapped), refinement, overlap r. */
 import { describe, expect, it } from 'vitest';
-import { findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
+import { cropSpectrum, findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
 import { Random } from '../data/random.ts';
+import { realFft2d } from '../numerics/fft.ts';
+import { FrameDriftEstimator } from '../dynamics/registration/driftCorrection.ts';
 
 function blobs(w: number, h: number, pts: Array<[number, number]>, sx = 0, sy = 0): Float64Array {
   const img = new Float64Array(w * h);
@@ -70,5 +72,55 @@ describe('phase correlation', () => {
     for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) b[y * 20 + x] = x >= 2 && y >= 1 ? 3 * a[(y - 1) * 20 + x - 2] + 1 : 0;
     expect(overlapCorrelation({ data: a, width: 20, height: 20 }, { data: b, width: 20, height: 20 }, 2, 1)).toBeCloseTo(1, 12);
     expect(Math.abs(overlapCorrelation({ data: a, width: 20, height: 20 }, { data: b, width: 20, height: 20 }, 0, 0))).toBeLessThan(0.3);
+  });
+
+  it('crops a band-limited image\'s spectrum to the spectrum of the image sampled every 2nd px (cropSpectrum)', () => {
+    const W = 32, H = 16;
+    // cosines below a quarter cycle per px: band-limited for the crop
+    const img = (x: number, y: number) => 1.5 + Math.cos((2 * Math.PI * 3 * x) / W + 0.4) + 0.7 * Math.cos(2 * Math.PI * ((2 * x) / W + (3 * y) / H) + 1.1) + 0.5 * Math.sin((2 * Math.PI * 2 * y) / H);
+    const full = { re: Float64Array.from({ length: W * H }, (_, i) => img(i % W, Math.floor(i / W))), im: new Float64Array(W * H), width: W, height: H };
+    realFft2d(full.re, full.im, W, H);
+    const w = W / 2, h = H / 2;
+    const sub = { re: Float64Array.from({ length: w * h }, (_, i) => img(2 * (i % w), 2 * Math.floor(i / w))), im: new Float64Array(w * h) };
+    realFft2d(sub.re, sub.im, w, h);
+    const c = cropSpectrum(full, 2);
+    expect([c.width, c.height]).toEqual([w, h]);
+    let big = 0;
+    for (let i = 0; i < w * h; i++) {
+      expect(c.re[i] / 4).toBeCloseTo(sub.re[i], 9); // the full sum runs over 4x the pixels
+      expect(c.im[i] / 4).toBeCloseTo(sub.im[i], 9);
+      if (Math.hypot(sub.re[i], sub.im[i]) > 1) big++;
+    }
+    expect(big).toBeGreaterThan(4); // the test spectrum is not all zero
+    expect(cropSpectrum(full, 1)).toBe(full);
+    expect(() => cropSpectrum({ ...full, width: 30, re: new Float64Array(30 * H), im: new Float64Array(30 * H) }, 2)).toThrow(/does not divide 30x16 into even sizes/);
+  });
+
+  it('registers 256 x 256 frames on the coarse spectrum (the default) to within 0.01 px of the full-spectrum registration and 0.05 px of the truth', () => {
+    const rng = new Random(21);
+    const pts: Array<[number, number]> = Array.from({ length: 160 }, () => [10 + 236 * rng.uniform(), 10 + 236 * rng.uniform()]);
+    const drift: Array<[number, number]> = [[0, 0], [1.37, -0.62], [2.91, -1.18], [4.2, -1.9]];
+    const noise = new Random(4);
+    const frames = drift.map(([dx, dy]) => {
+      const f = new Float32Array(256 * 256);
+      for (const [px, py] of pts) {
+        for (let y = Math.max(0, Math.floor(py + dy - 8)); y < Math.min(256, py + dy + 8); y++) {
+          for (let x = Math.max(0, Math.floor(px + dx - 8)); x < Math.min(256, px + dx + 8); x++) f[y * 256 + x] += Math.exp(-((x - px - dx) ** 2 + (y - py - dy) ** 2) / 6);
+        }
+      }
+      for (let i = 0; i < f.length; i++) f[i] += 0.05 * noise.normal();
+      return f;
+    });
+    const coarse = new FrameDriftEstimator(256, 256);
+    const full = new FrameDriftEstimator(256, 256, { coarse: 1 });
+    expect(coarse.coarse).toBe(2);
+    expect(full.coarse).toBe(1);
+    expect(new FrameDriftEstimator(128, 128).coarse).toBe(1); // a 64 px grid is below COARSE_MIN_PX
+    for (let k = 0; k < frames.length; k++) {
+      const a = coarse.push(frames[k], k);
+      const b = full.push(frames[k], k);
+      expect(Math.hypot(a.dx - b.dx, a.dy - b.dy)).toBeLessThan(0.01);
+      expect(Math.hypot(a.dx - drift[k][0], a.dy - drift[k][1])).toBeLessThan(0.05);
+    }
   });
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { lengthLabel, niceLength, scaleBarSvg } from '../report/scaleBar.ts';
 import { meanCorrectedFrame } from '../report/meanFrame.ts';
-import { cropMasked, writeEventCrops } from '../report/eventCrops.ts';
+import { cropMasked, drawPanel, pairStretch, writeEventCrops } from '../report/eventCrops.ts';
 import { timeColour } from '../report/sections/trajectories.ts';
 import { timeAxis } from '../report/reportContext.ts';
 import { createFrameStack } from '../data/readers/stackBase.ts';
@@ -75,6 +75,29 @@ describe('mean frame and crops', () => {
     expect(Number.isNaN(c[3 * side + 0])).toBe(true); // x = -2
     expect(Number.isNaN(c[6 * side + 3])).toBe(true); // y = 9
     expect(c[3 * side + 2]).toBe(6 * W + 0); // x = 0 inside
+  });
+
+  it('drawPanel paints each crop pixel as a scale x scale block of its stretched grey, NaN as the hatching; pairStretch takes the 1 % and 99.5 % values', () => {
+    const side = 9, scale = 3;
+    const crops = [0, 1].map((k) => Float32Array.from({ length: side * side }, (_, i) => (i % 7 === k ? NaN : Math.sin(i * 1.7 + k) * 50 + i)));
+    const finite = crops.flatMap((c) => [...c].filter((v) => !Number.isNaN(v))).sort((a, b) => a - b);
+    const { lo, hi } = pairStretch(crops);
+    expect(lo).toBe(finite[Math.floor(0.01 * (finite.length - 1))]);
+    expect(hi).toBe(finite[Math.floor(0.995 * (finite.length - 1))]);
+    const W = 2 * side * scale + 4, top = 5, H = side * scale + top;
+    const rgb = Buffer.alloc(W * H * 3, 255);
+    drawPanel(rgb, W, top, side * scale + 4, crops[1], side, scale, lo, hi);
+    for (let y = 0; y < side * scale; y++) {
+      for (let x = 0; x < side * scale; x++) {
+        const v = crops[1][Math.floor(y / scale) * side + Math.floor(x / scale)];
+        const want = Number.isNaN(v) ? ((x + y) % 6 < 3 ? [70, 78, 96] : [48, 54, 68]) : Array(3).fill(Math.max(0, Math.min(255, Math.round((255 * (v - lo)) / (hi - lo)))));
+        const px = 3 * ((y + top) * W + side * scale + 4 + x);
+        expect([rgb[px], rgb[px + 1], rgb[px + 2]]).toEqual(want);
+      }
+    }
+    // nothing outside the panel was touched
+    expect(rgb.subarray(0, 3 * top * W).every((b) => b === 255)).toBe(true);
+    expect(rgb[3 * (top * W + side * scale)]).toBe(255);
   });
 
   it('writes event crops with a ringed centre, a frame-label strip and hatched masks at the edge', async () => {

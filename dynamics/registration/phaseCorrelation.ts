@@ -118,6 +118,40 @@ export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?
 }
 
 /**
+ * The central `width/f x height/f` frequencies of a spectrum: the spectrum of the image band-limited and
+ * sampled every `f` px (exact downsampling in Fourier space, without the aliasing of binning). The new
+ * Nyquist row and column (signed frequency -size/2, whose mirror is not kept) are set to zero, so the crop
+ * of a real image's spectrum stays Hermitian. Bin (y, x) of the crop holds frequency
+ * (signedFrequency(x, w/f) / w, signedFrequency(y, h/f) / h) cycles per px of the original image, so a
+ * Gaussian low-pass of sigma px there is one of sigma / f px on the crop.
+ * @param s spectrum `[height * width]` of a real image
+ * @param f integer factor >= 1 dividing width and height into even sizes
+ * @returns a new spectrum `[height/f * width/f]` (the input itself when f = 1)
+ * @throws RangeError when f does not divide the size into even sizes
+ */
+export function cropSpectrum(s: Spectrum2D, f: number): Spectrum2D {
+  if (f === 1) return s;
+  const w = s.width / f, h = s.height / f;
+  if (!(Number.isInteger(f) && f > 1 && Number.isInteger(w) && Number.isInteger(h) && w % 2 === 0 && h % 2 === 0)) {
+    throw new RangeError(`cropSpectrum: factor ${f} does not divide ${s.width}x${s.height} into even sizes`);
+  }
+  const re = new Float64Array(w * h);
+  const im = new Float64Array(w * h);
+  for (let y = 0; y < h; y++) {
+    if (y === h / 2) continue; // the crop's Nyquist row: zero
+    const sy = ((signedFrequency(y, h) % s.height) + s.height) % s.height;
+    const o = y * w, so = sy * s.width;
+    for (let x = 0; x < w; x++) {
+      if (x === w / 2) continue;
+      const sx = ((signedFrequency(x, w) % s.width) + s.width) % s.width;
+      re[o + x] = s.re[so + sx];
+      im[o + x] = s.im[so + sx];
+    }
+  }
+  return { re, im, width: w, height: h };
+}
+
+/**
  * The cross-power spectrum `R = conj(A) B / |conj(A) B|^p`, times a Gaussian low-pass.
  * Its inverse transform is the correlation surface that peaks at the shift of `b` relative to `a`.
  *

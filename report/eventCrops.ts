@@ -16,6 +16,7 @@ import { columnGetter } from '../data/columnTable.ts';
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { materialByName } from '../models/materials.ts';
 import { scaleBarSvg } from './scaleBar.ts';
+import { selectInPlace } from '../numerics/select.ts';
 
 /** Options of {@link writeEventCrops}. */
 export interface EventCropOptions {
@@ -54,11 +55,12 @@ export function cropMasked(frame: Float32Array, width: number, height: number, x
 export function pairStretch(crops: Float32Array[]): { lo: number; hi: number } {
   let n = 0;
   for (const c of crops) for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i])) n++;
-  const all = new Float32Array(n);
+  if (n === 0) return { lo: 0, hi: 1 };
+  const all = new Float64Array(n);
   n = 0;
   for (const c of crops) for (let i = 0; i < c.length; i++) if (!Number.isNaN(c[i])) all[n++] = c[i];
-  all.sort(); // numeric (typed array)
-  return { lo: all.length ? all[Math.floor(0.01 * (all.length - 1))] : 0, hi: all.length ? all[Math.floor(0.995 * (all.length - 1))] : 1 };
+  // the two ranks by quickselect (numerics/select.ts): the values a sort would put there
+  return { lo: selectInPlace(all, 0, n, Math.floor(0.01 * (n - 1))), hi: selectInPlace(all, 0, n, Math.floor(0.995 * (n - 1))) };
 }
 
 /**

@@ -84,6 +84,7 @@ describe('mean frame and crops', () => {
     const { lo, hi } = pairStretch(crops);
     expect(lo).toBe(finite[Math.floor(0.01 * (finite.length - 1))]);
     expect(hi).toBe(finite[Math.floor(0.995 * (finite.length - 1))]);
+    expect(pairStretch([Float32Array.of(NaN, NaN)])).toEqual({ lo: 0, hi: 1 }); // nothing inside the frame
     const W = 2 * side * scale + 4, top = 5, H = side * scale + top;
     const rgb = Buffer.alloc(W * H * 3, 255);
     drawPanel(rgb, W, top, side * scale + 4, crops[1], side, scale, lo, hi);

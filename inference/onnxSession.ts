@@ -45,9 +45,12 @@ export function onnxSegmenterFromBytes(onnx: Uint8Array | (() => Uint8Array), ca
   const open = (): Promise<OnnxSession> => {
     const bytes = typeof onnx === 'function' ? onnx() : onnx;
     const threads = Math.max(1, Math.floor(options.threads ?? 1));
-    // without onnxruntime's memory arena and memory pattern: the same speed here, about 40 MB less peak RSS
-    // for locate with two workers (measured 2026-12-02 on 60 frames of 512 x 512 at 7.8 pm/px)
-    return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: false, enableMemPattern: false })
+    // onnxruntime's memory arena and memory pattern on (its defaults): without them each forward pass
+    // allocates and frees its activations, and the time of a 256 x 256 pass scattered from 25 to 140 ms
+    // (page faults of memory glibc returned) against a steady 27 ms; `locate` of 60 frames of 512 x 512 at
+    // 7.8 pm/px took 13.3-13.5 s (22 s of CPU) against 11.0-11.8 s (18.3-19.5 s), at a peak RSS no lower
+    // (measured 2026-12-03, issue 24)
+    return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableCpuMemArena: true, enableMemPattern: true })
       .catch((e: Error) => { throw new AtomdynError('model', `onnxruntime cannot run the network: ${e.message.split('\n')[0]}`); });
   };
   return {

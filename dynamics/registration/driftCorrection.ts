@@ -15,9 +15,11 @@
  * and it is flagged `ambiguous` when it was not decided by features, another candidate's peak is at
  * least `ambiguityRatio` times as high, and the prediction missed the chosen peak by more than
  * `priorFraction` of the distance between the two (so the prior did not clearly decide either).
- * The chosen integer peak is refined to sub-pixel precision by the upsampled DFT, then re-registered
- * with the second frame's window moved along with the estimate (removing the window's pull towards
- * zero shift; {@link refineShiftUnbiased}).
+ * The candidates, the feature correlation and the chosen peak's first sub-pixel estimate (upsampled DFT)
+ * come from the central half of the frames' spectra on frames of 256 px and more
+ * ({@link COARSE_REGISTRATION}; phaseCorrelation.ts cropSpectrum); the estimate is then re-registered on
+ * the full spectrum with the second frame's window moved along with it (removing the window's pull
+ * towards zero shift; {@link refineShiftUnbiased}).
  *
  * Sign convention (drift.csv): a feature at (x, y) in frame 0 appears at (x + dx, y + dy) in frame k;
  * corrected positions are x_corr = x - dx(frame). With `scanDrift`, each row is corrected with the

@@ -43,7 +43,7 @@ const keep = argv.includes('--keep');
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const cli = path.join(root, 'bin', 'atomdyn.mjs');
 
-/** Run the CLI in a child process: wall seconds and peak RSS (MB, null without /usr/bin/time). */
+/** Run the CLI in a child process: wall seconds and peak RSS (MB of 10^6 bytes, as bench/memory.ts; null without /usr/bin/time). */
 function runCli(args: string[]): { wallS: number; rssMb: number | null } {
   const cmd = timeBin ? timeBin : process.execPath;
   const full = timeBin ? ['-f', 'ATOMDYN_MAXRSS_KB=%M', process.execPath, cli, ...args] : [cli, ...args];
@@ -52,7 +52,7 @@ function runCli(args: string[]): { wallS: number; rssMb: number | null } {
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`atomdyn ${args.join(' ')} exited with ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const m = /ATOMDYN_MAXRSS_KB=(\d+)/.exec(r.stderr);
-  return { wallS, rssMb: m ? Number(m[1]) / 1024 : null };
+  return { wallS, rssMb: m ? (Number(m[1]) * 1024) / 1e6 : null };
 }
 
 /**

@@ -17,6 +17,9 @@
  *   the number of frames: "the peer's forward passes". It runs only where Debian's python3-torch is
  *   installed; else the ratios are skipped with a message.
  *
+ * CPU time (user + system of every thread, ours from `/usr/bin/time`, the peer's from `time.process_time`) is
+ * printed beside, a steadier reading on a shared host than the wall-time goals.
+ *
  * Goals (issue 24): analyze <= 1.5x the peer's forward passes; registration + linking <= 15 % of the
  * analysis; locate <= 1.0x (stretch 0.5x). Run on a quiet machine: wall times of a loaded one mean little.
  *
@@ -43,16 +46,17 @@ const keep = argv.includes('--keep');
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const cli = path.join(root, 'bin', 'atomdyn.mjs');
 
-/** Run the CLI in a child process: wall seconds and peak RSS (MB of 10^6 bytes, as bench/memory.ts; null without /usr/bin/time). */
-function runCli(args: string[]): { wallS: number; rssMb: number | null } {
+/** Run the CLI in a child process: wall seconds, peak RSS (MB of 10^6 bytes, as bench/memory.ts) and CPU seconds (user + system, every thread); the last two null without /usr/bin/time. */
+function runCli(args: string[]): { wallS: number; rssMb: number | null; cpuS: number | null } {
   const cmd = timeBin ? timeBin : process.execPath;
-  const full = timeBin ? ['-f', 'ATOMDYN_MAXRSS_KB=%M', process.execPath, cli, ...args] : [cli, ...args];
+  const full = timeBin ? ['-f', 'ATOMDYN_MAXRSS_KB=%M ATOMDYN_CPU_S=%U+%S', process.execPath, cli, ...args] : [cli, ...args];
   const t0 = performance.now();
   const r = spawnSync(cmd, full, { cwd: root, encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' }, maxBuffer: 64 << 20 });
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`atomdyn ${args.join(' ')} exited with ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const m = /ATOMDYN_MAXRSS_KB=(\d+)/.exec(r.stderr);
-  return { wallS, rssMb: m ? (Number(m[1]) * 1024) / 1e6 : null };
+  const c = /ATOMDYN_CPU_S=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  return { wallS, rssMb: m ? (Number(m[1]) * 1024) / 1e6 : null, cpuS: c ? Number(c[1]) + Number(c[2]) : null };
 }
 
 /**
@@ -86,18 +90,27 @@ function runAnalyzeTimed(args: string[]): Promise<{ wallS: number; stepS: number
  * The peer's forward pass on one 512 x 512 frame, ms: the best of three runs of best-of-5 (a shared
  * machine's host load scatters single runs by 2x: 289-596 ms in one quiet minute), or why it did not run.
  */
-function peerForwardMs(): number | string {
+function peerForwardMs(): PeerPass | string {
   const runs = [peerForwardOnce(), peerForwardOnce(), peerForwardOnce()];
-  const ms = runs.filter((r): r is number => typeof r === 'number');
-  return ms.length ? Math.min(...ms) : runs[0];
+  const ok = runs.filter((r): r is PeerPass => typeof r !== 'string');
+  return ok.length ? { ms: Math.min(...ok.map((r) => r.ms)), cpuMs: Math.min(...ok.map((r) => r.cpuMs)) } : (runs[0] as string);
 }
 
-/** One run of the peer, best of 5 forward passes, ms, or why it did not run. */
-function peerForwardOnce(): number | string {
+/** The peer's forward pass: wall ms and CPU ms (every thread of the peer's process), each the best of its runs. */
+interface PeerPass {
+  ms: number;
+  cpuMs: number;
+}
+
+/** One run of the peer, best of 5 forward passes, or why it did not run. */
+function peerForwardOnce(): PeerPass | string {
   const script = path.join(root, 'bench/peers/atomai_unet.py');
   for (const py of ['/usr/bin/python3', 'python3']) {
     const r = spawnSync(py, [script, '--frame', '512', '--patch', '64', '--batch', '1', '--classes', '3', '--filters', '16', '--repeats', '5', '--threads', '2'], { encoding: 'utf8' });
-    if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!).predict_ms as number;
+    if (r.status === 0) {
+      const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { predict_ms: number; predict_cpu_ms: number };
+      return { ms: j.predict_ms, cpuMs: j.predict_cpu_ms };
+    }
     if (/No module named 'torch'/.test(r.stderr)) continue;
     if (r.error) continue;
     return `peer failed: ${r.stderr.trim().split('\n').pop()}`;
@@ -121,9 +134,11 @@ try {
   const track = runCli(['track', path.join(dir, 'locate', 'atoms.csv'), '--frames', movie, '--out', path.join(dir, 'track')]);
   // the peer again after our runs, its best kept: a machine that grew quieter during the run (other jobs
   // ending) must not leave the peer's slower figure as the yardstick
-  const peerAfter = typeof peerBefore === 'number' ? peerForwardMs() : peerBefore;
-  const peer = typeof peerBefore === 'number' && typeof peerAfter === 'number' ? Math.min(peerBefore, peerAfter) : peerBefore;
-  const peerS = typeof peer === 'number' ? (peer * frames) / 1000 : NaN;
+  const peerAfter = typeof peerBefore !== 'string' ? peerForwardMs() : peerBefore;
+  const peerBoth = typeof peerBefore !== 'string' && typeof peerAfter !== 'string' ? { ms: Math.min(peerBefore.ms, peerAfter.ms), cpuMs: Math.min(peerBefore.cpuMs, peerAfter.cpuMs) } : null;
+  const peer = peerBoth ? peerBoth.ms : (peerBefore as string);
+  const peerS = peerBoth ? (peerBoth.ms * frames) / 1000 : NaN;
+  const peerCpuS = peerBoth ? (peerBoth.cpuMs * frames) / 1000 : NaN;
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const mb = (x: number | null) => (x === null ? '-' : `${Math.round(x)} MB`);
   const trackShare = (track.wallS - startup) / analyze.wallS;
@@ -133,7 +148,7 @@ try {
   // what registration + linking add to the analysis: step 1's excess over locate alone, plus step 2
   const marginalS = Math.max(0, timed.stepS[0] - (locate.wallS - startup)) + timed.stepS[1];
   process.stdout.write(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; start-up (atomdyn --version) ${f(startup, 2)} s\n`);
-  process.stdout.write(`peer: ${typeof peer === 'number' ? `${f(peer)} ms per 512 x 512 forward pass (2 threads; best of 3 x 5 passes before our runs, ${f(peerBefore as number)} ms, and after, ${f(peerAfter as number)} ms), x ${frames} frames = ${f(peerS)} s` : peer}\n`);
+  process.stdout.write(`peer: ${typeof peer === 'number' ? `${f(peer)} ms per 512 x 512 forward pass (2 threads; best of 3 x 5 passes before our runs, ${f((peerBefore as PeerPass).ms)} ms, and after, ${f((peerAfter as PeerPass).ms)} ms), x ${frames} frames = ${f(peerS)} s` : peer}\n`);
   process.stdout.write('| command | wall s | peak RSS | / peer forward passes | goal |\n|---|---|---|---|---|\n');
   process.stdout.write(`| analyze (${frames} frames) | ${f(analyze.wallS)} | ${mb(analyze.rssMb)} | ${f(analyze.wallS / peerS, 2)} | <= 1.5 |\n`);
   process.stdout.write(`| locate | ${f(locate.wallS)} | ${mb(locate.rssMb)} | ${f(locate.wallS / peerS, 2)} | <= 1.0 |\n`);
@@ -142,6 +157,10 @@ try {
   process.stdout.write(`| analyze's step 2 (linking; registration ran during locate) | ${f(timed.stepS[1])} | - | - | ${f(100 * step2Share)} % of that analyze run (${f(timed.wallS)} s) |\n`);
   process.stdout.write(`| registration + linking in analyze (step 1 - locate alone + step 2) | ${f(marginalS)} | - | - | ${f(100 * marginalS / timed.wallS)} % of that analyze run (goal <= 15 %) |\n`);
   process.stdout.write(`analyze steps, s: ${timed.stepS.map((t, i) => `[${i + 1}] ${f(t)}`).join(', ')}\n`);
+  // CPU time beside wall time: the peer's forward pass moves 2x between minutes on a shared host, its CPU
+  // time much less; the goals are in wall time, this line only helps read a run
+  const cpu = (r: { cpuS: number | null }) => (r.cpuS === null || !Number.isFinite(peerCpuS) ? '-' : `${f(r.cpuS)} s = ${f(r.cpuS / peerCpuS, 2)}x`);
+  process.stdout.write(`CPU time (user + system, every thread) against the peer's ${frames} passes (${f(peerCpuS)} s of CPU, ${peerBoth ? f(peerBoth.cpuMs) : '-'} ms a pass): analyze ${cpu(analyze)}, locate ${cpu(locate)}, locate --no-fit ${cpu(locateNoFit)}\n`);
   if (keep) process.stdout.write(`kept: ${dir}\n`);
 } finally {
   if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ export interface LocateReply {
 const init = workerInit<{ modelDir: string; backend: BackendChoice; threads?: number; onnx?: Uint8Array; card?: ModelCard }>();
 const ready = (async (): Promise<Segmenter> => {
   if (init.onnx && init.card) {
-    const { loadOnnxRuntime, onnxSegmenterFromBytes } = await import('./onnxSession.ts');
+    const [{ onnxSegmenterFromBytes }, { loadOnnxRuntime }] = await Promise.all([import('./onnxSession.ts'), import('../models/onnxRuntime.ts')]);
     return onnxSegmenterFromBytes(init.onnx, init.card, await loadOnnxRuntime(), { threads: init.threads ?? 1 });
   }
   const [{ initBackend }, { loadModel }, { createSegmenter }] = await Promise.all([import('../models/tensorBackend.ts'), import('../models/modelIO.ts'), import('./segmenter.ts')]);

@@ -5,14 +5,9 @@
  * where a tfjs model is at hand.
  */
 import type { ModelCard } from '../models/modelCard.ts';
-import type { OnnxRuntimeModule } from '../models/tensorBackend.ts';
+import { ONNX_INPUT, ONNX_OUTPUT, type OnnxRuntimeModule } from '../models/onnxRuntime.ts';
 import { AtomdynError } from '../data/errors.ts';
 import type { Segmenter } from './segmenter.ts';
-
-/** The ONNX graph's input name (models/onnxExport.ts ONNX_INPUT; repeated here so this module does not load the exporter). */
-const INPUT = 'x';
-/** The ONNX graph's output name (models/onnxExport.ts ONNX_OUTPUT). */
-const OUTPUT = 'probabilities';
 
 /** Settings of {@link onnxSegmenterFromBytes}. */
 export interface OnnxSessionOptions {
@@ -23,21 +18,13 @@ export interface OnnxSessionOptions {
 type OnnxSession = Awaited<ReturnType<OnnxRuntimeModule['InferenceSession']['create']>>;
 
 /**
- * The onnxruntime-node module, imported (CommonJS default export unwrapped).
- * @throws Error from the import where onnxruntime-node is not installed or its native library does not load
- */
-export async function loadOnnxRuntime(): Promise<OnnxRuntimeModule> {
-  const mod = (await import('onnxruntime-node')) as OnnxRuntimeModule & { default?: OnnxRuntimeModule };
-  return (mod.default ?? mod) as OnnxRuntimeModule;
-}
-
-/**
  * A {@link Segmenter} running an exported U-Net on onnxruntime-node: the session (all graph
- * optimisations, `threads` intra-op threads, no memory arena) is opened on the first call.
+ * optimisations, `threads` intra-op threads, onnxruntime's memory arena and memory pattern) is opened on
+ * the first call.
  * @param onnx the ModelProto bytes (models/onnxExport.ts exportOnnx: input `x` float32 [n, 1, h, w],
  *   output `probabilities` float32 [n, h, w, classes]), or a function giving them on the first call
  * @param card the network's model card (classes in output order)
- * @param ort the onnxruntime-node module ({@link loadOnnxRuntime})
+ * @param ort the onnxruntime-node module (models/onnxRuntime.ts loadOnnxRuntime)
  * @throws AtomdynError('model', ...) from `predict` when the bytes cannot be had or the session fails
  */
 export function onnxSegmenterFromBytes(onnx: Uint8Array | (() => Uint8Array), card: ModelCard, ort: OnnxRuntimeModule, options: OnnxSessionOptions = {}): Segmenter {
@@ -58,8 +45,8 @@ export function onnxSegmenterFromBytes(onnx: Uint8Array | (() => Uint8Array), ca
     async predict(patches, k, ph, pw) {
       session ??= open();
       const s = await session;
-      const out = await s.run({ [INPUT]: new ort.Tensor('float32', patches, [k, 1, ph, pw]) });
-      return out[OUTPUT].data as Float32Array;
+      const out = await s.run({ [ONNX_INPUT]: new ort.Tensor('float32', patches, [k, 1, ph, pw]) });
+      return out[ONNX_OUTPUT].data as Float32Array;
     },
     dispose() {
       const s = session;

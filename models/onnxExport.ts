@@ -17,6 +17,7 @@
 import protobuf from 'protobufjs/light.js';
 import type { FrozenConv, FrozenGraph, FrozenOp } from './inferenceGraph.ts';
 import { AtomdynError } from '../data/errors.ts';
+import { ONNX_INPUT, ONNX_OUTPUT } from './onnxRuntime.ts';
 
 /** The messages and fields of onnx.proto (ONNX IR) that the exporter writes; field numbers as in onnx.proto. */
 const ONNX_SCHEMA = {
@@ -85,10 +86,8 @@ const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 /** TensorProto.DataType FLOAT. */
 const FLOAT = 1;
 
-/** Name of the exported graph's input: float32 `[n, 1, h, w]`. */
-export const ONNX_INPUT = 'x';
-/** Name of the exported graph's output: float32 `[n, h, w, classes]`, softmax probabilities. */
-export const ONNX_OUTPUT = 'probabilities';
+// the graph's input and output names (models/onnxRuntime.ts), exported here too for callers of the exporter
+export { ONNX_INPUT, ONNX_OUTPUT };
 
 type Attribute = { name: string; type: number; f?: number; i?: number; s?: Uint8Array; ints?: number[] };
 const intAttr = (name: string, i: number): Attribute => ({ name, type: ATTR.INT, i });

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AtomdynError } from '../data/errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
-import { loadOnnxRuntime } from '../inference/onnxSession.ts';
+import { loadOnnxRuntime, type OnnxRuntimeModule } from './onnxRuntime.ts';
 
 export { tf };
 
@@ -32,8 +32,7 @@ export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm' | 'cp
 /** The backends a user can name (`--backend`), `auto` first. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm', 'cpu'];
 
-/** The onnxruntime-node module (its `InferenceSession` and `Tensor`), typed as far as atomdyn uses it. */
-export type OnnxRuntimeModule = typeof import('onnxruntime-node');
+export type { OnnxRuntimeModule };
 
 /** What {@link initBackend} settled on. */
 export interface BackendInfo {

@@ -136,7 +136,8 @@ try {
   // ending) must not leave the peer's slower figure as the yardstick
   const peerAfter = typeof peerBefore !== 'string' ? peerForwardMs() : peerBefore;
   const peerBoth = typeof peerBefore !== 'string' && typeof peerAfter !== 'string' ? { ms: Math.min(peerBefore.ms, peerAfter.ms), cpuMs: Math.min(peerBefore.cpuMs, peerAfter.cpuMs) } : null;
-  const peer = peerBoth ? peerBoth.ms : (peerBefore as string);
+  // the message of whichever peer run failed (before our runs, or after them)
+  const peer = peerBoth ? peerBoth.ms : typeof peerAfter === 'string' ? peerAfter : (peerBefore as string);
   const peerS = peerBoth ? (peerBoth.ms * frames) / 1000 : NaN;
   const peerCpuS = peerBoth ? (peerBoth.cpuMs * frames) / 1000 : NaN;
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');

@@ -18,7 +18,8 @@
  *   installed; else the ratios are skipped with a message.
  *
  * CPU time (user + system of every thread, ours from `/usr/bin/time`, the peer's from `time.process_time`) is
- * printed beside, a steadier reading on a shared host than the wall-time goals.
+ * printed beside the wall-time goals (on this shared host the peer's CPU time per pass also moved 2x between
+ * runs: 199.5 and 423.5 ms).
  *
  * Goals (issue 24): analyze <= 1.5x the peer's forward passes; registration + linking <= 15 % of the
  * analysis; locate <= 1.0x (stretch 0.5x). Run on a quiet machine: wall times of a loaded one mean little.
@@ -158,8 +159,7 @@ try {
   process.stdout.write(`| analyze's step 2 (linking; registration ran during locate) | ${f(timed.stepS[1])} | - | - | ${f(100 * step2Share)} % of that analyze run (${f(timed.wallS)} s) |\n`);
   process.stdout.write(`| registration + linking in analyze (step 1 - locate alone + step 2) | ${f(marginalS)} | - | - | ${f(100 * marginalS / timed.wallS)} % of that analyze run (goal <= 15 %) |\n`);
   process.stdout.write(`analyze steps, s: ${timed.stepS.map((t, i) => `[${i + 1}] ${f(t)}`).join(', ')}\n`);
-  // CPU time beside wall time: the peer's forward pass moves 2x between minutes on a shared host, its CPU
-  // time much less; the goals are in wall time, this line only helps read a run
+  // CPU time beside wall time, to help read a run; the goals are in wall time
   const cpu = (r: { cpuS: number | null }) => (r.cpuS === null || !Number.isFinite(peerCpuS) ? '-' : `${f(r.cpuS)} s = ${f(r.cpuS / peerCpuS, 2)}x`);
   process.stdout.write(`CPU time (user + system, every thread) against the peer's ${frames} passes (${f(peerCpuS)} s of CPU, ${peerBoth ? f(peerBoth.cpuMs) : '-'} ms a pass): analyze ${cpu(analyze)}, locate ${cpu(locate)}, locate --no-fit ${cpu(locateNoFit)}\n`);
   if (keep) process.stdout.write(`kept: ${dir}\n`);

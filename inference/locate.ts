@@ -16,12 +16,13 @@ import { WorkerPool } from '../data/workerPool.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { validateModelCard, type ModelCard } from '../models/modelCard.ts';
 import { resolveModelPath } from '../models/registry.ts';
-import { loadModel } from '../models/modelIO.ts';
-import { initBackend, type BackendChoice } from '../models/tensorBackend.ts';
+import { effectiveBackendChoice, onnxRuntimeWithoutTfjs, type BackendChoice } from '../models/inferenceBackend.ts';
+import { readModelOnnx } from '../models/onnxFile.ts';
 import { LATTICE_CONSTANT_PM, materialFromElements } from '../models/materials.ts';
 import { choosePixelSize, type PixelSizeDecision } from './calibrationCheck.ts';
 import { locateFrame, type LocatedAtom, type LocateFrameOptions } from './locateFrame.ts';
-import { createSegmenter, onnxBytes } from './segmenter.ts';
+import type { Segmenter } from './segmenter.ts';
+import { onnxSegmenterFromBytes } from './onnxSession.ts';
 import { scaleFromAtoms } from './scaleFromAtoms.ts';
 import type { LocateReply, LocateRequest } from './locateWorker.ts';
 import { siblingModule } from '../data/packagePaths.ts';
@@ -29,11 +30,21 @@ import { bondVerdict, checkFrameLattice, runVerdict, type LatticeVerdict, type R
 import { latticeAreaMask, uncoveredLattice, MISSED_LATTICE_MAX } from './latticeMask.ts';
 import { bondLengthPm, columnDensityPerPm2 } from './latticeScale.ts';
 
+/**
+ * TensorFlow.js, the tfjs model loader and the tfjs segmenters, imported on first use: inference on
+ * onnxruntime-node from the model folder's ONNX export (models/onnxFile.ts) needs none of them, and
+ * importing tfjs costs about 0.4 s and 50 MB (models/inferenceBackend.ts).
+ */
+async function tfjsSide() {
+  const [backend, io, segmenter] = await Promise.all([import('../models/tensorBackend.ts'), import('../models/modelIO.ts'), import('./segmenter.ts')]);
+  return { initBackend: backend.initBackend, loadModel: io.loadModel, createSegmenter: segmenter.createSegmenter, onnxBytes: segmenter.onnxBytes };
+}
+
 /** Settings of a locate run. */
 export interface LocateOptions {
   /** Model name (`graphene-si`, `mx2`) or folder. */
   model: string;
-  /** Tensor backend (default auto). */
+  /** Tensor backend (default auto: the environment's ATOMDYN_BACKEND where set, else the first that works; models/tensorBackend.ts). */
   backend?: BackendChoice;
   /** `--pixel-size`, pm/px: overrides everything. */
   pixelSizePm?: number | null;
@@ -120,7 +131,8 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
   if (pixel.pixelSizePm.value == null && pixel.verdict.applicable === 'unknown') {
     // no calibration and no Fourier lattice peak: find the scale at which the network sees bonds of the
     // model's length (inference/scaleFromAtoms.ts)
-    await initBackend(opts.backend ?? 'auto');
+    const { initBackend, loadModel, createSegmenter } = await tfjsSide();
+    await initBackend(effectiveBackendChoice(opts.backend));
     const { model } = await loadModel(modelDir);
     try {
       const seg = createSegmenter(model, card, { threads: os.availableParallelism() });
@@ -221,7 +233,13 @@ export function defaultLocateWorkers(backend: { name: string; threads: number },
  */
 export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: LocateOptions): AsyncGenerator<LocatedFrame> {
   if (plan.pixel.pixelSizePm.value == null) throw new AtomdynError(stack.path, unknownPixelSizeMessage(plan));
-  const backend = await initBackend(opts.backend ?? 'auto');
+  // onnxruntime-node with the folder's ONNX export: neither tfjs nor the tfjs model is loaded (in this
+  // thread or the workers); else the backend of initBackend, the model loaded and, on onnxruntime, exported
+  const choice = effectiveBackendChoice(opts.backend);
+  const ort = await onnxRuntimeWithoutTfjs(choice);
+  const shipped = ort ? await readModelOnnx(plan.modelDir) : null;
+  const tfjs = shipped ? null : await tfjsSide();
+  const backend = tfjs ? await tfjs.initBackend(choice) : { name: 'onnxruntime', threads: 1, inference: 'onnxruntime' as const };
   const v = plan.pixel.verdict;
   const spots = v.applicable === true && v.model ? v.model.spotsPerPx : null;
   // the lattice-area check of 'other' (LocateFrameOptions.latticeSpotsPerPx) uses the plan's Fourier peaks
@@ -234,8 +252,14 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
   const started = Date.now();
   try {
     if (nWorkers === 0) {
-      const { model, card } = await loadModel(plan.modelDir);
-      const seg = createSegmenter(model, card, { threads: os.availableParallelism() });
+      const threads = os.availableParallelism();
+      let seg: Segmenter;
+      let release = () => {};
+      if (tfjs) {
+        const { model, card } = await tfjs.loadModel(plan.modelDir);
+        seg = tfjs.createSegmenter(model, card, { threads });
+        release = () => model.dispose();
+      } else seg = onnxSegmenterFromBytes(shipped!.bytes, shipped!.card, ort!, { threads });
       try {
         for (let i = 0; i < stack.count; i++) {
           const data = await stack.readFrame(i);
@@ -246,17 +270,17 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
         }
       } finally {
         seg.dispose?.();
-        model.dispose();
+        release();
       }
       return;
     }
-    // on onnxruntime the network is exported here once and its bytes given to the workers, which then
-    // load neither tfjs nor the model (inference/locateWorker.ts): less start-up and memory per worker
-    let onnx: { bytes: Uint8Array; card: ModelCard } | null = null;
-    if (backend.inference === 'onnxruntime') {
-      const { model, card } = await loadModel(plan.modelDir);
+    // on onnxruntime the network's ONNX bytes (the folder's export, or exported here once) are given to the
+    // workers, which then load neither tfjs nor the model (inference/locateWorker.ts): less start-up and memory per worker
+    let onnx: { bytes: Uint8Array; card: ModelCard } | null = shipped ? { bytes: shipped.bytes, card: shipped.card } : null;
+    if (!onnx && tfjs && backend.inference === 'onnxruntime') {
+      const { model, card } = await tfjs.loadModel(plan.modelDir);
       try {
-        onnx = { bytes: onnxBytes(model, card), card };
+        onnx = { bytes: tfjs.onnxBytes(model, card), card };
       } finally {
         model.dispose();
       }

@@ -8,6 +8,9 @@
  *                           models/unet.ts registered)
  *   DIR/weights.<hash>.bin  the weights, float32 little-endian, named by their SHA-256
  *   DIR/card.json           the model card (models/modelCard.ts)
+ *   DIR/network.<key>.onnx  the network exported to ONNX (models/onnxFile.ts), which inference on
+ *                           onnxruntime-node runs without loading tfjs; absent where the exporter
+ *                           cannot write the network
  *
  * Every file is written atomically (temp file + rename). The weights file is new for new weights and
  * `model.json`, written last, is the commit point: an interrupted save leaves the previous model
@@ -25,6 +28,9 @@ import './unet.ts'; // registers the custom layers for deserialisation
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { validateModelCard, type ModelCard } from './modelCard.ts';
+import { readModelCard, writeModelOnnxFile } from './onnxFile.ts';
+import { freezeUNet } from './inferenceGraph.ts';
+import { exportOnnx } from './onnxExport.ts';
 
 /** What {@link loadModel} returns. */
 export interface LoadedModel {
@@ -80,10 +86,48 @@ export async function saveModel(model: tf.LayersModel, dir: string, card: ModelC
     };
     await writeFileAtomic(path.join(dir, weightsFile), weights);
     await writeFileAtomic(path.join(dir, 'card.json'), cardText);
-    await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+    const modelJsonText = JSON.stringify(modelJson);
+    await writeFileAtomic(path.join(dir, 'model.json'), modelJsonText);
     await removeStale(dir, 'weights', weightsFile);
+    await writeModelOnnxFile(dir, modelJsonText, exportedOrNull(model, card));
     return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
   }));
+}
+
+/** The ONNX export of a U-Net (models/onnxFile.ts), or null for a network the exporter cannot write. */
+function exportedOrNull(model: tf.LayersModel, card: ModelCard): Uint8Array | null {
+  let frozen: ReturnType<typeof freezeUNet> | null = null;
+  try {
+    frozen = freezeUNet(model);
+    return exportOnnx(frozen.graph, card.version);
+  } catch {
+    return null; // inference then runs the tfjs model, or exports it at run time and reports why it cannot
+  } finally {
+    frozen?.dispose();
+  }
+}
+
+/**
+ * Write (or rewrite) the ONNX export of the model in `dir` beside it (models/onnxFile.ts), for a folder
+ * saved before `saveModel` wrote one: onnxruntime-node then runs it without loading tfjs.
+ * @param dir the model folder
+ * @returns the file written
+ * @throws AtomdynError as {@link loadModel}, or ('model', ...) when the network cannot be exported
+ */
+export async function writeModelOnnx(dir: string): Promise<string> {
+  const { model, card, dir: abs } = await loadModel(dir);
+  try {
+    const frozen = freezeUNet(model);
+    let bytes: Uint8Array;
+    try {
+      bytes = exportOnnx(frozen.graph, card.version);
+    } finally {
+      frozen.dispose();
+    }
+    return (await writeModelOnnxFile(abs, await fs.readFile(path.join(abs, 'model.json')), bytes))!;
+  } finally {
+    model.dispose();
+  }
 }
 
 async function readJson(file: string, what: string): Promise<unknown> {
@@ -142,20 +186,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (typeof json !== 'object' || json === null || !json.modelTopology) throw new AtomdynError(modelFile, 'has no modelTopology (not a TensorFlow.js layers model)');
   if (json.format !== undefined && json.format !== 'layers-model') throw new AtomdynError(modelFile, `format is '${String(json.format)}', expected 'layers-model'`);
   if (!Array.isArray(json.weightsManifest)) throw new AtomdynError(modelFile, 'has no weightsManifest');
-  const cardText = await fs.readFile(cardFile, 'utf8').catch(() => {
-    throw new AtomdynError(cardFile, 'model card is missing (every atomdyn model needs its card.json)');
-  });
-  let cardRaw: unknown;
-  try {
-    cardRaw = JSON.parse(cardText);
-  } catch (e) {
-    throw new AtomdynError(cardFile, `model card is not valid JSON: ${(e as Error).message}`);
-  }
-  const card = validateModelCard(cardRaw, cardFile);
-  const meta = (json.userDefinedMetadata as { atomdyn?: { cardSha256?: string } } | undefined)?.atomdyn;
-  if (meta?.cardSha256 && meta.cardSha256 !== sha256(cardText)) {
-    throw new AtomdynError(cardFile, 'this card does not belong to model.json (an interrupted or mixed save); save the model again');
-  }
+  const card = await readModelCard(dir, await fs.readFile(modelFile, 'utf8'));
   const { specs, data } = await readWeights(dir, modelFile, json.weightsManifest as Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>);
   let model: tf.LayersModel;
   try {

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AtomdynError } from '../data/errors.ts';
-import { loadModel, type LoadedModel } from './modelIO.ts';
+import type { LoadedModel } from './modelIO.ts';
 import { packageRoot } from '../data/packagePaths.ts';
 
 /** The folder holding the shipped models. */
@@ -61,5 +61,6 @@ export function resolveModelPath(nameOrPath: string, flag = 'model'): string {
  * @throws AtomdynError as those two
  */
 export async function loadModelByName(nameOrPath: string, flag = 'model'): Promise<LoadedModel> {
+  const { loadModel } = await import('./modelIO.ts'); // tfjs: imported where a model is loaded, not where one is resolved
   return loadModel(resolveModelPath(nameOrPath, flag));
 }

@@ -16,21 +16,20 @@
  * AtomAI's default U-Net it is 3-5x faster than wasm on this machine (`npm run bench -- inference`).
  *
  * Call {@link initBackend} in every worker thread that uses tensors: each thread has its own backend.
+ * Inference alone on onnxruntime, with the model folder's ONNX export, is settled without this module
+ * (models/inferenceBackend.ts `onnxRuntimeWithoutTfjs`, inference/locate.ts), so that tfjs is not imported.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AtomdynError } from '../data/errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
-import { loadOnnxRuntime, type OnnxRuntimeModule } from './onnxRuntime.ts';
+import { loadOnnxRuntime, probeOnnxRuntime, type OnnxRuntimeModule } from './onnxRuntime.ts';
+import { BACKEND_CHOICES, recordInferenceBackend, type BackendChoice } from './inferenceBackend.ts';
 
 export { tf };
 
-/** A backend a user can ask for; `auto` tries them in the order above. */
-export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm' | 'cpu';
-
-/** The backends a user can name (`--backend`), `auto` first. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm', 'cpu'];
+export { BACKEND_CHOICES, type BackendChoice };
 
 export type { OnnxRuntimeModule };
 
@@ -80,17 +79,7 @@ async function tryWasm(): Promise<void> {
 
 async function tryOnnxRuntime(): Promise<void> {
   const ort = await loadOnnxRuntime();
-  // probe: a one-node graph (2 x 2 max pooling) written by our own exporter
-  const { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } = await import('./onnxExport.ts');
-  const bytes = exportOnnx({ input: 'in', output: 'p', nodes: [{ name: 'p', inputs: ['in'], spec: { op: 'maxPool', poolSize: [2, 2], strides: [2, 2], pad: 'valid' } }] });
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  try {
-    const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', Float32Array.of(1, 5, 3, 2), [1, 1, 2, 2]) });
-    const v = out[ONNX_OUTPUT].data as Float32Array;
-    if (v.length !== 1 || v[0] !== 5) throw new Error(`probe gave wrong result ${Array.from(v)}`);
-  } finally {
-    await session.release();
-  }
+  await probeOnnxRuntime(ort);
   onnx = ort;
 }
 
@@ -136,6 +125,7 @@ export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_B
     try {
       await attempt();
       active = { name, tensors: tf.getBackend(), inference: name === 'onnxruntime' ? 'onnxruntime' : 'tfjs', package: pkg, threads: 1, rejected };
+      recordInferenceBackend(name);
       return active;
     } catch (e) {
       const msg = (e as Error).message?.split('\n')[0] ?? String(e);

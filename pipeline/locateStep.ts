@@ -17,7 +17,7 @@ import { newRun, type RunMetadata } from '../data/runMetadata.ts';
 import { silentProgress } from '../data/progress.ts';
 import { writeOverlayPng } from '../data/writers/overlayPng.ts';
 import { writeResultsHdf5 } from '../data/writers/hdf5Results.ts';
-import { activeBackend } from '../models/tensorBackend.ts';
+import { inferenceBackendName } from '../models/inferenceBackend.ts';
 import {
   applicabilityFrames,
   atomsColumns,
@@ -248,7 +248,7 @@ export async function locateStep(full: FrameStack, options: LocateStepOptions, o
     table.trim(); // the room the table reserved as it grew
     siteRows.trim();
     const run = baseRun();
-    run.backend = activeBackend()?.name ?? null;
+    run.backend = inferenceBackendName();
     const fitMode = options.frame?.fit ?? false;
     const fitFrames = probes.filter((f) => Number.isFinite(f.probeSigmaPx)).length;
     const medianLlr = (l: LocatedFrame[]) => {

@@ -10,7 +10,7 @@ import { AtomdynError } from '../../data/errors.ts';
 import { parseFrameRange, parseRegion } from '../../data/frameSelection.ts';
 import { openFrames } from '../../data/openFrames.ts';
 import { readRunBeside } from '../../data/runMetadata.ts';
-import { BACKEND_CHOICES, type BackendChoice } from '../../models/tensorBackend.ts';
+import { BACKEND_CHOICES, type BackendChoice } from '../../models/inferenceBackend.ts';
 import { PRETRAINED_MODELS, resolveModelPath } from '../../models/registry.ts';
 import { MATERIALS, materialByName, parseSpeciesElements } from '../../models/materials.ts';
 import { locateStep, type LocateStepOptions, type LocateStepResult } from '../../pipeline/locateStep.ts';

@@ -11,7 +11,7 @@ import { generateConfigurations, configurationPatch, type ConfigurationKind, typ
 import { groupByFrame } from '../dynamics/configurations/centres.ts';
 import { describeNeighbours, latticeOrientation, alignToCommonTemplate, type NeighbourDescriptor } from '../dynamics/configurations/neighbourDescriptors.ts';
 import { pointGroup, composeOps, poseCosets, stabiliser, applyOp, opPermutation } from '../dynamics/configurations/pointGroups.ts';
-import { SymmetricMixture, SymmetricMixtureModel, NeighbourViews } from '../dynamics/configurations/symmetricMixture.ts';
+import { SymmetricMixture, SymmetricMixtureModel, NeighbourViews, invariantKMeans } from '../dynamics/configurations/symmetricMixture.ts';
 import { GaussianMixture } from '../dynamics/configurations/gaussianMixture.ts';
 import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { Random } from '../data/random.ts';
@@ -187,5 +187,58 @@ describe('symmetric mixture on simulated Si-in-graphene configurations', () => {
     expect(() => new SymmetricMixture({ nComponents: 3 }).fit(few)).toThrow(/at least 3 instances/);
     const other = new NeighbourViews(d.slice(0, 5).map((x) => x.values), SPEC.k, 3, pointGroup('3m'));
     expect(() => model.posterior(other)).toThrow(/point group 3m/);
+  });
+});
+
+describe('the lower bound of the invariant distance (NeighbourViews.lowerBound)', () => {
+  const set = generateConfigurations(KINDS, [40, 40, 40], { seed: 77, jitterPm: 10, missingProbability: 0.05 });
+  const descs = describe6(set).d.map((x) => x.values);
+  const views = new NeighbourViews(descs, SPEC.k, 3, G);
+  /** The same views without the bound: every search computes every distance. */
+  const plain = {
+    n: views.n,
+    d: views.d,
+    group: views.group,
+    raw: (i: number) => views.raw(i),
+    views: (i: number, ref: Float64Array, out: Float64Array, sq?: Float64Array) => views.views(i, ref, out, sq),
+    selfDistance: (ref: Float64Array, h: number) => views.selfDistance(ref, h),
+    transformed: (ref: Float64Array, h: number) => views.transformed(ref, h),
+  };
+
+  it('never exceeds the distance of the best view, and is tight for a rotated copy', () => {
+    const out = new Float64Array(G.ops.length * views.d);
+    const sq = new Float64Array(G.ops.length);
+    let below = 0;
+    for (let i = 0; i < views.n; i += 3) {
+      for (let j = 0; j < views.n; j += 7) {
+        views.views(i, views.raw(j), out, sq);
+        const exact = Math.min(...sq);
+        const lb = views.lowerBound(i, views.raw(j));
+        expect(lb).toBeLessThanOrEqual(exact);
+        if (lb < 0.5 * exact) below++;
+      }
+    }
+    // a rotated and permuted copy of a descriptor: distance 0, and so the bound (up to the rounding allowance)
+    const x = descs[5];
+    const rotated = applyOp(G.ops[4], x, 3);
+    const perm = new Float64Array(rotated.length);
+    for (let s = 0; s < SPEC.k; s++) perm.set(rotated.subarray(s * 3, s * 3 + 3), ((s + 1) % SPEC.k) * 3);
+    expect(Math.abs(views.lowerBound(5, perm))).toBeLessThan(1e-3);
+    views.views(5, perm, out, sq);
+    expect(Math.min(...sq)).toBeLessThan(1e-6);
+    expect(below).toBeLessThan(0.5 * Math.ceil(views.n / 3) * Math.ceil(views.n / 7)); // it bounds usefully
+  });
+
+  it('invariantKMeans and the fitted mixture are the same with and without it, bit for bit', () => {
+    for (const K of [2, 3, 5]) {
+      const a = invariantKMeans(views, K, new Random(9), 20, 'full');
+      const b = invariantKMeans(plain, K, new Random(9), 20, 'full');
+      expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
+      expect(a.inertia).toBe(b.inertia);
+      expect(a.centres.map((c) => Array.from(c))).toEqual(b.centres.map((c) => Array.from(c)));
+    }
+    const fa = new SymmetricMixture({ nComponents: 3, regCovar: REG, seed: 4, nInit: 2 }).fit(views);
+    const fb = new SymmetricMixture({ nComponents: 3, regCovar: REG, seed: 4, nInit: 2 }).fit(plain);
+    expect(fa.toJSON()).toEqual(fb.toJSON());
   });
 });

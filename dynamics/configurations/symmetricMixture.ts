@@ -35,7 +35,7 @@ import {
 } from './gaussianMixture.ts';
 import { type PointGroup, applyOp, inverseOp, poseCosets, stabiliser, pointGroup } from './pointGroups.ts';
 import { matchToTemplate } from './neighbourDescriptors.ts';
-import { AssignmentWorkspace } from '../../numerics/linearAssignment.ts';
+import { AssignmentWorkspace, solveSquareAssignment } from '../../numerics/linearAssignment.ts';
 import { Random } from '../../data/random.ts';
 
 /** The data of a transformation-invariant mixture: each instance seen under every group operation. */
@@ -56,6 +56,13 @@ export interface TransformedViews {
   views(i: number, ref: Float64Array, out: Float64Array, sqDist?: Float64Array): void;
   /** How far `ref` moves under operation h (RMS per slot, feature units); 0 for the identity. */
   selfDistance(ref: Float64Array, h: number): number;
+  /**
+   * Optional: a lower bound, cheaper than {@link views}, of the smallest squared distance of instance i's
+   * views from `ref` (the minimum over g of `sqDist[g]`), with an allowance for rounding taken off, so
+   * that a computed distance is never below it. Searches for the nearest of several references skip a
+   * reference whose bound exceeds the best distance found (invariantKMeans).
+   */
+  lowerBound?(i: number, ref: Float64Array): number;
   /** `ref` under operation h, matched back onto `ref`'s own slots (optional; enables symmetrised means). */
   transformed?(ref: Float64Array, h: number): Float64Array;
 }
@@ -74,6 +81,12 @@ export class NeighbourViews implements TransformedViews {
   private readonly rotated: Float64Array[];
   private readonly ws: AssignmentWorkspace;
   private readonly cost: Float64Array;
+  private readonly assignment: Int32Array;
+  private readonly refNorms: Float64Array;
+  /** |u| of each slot of each instance (for {@link lowerBound}). */
+  private readonly norms: Float64Array[];
+  /** Squared norm of each instance's descriptor (the rounding allowance of {@link lowerBound}). */
+  private readonly sqNorms: Float64Array;
 
   /**
    * @param descriptors one `k * stride` array per instance
@@ -98,6 +111,10 @@ export class NeighbourViews implements TransformedViews {
     });
     this.ws = new AssignmentWorkspace(k);
     this.cost = new Float64Array(k * k);
+    this.assignment = new Int32Array(k);
+    this.refNorms = new Float64Array(k);
+    this.norms = descriptors.map((x) => Float64Array.from({ length: k }, (_, s) => Math.hypot(x[s * stride], x[s * stride + 1])));
+    this.sqNorms = Float64Array.from(descriptors, (x) => x.reduce((t, v) => t + v * v, 0));
   }
 
   raw(i: number): Float64Array {
@@ -111,6 +128,41 @@ export class NeighbourViews implements TransformedViews {
       const dist = matchToTemplate(r, ref, this.k, this.stride, out, this.ws, undefined, this.cost, g * this.d, g * this.d);
       if (sqDist) sqDist[g] = dist;
     }
+  }
+
+  /**
+   * Every operation rotates or mirrors the vector part (ux, uy) of each slot and leaves its species
+   * channels alone, so by the reverse triangle inequality the cost of matching slot i to slot j under
+   * any operation is at least (|u_i| - |u'_j|)^2 + |species_i - species'_j|^2. The best assignment of
+   * those costs (one k x k assignment instead of one per operation) bounds the invariant distance from
+   * below; 1e-9 of the two descriptors' squared norms is taken off for rounding.
+   */
+  lowerBound(i: number, ref: Float64Array): number {
+    const { k, stride } = this;
+    const a = this.data[i];
+    const na = this.norms[i];
+    const c = this.cost;
+    let scale = this.sqNorms[i];
+    for (let j = 0; j < k; j++) {
+      const bx = ref[j * stride], by = ref[j * stride + 1];
+      this.refNorms[j] = Math.sqrt(bx * bx + by * by);
+      for (let f = 0; f < stride; f++) scale += ref[j * stride + f] * ref[j * stride + f];
+    }
+    for (let s = 0; s < k; s++) {
+      for (let j = 0; j < k; j++) {
+        const dn = na[s] - this.refNorms[j];
+        let d2 = dn * dn;
+        for (let f = 2; f < stride; f++) {
+          const t = a[s * stride + f] - ref[j * stride + f];
+          d2 += t * t;
+        }
+        c[s * k + j] = d2;
+      }
+    }
+    const match = solveSquareAssignment(c, k, this.assignment, this.ws);
+    let total = 0;
+    for (let s = 0; s < k; s++) total += c[s * k + match[s]];
+    return total - 1e-9 * scale;
   }
 
   selfDistance(ref: Float64Array, h: number): number {
@@ -601,7 +653,8 @@ export function invariantKMeans(
       const nd = new Float64Array(v.n);
       let pot = 0;
       for (let i = 0; i < v.n; i++) {
-        nd[i] = Math.min(closest[i], invDist(i, c).d2);
+        // a reference no nearer than the nearest centre so far leaves the distance as it is
+        nd[i] = v.lowerBound && v.lowerBound(i, c) > closest[i] ? closest[i] : Math.min(closest[i], invDist(i, c).d2);
         pot += nd[i];
       }
       if (pot < bestPot) {
@@ -615,6 +668,9 @@ export function invariantKMeans(
   }
   // Lloyd iterations with alignment
   const labels = new Int32Array(v.n).fill(-1);
+  const lb = v.lowerBound ? new Float64Array(K) : null;
+  const bestViews = new Float64Array(G * d);
+  const order = Array.from({ length: K }, (_, k) => k);
   let moments: WeightedMoments[] = [];
   let inertia = Infinity;
   for (let it = 0; it < Math.max(1, maxIter); it++) {
@@ -626,20 +682,27 @@ export function invariantKMeans(
       let bk = 0;
       let bd = Infinity;
       let bg = 0;
-      for (let k = 0; k < K; k++) {
+      // the centres in the order of their lower bounds (where the views give one): a centre whose bound
+      // exceeds the best distance found cannot be nearer, so its views are not computed; ties keep the
+      // lowest index, as a scan of every centre in order does
+      if (lb) for (let k = 0; k < K; k++) lb[k] = v.lowerBound!(i, centres[k]);
+      if (lb) order.sort((a, b) => lb[a] - lb[b] || a - b);
+      for (const k of order) {
+        if (lb && lb[k] > bd) continue;
         const r = invDist(i, centres[k]);
-        if (r.d2 < bd) {
+        if (r.d2 < bd || (r.d2 === bd && k < bk)) {
           bd = r.d2;
           bk = k;
           bg = r.g;
+          bestViews.set(buf); // the nearest centre's views, for its moments below
         }
       }
       dist[i] = bd;
       inertia += bd;
       if (labels[i] !== bk) changed++;
       labels[i] = bk;
-      v.views(i, centres[bk], buf);
-      moments[bk].add(buf, 1, bg * d);
+      if (bd === Infinity) v.views(i, centres[bk], bestViews); // no distance was finite: as before, centre 0's views
+      moments[bk].add(bestViews, 1, bg * d);
     }
     // re-seed empty clusters with the farthest instance
     let reseeded = false;

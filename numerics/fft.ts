@@ -64,8 +64,9 @@ function radix2Plan(n: number): Radix2Plan {
 
 /**
  * Unnormalised radix-2 transform; `sign` -1 forward, +1 inverse. The first two stages have trivial
- * twiddles (1, and -+i) and are done without multiplications; later stages loop over the twiddle
- * outside the butterflies that share it.
+ * twiddles (1, and -+i) and are done without multiplications; later stages go in pairs (radix 2^2:
+ * one pass over the data per two stages) and loop over the twiddles outside the butterflies that
+ * share them.
  */
 function radix2(re: Float64Array, im: Float64Array, sign: number): void {
   const n = re.length;
@@ -107,7 +108,47 @@ function radix2(re: Float64Array, im: Float64Array, sign: number): void {
       im[a + 1] += xi;
     }
   }
-  for (let size = 8; size <= n; size <<= 1) {
+  let size = 8;
+  // two stages (sizes S = 2h and 2S = 4h) per pass over the data: the four values of a block that the two
+  // stages combine are read and written once, with the radix-2 stages' own twiddles and operations in the
+  // same order (bit for bit the result of one stage at a time, at about half the memory traffic)
+  for (; 2 * size <= n; size <<= 2) {
+    const h = size >> 1;
+    const step1 = n / size;
+    const step2 = step1 >> 1;
+    const quad = 4 * h;
+    for (let k = 0; k < h; k++) {
+      const tr = cos[k * step1], ti = sign * sin[k * step1]; // stage S
+      const ur = cos[k * step2], ui = sign * sin[k * step2]; // stage 2S, first half of its block
+      const vr = cos[(k + h) * step2], vi = sign * sin[(k + h) * step2]; // stage 2S, second half
+      for (let a = k; a < n; a += quad) {
+        const b = a + h, c = b + h, d = c + h;
+        // stage S: (a, b) and (c, d)
+        let xr = re[b] * tr - im[b] * ti;
+        let xi = re[b] * ti + im[b] * tr;
+        const br = re[a] - xr, bi = im[a] - xi;
+        const ar = re[a] + xr, ai = im[a] + xi;
+        xr = re[d] * tr - im[d] * ti;
+        xi = re[d] * ti + im[d] * tr;
+        const dr = re[c] - xr, di = im[c] - xi;
+        const cr = re[c] + xr, ci = im[c] + xi;
+        // stage 2S: (a, c) and (b, d)
+        xr = cr * ur - ci * ui;
+        xi = cr * ui + ci * ur;
+        re[c] = ar - xr;
+        im[c] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
+        xr = dr * vr - di * vi;
+        xi = dr * vi + di * vr;
+        re[d] = br - xr;
+        im[d] = bi - xi;
+        re[b] = br + xr;
+        im[b] = bi + xi;
+      }
+    }
+  }
+  for (; size <= n; size <<= 1) {
     const halfSize = size >> 1;
     const step = n / size;
     for (let k = 0; k < halfSize; k++) {

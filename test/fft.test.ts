@@ -137,3 +137,52 @@ describe('fft', () => {
     expect(() => inverseFft2dToReal(new Float64Array(6), new Float64Array(8), 4, 2)).toThrow(RangeError);
   });
 });
+
+describe('radix-2 stages taken in pairs', () => {
+  /** Textbook iterative radix-2 DIT, one stage at a time, with the same twiddle tables and operations. */
+  function oneStageAtATime(re: Float64Array, im: Float64Array, sign: number): void {
+    const n = re.length;
+    const bits = Math.round(Math.log2(n));
+    for (let i = 0; i < n; i++) {
+      let j = 0;
+      for (let b = 0; b < bits; b++) j |= ((i >> b) & 1) << (bits - 1 - b);
+      if (j > i) {
+        [re[i], re[j]] = [re[j], re[i]];
+        [im[i], im[j]] = [im[j], im[i]];
+      }
+    }
+    for (let size = 2; size <= n; size <<= 1) {
+      const half = size >> 1;
+      const step = n / size;
+      for (let k = 0; k < half; k++) {
+        // the first two stages' twiddles are exactly 1 and -+i
+        const wr = size === 2 ? 1 : size === 4 ? (k === 0 ? 1 : 0) : Math.cos((2 * Math.PI * (k * step)) / n);
+        const wi = size === 2 ? 0 : size === 4 ? (k === 0 ? 0 : sign) : sign * Math.sin((2 * Math.PI * (k * step)) / n);
+        for (let a = k; a < n; a += size) {
+          const b = a + half;
+          const xr = size === 4 && k === 1 ? -sign * im[b] : re[b] * wr - im[b] * wi;
+          const xi = size === 4 && k === 1 ? sign * re[b] : re[b] * wi + im[b] * wr;
+          re[b] = re[a] - xr;
+          im[b] = im[a] - xi;
+          re[a] += xr;
+          im[a] += xi;
+        }
+      }
+    }
+  }
+
+  it('gives the one-stage-at-a-time transform bit for bit, forward and inverse, at every power of two to 4096', () => {
+    for (let n = 2; n <= 4096; n <<= 1) {
+      for (const inverse of [false, true]) {
+        const re = Float64Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + n) * 3 + (i % 7));
+        const im = Float64Array.from({ length: n }, (_, i) => Math.cos(0.7 * i) - (i % 3));
+        const r2 = Float64Array.from(re), i2 = Float64Array.from(im);
+        fft(re, im, inverse);
+        oneStageAtATime(r2, i2, inverse ? 1 : -1);
+        if (inverse) for (let k = 0; k < n; k++) { r2[k] /= n; i2[k] /= n; }
+        expect(Array.from(re), `n = ${n}`).toEqual(Array.from(r2));
+        expect(Array.from(im), `n = ${n}`).toEqual(Array.from(i2));
+      }
+    }
+  });
+});

@@ -12,7 +12,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AtomdynError } from '../data/errors.ts';
-import { readCsv, type Table } from '../data/csvTable.ts';
+import { readCsvColumns, type Table } from '../data/csvTable.ts';
 import { readRunBeside, type RunMetadata } from '../data/runMetadata.ts';
 
 /** Figures found in the folder (absolute paths), sorted by name. */
@@ -59,7 +59,7 @@ export interface PreloadedTables {
 function table(dir: string, name: string, given?: Table | null): Table | null {
   if (given !== undefined) return given;
   const f = path.join(dir, name);
-  return existsSync(f) ? readCsv(f) : null;
+  return existsSync(f) ? readCsvColumns(f) : null; // by column: a long run's tables as row objects took some 1 GB
 }
 
 function json(file: string): Record<string, unknown> | null {

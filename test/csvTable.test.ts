@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseCsv, toCsv, readCsv, writeCsv, numericColumn } from '../data/csvTable.ts';
+import { parseCsv, parseCsvColumns, toCsv, readCsv, readCsvColumns, writeCsv, numericColumn } from '../data/csvTable.ts';
+import { ColumnTable } from '../data/columnTable.ts';
 import { protectInput } from '../data/atomicWrite.ts';
 import { AtomdynError } from '../data/errors.ts';
 
@@ -45,5 +46,38 @@ describe('csvTable', () => {
       expect(toCsv(table), String(n)).toBe(plain);
       expect(parseCsv(toCsv(table)).rows.length).toBe(n);
     }
+  });
+});
+
+describe('parseCsvColumns (tables held by column, for readers)', () => {
+  it('gives the cells of parseCsv: quotes, CRLF and CR line ends, blank lines, numbers, booleans, inf, empty cells, many rows', () => {
+    const lines = ['frame,x,label,flag,big', '0,1.25,"a, ""quoted"" b",true,inf', '', '1,-0.5,,false,-inf\r\n2,1e-3,plain,,123456789.123'];
+    for (let i = 3; i < 70000; i++) lines.push(`${i},${(i * 0.0137).toFixed(4)},${i % 3 ? 'C' : 'Si'},${i % 2 === 0},${i * 1e6}`);
+    const text = lines.join('\n') + '\r';
+    const rows = parseCsv(text, 't.csv');
+    const cols = parseCsvColumns(text, 't.csv');
+    expect(cols).toBeInstanceOf(ColumnTable);
+    expect(cols.columns).toEqual(rows.columns);
+    expect(cols.rows.length).toBe(rows.rows.length);
+    for (let i = 0; i < rows.rows.length; i++) expect(cols.rows[i]).toEqual(rows.rows[i]);
+    expect(toCsv(cols)).toBe(toCsv(rows));
+  });
+
+  it('refuses what parseCsv refuses, with the same one-line errors', () => {
+    for (const bad of ['', 'a,b\n1,2\n3\n', 'a,a\n1,2\n', 'a,b\n"1,2\n']) {
+      let want = '';
+      try {
+        parseCsv(bad, 'bad.csv');
+      } catch (e) {
+        want = (e as Error).message;
+      }
+      expect(want).toMatch(/^bad\.csv: /);
+      expect(() => parseCsvColumns(bad, 'bad.csv')).toThrow(want);
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-csvcols-'));
+    const f = path.join(dir, 't.csv');
+    writeFileSync(f, 'frame,x\n0,1\n');
+    expect(() => readCsvColumns(f, ['frame', 'y'])).toThrow(/t\.csv: missing column\(s\) y/);
+    expect(readCsvColumns(f, ['frame']).rows[0]).toEqual({ frame: 0, x: 1 });
   });
 });

@@ -15,7 +15,7 @@ export { silentProgress, type ProgressSink } from './data/progress.ts';
 // frames: readers of every format, one frame at a time
 export { openFrames, detectKind, SUPPORTED_EXTENSIONS, type OpenOptions, type FileKind } from './data/openFrames.ts';
 export { iterateFrames, type FrameStack } from './data/frameStack.ts';
-export { readCsv, parseCsv, writeCsv, toCsv, canonicalTable, numericColumn, type Table, type Cell } from './data/csvTable.ts';
+export { readCsv, parseCsv, readCsvColumns, parseCsvColumns, writeCsv, toCsv, canonicalTable, numericColumn, type Table, type Cell } from './data/csvTable.ts';
 export { ColumnTable, columnGetter } from './data/columnTable.ts';
 export { writeJson, readJson } from './data/writers/jsonFile.ts';
 export { writeTiffStack } from './data/writers/tiffStack.ts';

@@ -11,7 +11,7 @@
  *   track keeps the file's order, see {@link TableCheckOptions.canonicalOrder}).
  */
 import { AtomdynError } from './errors.ts';
-import { readCsv, type Cell, type Table } from './csvTable.ts';
+import { readCsvColumns, type Cell, type Table } from './csvTable.ts';
 import { ColumnTable, columnGetter } from './columnTable.ts';
 
 /** Largest frame number accepted (10^7 frames: 116 days at one frame per second). */
@@ -230,12 +230,13 @@ function textHash(s: string): number {
 }
 
 /**
- * Read a CSV table (data/csvTable.ts readCsv, with its `required` columns) and {@link checkTable} it;
- * warnings are written to stderr as `atomdyn: warning: ...` lines.
- * @throws AtomdynError as readCsv and checkTable
+ * Read a CSV table (data/csvTable.ts readCsvColumns, with its `required` columns: held by column, as
+ * `analyze` hands its steps their tables) and {@link checkTable} it; warnings are written to stderr as
+ * `atomdyn: warning: ...` lines.
+ * @throws AtomdynError as readCsvColumns and checkTable
  */
 export function readCheckedCsv(file: string, required: string[] = [], opts: TableCheckOptions = {}): Table {
-  const { table, warnings } = checkTable(file, readCsv(file, required), opts);
+  const { table, warnings } = checkTable(file, readCsvColumns(file, required), opts);
   for (const w of warnings) process.stderr.write(`atomdyn: warning: ${w}\n`);
   return table;
 }

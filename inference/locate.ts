@@ -317,7 +317,7 @@ export async function* locateIter(stack: FrameStack, plan: LocatePlan, opts: Loc
         yield { frame: i, atoms: reply.atoms, probeSigmaPx: reply.probeSigmaPx, fitLightLlr: reply.fitLightLlr };
       }
     } finally {
-      await pool.close();
+      await pool.close(5000); // each worker frees its onnxruntime session before it ends (data/workerPool.ts)
     }
   } finally {
     progress.stop();

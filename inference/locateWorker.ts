@@ -43,4 +43,7 @@ serveWorkerRequests<LocateRequest, LocateReply>(async (req) => {
   const seg = await ready;
   const { atoms, probeSigmaPx, fitLightLlr } = await locateFrame(seg, req.frame, req.height, req.width, req.options, req.source);
   return { result: { atoms, probeSigmaPx, fitLightLlr } };
+}, async () => {
+  // onnxruntime's session and memory arena are native memory: freed here, not left behind by the thread
+  await (await ready.catch(() => null))?.dispose?.();
 });

@@ -51,8 +51,9 @@ export function onnxSegmenterFromBytes(onnx: Uint8Array | (() => Uint8Array), ca
     dispose() {
       const s = session;
       session = null;
-      // release() is asynchronous; nothing waits on it and a failure to free is not the caller's error
-      s?.then((x) => x.release()).catch(() => undefined);
+      // release() is asynchronous: the promise settles when onnxruntime has freed the session and its
+      // arena (a worker thread awaits it before it ends); a failure to free is not the caller's error
+      return s ? s.then((x) => x.release()).catch(() => undefined) : undefined;
     },
   };
 }

@@ -22,8 +22,11 @@ export interface Segmenter {
    * @returns float32 `[k * ph * pw * classes]` (NHWC), softmax probabilities, classes in card.classes order
    */
   predict(patches: Float32Array, k: number, ph: number, pw: number): Promise<Float32Array>;
-  /** Frees what the segmenter holds besides the model (the frozen graph's folded weights); optional. */
-  dispose?(): void;
+  /**
+   * Frees what the segmenter holds besides the model (the frozen graph's folded weights, an onnxruntime
+   * session and its memory arena); optional. A returned promise settles when the memory is freed.
+   */
+  dispose?(): void | Promise<void>;
 }
 
 /** Settings of {@link tfSegmenter}. */

@@ -11,10 +11,8 @@ import { onnxRuntimeWithoutTfjs } from '../models/inferenceBackend.ts';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../models/onnxRuntime.ts';
 import { PRETRAINED_DIR } from '../models/registry.ts';
 import { onnxBytes } from '../inference/segmenter.ts';
-import { simulateImage } from '../training/simulator/simulateImage.ts';
-import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';
-import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { runLocate } from '../cli/commands/locate.ts';
+import { writeGrapheneMovie } from './helpers/grapheneMovie.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { exampleCard } from './helpers/card.ts';
 
@@ -109,15 +107,8 @@ describe('the ONNX export beside a model', () => {
   });
 
   it('locate runs the shipped export and writes the atoms.csv of a run that exports the network itself', async () => {
-    const px = 7.8125, size = 160;
-    const frames = [21, 22, 23].map((seed) => simulateImage({
-      frame: { width: size, height: size, pixelSizePm: px },
-      imaging: GRAPHENE_PRESET.imaging,
-      specimen: { lattice: 'graphene', configurations: ['si-c3'], configurationCount: 1 },
-      seed,
-    }).image);
     const movie = path.join(tmp, 'movie.tif');
-    await writeTiffStack(movie, frames, { count: 3, height: size, width: size }, { pixelSizePm: px });
+    await writeGrapheneMovie(movie, [21, 22, 23], 160, 7.8125);
     // the same model without its export: locate loads it with tfjs and exports it at run time
     const bare = path.join(tmp, 'graphene-si-bare');
     cpSync(path.join(PRETRAINED_DIR, 'graphene-si'), bare, { recursive: true });

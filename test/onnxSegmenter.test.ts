@@ -12,8 +12,8 @@ import { createSegmenter, onnxSegmenter, tfSegmenter } from '../inference/segmen
 import { locateFrame } from '../inference/locateFrame.ts';
 import { simulateImage } from '../training/simulator/simulateImage.ts';
 import { GRAPHENE_PRESET } from '../training/simulator/imagingPresets.ts';
-import { writeTiffStack } from '../data/writers/tiffStack.ts';
 import { runLocate } from '../cli/commands/locate.ts';
+import { writeGrapheneMovie } from './helpers/grapheneMovie.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { Random } from '../data/random.ts';
 
@@ -163,15 +163,8 @@ describe('onnxruntime segmenter', () => {
 
   it('locate --backend onnxruntime writes the atoms.csv of --backend wasm (the same rows; numbers at most one unit of their last digit apart)', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'atomdyn-onnx-'));
-    const px = 7.8125, size = 192;
-    const frames = [11, 12].map((seed) => simulateImage({
-      frame: { width: size, height: size, pixelSizePm: px },
-      imaging: GRAPHENE_PRESET.imaging,
-      specimen: { lattice: 'graphene', configurations: ['si-c3'], configurationCount: 1 },
-      seed,
-    }).image);
     const movie = path.join(dir, 'movie.tif');
-    await writeTiffStack(movie, frames, { count: 2, height: size, width: size }, { pixelSizePm: px });
+    await writeGrapheneMovie(movie, [11, 12], 192, 7.8125);
     const run = async (backend: string) => {
       await runLocate(movie, { out: path.join(dir, backend), model: 'graphene-si', backend, workers: '0' }, ['locate']);
       const run = JSON.parse(readFileSync(path.join(dir, backend, 'run.json'), 'utf8'));

@@ -15,6 +15,7 @@ import { page, type Section } from './htmlPage.ts';
 import { readRunFolder } from './runFolder.ts';
 import { reportContext, type ReportOptions } from './reportContext.ts';
 import { SECTIONS } from './sectionList.ts';
+import { collectGarbageIfGrown } from '../data/memory.ts';
 
 export type { ReportOptions } from './reportContext.ts';
 
@@ -32,6 +33,9 @@ export async function buildReport(runDir: string, opts: ReportOptions = {}): Pro
   for (const s of SECTIONS) {
     const built = await s.build(ctx);
     if (built) sections.push(built);
+    // the sections' garbage (row objects of long tables, chart specs) goes before the next allocates: on a
+    // 600-frame run the report step peaked 56 MiB lower (one run), at 4 collections on a 60-frame one
+    collectGarbageIfGrown();
   }
   const chain = ctx.chain;
   const source = chain[chain.length - 1]?.source ?? chain[0]?.source;

@@ -3,7 +3,7 @@
  * WeakRef is gone after it (observed through the WeakRef, not through timing or sizes).
  */
 import { describe, expect, it } from 'vitest';
-import { collectGarbage } from '../data/memory.ts';
+import { collectGarbage, collectGarbageIfGrown } from '../data/memory.ts';
 
 describe('collectGarbage', () => {
   it('collects an unreachable object at once', async () => {
@@ -13,5 +13,14 @@ describe('collectGarbage', () => {
     await new Promise((r) => setTimeout(r, 0)); // WeakRef targets are kept alive until the current job ends
     expect(collectGarbage()).toBe(true);
     expect(ref.deref()).toBeUndefined();
+  });
+
+  it('collectGarbageIfGrown collects only after the heap grew by the threshold', () => {
+    collectGarbageIfGrown(0); // a baseline
+    expect(collectGarbageIfGrown(64e6)).toBe(false);
+    const held = Array.from({ length: 200000 }, (_, i) => ({ v: [i, i + 1, i + 2] })); // some 20 MB, live
+    expect(collectGarbageIfGrown(4e6)).toBe(true);
+    expect(held.length).toBe(200000);
+    expect(collectGarbageIfGrown(4e6)).toBe(false); // nothing new since
   });
 });

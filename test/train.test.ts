@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadSimulatedSourceFactory, SIMULATOR_MODULE } from '../cli/commands/train.ts';
 import { AtomdynError } from '../data/errors.ts';
+import { onnxFileName } from '../models/onnxFile.ts';
 
 const bin = path.resolve('bin/atomdyn.mjs');
 const run = (args: string[]) => spawnSync('node', [bin, ...args], { encoding: 'utf8', env: { ...process.env, ATOMDYN_QUIET: '1' } });
@@ -66,6 +67,8 @@ describe('atomdyn train', () => {
       expect(card.training.dataRecipe.doseRangeEPerA2).toEqual([1e5, 4e6]);
       const runJson = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8'));
       expect(runJson).toMatchObject({ step: 'train', backend: 'wasm', lattice: 'graphene', seed: 1 });
+      // the network's ONNX export beside it, keyed by its model.json (models/onnxFile.ts)
+      expect(readdirSync(out).filter((f) => f.endsWith('.onnx'))).toEqual([onnxFileName(readFileSync(path.join(out, 'model.json')))]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -13,7 +13,8 @@ import type { Command } from 'commander';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../../data/atomicWrite.ts';
-import { readCsv, writeCsv, type Cell } from '../../data/csvTable.ts';
+import { readCsv, readCsvColumns, writeCsv, type Cell } from '../../data/csvTable.ts';
+import { ColumnTable } from '../../data/columnTable.ts';
 import { AtomdynError } from '../../data/errors.ts';
 import { findMovieRuns, type MovieRun } from '../../data/movieRuns.ts';
 import { finalPath, withRunFolder } from '../../data/runFolder.ts';
@@ -63,12 +64,12 @@ function centreOf(run: MovieRun): string | undefined {
 async function writePooledTracks(runs: MovieRun[], file: string): Promise<void> {
   const pixel = (r: MovieRun) => readRunBeside(r.tracks!)?.pixelSizePm?.value ?? null;
   const p0 = pixel(runs[0]);
-  const rows: Array<Record<string, Cell>> = [];
-  let columns: string[] = [];
+  // by column on both sides (data/columnTable.ts): many long movies' tracks never exist as row objects
+  let pooled: ColumnTable | null = null;
   let frameOffset = 0, particleOffset = 0;
   for (const r of runs) {
-    const t = readCsv(r.tracks!, ['frame', 'x', 'y', 'species']);
-    if (!columns.length) columns = t.columns;
+    const t = readCsvColumns(r.tracks!, ['frame', 'x', 'y', 'species']);
+    pooled ??= new ColumnTable(t.columns);
     const p = pixel(r);
     if ((p === null) !== (p0 === null)) throw new AtomdynError(r.tracks!, `pixel size ${p === null ? 'unknown' : `${p} pm`} where movie ${runs[0].id}'s is ${p0 === null ? 'unknown' : `${p0} pm`}; give every movie a pixel size (manifest pixel_size_pm)`);
     const scale = p !== null && p0 !== null ? p / p0 : 1;
@@ -81,12 +82,12 @@ async function writePooledTracks(runs: MovieRun[], file: string): Promise<void> 
         lastParticle = Math.max(lastParticle, row.particle);
       }
       lastFrame = Math.max(lastFrame, row.frame as number);
-      rows.push(out);
+      pooled.append(out);
     }
     frameOffset += lastFrame + 1;
     particleOffset += lastParticle + 1;
   }
-  await writeCsv(file, { columns, rows });
+  await writeCsv(file, pooled!);
   copyFileSync(path.join(path.dirname(runs[0].tracks!), 'run.json'), path.join(path.dirname(file), 'run.json'));
 }
 

@@ -24,14 +24,33 @@ export interface LatticeSpacing {
   orientationDeg: number;
 }
 
-/** Power |X|^2 of the 2-D DFT of a real `[n, n]` image whose rows at and after `rows` are zero (the zero padding). */
-function fft2Power(data: Float64Array, n: number, rows = n): Float64Array {
-  const re = Float64Array.from(data);
-  const im = new Float64Array(n * n);
+/**
+ * Add the power |X|^2 of the 2-D DFT of a real `[n, n]` image to `power`: `re` holds the image on entry
+ * (rows at and after `rows` are read as zero, the zero padding) and its transform's real parts on return;
+ * `im` is scratch.
+ */
+function addFft2Power(re: Float64Array, im: Float64Array, n: number, rows: number, power: Float64Array): void {
   realFft2d(re, im, n, n, rows);
-  const power = new Float64Array(n * n);
-  for (let i = 0; i < power.length; i++) power[i] = re[i] * re[i] + im[i] * im[i];
-  return power;
+  for (let i = 0; i < power.length; i++) power[i] += re[i] * re[i] + im[i] * im[i];
+}
+
+/** Radius bin (rounded |frequency|) of every bin of an `[N, N]` spectrum, per N (the same for every frame). */
+const radiusMaps = new Map<number, Int32Array>();
+
+function radiusMap(N: number): Int32Array {
+  let m = radiusMaps.get(N);
+  if (m) return m;
+  m = new Int32Array(N * N);
+  for (let ky = 0; ky < N; ky++) {
+    const fy = ky <= N / 2 ? ky : ky - N;
+    for (let kx = 0; kx < N; kx++) {
+      const fx = kx <= N / 2 ? kx : kx - N;
+      // integer frequencies: sqrt of the exact sum of squares is never within rounding of a half
+      m[ky * N + kx] = Math.round(Math.sqrt(fx * fx + fy * fy));
+    }
+  }
+  radiusMaps.set(N, m);
+  return m;
 }
 
 /**
@@ -71,17 +90,21 @@ export function welchPowerSpectrum(frame: Float32Array, height: number, width: n
     return Array.from({ length: k }, (_, i) => off + (i * n) / 2);
   };
   const power = new Float64Array(N * N);
-  const data = new Float64Array(N * N);
+  // the windowed tile, transformed in place (rows n..N-1 are the zero padding, which realFft2d zeroes itself)
+  const re = new Float64Array(N * N);
+  const im = new Float64Array(N * N);
   const hann = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n));
   for (const y0 of starts(height)) {
     for (const x0 of starts(width)) {
       let mean = 0;
       for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) mean += frame[(y0 + y) * width + x0 + x];
       mean /= n * n;
-      data.fill(0);
-      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) data[y * N + x] = (frame[(y0 + y) * width + x0 + x] - mean) * hann[x] * hann[y];
-      const p = fft2Power(data, N, n);
-      for (let i = 0; i < p.length; i++) power[i] += p[i];
+      for (let y = 0; y < n; y++) {
+        const o = y * N;
+        for (let x = 0; x < n; x++) re[o + x] = (frame[(y0 + y) * width + x0 + x] - mean) * hann[x] * hann[y];
+        re.fill(0, o + n, o + N);
+      }
+      addFft2Power(re, im, N, n, power);
     }
   }
   // mean log power per radius (bins of one frequency pixel of the padded transform): the ring background
@@ -90,16 +113,12 @@ export function welchPowerSpectrum(frame: Float32Array, height: number, width: n
   // the log power once per bin: the ring profile and every template lookup below read it
   const logPower = new Float64Array(N * N);
   for (let i = 0; i < logPower.length; i++) logPower[i] = Math.log(power[i] + 1e-30);
-  for (let ky = 0; ky < N; ky++) {
-    const fy = ky <= N / 2 ? ky : ky - N;
-    for (let kx = 0; kx < N; kx++) {
-      const fx = kx <= N / 2 ? kx : kx - N;
-      // integer frequencies: sqrt of the exact sum of squares is never within rounding of a half
-      const r = Math.round(Math.sqrt(fx * fx + fy * fy));
-      if (r <= rmax) {
-        prof[r] += logPower[ky * N + kx];
-        cnt[r]++;
-      }
+  const radius = radiusMap(N);
+  for (let i = 0; i < radius.length; i++) {
+    const r = radius[i];
+    if (r <= rmax) {
+      prof[r] += logPower[i];
+      cnt[r]++;
     }
   }
   for (let r = 0; r <= rmax; r++) prof[r] = cnt[r] ? prof[r] / cnt[r] : 0;

@@ -225,7 +225,14 @@ export function parseCsvColumns(text: string, file = '<csv>'): ColumnTable {
  * @throws AtomdynError naming the file when it is missing, unreadable, malformed or lacks a required column
  */
 export function readCsvColumns(file: string, required: string[] = []): ColumnTable {
-  const t = parseCsvColumns(readTextInput(file, 'table'), file);
+  return withColumns(parseCsvColumns(readTextInput(file, 'table'), file), required, file);
+}
+
+/**
+ * The table, once it is known to have the `required` columns.
+ * @throws AtomdynError naming `file` and the missing columns
+ */
+function withColumns<T extends Table>(t: T, required: string[], file: string): T {
   const missing = required.filter((c) => !t.columns.includes(c));
   if (missing.length) throw new AtomdynError(file, `missing column(s) ${missing.join(', ')} (has ${t.columns.join(', ')})`);
   return t;
@@ -236,10 +243,7 @@ export function readCsvColumns(file: string, required: string[] = []): ColumnTab
  * @throws AtomdynError naming the file when it is missing, unreadable or lacks a required column
  */
 export function readCsv(file: string, required: string[] = []): Table {
-  const t = parseCsv(readTextInput(file, 'table'), file);
-  const missing = required.filter((c) => !t.columns.includes(c));
-  if (missing.length) throw new AtomdynError(file, `missing column(s) ${missing.join(', ')} (has ${t.columns.join(', ')})`);
-  return t;
+  return withColumns(parseCsv(readTextInput(file, 'table'), file), required, file);
 }
 
 /**

@@ -36,8 +36,8 @@ import { bondLengthPm, columnDensityPerPm2 } from './latticeScale.ts';
  * importing tfjs costs about 0.4 s and 50 MB (models/inferenceBackend.ts).
  */
 async function tfjsSide() {
-  const [backend, io, segmenter] = await Promise.all([import('../models/tensorBackend.ts'), import('../models/modelIO.ts'), import('./segmenter.ts')]);
-  return { initBackend: backend.initBackend, loadModel: io.loadModel, createSegmenter: segmenter.createSegmenter, onnxBytes: segmenter.onnxBytes };
+  const [backend, io, graph, segmenter] = await Promise.all([import('../models/tensorBackend.ts'), import('../models/modelIO.ts'), import('../models/inferenceGraph.ts'), import('./segmenter.ts')]);
+  return { initBackend: backend.initBackend, loadModel: io.loadModel, createSegmenter: segmenter.createSegmenter, onnxBytes: graph.onnxBytes };
 }
 
 /** Settings of a locate run. */

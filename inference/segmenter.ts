@@ -7,8 +7,7 @@
  */
 import { tf, onnxRuntime, type OnnxRuntimeModule } from '../models/tensorBackend.ts';
 import type { ModelCard } from '../models/modelCard.ts';
-import { freezeUNet, type FrozenUNet } from '../models/inferenceGraph.ts';
-import { exportOnnx } from '../models/onnxExport.ts';
+import { freezeUNet, onnxBytes, type FrozenUNet } from '../models/inferenceGraph.ts';
 import { onnxSegmenterFromBytes, type OnnxSessionOptions } from './onnxSession.ts';
 import { AtomdynError } from '../data/errors.ts';
 
@@ -71,22 +70,8 @@ export function tfSegmenter(model: tf.LayersModel, card: ModelCard, options: TfS
 export type OnnxSegmenterOptions = OnnxSessionOptions;
 
 /**
- * The ONNX bytes of a U-Net: frozen (models/inferenceGraph.ts: batch norm folded) and exported
- * (models/onnxExport.ts; input `x` float32 [n, 1, h, w], output `probabilities` float32 [n, h, w, classes]).
- * @throws Error from the exporter when the network holds a layer it does not know
- */
-export function onnxBytes(model: tf.LayersModel, card: ModelCard): Uint8Array {
-  const frozen = freezeUNet(model);
-  try {
-    return exportOnnx(frozen.graph, card.version);
-  } finally {
-    frozen.dispose();
-  }
-}
-
-/**
  * Wrap a tfjs LayersModel (models/unet.ts) as a {@link Segmenter} whose forward passes run on
- * onnxruntime-node: the model is exported ({@link onnxBytes}) on the first call and run by
+ * onnxruntime-node: the model is exported (models/inferenceGraph.ts onnxBytes) on the first call and run by
  * inference/onnxSession.ts (all graph optimisations, `threads` intra-op threads). Class probabilities
  * equal those of {@link tfSegmenter} to float32 rounding (within 1e-4; test/onnxSegmenter.test.ts). The
  * model must not be changed while in use.

@@ -25,6 +25,8 @@
 import { tf } from './tensorBackend.ts';
 import { BilinearUpsampling2D } from './unet.ts';
 import { AtomdynError } from '../data/errors.ts';
+import { exportOnnx } from './onnxExport.ts';
+import type { ModelCard } from './modelCard.ts';
 
 /** A frozen, inference-only U-Net. */
 export interface FrozenUNet {
@@ -304,4 +306,19 @@ export function freezeUNet(model: tf.LayersModel): FrozenUNet {
       owned.length = 0;
     },
   };
+}
+
+/**
+ * The ONNX bytes of a U-Net: frozen ({@link freezeUNet}: batch norm folded) and exported
+ * (models/onnxExport.ts; input `x` float32 [n, 1, h, w], output `probabilities` float32 [n, h, w, classes]),
+ * with the card's version as the producer version. The frozen graph is disposed before returning.
+ * @throws AtomdynError from freezeUNet or the exporter when the network holds a layer they do not know
+ */
+export function onnxBytes(model: tf.LayersModel, card: ModelCard): Uint8Array {
+  const frozen = freezeUNet(model);
+  try {
+    return exportOnnx(frozen.graph, card.version);
+  } finally {
+    frozen.dispose();
+  }
 }

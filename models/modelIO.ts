@@ -28,9 +28,8 @@ import './unet.ts'; // registers the custom layers for deserialisation
 import { writeFileAtomic } from '../data/atomicWrite.ts';
 import { AtomdynError } from '../data/errors.ts';
 import { validateModelCard, type ModelCard } from './modelCard.ts';
-import { readModelCard, writeModelOnnxFile } from './onnxFile.ts';
-import { freezeUNet } from './inferenceGraph.ts';
-import { exportOnnx } from './onnxExport.ts';
+import { readModelCard, recordedCardSha256, writeModelOnnxFile } from './onnxFile.ts';
+import { onnxBytes } from './inferenceGraph.ts';
 
 /** What {@link loadModel} returns. */
 export interface LoadedModel {
@@ -96,14 +95,10 @@ export async function saveModel(model: tf.LayersModel, dir: string, card: ModelC
 
 /** The ONNX export of a U-Net (models/onnxFile.ts), or null for a network the exporter cannot write. */
 function exportedOrNull(model: tf.LayersModel, card: ModelCard): Uint8Array | null {
-  let frozen: ReturnType<typeof freezeUNet> | null = null;
   try {
-    frozen = freezeUNet(model);
-    return exportOnnx(frozen.graph, card.version);
+    return onnxBytes(model, card);
   } catch {
     return null; // inference then runs the tfjs model, or exports it at run time and reports why it cannot
-  } finally {
-    frozen?.dispose();
   }
 }
 
@@ -117,14 +112,7 @@ function exportedOrNull(model: tf.LayersModel, card: ModelCard): Uint8Array | nu
 export async function writeModelOnnx(dir: string): Promise<string> {
   const { model, card, dir: abs } = await loadModel(dir);
   try {
-    const frozen = freezeUNet(model);
-    let bytes: Uint8Array;
-    try {
-      bytes = exportOnnx(frozen.graph, card.version);
-    } finally {
-      frozen.dispose();
-    }
-    return (await writeModelOnnxFile(abs, await fs.readFile(path.join(abs, 'model.json')), bytes))!;
+    return (await writeModelOnnxFile(abs, await fs.readFile(path.join(abs, 'model.json')), onnxBytes(model, card)))!;
   } finally {
     model.dispose();
   }
@@ -186,7 +174,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (typeof json !== 'object' || json === null || !json.modelTopology) throw new AtomdynError(modelFile, 'has no modelTopology (not a TensorFlow.js layers model)');
   if (json.format !== undefined && json.format !== 'layers-model') throw new AtomdynError(modelFile, `format is '${String(json.format)}', expected 'layers-model'`);
   if (!Array.isArray(json.weightsManifest)) throw new AtomdynError(modelFile, 'has no weightsManifest');
-  const card = await readModelCard(dir, await fs.readFile(modelFile, 'utf8'));
+  const card = await readModelCard(dir, recordedCardSha256(json));
   const { specs, data } = await readWeights(dir, modelFile, json.weightsManifest as Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>);
   let model: tf.LayersModel;
   try {

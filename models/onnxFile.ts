@@ -38,13 +38,21 @@ export function onnxFileName(modelJson: Uint8Array | string): string {
 }
 
 /**
- * The model card of a folder, checked against the card hash model.json records (as models/modelIO.ts
+ * The card hash a parsed model.json records (`userDefinedMetadata.atomdyn.cardSha256`, written by
+ * models/modelIO.ts `saveModel`), or undefined where it records none.
+ */
+export function recordedCardSha256(modelJson: unknown): string | undefined {
+  return (modelJson as { userDefinedMetadata?: { atomdyn?: { cardSha256?: string } } } | null)?.userDefinedMetadata?.atomdyn?.cardSha256;
+}
+
+/**
+ * The model card of a folder, checked against the card hash its model.json records (as models/modelIO.ts
  * `loadModel` does).
  * @param dir the model folder
- * @param modelJsonText the text of DIR/model.json
+ * @param cardSha256 the hash model.json records ({@link recordedCardSha256}); undefined skips the check
  * @throws AtomdynError naming card.json when it is missing, not JSON, invalid or from another save
  */
-export async function readModelCard(dir: string, modelJsonText: string): Promise<ModelCard> {
+export async function readModelCard(dir: string, cardSha256: string | undefined): Promise<ModelCard> {
   const cardFile = path.join(dir, 'card.json');
   const cardText = await fs.readFile(cardFile, 'utf8').catch(() => {
     throw new AtomdynError(cardFile, 'model card is missing (every atomdyn model needs its card.json)');
@@ -56,13 +64,7 @@ export async function readModelCard(dir: string, modelJsonText: string): Promise
     throw new AtomdynError(cardFile, `model card is not valid JSON: ${(e as Error).message}`);
   }
   const card = validateModelCard(cardRaw, cardFile);
-  let meta: { cardSha256?: string } | undefined;
-  try {
-    meta = (JSON.parse(modelJsonText) as { userDefinedMetadata?: { atomdyn?: { cardSha256?: string } } })?.userDefinedMetadata?.atomdyn;
-  } catch {
-    meta = undefined; // model.json's own errors are reported where it is loaded
-  }
-  if (meta?.cardSha256 && meta.cardSha256 !== createHash('sha256').update(cardText).digest('hex')) {
+  if (cardSha256 && cardSha256 !== createHash('sha256').update(cardText).digest('hex')) {
     throw new AtomdynError(cardFile, 'this card does not belong to model.json (an interrupted or mixed save); save the model again');
   }
   return card;
@@ -89,7 +91,13 @@ export async function readModelOnnx(dir: string): Promise<{ bytes: Uint8Array; c
   } catch {
     return null;
   }
-  const card = await readModelCard(dir, modelJson.toString('utf8'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(modelJson.toString('utf8'));
+  } catch {
+    return null; // model.json's own error is reported where the model is loaded
+  }
+  const card = await readModelCard(dir, recordedCardSha256(parsed));
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), card, file };
 }
 

@@ -10,7 +10,7 @@ import { onnxFileName, readModelOnnx } from '../models/onnxFile.ts';
 import { onnxRuntimeWithoutTfjs } from '../models/inferenceBackend.ts';
 import { ONNX_INPUT, ONNX_OUTPUT } from '../models/onnxRuntime.ts';
 import { PRETRAINED_DIR } from '../models/registry.ts';
-import { onnxBytes } from '../inference/segmenter.ts';
+import { onnxBytes } from '../models/inferenceGraph.ts';
 import { runLocate } from '../cli/commands/locate.ts';
 import { writeGrapheneMovie } from './helpers/grapheneMovie.ts';
 import { AtomdynError } from '../data/errors.ts';

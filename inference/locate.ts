@@ -132,7 +132,7 @@ export async function planLocate(stack: FrameStack, opts: LocateOptions): Promis
     // no calibration and no Fourier lattice peak: find the scale at which the network sees bonds of the
     // model's length (inference/scaleFromAtoms.ts)
     const { initBackend, loadModel, createSegmenter } = await tfjsSide();
-    await initBackend(effectiveBackendChoice(opts.backend));
+    await initBackend(opts.backend);
     const { model } = await loadModel(modelDir);
     try {
       const seg = createSegmenter(model, card, { threads: os.availableParallelism() });

@@ -21,8 +21,8 @@ export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 
 
 /**
  * The backend a run uses when asked for `choice`: `auto` gives way to the environment's
- * `ATOMDYN_BACKEND` where that is set (a user's standing choice, as `initBackend()` without an argument
- * reads it); a named backend (`--backend NAME`) is kept.
+ * `ATOMDYN_BACKEND` where that is set (a user's standing choice; models/tensorBackend.ts `initBackend`
+ * applies it to every call); a named backend (`--backend NAME`) is kept.
  * @param choice the backend asked for, default `auto`
  * @returns a backend name or `auto`
  * @throws AtomdynError('ATOMDYN_BACKEND', ...) when the environment names no backend atomdyn knows

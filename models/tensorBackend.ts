@@ -25,7 +25,7 @@ import path from 'node:path';
 import { AtomdynError } from '../data/errors.ts';
 import { registerWasmTrainingKernels } from './wasmKernels.ts';
 import { loadOnnxRuntime, probeOnnxRuntime, type OnnxRuntimeModule } from './onnxRuntime.ts';
-import { BACKEND_CHOICES, recordInferenceBackend, type BackendChoice } from './inferenceBackend.ts';
+import { BACKEND_CHOICES, effectiveBackendChoice, recordInferenceBackend, type BackendChoice } from './inferenceBackend.ts';
 
 export { tf };
 
@@ -95,11 +95,14 @@ export function onnxRuntime(): OnnxRuntimeModule | null {
  * Select and initialise the tensor backend (once per thread; later calls return the same info
  * unless `choice` names a different backend).
  *
- * @param choice 'auto' (default, or env ATOMDYN_BACKEND) or a backend name to force
+ * @param choice a backend name to force, or 'auto' (default), which the environment's ATOMDYN_BACKEND
+ *   replaces where it is set (models/inferenceBackend.ts effectiveBackendChoice)
  * @returns the backend in use
- * @throws AtomdynError('backend', ...) when a forced backend cannot be used, or no backend works
+ * @throws AtomdynError('backend', ...) when a forced backend cannot be used, or no backend works;
+ *   AtomdynError('ATOMDYN_BACKEND', ...) when the environment names no backend
  */
-export async function initBackend(choice: BackendChoice = (process.env.ATOMDYN_BACKEND as BackendChoice) || 'auto'): Promise<BackendInfo> {
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  choice = effectiveBackendChoice(choice);
   if (active && (choice === 'auto' || choice === active.name)) return active;
   if (!BACKEND_CHOICES.includes(choice)) throw AtomdynError.forOption('backend', `unknown backend '${choice}'; use one of ${BACKEND_CHOICES.join(', ')}`);
   const rejected: string[] = [];

@@ -176,6 +176,9 @@ describe('ATOMDYN_BACKEND', () => {
       expect(effectiveBackendChoice('onnxruntime')).toBe('onnxruntime');
       process.env.ATOMDYN_BACKEND = 'bogus';
       expect(() => effectiveBackendChoice('auto')).toThrow(/ATOMDYN_BACKEND: unknown backend 'bogus'/);
+      // initBackend applies it to every call that asks for auto (train, info, the workers' tfjs path)
+      await expect(initBackend('auto')).rejects.toThrow(/ATOMDYN_BACKEND: unknown backend 'bogus'/);
+      await expect(initBackend()).rejects.toThrow(/ATOMDYN_BACKEND: unknown backend 'bogus'/);
     } finally {
       if (before === undefined) delete process.env.ATOMDYN_BACKEND;
       else process.env.ATOMDYN_BACKEND = before;

@@ -267,7 +267,7 @@ export function register(program: Command): void {
   addMovieAnalysisOptions(command);
   command
     .option('--workers <n>', 'worker threads for locate')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow, onnxruntime (forward passes on onnxruntime-node, the rest on wasm), wasm, cpu', 'auto')
+    .option('--backend <name>', 'tensor backend: auto (ATOMDYN_BACKEND where set, else the first that works), tensorflow, onnxruntime (forward passes on onnxruntime-node, from the model folder\'s ONNX export where it has one), wasm, cpu', 'auto')
     .option('--overwrite', 'replace the run already in --out (the whole folder, swapped once the new run is complete)')
     .option('--strict', "exit with code 3 when the frames do not look like the model's lattice (locate --strict)")
     .addHelpText('after', '\nExample: atomdyn analyze movie.tif --lattice graphene --out out/run1 && open out/run1/report.html\n' +

@@ -189,7 +189,7 @@ export function register(program: Command): void {
     .option('--no-tta', 'never use test-time augmentation')
     .option('--no-lattice-other-check', "keep the network's contamination class ('other') where the frame's lattice fringes show; by default 'other' is not allowed inside the lattice area (inference/latticeMask.ts), since contamination is what hides the lattice")
     .option('--workers <n>', 'worker threads for frames in parallel (0 = this thread; default on wasm: one per core where the movie repays their start-up and ATOMDYN_WORKER_MEMORY_MB (default 256) holds them)')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow, onnxruntime (forward passes on onnxruntime-node, the rest on wasm), wasm, cpu', 'auto')
+    .option('--backend <name>', 'tensor backend: auto (ATOMDYN_BACKEND where set, else the first that works), tensorflow, onnxruntime (forward passes on onnxruntime-node, from the model folder\'s ONNX export where it has one), wasm, cpu', 'auto')
     .option('--atom-spacing <px>', "classical: first-order lattice spacing in px (default: measured from the first frame's Fourier transform)")
     .option('--sublattices <mode>', 'classical: auto (two when the geometric split has intensity contrast), 1, or 2 (B columns searched at the A-cell centres)', 'auto')
     .option('--a-site <which>', 'classical: call the brighter (bright) or the dimmer (dim) sublattice A', 'bright')

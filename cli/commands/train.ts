@@ -100,7 +100,7 @@ export function register(program: Command): void {
     .option('--geometry <mode>', "training geometry: randomised (graphene: per-defect Si-C distances, strain, edges, displaced columns, LibraryNet clusters, acquisition pixel sizes 3.5-20 pm; mx2: per-image vacancies and dopants, strain, slow distortion, displaced columns, torn rows, acquisition pixel sizes 8-40 pm, the shared files' imaging) or fixed (graphene-si 1.x, mx2 1.0); validation is always fixed", 'randomised')
     .option('--dose-range <low,high>', 'training dose range in e-/Å², drawn log-uniformly per image (default: 4e5,1e7 for graphene, 1.5e4,5e5 for mx2); recorded in the card', doseRange)
     .option('--model-version <semver>', "version written to the card (e.g. 2.1.0 for a fine-tuned model)", '1.0.0')
-    .option('--backend <name>', 'tensor backend: auto, tensorflow, onnxruntime (forward passes on onnxruntime-node, the rest on wasm), wasm, cpu', 'auto')
+    .option('--backend <name>', 'tensor backend: auto (ATOMDYN_BACKEND where set, else the first that works), tensorflow, onnxruntime (training itself runs on wasm), wasm, cpu', 'auto')
     .addHelpText('after', '\nExample:\n  atomdyn train --lattice graphene --out models/pretrained/graphene-si --steps 3000 --filters 16\n')
     .action(async (opts: {
       lattice: string; out: string; steps: number; batch: number; patch: number; filters: number; pixelSize?: number;

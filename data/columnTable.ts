@@ -306,9 +306,11 @@ class Column {
 
   /**
    * A copy of the first `length` rows with every cell mapped by `f` (the kinds follow the new cells);
-   * this column itself when `f` changes no cell (Object.is).
+   * this column itself when `f` changes no cell (Object.is), or when it is a decimal column and
+   * `keepsDecimals` says `f` keeps every decimal (see {@link ColumnTable.mapCells}).
    */
-  mapped(length: number, f: (v: Cell) => Cell): Column {
+  mapped(length: number, f: (v: Cell) => Cell, keepsDecimals = false): Column {
+    if (keepsDecimals && this.store.kind === 'dec') return this;
     let same = true;
     for (let i = 0; i < length && same; i++) {
       const v = this.get(i);
@@ -500,11 +502,14 @@ export class ColumnTable implements Table {
   /**
    * A new table with every cell mapped by `f` (same columns and rows); a column `f` leaves unchanged is
    * shared with this table until either changes (copy on write).
+   * @param opts `keepsDecimals`: the caller knows that `f` maps every number k / 10^d (|k| < 2^31,
+   *   d <= 6) to itself, so columns stored as such decimals are shared without calling `f` on their cells
+   *   (data/csvTable.ts canonicalTable: such a number has at most 10 significant digits)
    */
-  mapCells(f: (v: Cell) => Cell): ColumnTable {
+  mapCells(f: (v: Cell) => Cell, opts: { keepsDecimals?: boolean } = {}): ColumnTable {
     const t = new ColumnTable(this.columns, 0);
     this.cols.forEach((c, k) => {
-      const m = c.mapped(this.n, f);
+      const m = c.mapped(this.n, f, opts.keepsDecimals ?? false);
       t.cols[k] = m === c ? this.lend(c) : m;
       t.byName.set(this.columns[k], t.cols[k]);
     });

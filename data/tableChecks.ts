@@ -13,6 +13,7 @@
 import { AtomdynError } from './errors.ts';
 import { readCsvColumns, type Cell, type Table } from './csvTable.ts';
 import { ColumnTable, columnGetter } from './columnTable.ts';
+import { collectGarbageIfGrown } from './memory.ts';
 
 /** Largest frame number accepted (10^7 frames: 116 days at one frame per second). */
 export const MAX_FRAME = 1e7;
@@ -177,6 +178,7 @@ export function checkedRows(file: string, table: Table, opts: TableCheckOptions 
   const slots = new Int32Array(1 << bits); // row + 1 of a kept row; 0: empty (load <= 1/2, linear probing)
   const mask = (1 << bits) - 1;
   for (let i = 0; i < n; i++) {
+    if ((i & 0xffff) === 0xffff) collectGarbageIfGrown(); // the row texts die young, but V8 lets them pile up over a long table
     const k = key(i);
     const h = textHash(k);
     let slot = (h % 4294967296) & mask; // the hash's low 32 bits (FNV-1a's second lane mixed in)

@@ -30,7 +30,7 @@ import { openFrames } from '../data/openFrames.ts';
 import { finalPath, finalPaths, withRunFolder } from '../data/runFolder.ts';
 import { newRun, readRunBeside, writeRun, type RunMetadata } from '../data/runMetadata.ts';
 import { checkedRows, checkTable } from '../data/tableChecks.ts';
-import { collectGarbage } from '../data/memory.ts';
+import { releaseMemory } from '../data/memory.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../report/eventCrops.ts';
@@ -208,13 +208,17 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     }).then(withoutFrames); // the per-frame atom lists would duplicate the table: not kept
     const pixel = loc.run.pixelSizePm.value;
 
-    collectGarbage(); // what the last step left (data/memory.ts) goes before the next allocates
+    releaseMemory(); // what the last step left (data/memory.ts) goes before the next allocates
     step(2, N, 'register drift and link trajectories');
     // on a frame range the drift is registered on the atoms' coordinates (the frame registration reads the whole movie)
     // MX2: the point defects of sites.csv are linked as particles too (docs/schema.md)
     const sitesFile = path.join(dirs.locate, 'sites.csv');
     const defectSites = loc.sites ? { table: checkTable(sitesFile, canonicalTable(loc.sites), { canonicalOrder: false }).table, source: sitesFile } : null;
-    const atoms = () => checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table; // made for the call only
+    const atoms = () => {
+      const checked = checkTable(files.atoms, canonicalTable(loc.table), { canonicalOrder: false }).table; // made for the call only
+      releaseMemory(); // the check's hashes and row texts go before the linking allocates
+      return checked;
+    };
     const frameDrift = registration && registration.steps.length === stack.count ? driftTrackFromSteps(registration.steps, 'frames') : undefined;
     const trk = await trackStep(atoms(), { drift: partOfMovie ? 'coordinates' : 'frames', memory: options.memory, progress, defectSites, frameDrift }, stack, {
       out: dirs.track,
@@ -223,13 +227,13 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       source: files.atoms,
       previous: loc.run,
     }).then((t) => {
-      collectGarbage(); // the registration's buffers and the CSV text go before the canonical copies are made
+      releaseMemory(); // the registration's buffers and the CSV text go before the canonical copies are made
       return { run: t.run, tracks: canonicalTable(t.result.tracks), drift: canonicalTable(t.result.drift) }; // the linking's working tables go
     });
     for (const w of trk.run.warnings) log(`track: warning: ${w}`);
     const { tracks, drift } = trk; // as tracks.csv and drift.csv hold them
 
-    collectGarbage();
+    releaseMemory();
     step(3, N, 'classify local configurations');
     // classify reads only these columns; each tracks row is one detection of one particle (no two rows
     // share frame and particle), so the check orders and keeps the same rows either way; the checked
@@ -250,7 +254,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     const configurations = canonicalTable({ columns: CONFIGURATION_COLUMNS, rows: cls.rows as Table['rows'] });
     const classified = configurations.rows.filter((r) => r.state !== null && r.state !== undefined).length;
 
-    collectGarbage();
+    releaseMemory();
     step(4, N, 'estimate transition probabilities');
     let events: Table | null = null;
     let transitions: Record<string, unknown> | null = null;
@@ -269,7 +273,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       last = tr.run;
     }
 
-    collectGarbage();
+    releaseMemory();
     step(5, N, 'gather tables, results.h5 and event crops');
     const outputs: string[] = [];
     // the report shows the first, middle and last overlays; all of them stay in DIR/locate/overlays
@@ -319,7 +323,7 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     run.outputs = [...outputs, 'run.json', 'report.html'];
     await writeRun(out, finalPaths(run)); // read by the report; rewritten with complete: true by commit
 
-    collectGarbage();
+    releaseMemory();
     step(6, N, 'write report.html');
     // the tables as their files hold them (what the report would read back), so they are not parsed again
     await buildReport(out, { tables: { atoms: canonicalTable(loc.table), tracks, drift, configurations, events } });

@@ -7,7 +7,7 @@
  * rasterised to PNG by sharp (librsvg).
  */
 import sharp from 'sharp';
-import type { ClassifyResult } from '../dynamics/configurations/classifyConfigurations.ts';
+import { classExamples, GALLERY_EXAMPLES, type ClassifyResult } from '../dynamics/configurations/classifyConfigurations.ts';
 
 /** One class row of the gallery. */
 export interface GalleryClass {
@@ -187,30 +187,26 @@ export async function renderClassGallery(input: GalleryInput): Promise<Buffer> {
 
 /**
  * Gallery input from a classification result: the examples of each class are its most probable
- * members, spread over the class (every ⌈n/examples⌉-th by decreasing probability).
+ * members, spread over the class (every ⌈n/examples⌉-th by decreasing probability; dynamics/configurations/
+ * classifyConfigurations.ts classExamples). Sub-images are shown for the examples the classification
+ * kept them for (its `galleryExamples`, by default as many as here).
+ * @param r the classification
+ * @param examples examples per class
+ * @param title the gallery's title
  */
-export function galleryFromResult(r: ClassifyResult, examples = 6, title = 'Configuration classes'): GalleryInput {
+export function galleryFromResult(r: ClassifyResult, examples = GALLERY_EXAMPLES, title = 'Configuration classes'): GalleryInput {
   const classes: GalleryClass[] = r.classes.map((c) => {
     const members = r.instances.map((inst, u) => ({ inst, u })).filter((m) => m.inst.state === c.index);
     members.sort((a, b) => b.inst.probability - a.inst.probability);
-    const step = Math.max(1, Math.ceil(members.length / examples));
-    const ex = members.filter((_, i) => i % step === 0).slice(0, examples);
+    const ex = classExamples(r.instances, c.index, examples).map((u) => ({ inst: r.instances[u], u }));
     let meanWindow: Float32Array | null = null;
     const exampleWindows: Float32Array[] = [];
     if (r.windows) {
-      const side = r.windows.side;
-      const sum = new Float64Array(side * side);
-      const cnt = new Float64Array(side * side);
-      for (const m of members) {
-        const w = r.windows.aligned[m.u];
-        for (let i = 0; i < w.length; i++) {
-          if (Number.isNaN(w[i])) continue;
-          sum[i] += w[i];
-          cnt[i]++;
-        }
+      meanWindow = r.windows.mean[c.index];
+      for (const e of ex) {
+        const w = r.windows.examples.get(e.u);
+        if (w) exampleWindows.push(w); // kept by classifyConfigurations for its `galleryExamples` per class
       }
-      meanWindow = Float32Array.from(sum, (s, i) => (cnt[i] ? s / cnt[i] : NaN));
-      for (const e of ex) exampleWindows.push(r.windows.aligned[e.u]);
     }
     const sym = c.symmetry;
     const rot = sym.filter((o) => !o.mirror).length;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { sharedData } from './sharedData.ts';
 import { generateConfigurations, type SyntheticSet } from '../training/simulator/syntheticConfigurations.ts';
-import { bicEdgeWarning, classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
+import { bicEdgeWarning, classExamples, classifyConfigurations } from '../dynamics/configurations/classifyConfigurations.ts';
 import { adjustedRandIndex } from '../evaluation/adjustedRandIndex.ts';
 import { renderClassGallery, galleryFromResult } from '../report/classGallery.ts';
 import { readHdf5Coordinates } from '../data/hdf5Coordinates.ts';
@@ -53,7 +53,7 @@ describe('classifyConfigurations', () => {
     expect(adjustedRandIndex(set.truth, r.rows.map((x) => x.state!))).toBeGreaterThanOrEqual(0.95);
     expect(r.classes.map((c) => c.name).sort()).toEqual(['Si1C2', 'Si1C3', 'Si1C4']);
     expect(r.classes.map((c) => c.symmetry.length).sort()).toEqual([2, 4, 6]);
-    expect(r.windows?.aligned.length).toBe(90);
+    expect(r.windows?.mean.length).toBe(3);
     const png = await renderClassGallery(galleryFromResult(r));
     const meta = await sharp(png).metadata();
     expect(meta.format).toBe('png');
@@ -146,5 +146,41 @@ describe('classifyConfigurations on LibraryNet coordinates', () => {
     expect(r.rows.map((x) => [x.complex, x.formula])).toEqual([[0, 'Si1C3'], [1, 'Si1C3']]);
     expect(r.k).toBe(1);
     expect(r.rows.every((x) => x.state_name === 'Si1C3')).toBe(true);
+  });
+});
+
+describe('classifyConfigurations gallery sub-images', () => {
+  const set = generateConfigurations(['SiC3', 'SiC4', 'SiVac'], [30, 30, 30], { seed: 5, jitterPm: 5, missingProbability: 0 });
+  const frames = render(set);
+
+  it("keeps each class's mean sub-image and its examples' windows only, the mean equal to the mean of all members' windows", async () => {
+    const opts = { classes: 3 as const, seed: 1, nInit: 1, windowRadiusPm: 250, windowSamples: 8 };
+    const all = await classifyConfigurations({ atoms: set.atoms, pixelSizePm: 10, frames }, { ...opts, galleryExamples: 90 });
+    const few = await classifyConfigurations({ atoms: set.atoms, pixelSizePm: 10, frames }, opts);
+    expect(all.windows!.examples.size).toBe(90); // every instance an example: every window kept
+    for (let k = 0; k < 3; k++) {
+      const members = all.instances.map((inst, u) => ({ inst, u })).filter((m) => m.inst.state === k);
+      const side = all.windows!.side;
+      for (let i = 0; i < side * side; i++) {
+        let sum = 0;
+        let n = 0;
+        for (const m of members) {
+          const v = all.windows!.examples.get(m.u)![i];
+          if (!Number.isNaN(v)) {
+            sum += v;
+            n++;
+          }
+        }
+        const mean = all.windows!.mean[k][i];
+        if (n === 0) expect(mean).toBeNaN();
+        else expect(mean).toBeCloseTo(sum / n, 5);
+      }
+      // by default 6 examples per class, the ones classExamples picks, and the same means
+      const picked = classExamples(few.instances, k);
+      expect(picked.length).toBe(6);
+      for (const u of picked) expect(few.windows!.examples.get(u)).toEqual(all.windows!.examples.get(u));
+      expect(few.windows!.mean[k]).toEqual(all.windows!.mean[k]);
+    }
+    expect(few.windows!.examples.size).toBe(18);
   });
 });

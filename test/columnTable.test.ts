@@ -122,6 +122,34 @@ describe('ColumnTable', () => {
   });
 });
 
+describe('canonicalTable of decimal columns', () => {
+  it('a decimal k / 10^d (|k| < 2^31, d <= 6) is its own canonical form, so decimal columns are shared, not mapped', () => {
+    // the claim canonicalTable's shortcut rests on (data/csvTable.ts): 10 significant digits hold k / 10^d exactly
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const ks = [2 ** 31 - 1, -(2 ** 31) + 1, 1, -1, 999999999, 1000000001, 2147483, 123456789];
+    for (let t = 0; t < 20000; t++) ks.push((next() % 2 ? 1 : -1) * (next() % 2 ** 31));
+    for (const k of ks) {
+      for (let d = 0; d <= 6; d++) {
+        const v = k / 10 ** d;
+        const canonical = canonicalTable({ columns: ['v'], rows: [{ v }] }).rows[0].v;
+        if (!Object.is(canonical, v)) throw new Error(`${k} / 10^${d} = ${v} reads back as ${canonical}`);
+      }
+    }
+    // a ColumnTable's decimal columns are the same columns after canonicalTable (shared, copy on write);
+    // a float64 column that needs rounding to 10 digits is mapped
+    const t = new ColumnTable(['frame', 'x', 'f']);
+    for (let i = 0; i < 1000; i++) t.append({ frame: i % 50, x: (i * 7919) / 1e4, f: i === 0 ? Math.PI : i / 3 });
+    const c = canonicalTable(t) as ColumnTable;
+    expect(c.rows.map((r) => [r.frame, r.x])).toEqual(t.rows.map((r) => [r.frame, r.x]));
+    expect(c.cell(1, 'f')).toBe(Number((1 / 3).toPrecision(10)));
+    expect(c.cell(0, 'f')).toBe(3.141592654);
+    c.setRow(0, { frame: 49, x: 1.5, f: 2 }); // copy on write: the source keeps its cells
+    expect(t.cell(0, 'frame')).toBe(0);
+    expect(t.cell(0, 'x')).toBe(0);
+  });
+});
+
 describe('tables held by column through the track step', () => {
   it('trackAtoms gives the same tracks, drift, hops and msd from a ColumnTable as from the same rows as objects', async () => {
     const { trackAtoms } = await import('../dynamics/tracking/trackAtoms.ts');

@@ -63,6 +63,28 @@ export interface AppliedClassifier extends Omit<FittedNeighbourClassifier, 'grou
 }
 
 /** Settings of {@link classifyConfigurations}. Lengths in pm. */
+/** Examples per class the class gallery shows (report/classGallery.ts) by default. */
+export const GALLERY_EXAMPLES = 6;
+
+/**
+ * The examples the class gallery shows of class `k`: its members by decreasing probability (ties in
+ * instance order), every ⌈n / examples⌉-th, at most `examples`, so that they span the class from its
+ * clearest members to its least certain.
+ * @param instances the classified instances (ClassifyResult `instances`)
+ * @param k the class index
+ * @param examples how many at most
+ * @returns instance indices into `instances`
+ */
+export function classExamples(instances: ReadonlyArray<{ state: number; probability: number }>, k: number, examples = GALLERY_EXAMPLES): number[] {
+  const members: number[] = [];
+  instances.forEach((inst, u) => {
+    if (inst.state === k) members.push(u);
+  });
+  members.sort((a, b) => instances[b].probability - instances[a].probability);
+  const step = Math.max(1, Math.ceil(members.length / examples));
+  return members.filter((_, i) => i % step === 0).slice(0, examples);
+}
+
 export interface ClassifyOptions {
   /** `--centre`: 'all', species/element names (comma-separated), or undefined for the default. */
   centre?: string;
@@ -95,6 +117,8 @@ export interface ClassifyOptions {
   windowRadiusPm?: number;
   /** Sub-image grid points per radius; default 12. */
   windowSamples?: number;
+  /** Examples per class whose sub-images are kept for the gallery ({@link classExamples}); default {@link GALLERY_EXAMPLES}. */
+  galleryExamples?: number;
   /** PCA components before fitting: default 10 for images, none for neighbours. 0 = no PCA. */
   pcaComponents?: number;
   /** Covariance regularisation in descriptor units squared; default (0.02 rMax)² for neighbours, 1e-3 for PCA scores of z-scored images. */
@@ -212,8 +236,14 @@ export interface ClassifyResult {
   layout: { k: number; stride: number; speciesChannels: string[] };
   /** Window geometry when sub-images were cut. */
   window: WindowSpec | null;
-  /** Sub-images of the classified instances (same order as `instances`), each seen under its alignment operation; null without frames. Values are z-scores of the frame, NaN outside the circle. */
-  windows: { spec: WindowSpec; side: number; aligned: Float32Array[] } | null;
+  /**
+   * Sub-images for the class gallery, each instance's seen under its alignment operation (values are
+   * z-scores of the frame, NaN outside the circle); null without frames. `mean[k]`: the mean of class k's
+   * aligned windows, pixel by pixel over the members covering it (NaN where none does); `examples`: the
+   * aligned windows of the instances {@link classExamples} picks per class (instance index -> window).
+   * Only these are kept, not one window per instance, so the result does not grow with the movie.
+   */
+  windows: { spec: WindowSpec; side: number; mean: Float32Array[]; examples: Map<number, Float32Array> } | null;
   /** Point group used. */
   group: PointGroup;
   warnings: string[];
@@ -475,13 +505,30 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
       meanNeighbours: fitted.meanNeighbours?.[k] ?? null,
     };
   });
-  // aligned sub-images for the gallery: each instance seen under its alignment operation
+  // aligned sub-images for the gallery: each instance seen under its alignment operation, summed into
+  // its class's mean (in instance order) and kept only for the class's examples
   let windows: ClassifyResult['windows'] = null;
   if (input.frames && windowSpec) {
-    const aligned = rawWindows
-      ? used.map((_, u) => rawWindows![u][fitted.alignOp[u]])
-      : (await cutWindows(input.frames, used, windowSpec, (u) => [group.ops[fitted.alignOp[u]]], progress, warnings)).map((w) => w[0]);
-    windows = { spec: windowSpec, side: windowSide(windowSpec), aligned };
+    const side = windowSide(windowSpec);
+    const sum = Array.from({ length: K }, () => new Float64Array(side * side));
+    const cnt = Array.from({ length: K }, () => new Float64Array(side * side));
+    const shown = new Set<number>();
+    for (let k = 0; k < K; k++) for (const u of classExamples(classified, k, options.galleryExamples ?? GALLERY_EXAMPLES)) shown.add(u);
+    const examples = new Map<number, Float32Array>();
+    const take = (u: number, w: Float32Array): void => {
+      const sk = sum[states[u]];
+      const ck = cnt[states[u]];
+      for (let i = 0; i < w.length; i++) {
+        if (Number.isNaN(w[i])) continue;
+        sk[i] += w[i];
+        ck[i]++;
+      }
+      if (shown.has(u)) examples.set(u, w);
+    };
+    if (rawWindows) used.forEach((_, u) => take(u, rawWindows![u][fitted.alignOp[u]]));
+    else await cutWindows(input.frames, used, windowSpec, (u) => [group.ops[fitted.alignOp[u]]], progress, warnings, (u, w) => take(u, w[0]));
+    const mean = sum.map((sk, k) => Float32Array.from(sk, (v, i) => (cnt[k][i] ? v / cnt[k][i] : NaN)));
+    windows = { spec: windowSpec, side, mean, examples };
   }
   return {
     rows,
@@ -549,7 +596,13 @@ function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): num
   return pixelSizeFromBonds(frames.map((fr) => fr.atoms.filter((a) => a.element === host)), bond);
 }
 
-/** Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored frames). */
+/**
+ * Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored
+ * frames), frames in increasing order and, within a frame, instances in increasing order.
+ * @param each given each instance's windows as they are cut (then nothing is kept here and the
+ *   result is empty); by default they are returned
+ * @returns the windows per instance and operation (empty with `each`)
+ */
 async function cutWindows(
   frames: FrameStack,
   used: Instance[],
@@ -557,6 +610,7 @@ async function cutWindows(
   opsFor: (u: number) => SymmetryOp[],
   progress: ProgressSink,
   warnings: string[],
+  each?: (u: number, windows: Float32Array[]) => void,
 ): Promise<Float32Array[][]> {
   const byFrame = new Map<number, number[]>();
   used.forEach((inst, u) => {
@@ -564,7 +618,7 @@ async function cutWindows(
     if (!l) byFrame.set(inst.atom.frame, (l = []));
     l.push(u);
   });
-  const out: Float32Array[][] = new Array(used.length);
+  const out: Float32Array[][] = each ? [] : new Array(used.length);
   progress.start('sub-images', byFrame.size);
   let outside = 0;
   const z = new Float32Array(frames.width * frames.height); // one buffer for every frame's z-scores
@@ -582,11 +636,13 @@ async function cutWindows(
     for (const u of list) {
       const inst = used[u];
       let out0 = false;
-      out[u] = opsFor(u).map((op) => {
+      const ws = opsFor(u).map((op) => {
         const w = cutWindow(z, frames.width, frames.height, inst.atom.x, inst.atom.y, spec, inst.latticeAngleRad, op);
         if (!w.inside) out0 = true;
         return w.values;
       });
+      if (each) each(u, ws);
+      else out[u] = ws;
       if (out0) outside++;
     }
     progress.tick();

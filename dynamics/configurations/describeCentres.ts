@@ -6,6 +6,7 @@
  * and frame. Centres closer to the frame edge than the descriptor radius are marked not valid.
  */
 import type { ProgressSink } from '../../data/progress.ts';
+import { collectGarbageIfGrown } from '../../data/memory.ts';
 import { isCentre, type AtomRecord, type CentreChoice, type groupByFrame } from './centres.ts';
 import { frameComplexes, type BondCutoffs } from './chemistry.ts';
 import { describeNeighbours, latticeOrientation, type DescriptorSpec, type SpeciesPoint } from './neighbourDescriptors.ts';
@@ -149,6 +150,7 @@ export function describeCentres(
       rows.push(row);
     });
     progress.tick();
+    collectGarbageIfGrown(); // each frame's working objects die young, but V8 would let them pile up over a long movie
   });
   progress.stop();
   if (weakOrientation > 0 && st.orientation !== 'image') {

@@ -105,21 +105,16 @@ function heldBytes(): number {
 }
 
 /**
- * A full collection ({@link collectGarbage}) only where the memory V8 holds (its old generation plus
- * typed arrays' backing stores, {@link heldBytes}) has grown by more than `bytes` since the last
- * collection or release made here: for a loop over parts of uneven weight (the report's sections, the
- * frames of a long movie, the rows of a long table), whose garbage V8 would otherwise let pile up to a
- * multiple of the live heap before collecting. The allocator is not trimmed here: within a step the
- * freed memory is reused by the step itself, and trimming in loops cost more time (pages given back and
- * faulted in again) than it saved; {@link releaseMemory} does that at step boundaries. A collection with
- * some 50 MB live takes a few tens of milliseconds; below the threshold this costs one read of V8's heap
- * statistics.
- * @param bytes growth that triggers a collection (default 16 MB)
+ * {@link releaseMemory} only where the memory V8 holds (its old generation plus typed arrays' backing
+ * stores, {@link heldBytes}) has grown by more than `bytes` since the last release: for a loop over
+ * parts of uneven weight (the report's sections, the frames of a long movie), whose garbage V8 would
+ * otherwise let pile up to a multiple of the live heap before collecting. A collection with some 50 MB
+ * live and the trim take a few tens of milliseconds; below the threshold this costs one read of V8's
+ * heap statistics.
+ * @param bytes growth that triggers a release (default 16 MB)
  * @returns true when a collection ran
  */
 export function collectGarbageIfGrown(bytes = 16e6): boolean {
   if (heldBytes() <= heapAfterLast + bytes) return false;
-  const ran = collectGarbage();
-  heapAfterLast = heldBytes();
-  return ran;
+  return releaseMemory().collected;
 }

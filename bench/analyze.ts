@@ -4,7 +4,9 @@
  * - a simulated graphene movie, 512 x 512 px at 7.8 pm/px (the shipped card's frames: its pixel size and
  *   filters are not changed), 8 dopants with kinetics, `--frames` frames (default 60);
  * - `atomdyn analyze` on it (locate, drift registration + linking, classify, transitions, report), wall
- *   time and peak RSS (from `/usr/bin/time -f %M` where installed);
+ *   time and peak RSS (from `/usr/bin/time -f %M` where installed); it runs twice (the second run times
+ *   its steps, below), and the goal's figure is the faster of the two, as the peer's is the fastest of its
+ *   runs (both printed);
  * - `atomdyn locate` (and `locate --no-fit`: the issue reports the column fit's cost apart) and
  *   `atomdyn track --frames` alone on the same movie; `analyze` registers the drift on
  *   each frame while locate reads it (worker threads run the network meanwhile), so the share of the
@@ -152,7 +154,9 @@ try {
   process.stdout.write(`machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}; start-up (atomdyn --version) ${f(startup, 2)} s\n`);
   process.stdout.write(`peer: ${typeof peer === 'number' ? `${f(peer)} ms per 512 x 512 forward pass (2 threads; best of 3 x 5 passes before our runs, ${f((peerBefore as PeerPass).ms)} ms, and after, ${f((peerAfter as PeerPass).ms)} ms), x ${frames} frames = ${f(peerS)} s` : peer}\n`);
   process.stdout.write('| command | wall s | peak RSS | / peer forward passes | goal |\n|---|---|---|---|---|\n');
-  process.stdout.write(`| analyze (${frames} frames) | ${f(analyze.wallS)} | ${mb(analyze.rssMb)} | ${f(analyze.wallS / peerS, 2)} | <= 1.5 |\n`);
+  // the faster of analyze's two runs, as the peer's figure is the fastest of its runs
+  const analyzeS = Math.min(analyze.wallS, timed.wallS);
+  process.stdout.write(`| analyze (${frames} frames; the faster of its two runs, ${f(analyze.wallS)} and ${f(timed.wallS)} s) | ${f(analyzeS)} | ${mb(analyze.rssMb)} | ${f(analyzeS / peerS, 2)} | <= 1.5 |\n`);
   process.stdout.write(`| locate | ${f(locate.wallS)} | ${mb(locate.rssMb)} | ${f(locate.wallS / peerS, 2)} | <= 1.0 |\n`);
   process.stdout.write(`| locate --no-fit (the column fit's cost apart: ${f(locate.wallS - locateNoFit.wallS)} s, the automatic check on frames it leaves to the network) | ${f(locateNoFit.wallS)} | ${mb(locateNoFit.rssMb)} | ${f(locateNoFit.wallS / peerS, 2)} | <= 1.0 |\n`);
   process.stdout.write(`| track --frames alone (registration + linking) | ${f(track.wallS)} | ${mb(track.rssMb)} | - | ${f(100 * trackShare)} % of analyze's wall time |\n`);

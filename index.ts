@@ -43,7 +43,7 @@ export { defectsFromSites, trackDefects, defectTrackRows, type DefectDetection, 
 
 // local configurations: fit once (ConfigurationClassifier), apply anywhere (ConfigurationModel)
 export { atomsFromTable, groupByFrame, type AtomRecord } from './dynamics/configurations/centres.ts';
-export { classifyConfigurations, classExamples, GALLERY_EXAMPLES, type ClassifyOptions, type ClassifyInput, type ClassifyResult, type ConfigurationRow } from './dynamics/configurations/classifyConfigurations.ts';
+export { classifyConfigurations, classExamples, membersByProbability, GALLERY_EXAMPLES, type ClassifyOptions, type ClassifyInput, type ClassifyResult, type ConfigurationRow } from './dynamics/configurations/classifyConfigurations.ts';
 export { classifyDefectComplexes, complexName, type DefectComplexResult } from './dynamics/configurations/defectComplexes.ts';
 export { ConfigurationClassifier } from './dynamics/configurations/configurationClassifier.ts';
 export { ConfigurationModel } from './dynamics/configurations/configurationModel.ts';

@@ -7,7 +7,7 @@
  * rasterised to PNG by sharp (librsvg).
  */
 import sharp from 'sharp';
-import { classExamples, GALLERY_EXAMPLES, type ClassifyResult } from '../dynamics/configurations/classifyConfigurations.ts';
+import { classExamples, GALLERY_EXAMPLES, membersByProbability, type ClassifyResult } from '../dynamics/configurations/classifyConfigurations.ts';
 
 /** One class row of the gallery. */
 export interface GalleryClass {
@@ -196,9 +196,8 @@ export async function renderClassGallery(input: GalleryInput): Promise<Buffer> {
  */
 export function galleryFromResult(r: ClassifyResult, examples = GALLERY_EXAMPLES, title = 'Configuration classes'): GalleryInput {
   const classes: GalleryClass[] = r.classes.map((c) => {
-    const members = r.instances.map((inst, u) => ({ inst, u })).filter((m) => m.inst.state === c.index);
-    members.sort((a, b) => b.inst.probability - a.inst.probability);
-    const ex = classExamples(r.instances, c.index, examples).map((u) => ({ inst: r.instances[u], u }));
+    const byProbability = membersByProbability(r.instances, c.index);
+    const ex = classExamples(r.instances, c.index, examples, byProbability).map((u) => ({ inst: r.instances[u], u }));
     let meanWindow: Float32Array | null = null;
     const exampleWindows: Float32Array[] = [];
     if (r.windows) {
@@ -218,7 +217,7 @@ export function galleryFromResult(r: ClassifyResult, examples = GALLERY_EXAMPLES
       weight: c.weight,
       symmetry: r.settings.method === 'sym-gmm' ? symName : 'not modelled',
       meanNeighbours: c.meanNeighbours,
-      memberNeighbours: members.slice(0, 400).map((m) => r.instances[m.u].aligned).filter((a): a is Float64Array => a !== null),
+      memberNeighbours: byProbability.slice(0, 400).map((u) => r.instances[u].aligned).filter((a): a is Float64Array => a !== null),
       exampleNeighbours: ex.map((e) => e.inst.aligned).filter((a): a is Float64Array => a !== null),
       meanWindow,
       exampleWindows,

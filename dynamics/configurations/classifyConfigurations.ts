@@ -62,29 +62,39 @@ export interface AppliedClassifier extends Omit<FittedNeighbourClassifier, 'grou
   classNames: string[];
 }
 
-/** Settings of {@link classifyConfigurations}. Lengths in pm. */
 /** Examples per class the class gallery shows (report/classGallery.ts) by default. */
 export const GALLERY_EXAMPLES = 6;
 
 /**
- * The examples the class gallery shows of class `k`: its members by decreasing probability (ties in
- * instance order), every ⌈n / examples⌉-th, at most `examples`, so that they span the class from its
- * clearest members to its least certain.
+ * The members of class `k` by decreasing probability (ties in instance order).
  * @param instances the classified instances (ClassifyResult `instances`)
  * @param k the class index
- * @param examples how many at most
  * @returns instance indices into `instances`
  */
-export function classExamples(instances: ReadonlyArray<{ state: number; probability: number }>, k: number, examples = GALLERY_EXAMPLES): number[] {
+export function membersByProbability(instances: ReadonlyArray<{ state: number; probability: number }>, k: number): number[] {
   const members: number[] = [];
   instances.forEach((inst, u) => {
     if (inst.state === k) members.push(u);
   });
-  members.sort((a, b) => instances[b].probability - instances[a].probability);
+  return members.sort((a, b) => instances[b].probability - instances[a].probability);
+}
+
+/**
+ * The examples the class gallery shows of class `k`: its members by decreasing probability
+ * ({@link membersByProbability}), every ⌈n / examples⌉-th, at most `examples`, so that they span the class
+ * from its clearest members to its least certain.
+ * @param instances the classified instances (ClassifyResult `instances`)
+ * @param k the class index
+ * @param examples how many at most
+ * @param members the class's members as {@link membersByProbability} gives them (computed when omitted)
+ * @returns instance indices into `instances`
+ */
+export function classExamples(instances: ReadonlyArray<{ state: number; probability: number }>, k: number, examples = GALLERY_EXAMPLES, members = membersByProbability(instances, k)): number[] {
   const step = Math.max(1, Math.ceil(members.length / examples));
   return members.filter((_, i) => i % step === 0).slice(0, examples);
 }
 
+/** Settings of {@link classifyConfigurations}. Lengths in pm. */
 export interface ClassifyOptions {
   /** `--centre`: 'all', species/element names (comma-separated), or undefined for the default. */
   centre?: string;
@@ -403,7 +413,9 @@ export async function classifyConfigurations(input: ClassifyInput, options: Clas
   let rawWindows: Float32Array[][] | null = null; // per used instance, per op
   if (input.frames) windowSpec = { radiusPx: (options.windowRadiusPm ?? 300) / scale, samples: options.windowSamples ?? 12 };
   if (descriptorKind === 'image') {
-    rawWindows = await cutWindows(input.frames!, used, windowSpec!, () => [...group.ops], progress, warnings);
+    const raw: Float32Array[][] = new Array(used.length);
+    await cutWindows(input.frames!, used, windowSpec!, () => [...group.ops], progress, warnings, (u, w) => (raw[u] = w));
+    rawWindows = raw;
   }
   if (descriptorKind === 'image') {
     const mask = windowMask(windowSpec!);
@@ -599,9 +611,7 @@ function deriveScale(frames: ReturnType<typeof groupByFrame>, host: string): num
 /**
  * Cut the windows of every used instance under the operations `opsFor(u)`, frame by frame (z-scored
  * frames), frames in increasing order and, within a frame, instances in increasing order.
- * @param each given each instance's windows as they are cut (then nothing is kept here and the
- *   result is empty); by default they are returned
- * @returns the windows per instance and operation (empty with `each`)
+ * @param each given each instance's windows (one per operation) as they are cut; nothing is kept here
  */
 async function cutWindows(
   frames: FrameStack,
@@ -610,15 +620,14 @@ async function cutWindows(
   opsFor: (u: number) => SymmetryOp[],
   progress: ProgressSink,
   warnings: string[],
-  each?: (u: number, windows: Float32Array[]) => void,
-): Promise<Float32Array[][]> {
+  each: (u: number, windows: Float32Array[]) => void,
+): Promise<void> {
   const byFrame = new Map<number, number[]>();
   used.forEach((inst, u) => {
     let l = byFrame.get(inst.atom.frame);
     if (!l) byFrame.set(inst.atom.frame, (l = []));
     l.push(u);
   });
-  const out: Float32Array[][] = each ? [] : new Array(used.length);
   progress.start('sub-images', byFrame.size);
   let outside = 0;
   const z = new Float32Array(frames.width * frames.height); // one buffer for every frame's z-scores
@@ -641,15 +650,13 @@ async function cutWindows(
         if (!w.inside) out0 = true;
         return w.values;
       });
-      if (each) each(u, ws);
-      else out[u] = ws;
+      each(u, ws);
       if (out0) outside++;
     }
     progress.tick();
   }
   progress.stop();
   if (outside > 0) warnings.push(`${outside} sub-image(s) reach past the frame edge (the missing part counts as the frame mean)`);
-  return out;
 }
 
 interface FitArgs {

@@ -249,14 +249,140 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   }
 }
 
+/**
+ * {@link radix2} applied to the first `cols` columns of a row-major `[n, width]` array at once (n a power
+ * of two >= 2): every butterfly combines whole rows, so the inner loops run along contiguous memory and
+ * share one twiddle factor, with no gathering of columns. Each column sees the operations of
+ * {@link radix2} in the same order, so the result is bit for bit that of transforming the columns one by one.
+ */
+function radix2Rows(re: Float64Array, im: Float64Array, width: number, n: number, cols: number, sign: number): void {
+  const { cos, sin, rev } = radix2Plan(n);
+  for (let i = 0; i < n; i++) {
+    const j = rev[i];
+    if (j > i) {
+      const oi = i * width, oj = j * width;
+      for (let x = 0; x < cols; x++) {
+        let t = re[oi + x];
+        re[oi + x] = re[oj + x];
+        re[oj + x] = t;
+        t = im[oi + x];
+        im[oi + x] = im[oj + x];
+        im[oj + x] = t;
+      }
+    }
+  }
+  for (let a = 0; a < n; a += 2) {
+    const oa = a * width, ob = oa + width;
+    for (let x = 0; x < cols; x++) {
+      const xr = re[ob + x];
+      const xi = im[ob + x];
+      re[ob + x] = re[oa + x] - xr;
+      im[ob + x] = im[oa + x] - xi;
+      re[oa + x] += xr;
+      im[oa + x] += xi;
+    }
+  }
+  if (n >= 4) {
+    for (let a = 0; a < n; a += 4) {
+      const o0 = a * width, o1 = o0 + width, o2 = o1 + width, o3 = o2 + width;
+      for (let x = 0; x < cols; x++) {
+        let xr = re[o2 + x];
+        let xi = im[o2 + x];
+        re[o2 + x] = re[o0 + x] - xr;
+        im[o2 + x] = im[o0 + x] - xi;
+        re[o0 + x] += xr;
+        im[o0 + x] += xi;
+        xr = -sign * im[o3 + x];
+        xi = sign * re[o3 + x];
+        re[o3 + x] = re[o1 + x] - xr;
+        im[o3 + x] = im[o1 + x] - xi;
+        re[o1 + x] += xr;
+        im[o1 + x] += xi;
+      }
+    }
+  }
+  let size = 8;
+  for (; 2 * size <= n; size <<= 2) {
+    const h = size >> 1;
+    const step1 = n / size;
+    const step2 = step1 >> 1;
+    const quad = 4 * h;
+    for (let k = 0; k < h; k++) {
+      const tr = cos[k * step1], ti = sign * sin[k * step1];
+      const ur = cos[k * step2], ui = sign * sin[k * step2];
+      const vr = cos[(k + h) * step2], vi = sign * sin[(k + h) * step2];
+      for (let a = k; a < n; a += quad) {
+        const oa = a * width, ob = (a + h) * width, oc = (a + 2 * h) * width, od = (a + 3 * h) * width;
+        for (let x = 0; x < cols; x++) {
+          const a0 = oa + x, b0 = ob + x, c0 = oc + x, d0 = od + x;
+          let xr = re[b0] * tr - im[b0] * ti;
+          let xi = re[b0] * ti + im[b0] * tr;
+          const br = re[a0] - xr, bi = im[a0] - xi;
+          const ar = re[a0] + xr, ai = im[a0] + xi;
+          xr = re[d0] * tr - im[d0] * ti;
+          xi = re[d0] * ti + im[d0] * tr;
+          const dr = re[c0] - xr, di = im[c0] - xi;
+          const cr = re[c0] + xr, ci = im[c0] + xi;
+          xr = cr * ur - ci * ui;
+          xi = cr * ui + ci * ur;
+          re[c0] = ar - xr;
+          im[c0] = ai - xi;
+          re[a0] = ar + xr;
+          im[a0] = ai + xi;
+          xr = dr * vr - di * vi;
+          xi = dr * vi + di * vr;
+          re[d0] = br - xr;
+          im[d0] = bi - xi;
+          re[b0] = br + xr;
+          im[b0] = bi + xi;
+        }
+      }
+    }
+  }
+  for (; size <= n; size <<= 1) {
+    const halfSize = size >> 1;
+    const step = n / size;
+    for (let k = 0; k < halfSize; k++) {
+      const wr = cos[k * step];
+      const wi = sign * sin[k * step];
+      for (let a = k; a < n; a += size) {
+        const oa = a * width, ob = (a + halfSize) * width;
+        for (let x = 0; x < cols; x++) {
+          const a0 = oa + x, b0 = ob + x;
+          const xr = re[b0] * wr - im[b0] * wi;
+          const xi = re[b0] * wi + im[b0] * wr;
+          re[b0] = re[a0] - xr;
+          im[b0] = im[a0] - xi;
+          re[a0] += xr;
+          im[a0] += xi;
+        }
+      }
+    }
+  }
+}
+
 /** Columns transformed together in the column pass: gathered row by row (one cache line of 8 doubles per row). */
 const COLUMN_BLOCK = 8;
 
 /**
  * In-place 1-D transforms of the first `columns` columns (default all) of a row-major `[height, width]`
- * array, in blocks of columns.
+ * array: for a power-of-two height by butterflies on whole rows ({@link radix2Rows}), else in blocks of
+ * columns gathered into 1-D arrays. Either way bit for bit the transforms of the columns one by one.
  */
 function columnPass(re: Float64Array, im: Float64Array, width: number, height: number, inverse: boolean, columns = width): void {
+  if (height >= 2 && isPowerOfTwo(height) && columns > 0) {
+    radix2Rows(re, im, width, height, columns, inverse ? 1 : -1);
+    if (inverse) {
+      for (let y = 0; y < height; y++) {
+        const o = y * width;
+        for (let x = o; x < o + columns; x++) {
+          re[x] /= height;
+          im[x] /= height;
+        }
+      }
+    }
+    return;
+  }
   const block = Math.min(COLUMN_BLOCK, columns);
   const cr = Array.from({ length: block }, () => new Float64Array(height));
   const ci = Array.from({ length: block }, () => new Float64Array(height));

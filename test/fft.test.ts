@@ -186,3 +186,29 @@ describe('radix-2 stages taken in pairs', () => {
     }
   });
 });
+
+describe('2-D column pass on whole rows', () => {
+  it('gives bit for bit the 1-D transforms of the columns one by one (power-of-two heights, forward and inverse, part of the columns)', () => {
+    for (const [W, H] of [[6, 2], [5, 8], [12, 64], [33, 256]]) {
+      for (const inverse of [false, true]) {
+        const re = Float64Array.from({ length: W * H }, (_, i) => Math.sin(0.37 * i + W) * 2 + (i % 5));
+        const im = Float64Array.from({ length: W * H }, (_, i) => Math.cos(0.11 * i * H) - (i % 3));
+        const r2 = Float64Array.from(re), i2 = Float64Array.from(im);
+        fft2d(re, im, W, H, inverse);
+        // the reference: rows, then each column gathered into its own array
+        for (let y = 0; y < H; y++) fft(r2.subarray(y * W, (y + 1) * W), i2.subarray(y * W, (y + 1) * W), inverse);
+        for (let x = 0; x < W; x++) {
+          const cr = Float64Array.from({ length: H }, (_, y) => r2[y * W + x]);
+          const ci = Float64Array.from({ length: H }, (_, y) => i2[y * W + x]);
+          fft(cr, ci, inverse);
+          for (let y = 0; y < H; y++) {
+            r2[y * W + x] = cr[y];
+            i2[y * W + x] = ci[y];
+          }
+        }
+        expect(Array.from(re), `${W}x${H} inverse ${inverse}`).toEqual(Array.from(r2));
+        expect(Array.from(im), `${W}x${H} inverse ${inverse}`).toEqual(Array.from(i2));
+      }
+    }
+  });
+});

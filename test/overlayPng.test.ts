@@ -33,6 +33,29 @@ describe('contrast stretch', () => {
     expect(Array.from(stretchToGrey(new Float32Array(5).fill(3)))).toEqual([128, 128, 128, 128, 128]);
   });
 
+  it('takes its percentiles at the ranks a sort gives (quickselect), with ties, negative zero and non-finite pixels', () => {
+    const rng = (i: number) => Math.sin(12.9898 * i) * 43758.5453 - Math.floor(Math.sin(12.9898 * i) * 43758.5453);
+    const f = Float32Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? 3 : i % 11 === 0 ? -0 : i % 97 === 0 ? NaN : i % 89 === 0 ? Infinity : Math.round(1000 * rng(i)) / 10 - 20));
+    const sorted = Array.from(f).filter(Number.isFinite).sort((a, b) => a - b);
+    for (const [lo, hi] of [[0.5, 99.5], [0, 100], [10, 90], [37, 38], [37, 60]]) {
+      const at = (p: number) => sorted[Math.round((p / 100) * (sorted.length - 1))];
+      const a = at(lo), b = at(hi);
+      const k = 255 / (b - a);
+      const want = Array.from(f, (v) => {
+        const t = (v - a) * k;
+        return t <= 0 ? 0 : t >= 255 ? 255 : Math.round(t);
+      });
+      const got = Array.from(stretchToGrey(f, lo, hi));
+      if (!(b > a)) {
+        // both percentiles on one tied value: mid-grey, as for a constant frame
+        expect(got, `${lo}-${hi}`).toEqual(new Array(f.length).fill(128));
+        continue;
+      }
+      // NaN pixels: (NaN - lo) * k is NaN, which is neither <= 0 nor >= 255: Math.round(NaN) -> 0
+      expect(got, `${lo}-${hi}`).toEqual(want.map((v) => (Number.isNaN(v) ? 0 : v)));
+    }
+  });
+
   it('species colours are stable: sorted names, explicit ones kept', () => {
     expect(speciesColors(['Si', 'C', 'Si'])).toEqual({ C: SPECIES_PALETTE[0], Si: SPECIES_PALETTE[1] });
     expect(speciesColors(['Si', 'C'], { Si: '#ff0000' })).toEqual({ C: SPECIES_PALETTE[0], Si: '#ff0000' });

@@ -1,6 +1,6 @@
 /** Phase correlation building blocks: window, peaks (signed, wrapped), refinement, overlap r. */
 import { describe, expect, it } from 'vitest';
-import { cropSpectrum, findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
+import { correlationSurface, cropSpectrum, crossPowerSpectrum, findCorrelationPeaks, overlapCorrelation, refinePeak, refineShiftUnbiased, registerImages, surfaceAt, tukeyAt, tukeyWindow, windowedSpectrum } from '../dynamics/registration/phaseCorrelation.ts';
 import { Random } from '../data/random.ts';
 import { realFft2d } from '../numerics/fft.ts';
 import { FrameDriftEstimator } from '../dynamics/registration/driftCorrection.ts';
@@ -96,6 +96,37 @@ describe('phase correlation', () => {
     expect(() => cropSpectrum({ ...full, width: 30, re: new Float64Array(30 * H), im: new Float64Array(30 * H) }, 2)).toThrow(/does not divide 30x16 into even sizes/);
   });
 
+  it('writes into reused spectra exactly what it writes into new ones (windowedSpectrum, cropSpectrum, crossPowerSpectrum, correlationSurface)', () => {
+    const W = 32, H = 16;
+    const a = { data: Float64Array.from({ length: W * H }, (_, i) => Math.sin(0.3 * i) + (i % 5)), width: W, height: H };
+    const b = { data: Float64Array.from({ length: W * H }, (_, i) => Math.cos(0.2 * i) + (i % 3)), width: W, height: H };
+    // scratch full of garbage: every value must be overwritten (the crop's zeroed Nyquist row and column too)
+    const dirty = (w: number, h: number) => ({ re: new Float64Array(w * h).fill(7.5), im: new Float64Array(w * h).fill(-3.25), width: w, height: h });
+    const same = (x: { re: Float64Array; im: Float64Array }, y: { re: Float64Array; im: Float64Array }) => {
+      expect(Array.from(x.re)).toEqual(Array.from(y.re));
+      expect(Array.from(x.im)).toEqual(Array.from(y.im));
+    };
+    const sa = windowedSpectrum(a), sb = windowedSpectrum(b, 0.5, [1.3, -0.4]);
+    const ra = dirty(W, H);
+    expect(windowedSpectrum(a, 0.5, undefined, ra)).toBe(ra);
+    same(ra, sa);
+    const rb = dirty(W, H);
+    same(windowedSpectrum(b, 0.5, [1.3, -0.4], rb), sb);
+    const crop = dirty(W / 2, H / 2);
+    expect(cropSpectrum(sa, 2, crop)).toBe(crop);
+    same(crop, cropSpectrum(sa, 2));
+    const cross = dirty(W, H);
+    expect(crossPowerSpectrum(sa, sb, {}, cross)).toBe(cross);
+    same(cross, crossPowerSpectrum(sa, sb));
+    const scratch = dirty(W, H);
+    const surface = correlationSurface(cross, scratch);
+    expect(surface).toBe(scratch.re);
+    expect(Array.from(surface)).toEqual(Array.from(correlationSurface(crossPowerSpectrum(sa, sb))));
+    // a buffer of another size is not used
+    const small = dirty(4, 4);
+    expect(windowedSpectrum(a, 0.5, undefined, small)).not.toBe(small);
+  });
+
   it('registers 256 x 256 frames on the coarse spectrum (the default) to within 0.01 px of the full-spectrum registration and 0.05 px of the truth', () => {
     const rng = new Random(21);
     const pts: Array<[number, number]> = Array.from({ length: 160 }, () => [10 + 236 * rng.uniform(), 10 + 236 * rng.uniform()]);
@@ -121,6 +152,18 @@ describe('phase correlation', () => {
       const b = full.push(frames[k], k);
       expect(Math.hypot(a.dx - b.dx, a.dy - b.dy)).toBeLessThan(0.01);
       expect(Math.hypot(a.dx - drift[k][0], a.dy - drift[k][1])).toBeLessThan(0.05);
+    }
+    // the estimator reuses its spectra from frame to frame: each step is bit for bit the step of a fresh
+    // estimator given only that pair of frames (one correlation peak: no history enters the choice)
+    for (const opts of [{}, { coarse: 1 }]) {
+      const movie = new FrameDriftEstimator(256, 256, opts);
+      const steps = frames.map((f, k) => movie.push(f, k));
+      for (let k = 1; k < frames.length; k++) {
+        const pair = new FrameDriftEstimator(256, 256, opts);
+        pair.push(frames[k - 1]);
+        const p = pair.push(frames[k]);
+        expect([steps[k].stepDx, steps[k].stepDy], `frame ${k}, ${JSON.stringify(opts)}`).toEqual([p.stepDx, p.stepDy]);
+      }
     }
   });
 });

@@ -247,6 +247,14 @@ interface CachedFrame {
  */
 export class FrameDriftEstimator {
   private prev: CachedFrame | null = null;
+  /**
+   * Spectra reused from frame to frame (issue 24: a 512 x 512 movie allocated ~16 MB of them per frame):
+   * the previous frame's full and coarse spectra become the next frame's after it is registered, and
+   * the scratch of the cross-power spectra and surfaces. A registration returns numbers only, so no
+   * buffer escapes.
+   */
+  private spare: { spectrum?: Spectrum2D; coarse?: Spectrum2D } = {};
+  private readonly scratch: { moved?: Spectrum2D; cross?: Spectrum2D; coarseCross?: Spectrum2D; featureCross?: Spectrum2D; surface?: Spectrum2D } = {};
   private readonly prior: DriftPrior;
   private cumX = 0;
   private cumY = 0;
@@ -289,19 +297,22 @@ export class FrameDriftEstimator {
   push(data: ArrayLike<number>, frame = this.count): DriftStep {
     if (data.length !== this.width * this.height) throw AtomdynError.forOption('frames', `frame ${frame} has ${data.length} pixels, expected ${this.width}x${this.height}`);
     const image: Image2D = { data, width: this.width, height: this.height };
-    const spectrum = windowedSpectrum(image, this.opts.windowAlpha ?? 0.5);
-    const cur: CachedFrame = { image, spectrum, coarse: cropSpectrum(spectrum, this.coarse), residual: undefined };
+    const spectrum = windowedSpectrum(image, this.opts.windowAlpha ?? 0.5, undefined, this.spare.spectrum);
+    const cur: CachedFrame = { image, spectrum, coarse: cropSpectrum(spectrum, this.coarse, this.spare.coarse), residual: undefined };
     this.count++;
     const prev = this.prev;
     this.prev = cur;
+    // the previous frame's spectra are free again once this push returns
+    this.spare = prev ? { spectrum: prev.spectrum, coarse: prev.coarse === prev.spectrum ? undefined : prev.coarse } : {};
     if (!prev) {
       return { frame, dx: 0, dy: 0, stepDx: 0, stepDy: 0, peak: NaN, ambiguous: false, chosenBy: 'reference', candidates: [], featuresDisagreeWithPrior: false };
     }
     // candidates and the first estimate on the coarse grid (c px per bin), in px of the frame
     const c = this.coarse;
     const cw = this.width / c, ch = this.height / c;
-    const cps = crossPowerSpectrum(prev.coarse, cur.coarse, { ...this.opts, smoothSigma: (this.opts.smoothSigma ?? 1) / c });
-    const surface = correlationSurface(cps);
+    const sc = this.scratch;
+    const cps = (sc.coarseCross = crossPowerSpectrum(prev.coarse, cur.coarse, { ...this.opts, smoothSigma: (this.opts.smoothSigma ?? 1) / c }, sc.coarseCross));
+    const surface = correlationSurface(cps, (sc.surface ??= { re: new Float64Array(cw * ch), im: new Float64Array(cw * ch), width: cw, height: ch }));
     const peaks = findCorrelationPeaks(surface, cw, ch, {
       minRelativeHeight: this.opts.minRelativeHeight ?? 0.6,
       maxPeaks: this.opts.maxPeaks ?? 8,
@@ -313,7 +324,9 @@ export class FrameDriftEstimator {
       const ra = this.residualSpectrum(prev);
       const rb = this.residualSpectrum(cur);
       if (ra && rb) {
-        const fs = correlationSurface(crossPowerSpectrum(ra, rb, { whitening: 0, smoothSigma: (this.opts.featureSigma ?? 2) / c }));
+        // (the coarse surface's scratch: its peaks are found)
+        sc.featureCross = crossPowerSpectrum(ra, rb, { whitening: 0, smoothSigma: (this.opts.featureSigma ?? 2) / c }, sc.featureCross);
+        const fs = correlationSurface(sc.featureCross, sc.surface);
         let fmax = 0;
         for (let i = 0; i < fs.length; i++) fmax = Math.max(fmax, Math.abs(fs[i]));
         for (const cand of candidates) {
@@ -337,7 +350,8 @@ export class FrameDriftEstimator {
       const cand = candidates[choice.index];
       const r = refinePeak(cps, cand.dx / c, cand.dy / c, this.opts.upsample ?? 20);
       // the final estimate on the full spectrum, the second frame's window moved along
-      const u = refineShiftUnbiased(prev.spectrum, image, { dx: r.dx * c, dy: r.dy * c }, { ...this.opts, windowAlpha: this.opts.windowAlpha ?? 0.5 });
+      const full = () => ({ re: new Float64Array(this.width * this.height), im: new Float64Array(this.width * this.height), width: this.width, height: this.height });
+      const u = refineShiftUnbiased(prev.spectrum, image, { dx: r.dx * c, dy: r.dy * c }, { ...this.opts, windowAlpha: this.opts.windowAlpha ?? 0.5 }, { moved: (sc.moved ??= full()), cross: (sc.cross ??= full()) });
       sx = u.dx;
       sy = u.dy;
     }

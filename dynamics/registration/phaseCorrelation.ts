@@ -57,6 +57,22 @@ export interface CrossPowerOptions {
 }
 
 /**
+ * `out` when it holds a `width x height` spectrum (its arrays are reused: the registration of a movie
+ * allocates its spectra once, not per frame), else a new zero spectrum of that size.
+ */
+function spectrumBuffer(width: number, height: number, out?: Spectrum2D): Spectrum2D {
+  if (out && out.re.length === width * height && out.im.length === width * height) {
+    out.width = width;
+    out.height = height;
+    return out;
+  }
+  return { re: new Float64Array(width * height), im: new Float64Array(width * height), width, height };
+}
+
+/** Tukey windows by length and alpha (a movie's frames share one size). */
+const tukeyCache = new Map<string, Float64Array>();
+
+/**
  * A Tukey (tapered cosine) window of length n: flat in the middle, cosine tapers over a fraction
  * `alpha/2` at each end. alpha = 1 gives the Hann window, alpha = 0 a rectangle.
  * @returns Float64Array of length n, values in [0, 1]
@@ -95,26 +111,33 @@ export function tukeyAt(t: number, n: number, alpha = 0.5): number {
  * @param windowShift move the window by (dx, dy) px (sub-pixel allowed; zero where it leaves the
  *   frame): windowing a moved frame with the window moved along keeps the two windowed images exact
  *   shifts of each other, which removes the window's pull of the peak towards zero shift
+ * @param out a spectrum of the same size to write into (its arrays are overwritten and returned), else a new one
  * @returns the spectrum (Float64 re/im)
  * @throws RangeError when image.data does not hold width*height values
  */
-export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?: [number, number]): Spectrum2D {
+export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?: [number, number], out?: Spectrum2D): Spectrum2D {
   const { width, height, data } = image;
   if (data.length !== width * height) throw new RangeError(`image has ${data.length} values, expected ${width}x${height}`);
   let mean = 0;
   for (let i = 0; i < data.length; i++) mean += data[i];
   mean /= data.length;
-  const wx = windowShift ? Float64Array.from({ length: width }, (_, x) => tukeyAt(x - windowShift[0], width, windowAlpha)) : tukeyWindow(width, windowAlpha);
-  const wy = windowShift ? Float64Array.from({ length: height }, (_, y) => tukeyAt(y - windowShift[1], height, windowAlpha)) : tukeyWindow(height, windowAlpha);
-  const re = new Float64Array(width * height);
-  const im = new Float64Array(width * height);
+  const unshifted = (n: number) => {
+    const key = `${n} ${windowAlpha}`;
+    let w = tukeyCache.get(key);
+    if (!w) tukeyCache.set(key, (w = tukeyWindow(n, windowAlpha)));
+    return w;
+  };
+  const wx = windowShift ? Float64Array.from({ length: width }, (_, x) => tukeyAt(x - windowShift[0], width, windowAlpha)) : unshifted(width);
+  const wy = windowShift ? Float64Array.from({ length: height }, (_, y) => tukeyAt(y - windowShift[1], height, windowAlpha)) : unshifted(height);
+  const spec = spectrumBuffer(width, height, out);
+  const { re, im } = spec;
   for (let y = 0; y < height; y++) {
     const o = y * width;
     const wyy = wy[y];
     for (let x = 0; x < width; x++) re[o + x] = (data[o + x] - mean) * wx[x] * wyy;
   }
   realFft2d(re, im, width, height);
-  return { re, im, width, height };
+  return spec;
 }
 
 /**
@@ -126,29 +149,40 @@ export function windowedSpectrum(image: Image2D, windowAlpha = 0.5, windowShift?
  * Gaussian low-pass of sigma px there is one of sigma / f px on the crop.
  * @param s spectrum `[height * width]` of a real image
  * @param f integer factor >= 1 dividing width and height into even sizes
- * @returns a new spectrum `[height/f * width/f]` (the input itself when f = 1)
+ * @param out a spectrum of the crop's size to write into, else a new one
+ * @returns the spectrum `[height/f * width/f]` (the input itself when f = 1)
  * @throws RangeError when f does not divide the size into even sizes
  */
-export function cropSpectrum(s: Spectrum2D, f: number): Spectrum2D {
+export function cropSpectrum(s: Spectrum2D, f: number, out?: Spectrum2D): Spectrum2D {
   if (f === 1) return s;
   const w = s.width / f, h = s.height / f;
   if (!(Number.isInteger(f) && f > 1 && Number.isInteger(w) && Number.isInteger(h) && w % 2 === 0 && h % 2 === 0)) {
     throw new RangeError(`cropSpectrum: factor ${f} does not divide ${s.width}x${s.height} into even sizes`);
   }
-  const re = new Float64Array(w * h);
-  const im = new Float64Array(w * h);
+  const crop = spectrumBuffer(w, h, out);
+  const { re, im } = crop;
   for (let y = 0; y < h; y++) {
-    if (y === h / 2) continue; // the crop's Nyquist row: zero
+    const o = y * w;
+    if (y === h / 2) {
+      // the crop's Nyquist row: zero
+      re.fill(0, o, o + w);
+      im.fill(0, o, o + w);
+      continue;
+    }
     const sy = ((signedFrequency(y, h) % s.height) + s.height) % s.height;
-    const o = y * w, so = sy * s.width;
+    const so = sy * s.width;
     for (let x = 0; x < w; x++) {
-      if (x === w / 2) continue;
+      if (x === w / 2) {
+        re[o + x] = 0;
+        im[o + x] = 0;
+        continue;
+      }
       const sx = ((signedFrequency(x, w) % s.width) + s.width) % s.width;
       re[o + x] = s.re[so + sx];
       im[o + x] = s.im[so + sx];
     }
   }
-  return { re, im, width: w, height: h };
+  return crop;
 }
 
 /**
@@ -157,15 +191,16 @@ export function cropSpectrum(s: Spectrum2D, f: number): Spectrum2D {
  *
  * @param a spectrum of the reference image
  * @param b spectrum of the moved image (same size)
+ * @param out a spectrum of the same size to write into (neither `a` nor `b`), else a new one
  * @throws RangeError when the spectra differ in size
  */
-export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowerOptions = {}): Spectrum2D {
+export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowerOptions = {}, out?: Spectrum2D): Spectrum2D {
   const { width, height } = a;
   if (b.width !== width || b.height !== height) throw new RangeError(`spectra differ in size: ${width}x${height} vs ${b.width}x${b.height}`);
   const p = opts.whitening ?? 0.5;
   const sigma = opts.smoothSigma ?? 1;
-  const re = new Float64Array(width * height);
-  const im = new Float64Array(width * height);
+  const spec = spectrumBuffer(width, height, out);
+  const { re, im } = spec;
   let maxMag2 = 0;
   for (let i = 0; i < re.length; i++) {
     const r = a.re[i] * b.re[i] + a.im[i] * b.im[i];
@@ -199,18 +234,22 @@ export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowe
       im[i] *= scale;
     }
   }
-  return { re, im, width, height };
+  return spec;
 }
 
 /**
  * The correlation surface: the inverse transform of a cross-power spectrum of two real images (a
  * Hermitian spectrum, whose inverse is real and is computed as such, numerics/fft.ts inverseFft2dToReal).
  * Index (y, x) holds the shift (signedFrequency(x), signedFrequency(y)), i.e. negative shifts wrap.
+ * @param scratch a spectrum of the same size (not `r`) whose arrays hold the transform: the surface is
+ *   returned in `scratch.re`; absent, new arrays
  * @returns Float64Array [height * width]
  */
-export function correlationSurface(r: Spectrum2D): Float64Array {
-  const re = Float64Array.from(r.re);
-  const im = Float64Array.from(r.im);
+export function correlationSurface(r: Spectrum2D, scratch?: Spectrum2D): Float64Array {
+  const buf = spectrumBuffer(r.width, r.height, scratch);
+  const { re, im } = buf;
+  re.set(r.re);
+  im.set(r.im);
   // the spectrum of two real images is Hermitian: its inverse is real
   inverseFft2dToReal(re, im, r.width, r.height);
   return re;
@@ -476,19 +515,22 @@ export const UNBIAS_ITERATIONS = 1;
  * {@link UNBIAS_ITERATIONS}).
  * @param aSpectrum windowedSpectrum(a) with the unshifted window
  * @param start the estimate to improve (px)
- * @returns the improved shift and the cross-power spectrum of the last iteration
+ * @param scratch spectra of the frames' size to work in (the moved frame's spectrum and the cross-power
+ *   spectrum; neither `aSpectrum`), else new ones
+ * @returns the improved shift and the cross-power spectrum of the last iteration (`scratch.cross` with a scratch)
  */
 export function refineShiftUnbiased(
   aSpectrum: Spectrum2D,
   b: Image2D,
   start: { dx: number; dy: number },
   opts: CrossPowerOptions & { windowAlpha?: number; upsample?: number; iterations?: number } = {},
+  scratch?: { moved: Spectrum2D; cross: Spectrum2D },
 ): { dx: number; dy: number; spectrum: Spectrum2D } {
   let { dx, dy } = start;
   let spectrum = aSpectrum;
   for (let it = 0; it < (opts.iterations ?? UNBIAS_ITERATIONS); it++) {
-    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy]);
-    spectrum = crossPowerSpectrum(aSpectrum, sb, opts);
+    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy], scratch?.moved);
+    spectrum = crossPowerSpectrum(aSpectrum, sb, opts, scratch?.cross);
     // the window bias moves the peak by hundredths of a pixel: a 0.4 px window around the estimate holds
     // the same grid points as the full 1.5 px one near the peak (identical result) at about a quarter of
     // the cost; the full window only when the maximum lands on the narrow one's border

@@ -146,6 +146,14 @@ function parseCell(s: string): Cell {
 }
 
 /**
+ * One cell as its CSV file holds it (see {@link canonicalTable}): what {@link writeCsv} writes and
+ * {@link parseCsv} reads back, e.g. a number to 10 significant digits, NaN as null.
+ */
+export function canonicalCell(v: Cell): Cell {
+  return typeof v === 'string' && /[",\n\r]/.test(v) ? v : parseCell(formatCell(v));
+}
+
+/**
  * The table as its CSV file holds it, without writing it: every cell as {@link writeCsv} writes it and
  * {@link parseCsv} reads it back (numbers to 10 significant digits, NaN and undefined as null,
  * numeric-looking and boolean-looking strings as numbers and booleans). Steps that pass tables in
@@ -153,7 +161,7 @@ function parseCell(s: string): Cell {
  * @returns a new table (same columns, new row objects); a {@link ColumnTable} for a ColumnTable
  */
 export function canonicalTable(table: Table): Table {
-  const cell = (v: Cell): Cell => (typeof v === 'string' && /[",\n\r]/.test(v) ? v : parseCell(formatCell(v)));
+  const cell = canonicalCell;
   // a column of decimals k / 10^d (|k| < 2^31: at most 10 digits) is its own canonical form: the 10
   // significant digits written are exact, and reading them back gives the double k / 10^d is (both are
   // the double nearest the decimal); such columns are shared, without text made for each cell

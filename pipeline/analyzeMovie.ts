@@ -22,7 +22,7 @@ import path from 'node:path';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { AtomdynError } from '../data/errors.ts';
 import { assertNotInput } from '../data/atomicWrite.ts';
-import { canonicalTable, type Table } from '../data/csvTable.ts';
+import { canonicalCell, canonicalTable, type Table } from '../data/csvTable.ts';
 import { ColumnTable } from '../data/columnTable.ts';
 import { selectFrames } from '../data/frameSelection.ts';
 import type { FrameStack } from '../data/frameStack.ts';
@@ -34,7 +34,7 @@ import { releaseMemory } from '../data/memory.ts';
 import { silentProgress, type ProgressSink } from '../data/progress.ts';
 import { writeResultsHdf5, type ResultTable } from '../data/writers/hdf5Results.ts';
 import { writeEventCrops } from '../report/eventCrops.ts';
-import { writeMeanFrame } from '../report/meanFrame.ts';
+import { MeanFrameAccumulator, writeMeanFrame, writeMeanFramePng } from '../report/meanFrame.ts';
 import { buildReport } from '../report/buildReport.ts';
 import { locateStep, type LocateStepOptions, type LocateStepResult } from './locateStep.ts';
 import { trackStep } from './trackStep.ts';
@@ -197,7 +197,17 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     // reads it (in this thread, while the worker threads run the network), with the options the track
     // step would use, so the drift is the one `track --frames` registers
     const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})), steps: [] as DriftStep[] };
-    const onFrame = registration ? (i: number, data: Float32Array) => void registration.steps.push(registration.est.push(data, i)) : undefined;
+    // the drift-corrected mean frame (step 5's mean_frame.png) is summed here too, each frame shifted by its
+    // registered drift as drift.csv will hold it, so step 5 does not read the movie again (issue 24); step 5
+    // checks the shifts against drift.csv and reads the movie when they differ
+    const mean = registration && stack.count > 1 ? new MeanFrameAccumulator(stack.width, stack.height, stack.count) : null;
+    const onFrame = registration
+      ? (i: number, data: Float32Array) => {
+          const s = registration.est.push(data, i);
+          registration.steps.push(s);
+          if (mean?.frames.has(i)) mean.add(i, data, canonicalCell(s.dx) as number, canonicalCell(s.dy) as number);
+        }
+      : undefined;
     const loc = await locateStep(stack, { ...options.locate, progress, onFrame, keepFrames: false }, {
       out: dirs.locate,
       inputs,
@@ -294,7 +304,8 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
     // the mean frame and the event crops read the frames from the handle already open
     if (stack.count > 1) {
-      await writeMeanFrame(path.join(out, 'mean_frame.png'), stack, drift);
+      if (mean?.matches(drift)) await writeMeanFramePng(path.join(out, 'mean_frame.png'), mean.mean(), stack.width, stack.height);
+      else await writeMeanFrame(path.join(out, 'mean_frame.png'), stack, drift);
       outputs.push('mean_frame.png');
     }
     if (events && events.rows.length) outputs.push(...(await writeEventCrops(out, stack, events, { pixelSizePm: pixel, atoms: loc.table, lattice: loc.run.lattice })));

@@ -87,6 +87,21 @@ describe('analyze: one in-memory pipeline', () => {
     }
   });
 
+  it('sums mean_frame.png as locate reads the frames: the image drawn from the movie and drift.csv afterwards', async () => {
+    const { openFrames } = await import('../data/openFrames.ts');
+    const { readCsv } = await import('../data/csvTable.ts');
+    const { writeMeanFrame } = await import('../report/meanFrame.ts');
+    const stack = await openFrames(movie);
+    try {
+      await writeMeanFrame(path.join(root, 'mean-again.png'), stack, readCsv(path.join(root, 'analyze', 'drift.csv')));
+    } finally {
+      await stack.close();
+    }
+    const png = readFileSync(path.join(root, 'analyze', 'mean_frame.png'));
+    expect(png.length).toBeGreaterThan(1000);
+    expect(png.equals(readFileSync(path.join(root, 'mean-again.png')))).toBe(true);
+  });
+
   it('writes the report that `atomdyn report` builds from the folder (the tables it passes in memory are the files)', async () => {
     const { buildReport } = await import('../report/buildReport.ts');
     const again = await buildReport(path.join(root, 'analyze'), { out: path.join(root, 'report-again.html') });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { lengthLabel, niceLength, scaleBarSvg } from '../report/scaleBar.ts';
-import { meanCorrectedFrame } from '../report/meanFrame.ts';
+import { MeanFrameAccumulator, meanCorrectedFrame } from '../report/meanFrame.ts';
 import { cropMasked, drawPanel, pairStretch, writeEventCrops } from '../report/eventCrops.ts';
 import { timeColour } from '../report/sections/trajectories.ts';
 import { timeAxis } from '../report/reportContext.ts';
@@ -64,6 +64,31 @@ describe('mean frame and crops', () => {
     // without the correction the mean is shifted by the average drift
     const raw = await meanCorrectedFrame(s, null);
     expect(Math.abs(raw[10 * W + 10] - f0[10 * W + 10])).toBeGreaterThan(4);
+  });
+
+  it('the running sum (frames added as they are read) gives the mean bit for bit, and says whether its shifts are drift.csv\'s', async () => {
+    const W = 24, H = 20;
+    const shifts: Array<[number, number]> = [[0, 0], [0.7, -0.2], [1.9, 0.4], [2.2, 1.1], [3.05, 0.35]];
+    const frames = shifts.map(([sx, sy]) => pattern(W, H, sx, sy).map((v, i) => v + Math.sin(i)));
+    const drift = { columns: ['frame', 'dx', 'dy'], rows: shifts.map(([dx, dy], frame) => ({ frame, dx, dy })) };
+    for (const maxFrames of [200, 3]) {
+      const acc = new MeanFrameAccumulator(W, H, frames.length, maxFrames);
+      expect([...acc.frames]).toEqual(maxFrames === 3 ? [0, 2, 4] : [0, 1, 2, 3, 4]);
+      expect(acc.matches(drift)).toBe(false); // nothing added yet
+      frames.forEach((f, k) => {
+        if (acc.frames.has(k)) acc.add(k, f, shifts[k][0], shifts[k][1]);
+      });
+      expect(acc.matches(drift)).toBe(true);
+      const want = await meanCorrectedFrame(stack(frames, W, H), drift, maxFrames);
+      expect(Array.from(acc.mean())).toEqual(Array.from(want));
+    }
+    // a shift that differs in the last bit, or a missing frame, and the accumulator does not stand for drift.csv
+    const off = new MeanFrameAccumulator(W, H, frames.length);
+    frames.forEach((f, k) => off.add(k, f, k === 2 ? shifts[k][0] + 1e-15 : shifts[k][0], shifts[k][1]));
+    expect(off.matches(drift)).toBe(false);
+    const missing = new MeanFrameAccumulator(W, H, frames.length);
+    frames.forEach((f, k) => k !== 3 && missing.add(k, f, shifts[k][0], shifts[k][1]));
+    expect(missing.matches(drift)).toBe(false);
   });
 
   it('crops beyond the frame edge are masked (NaN), not padded with edge pixels', () => {

@@ -196,14 +196,14 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
     // one pass over the movie: the frame registration of the track step runs on each frame as locate
     // reads it (in this thread, while the worker threads run the network), with the options the track
     // step would use, so the drift is the one `track --frames` registers
-    const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})), steps: [] as DriftStep[] };
+    const registration = partOfMovie ? null : { est: new FrameDriftEstimator(stack.width, stack.height, frameRegistrationOptions({})) as FrameDriftEstimator | null, steps: [] as DriftStep[] };
     // the drift-corrected mean frame (step 5's mean_frame.png) is summed here too, each frame shifted by its
     // registered drift as drift.csv will hold it, so step 5 does not read the movie again (issue 24); step 5
     // checks the shifts against drift.csv and reads the movie when they differ
     const mean = registration && stack.count > 1 ? new MeanFrameAccumulator(stack.width, stack.height, stack.count) : null;
     const onFrame = registration
       ? (i: number, data: Float32Array) => {
-          const s = registration.est.push(data, i);
+          const s = registration.est!.push(data, i);
           registration.steps.push(s);
           if (mean?.frames.has(i)) mean.add(i, data, canonicalCell(s.dx) as number, canonicalCell(s.dy) as number);
         }
@@ -217,6 +217,9 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       log: (l) => log(`locate: ${l}`),
     }).then(withoutFrames); // the per-frame atom lists would duplicate the table: not kept
     const pixel = loc.run.pixelSizePm.value;
+    // the estimator's spectra and the mean frame's float64 sums are not needed after locate
+    if (registration) registration.est = null;
+    mean?.finish();
 
     releaseMemory(); // what the last step left (data/memory.ts) goes before the next allocates
     step(2, N, 'register drift and link trajectories');

@@ -18,8 +18,9 @@ import { stretchToGrey } from '../data/writers/overlayPng.ts';
  * frames, shifts and order give the same mean bit for bit.
  */
 export class MeanFrameAccumulator {
-  private readonly sum: Float64Array;
-  private readonly cnt: Float64Array;
+  private sum: Float64Array;
+  private cnt: Float64Array;
+  private finished: Float32Array | null = null;
   /** The frames averaged: all of a movie of at most `maxFrames`, else `maxFrames` evenly spaced. */
   readonly frames: ReadonlySet<number>;
   /** The shift (dx, dy) px each added frame was added with, by frame. */
@@ -47,8 +48,10 @@ export class MeanFrameAccumulator {
    * @param img float `[height * width]`, row-major
    * @param dx drift in x, px (a feature at (x, y) in frame 0 appears at (x + dx, y + dy))
    * @param dy drift in y, px
+   * @throws RangeError after {@link finish}
    */
   add(frame: number, img: ArrayLike<number>, dx: number, dy: number): void {
+    if (this.finished) throw new RangeError('MeanFrameAccumulator: add after finish');
     const { width: W, height: H, sum, cnt } = this;
     this.shifts.set(frame, [dx, dy]);
     for (let y = 0; y < H; y++) {
@@ -64,10 +67,25 @@ export class MeanFrameAccumulator {
     }
   }
 
-  /** The mean so far: float32 `[height * width]`, NaN where no frame covers the pixel. */
+  /** The mean so far: float32 `[height * width]`, NaN where no frame covers the pixel (after {@link finish}: its mean). */
   mean(): Float32Array {
+    if (this.finished) return this.finished;
     const { sum, cnt } = this;
     return Float32Array.from(sum, (s, i) => (cnt[i] ? s / cnt[i] : NaN));
+  }
+
+  /**
+   * The mean, kept, with the float64 sums freed (16 bytes a pixel: a caller holding the accumulator
+   * through later work, as analyze does until its step 5, holds only the float32 mean); no frame can be
+   * added after.
+   */
+  finish(): Float32Array {
+    if (!this.finished) {
+      this.finished = this.mean();
+      this.sum = new Float64Array(0);
+      this.cnt = new Float64Array(0);
+    }
+    return this.finished;
   }
 
   /**

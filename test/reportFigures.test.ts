@@ -81,6 +81,10 @@ describe('mean frame and crops', () => {
       expect(acc.matches(drift)).toBe(true);
       const want = await meanCorrectedFrame(stack(frames, W, H), drift, maxFrames);
       expect(Array.from(acc.mean())).toEqual(Array.from(want));
+      expect(Array.from(acc.finish())).toEqual(Array.from(want));
+      expect(acc.mean()).toBe(acc.finish()); // kept
+      expect(() => acc.add(0, frames[0], 0, 0)).toThrow(/after finish/);
+      expect(acc.matches(drift)).toBe(true);
     }
     // a shift that differs in the last bit, or a missing frame, and the accumulator does not stand for drift.csv
     const off = new MeanFrameAccumulator(W, H, frames.length);

@@ -19,7 +19,7 @@ import { stretchToGrey } from '../data/writers/overlayPng.ts';
  */
 export class MeanFrameAccumulator {
   private sum: Float64Array;
-  private cnt: Float64Array;
+  private cnt: Uint32Array;
   private finished: Float32Array | null = null;
   /** The frames averaged: all of a movie of at most `maxFrames`, else `maxFrames` evenly spaced. */
   readonly frames: ReadonlySet<number>;
@@ -34,7 +34,7 @@ export class MeanFrameAccumulator {
    */
   constructor(readonly width: number, readonly height: number, count: number, maxFrames = 200) {
     this.sum = new Float64Array(width * height);
-    this.cnt = new Float64Array(width * height);
+    this.cnt = new Uint32Array(width * height);
     const n = Math.min(count, maxFrames);
     const frames = new Set<number>();
     for (let k = 0; k < n; k++) frames.add(n === count ? k : Math.round((k * (count - 1)) / Math.max(1, n - 1)));
@@ -83,7 +83,7 @@ export class MeanFrameAccumulator {
     if (!this.finished) {
       this.finished = this.mean();
       this.sum = new Float64Array(0);
-      this.cnt = new Float64Array(0);
+      this.cnt = new Uint32Array(0);
     }
     return this.finished;
   }

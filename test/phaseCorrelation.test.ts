@@ -96,7 +96,7 @@ describe('phase correlation', () => {
     expect(() => cropSpectrum({ ...full, width: 30, re: new Float64Array(30 * H), im: new Float64Array(30 * H) }, 2)).toThrow(/does not divide 30x16 into even sizes/);
   });
 
-  it('writes into reused spectra exactly what it writes into new ones (windowedSpectrum, cropSpectrum, crossPowerSpectrum, correlationSurface)', () => {
+  it('writes into reused spectra exactly what it writes into new ones (windowedSpectrum, cropSpectrum, crossPowerSpectrum also in place, correlationSurface)', () => {
     const W = 32, H = 16;
     const a = { data: Float64Array.from({ length: W * H }, (_, i) => Math.sin(0.3 * i) + (i % 5)), width: W, height: H };
     const b = { data: Float64Array.from({ length: W * H }, (_, i) => Math.cos(0.2 * i) + (i % 3)), width: W, height: H };
@@ -118,6 +118,10 @@ describe('phase correlation', () => {
     const cross = dirty(W, H);
     expect(crossPowerSpectrum(sa, sb, {}, cross)).toBe(cross);
     same(cross, crossPowerSpectrum(sa, sb));
+    // in place over the moved frame's spectrum (refineShiftUnbiased's scratch)
+    const inPlace = { re: Float64Array.from(sb.re), im: Float64Array.from(sb.im), width: W, height: H };
+    expect(crossPowerSpectrum(sa, inPlace, {}, inPlace)).toBe(inPlace);
+    same(inPlace, cross);
     const scratch = dirty(W, H);
     const surface = correlationSurface(cross, scratch);
     expect(surface).toBe(scratch.re);

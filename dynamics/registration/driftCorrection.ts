@@ -254,7 +254,7 @@ export class FrameDriftEstimator {
    * buffer escapes.
    */
   private spare: { spectrum?: Spectrum2D; coarse?: Spectrum2D } = {};
-  private readonly scratch: { moved?: Spectrum2D; cross?: Spectrum2D; coarseCross?: Spectrum2D; featureCross?: Spectrum2D; surface?: Spectrum2D } = {};
+  private readonly scratch: { moved?: Spectrum2D; coarseCross?: Spectrum2D; featureCross?: Spectrum2D; surface?: Spectrum2D } = {};
   private readonly prior: DriftPrior;
   private cumX = 0;
   private cumY = 0;
@@ -350,8 +350,8 @@ export class FrameDriftEstimator {
       const cand = candidates[choice.index];
       const r = refinePeak(cps, cand.dx / c, cand.dy / c, this.opts.upsample ?? 20);
       // the final estimate on the full spectrum, the second frame's window moved along
-      const full = () => ({ re: new Float64Array(this.width * this.height), im: new Float64Array(this.width * this.height), width: this.width, height: this.height });
-      const u = refineShiftUnbiased(prev.spectrum, image, { dx: r.dx * c, dy: r.dy * c }, { ...this.opts, windowAlpha: this.opts.windowAlpha ?? 0.5 }, { moved: (sc.moved ??= full()), cross: (sc.cross ??= full()) });
+      sc.moved ??= { re: new Float64Array(this.width * this.height), im: new Float64Array(this.width * this.height), width: this.width, height: this.height };
+      const u = refineShiftUnbiased(prev.spectrum, image, { dx: r.dx * c, dy: r.dy * c }, { ...this.opts, windowAlpha: this.opts.windowAlpha ?? 0.5 }, sc.moved);
       sx = u.dx;
       sy = u.dy;
     }

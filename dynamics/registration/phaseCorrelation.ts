@@ -191,7 +191,7 @@ export function cropSpectrum(s: Spectrum2D, f: number, out?: Spectrum2D): Spectr
  *
  * @param a spectrum of the reference image
  * @param b spectrum of the moved image (same size)
- * @param out a spectrum of the same size to write into (neither `a` nor `b`), else a new one
+ * @param out a spectrum of the same size to write into (it may be `b`, which is then overwritten; not `a`), else a new one
  * @throws RangeError when the spectra differ in size
  */
 export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowerOptions = {}, out?: Spectrum2D): Spectrum2D {
@@ -203,6 +203,7 @@ export function crossPowerSpectrum(a: Spectrum2D, b: Spectrum2D, opts: CrossPowe
   const { re, im } = spec;
   let maxMag2 = 0;
   for (let i = 0; i < re.length; i++) {
+    // both products read b[i] before re[i], im[i] are written: `out` may be `b`
     const r = a.re[i] * b.re[i] + a.im[i] * b.im[i];
     const q = a.re[i] * b.im[i] - a.im[i] * b.re[i];
     re[i] = r;
@@ -515,22 +516,23 @@ export const UNBIAS_ITERATIONS = 1;
  * {@link UNBIAS_ITERATIONS}).
  * @param aSpectrum windowedSpectrum(a) with the unshifted window
  * @param start the estimate to improve (px)
- * @param scratch spectra of the frames' size to work in (the moved frame's spectrum and the cross-power
- *   spectrum; neither `aSpectrum`), else new ones
- * @returns the improved shift and the cross-power spectrum of the last iteration (`scratch.cross` with a scratch)
+ * @param scratch a spectrum of the frames' size to work in (not `aSpectrum`): the moved frame's spectrum,
+ *   then the cross-power spectrum; else a new one
+ * @returns the improved shift and the cross-power spectrum of the last iteration (`scratch` with a scratch)
  */
 export function refineShiftUnbiased(
   aSpectrum: Spectrum2D,
   b: Image2D,
   start: { dx: number; dy: number },
   opts: CrossPowerOptions & { windowAlpha?: number; upsample?: number; iterations?: number } = {},
-  scratch?: { moved: Spectrum2D; cross: Spectrum2D },
+  scratch?: Spectrum2D,
 ): { dx: number; dy: number; spectrum: Spectrum2D } {
   let { dx, dy } = start;
   let spectrum = aSpectrum;
   for (let it = 0; it < (opts.iterations ?? UNBIAS_ITERATIONS); it++) {
-    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy], scratch?.moved);
-    spectrum = crossPowerSpectrum(aSpectrum, sb, opts, scratch?.cross);
+    // the moved frame's spectrum is turned into the cross-power spectrum in place
+    const sb = windowedSpectrum(b, opts.windowAlpha ?? 0.5, [dx, dy], scratch);
+    spectrum = crossPowerSpectrum(aSpectrum, sb, opts, sb);
     // the window bias moves the peak by hundredths of a pixel: a 0.4 px window around the estimate holds
     // the same grid points as the full 1.5 px one near the peak (identical result) at about a quarter of
     // the cost; the full window only when the maximum lands on the narrow one's border

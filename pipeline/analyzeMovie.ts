@@ -205,7 +205,9 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       ? (i: number, data: Float32Array) => {
           const s = registration.est!.push(data, i);
           registration.steps.push(s);
-          if (mean?.frames.has(i)) mean.add(i, data, canonicalCell(s.dx) as number, canonicalCell(s.dy) as number);
+          const dx = canonicalCell(s.dx), dy = canonicalCell(s.dy);
+          // (a drift drift.csv would not hold as numbers leaves the frame out: step 5 then reads the movie)
+          if (mean?.frames.has(i) && typeof dx === 'number' && typeof dy === 'number') mean.add(i, data, dx, dy);
         }
       : undefined;
     const loc = await locateStep(stack, { ...options.locate, progress, onFrame, keepFrames: false }, {
@@ -305,7 +307,8 @@ async function analyzeStack(stack: FrameStack, movie: string, options: AnalyzeOp
       outputs.push('class_gallery.png');
     }
     if (events) outputs.push(...copyInto(dirs.transitions, out, ['transitions.json', 'events.csv']));
-    // the mean frame and the event crops read the frames from the handle already open
+    // the event crops (and the mean frame, when its sums from step 1 do not stand for drift.csv) read the
+    // frames from the handle already open
     if (stack.count > 1) {
       if (mean?.matches(drift)) await writeMeanFramePng(path.join(out, 'mean_frame.png'), mean.mean(), stack.width, stack.height);
       else await writeMeanFrame(path.join(out, 'mean_frame.png'), stack, drift);

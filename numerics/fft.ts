@@ -254,6 +254,8 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
  * of two >= 2): every butterfly combines whole rows, so the inner loops run along contiguous memory and
  * share one twiddle factor, with no gathering of columns. Each column sees the operations of
  * {@link radix2} in the same order, so the result is bit for bit that of transforming the columns one by one.
+ * (The two are kept apart: {@link radix2} written as this function with one value per row measured 43 %
+ * slower on a 512-point transform, 20 % on a 512 x 512 `realFft2d`.)
  */
 function radix2Rows(re: Float64Array, im: Float64Array, width: number, n: number, cols: number, sign: number): void {
   const { cos, sin, rev } = radix2Plan(n);

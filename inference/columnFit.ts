@@ -94,7 +94,7 @@
  */
 import { invert } from './gaussianRefine.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
-import { selectInPlace } from '../numerics/select.ts';
+import { selectFloat32, selectInPlace } from '../numerics/select.ts';
 
 /** A starting column, pixels of the frame. */
 export interface StartColumn {
@@ -299,9 +299,8 @@ export function fitColumns(frame: Float32Array, height: number, width: number, s
   };
   // starting amplitudes: frame value at the column over a low percentile of the frame
   // two order statistics by selection (exactly the sorted values, without sorting the frame)
-  const copy = Float64Array.from(frame);
-  const low = selectInPlace(copy, 0, copy.length, Math.floor(0.05 * copy.length));
-  const floorM = Math.max(1e-12, 1e-3 * Math.abs(selectInPlace(copy, 0, copy.length, copy.length >> 1) || 1));
+  const low = selectFloat32(frame, Math.floor(0.05 * frame.length));
+  const floorM = Math.max(1e-12, 1e-3 * Math.abs(selectFloat32(frame, frame.length >> 1) || 1));
   const valueAt = (x: number, y: number) => frame[Math.min(height - 1, Math.max(0, Math.round(y))) * width + Math.min(width - 1, Math.max(0, Math.round(x)))];
   for (let k = 0; k < n0; k++) A[k] = Math.max(valueAt(X[k], Y[k]) - low, 1e-6);
   for (let k = 0; k < n0; k++) stamp(k, 1);

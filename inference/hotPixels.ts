@@ -9,9 +9,11 @@
  *
  * Cost, linear in the pixels (no sort of the frame): the 8-neighbour median of interior pixels comes from
  * sorted column triples shared by neighbouring pixels and merged by order statistics (min/max only); the
- * median of the residuals is a two-pass radix selection on the float bits. The result is bit-identical to
- * sorting (the insertion sort at the borders, and frames holding NaN, take the plain path).
+ * median of the residuals is a two-pass radix selection on the float bits (numerics/select.ts
+ * selectFloat32). The result is bit-identical to sorting (the insertion sort at the borders, and frames
+ * holding NaN, take the plain path).
  */
+import { selectFloat32 } from '../numerics/select.ts';
 
 /** Result of {@link removeHotPixels}. */
 export interface HotPixelResult {
@@ -113,30 +115,6 @@ function neighbourMedians(frame: Float32Array, height: number, width: number, me
 }
 
 /**
- * The k-th smallest (0-based) of non-negative float32 values (NaN last, as Float32Array.prototype.sort
- * orders them), by two 16-bit radix histogram passes over the bit patterns (monotone for values >= 0).
- * @param v float32 values, each >= 0 or NaN (not modified)
- */
-function selectNonNegative(v: Float32Array, k: number): number {
-  const bits = new Uint32Array(v.buffer, v.byteOffset, v.length);
-  // any NaN (bits above +Inf, or a negative-sign NaN) is mapped to the top key, after +Inf
-  const key = (b: number) => (b > 0x7f800000 ? 0xffffffff : b);
-  const hist = new Uint32Array(65536);
-  for (let i = 0; i < bits.length; i++) hist[key(bits[i]) >>> 16]++;
-  let top = 0, below = 0;
-  while (below + hist[top] <= k) below += hist[top++];
-  hist.fill(0);
-  for (let i = 0; i < bits.length; i++) {
-    const b = key(bits[i]);
-    if (b >>> 16 === top) hist[b & 0xffff]++;
-  }
-  let low = 0;
-  while (below + hist[low] <= k) below += hist[low++];
-  const out = new Uint32Array([((top << 16) | low) >>> 0]);
-  return out[0] === 0xffffffff ? NaN : new Float32Array(out.buffer)[0];
-}
-
-/**
  * Find and replace single-pixel outliers.
  * @param frame float32 `[height * width]` (not modified); NaN pixels are allowed (slower path)
  * @param threshold robust sigmas above which a pixel is a candidate (default 10)
@@ -158,7 +136,7 @@ export function removeHotPixels(frame: Float32Array, height: number, width: numb
   }
   const res = new Float32Array(frame.length);
   for (let i = 0; i < frame.length; i++) res[i] = Math.abs(frame[i] - med[i]);
-  const sigma = frame.length ? 1.4826 * selectNonNegative(res, Math.floor(frame.length / 2)) || 1e-12 : 1e-12;
+  const sigma = frame.length ? 1.4826 * selectFloat32(res, Math.floor(frame.length / 2)) || 1e-12 : 1e-12;
   const data = Float32Array.from(frame);
   const replaced: number[] = [];
   for (let i = 0; i < frame.length; i++) {

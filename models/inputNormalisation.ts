@@ -28,7 +28,7 @@
  */
 import { AtomdynError } from '../data/errors.ts';
 import { gaussianBlur } from '../numerics/gaussianBlur.ts';
-import { selectInPlace } from '../numerics/select.ts';
+import { selectFloat32 } from '../numerics/select.ts';
 
 /** Method tag stored in the model card. */
 export const NORMALISATION_METHOD = 'background-column/1';
@@ -150,12 +150,11 @@ export function normalisationLevels(
   check(img, height, width, source);
   const p = { ...NORMALISATION_DEFAULTS, ...params };
   const s = gaussianBlur(img, height, width, p.smoothSigmaPx);
-  // percentiles by selection of the two ranks around each (quickselect, O(n)) instead of sorting the
-  // frame: the same values as the sorted array's, exactly (float32 values are exact in float64)
-  const ranked = Float64Array.from(s);
-  const rank = (k: number) => selectInPlace(ranked, 0, ranked.length, k);
+  // percentiles by selection of the two ranks around each (radix selection on the float32 values, O(n), no
+  // copy) instead of sorting the frame: the same values as the sorted array's, exactly
+  const rank = (k: number) => selectFloat32(s, k);
   const at = (q: number) => {
-    const pos = (q / 100) * (ranked.length - 1);
+    const pos = (q / 100) * (s.length - 1);
     const lo = Math.floor(pos), hi = Math.ceil(pos);
     const vLo = rank(lo), vHi = hi === lo ? vLo : rank(hi);
     return vLo + (vHi - vLo) * (pos - lo);

@@ -161,16 +161,15 @@ export function canonicalCell(v: Cell): Cell {
  * @returns a new table (same columns, new row objects); a {@link ColumnTable} for a ColumnTable
  */
 export function canonicalTable(table: Table): Table {
-  const cell = canonicalCell;
   // a column of decimals k / 10^d (|k| < 2^31: at most 10 digits) is its own canonical form: the 10
   // significant digits written are exact, and reading them back gives the double k / 10^d is (both are
   // the double nearest the decimal); such columns are shared, without text made for each cell
-  if (table instanceof ColumnTable) return table.mapCells(cell, { keepsDecimals: true });
+  if (table instanceof ColumnTable) return table.mapCells(canonicalCell, { keepsDecimals: true });
   return {
     columns: [...table.columns],
     rows: table.rows.map((r) => {
       const o: Record<string, Cell> = {};
-      for (const c of table.columns) o[c] = cell(r[c] ?? null);
+      for (const c of table.columns) o[c] = canonicalCell(r[c] ?? null);
       return o;
     }),
   };

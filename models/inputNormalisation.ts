@@ -87,12 +87,19 @@ export interface NormalisationLevels {
 /** Separable Gaussian blur (one implementation for the whole project: numerics/gaussianBlur.ts). */
 export { gaussianBlur };
 
-/** The q-th percentile (0-100) of `values`, linear interpolation between order statistics. */
+/**
+ * The q-th percentile (0-100, clamped) of `values`, linear interpolation between order statistics: the two
+ * ranks around it by radix selection (numerics/select.ts selectFloat32, O(n), no copy), the values a sort
+ * of `values` would put there.
+ * @param values float32 values (not modified)
+ * @returns the percentile, NaN when `values` is empty
+ */
 export function percentile(values: Float32Array, q: number): number {
-  const s = Float32Array.from(values).sort();
-  const pos = (Math.min(100, Math.max(0, q)) / 100) * (s.length - 1);
+  if (values.length === 0) return NaN;
+  const pos = (Math.min(100, Math.max(0, q)) / 100) * (values.length - 1);
   const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  const vLo = selectFloat32(values, lo), vHi = hi === lo ? vLo : selectFloat32(values, hi);
+  return vLo + (vHi - vLo) * (pos - lo);
 }
 
 /** Grey-scale dilation (maximum filter) over a (2r+1)^2 square, edges clamped. */
@@ -150,17 +157,10 @@ export function normalisationLevels(
   check(img, height, width, source);
   const p = { ...NORMALISATION_DEFAULTS, ...params };
   const s = gaussianBlur(img, height, width, p.smoothSigmaPx);
-  // percentiles by selection of the two ranks around each (radix selection on the float32 values, O(n), no
-  // copy) instead of sorting the frame: the same values as the sorted array's, exactly
-  const rank = (k: number) => selectFloat32(s, k);
-  const at = (q: number) => {
-    const pos = (q / 100) * (s.length - 1);
-    const lo = Math.floor(pos), hi = Math.ceil(pos);
-    const vLo = rank(lo), vHi = hi === lo ? vLo : rank(hi);
-    return vLo + (vHi - vLo) * (pos - lo);
-  };
-  const background = at(p.backgroundPercentile);
-  const p99 = at(99);
+  // percentiles by selection of the two ranks around each instead of sorting the frame: the same values
+  // as the sorted array's, exactly
+  const background = percentile(s, p.backgroundPercentile);
+  const p99 = percentile(s, 99);
   const threshold = background + p.minProminence * (p99 - background);
   const m = maxFilter(s, height, width, Math.max(1, Math.round(p.peakRadiusPx)));
   const peaks: number[] = [];
